@@ -1,0 +1,73 @@
+package econn
+
+// Message is one Calling 3.0 signalling message. Which fields a type uses
+// is listed in ECONN.md ("Wire format"); the codec (Encode, Decode) writes
+// and checks exactly those.
+type Message struct {
+	Type      MsgType
+	SessID    string
+	Resp      bool
+	Transient bool // not on the wire: a hint to the transport (ALERT)
+
+	SrcUser, SrcClient   string
+	DestUser, DestClient string
+
+	// Time is the message time and Age the current time minus it, both in
+	// seconds; Decode sets them from its arguments.
+	Time, Age uint32
+
+	SDP   string // SETUP, GROUPSETUP, UPDATE, DEVPAIR_PUBLISH, DEVPAIR_ACCEPT
+	Props Props  // SETUP, GROUPSETUP, UPDATE, PROPSYNC, GROUPSTART, CONFSTART
+	URL   string // SETUP (optional)
+
+	// ALERT
+	Level uint32
+	Descr string
+
+	// CONFSTART, CONFCHECK, CONFPART
+	SFTURL    string // CONFSTART, CONFCHECK
+	Secret    []byte // CONFSTART, CONFCHECK (base64 on the wire)
+	Timestamp uint64 // decimal string on the wire
+	Seqno     uint32 // decimal string on the wire
+
+	// CONFCONN
+	ICEServers     []ICEServer // CONFCONN, DEVPAIR_PUBLISH
+	Update         bool
+	Tool, ToolVer  string
+	Status         int
+	SelectiveAudio bool
+	SelectiveVideo bool
+	VStreams       int // clamped to 0..32 when decoded
+
+	// CONFPART
+	ShouldStart  bool
+	Entropy      []byte // base64 on the wire
+	Participants []ConfParticipant
+
+	// CONFKEY
+	Keys []ConfKey
+
+	// DEVPAIR_PUBLISH
+	Username string
+}
+
+// ICEServer is one STUN/TURN server as CONFCONN and DEVPAIR_PUBLISH carry it.
+type ICEServer struct {
+	URLs       []string
+	Username   string
+	Credential string
+}
+
+// ConfParticipant is one entry of a CONFPART participant list.
+type ConfParticipant struct {
+	UserID, ClientID string
+	Authorized       bool
+	SSRCAudio        uint32 // decimal string on the wire
+	SSRCVideo        uint32 // decimal string on the wire
+}
+
+// ConfKey is one media key of a CONFKEY message.
+type ConfKey struct {
+	Idx  int
+	Data []byte // base64 on the wire
+}
