@@ -1,0 +1,411 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Default client settings, used for zero fields of ClientOptions.
+const (
+	DefaultDialTimeout   = 10 * time.Second
+	DefaultSendTimeout   = 10 * time.Second
+	DefaultReplayHorizon = 10 * time.Minute
+)
+
+// ClientOptions configure Dial.
+type ClientOptions struct {
+	// URL is the relay's WebSocket endpoint, e.g. "ws://127.0.0.1:8080/ws".
+	URL string
+	// Conv is the conversation to join.
+	Conv string
+	// Identity holds this client's ids and key pair.
+	Identity Identity
+	// Logger receives the client's diagnostics. Nil discards them.
+	Logger *slog.Logger
+	// DialTimeout bounds the connection and the join. Default 10 s.
+	DialTimeout time.Duration
+	// SendTimeout bounds one Send's write. Default 10 s.
+	SendTimeout time.Duration
+	// ReplayHorizon rejects (ErrReplayed) authentic messages whose sealed
+	// send time is older than this on the receiver's clock. The replay
+	// window only remembers what this Client accepted; the horizon stops a
+	// relay from replaying old messages to a freshly dialled client. Default
+	// 10 minutes; negative disables it (then senders' clocks need not agree).
+	ReplayHorizon time.Duration
+}
+
+// Received is one delivered, authenticated and opened message.
+type Received struct {
+	FromUser, FromClient string    // the sender, as stamped by the relay and proven by its key
+	ServerTime           uint32    // the relay's clock at forwarding, Unix seconds (not authenticated)
+	SentAt               time.Time // the sender's clock at sealing (authenticated)
+	Data                 []byte    // the decrypted Calling 3.0 message bytes
+}
+
+// Client is one client's connection to a relay conversation. Send seals a
+// message for every other member of the roster; deliveries are opened on
+// the client's reader goroutine and handed to the callbacks given to Dial.
+type Client struct {
+	conv    string
+	id      Identity
+	ws      *websocket.Conn
+	log     *slog.Logger
+	keys    *keyCache
+	onMsg   func(Received)
+	onErr   func(error)
+	maxSize int64
+	sendTO  time.Duration
+	horizon time.Duration
+
+	mu        sync.Mutex
+	roster    []Member
+	rosterCh  chan struct{} // closed and replaced on every roster change
+	closed    bool
+	closedErr error
+
+	sendMu  sync.Mutex // orders Send calls so sequence numbers reach the wire in order
+	lastSeq uint64
+
+	windows    map[[32]byte]*replayWindow // reader goroutine only
+	readerDone chan struct{}
+}
+
+// Dial connects to the relay, joins opts.Conv and waits for the roster.
+// onMsg receives each opened message, onErr each message that could not be
+// opened (an *OpenError), each frame the server dropped (a *ServerError)
+// and finally the loss of the connection (wrapping ErrClosed) unless Close
+// was called. Both run on the client's reader goroutine, in delivery order,
+// and must not block or call Close. Either may be nil.
+func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr func(error)) (*Client, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	if onMsg == nil {
+		onMsg = func(Received) {}
+	}
+	if onErr == nil {
+		onErr = func(error) {}
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, opts.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("relay: dialing %s: %w", opts.URL, err)
+	}
+	c := &Client{
+		conv: opts.Conv, id: opts.Identity, ws: ws, log: opts.Logger,
+		keys: newKeyCache(opts.Identity.Private), onMsg: onMsg, onErr: onErr,
+		sendTO: opts.SendTimeout, horizon: opts.ReplayHorizon,
+		rosterCh: make(chan struct{}), windows: make(map[[32]byte]*replayWindow),
+		readerDone: make(chan struct{}),
+	}
+	if err := c.join(ctx); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	go c.readLoop()
+	return c, nil
+}
+
+func (o ClientOptions) validate() error {
+	if o.URL == "" {
+		return errors.New("relay: ClientOptions.URL is empty")
+	}
+	if err := checkID("conv", o.Conv); err != nil {
+		return err
+	}
+	return o.Identity.validate()
+}
+
+func (o ClientOptions) withDefaults() ClientOptions {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = DefaultSendTimeout
+	}
+	if o.ReplayHorizon == 0 {
+		o.ReplayHorizon = DefaultReplayHorizon
+	}
+	return o
+}
+
+// join sends the join frame and reads the server's answer.
+func (c *Client) join(ctx context.Context) error {
+	c.ws.SetReadLimit(1 << 20)
+	join := &frame{Type: frameJoin, Conv: c.conv, User: c.id.User, Client: c.id.Client, Key: c.id.Public[:]}
+	if err := c.ws.Write(ctx, websocket.MessageText, encodeFrame(join)); err != nil {
+		return fmt.Errorf("relay: sending join: %w", err)
+	}
+	_, data, err := c.ws.Read(ctx)
+	if err != nil {
+		return fmt.Errorf("relay: waiting for join answer: %w", err)
+	}
+	f, err := decodeFrame(data)
+	if err != nil {
+		return fmt.Errorf("relay: join answer: %w", err)
+	}
+	switch f.Type {
+	case frameError:
+		return serverError(f)
+	case frameJoined:
+	default:
+		return fmt.Errorf("relay: join answer: %w: unexpected frame type %q", ErrMalformed, f.Type)
+	}
+	if f.MaxSize <= 0 {
+		return fmt.Errorf("relay: join answer: %w: no max_size", ErrMalformed)
+	}
+	c.maxSize = f.MaxSize
+	// A deliver frame carries one box of a frame of at most maxSize; a
+	// roster is bounded by the server's MaxClientsPerConv.
+	c.ws.SetReadLimit(2*f.MaxSize + 1<<20)
+	c.setRoster(f.Members)
+	return nil
+}
+
+func serverError(f *frame) error {
+	r := DropReason(f.Reason)
+	err := r.sentinel()
+	if f.Detail != "" {
+		err = fmt.Errorf("%w: %s", err, f.Detail)
+	}
+	return &ServerError{Reason: r, Err: err}
+}
+
+// Roster returns the conversation's current members, this client included,
+// sorted by user and client id.
+func (c *Client) Roster() []Member {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Member(nil), c.roster...)
+}
+
+// WaitRoster blocks until cond holds for the roster, ctx ends (its error is
+// returned) or the client closes (ErrClosed).
+func (c *Client) WaitRoster(ctx context.Context, cond func([]Member) bool) error {
+	for {
+		c.mu.Lock()
+		ok, closed, ch := cond(c.roster), c.closed, c.rosterCh
+		c.mu.Unlock()
+		switch {
+		case ok:
+			return nil
+		case closed:
+			return ErrClosed
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *Client) setRoster(ws []wireMember) {
+	ms := toMembers(ws)
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].User != ms[j].User {
+			return ms[i].User < ms[j].User
+		}
+		return ms[i].Client < ms[j].Client
+	})
+	c.mu.Lock()
+	c.roster = ms
+	close(c.rosterCh)
+	c.rosterCh = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// member looks a roster member up by ids.
+func (c *Client) member(user, client string) (Member, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range c.roster {
+		if m.User == user && m.Client == client {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// Send seals data for every other member of the roster and sends the boxes
+// in one frame. With nobody else in the conversation it sends nothing and
+// returns nil. It returns ErrClosed after Close or once the connection is
+// lost, and ErrTooLarge when the frame would exceed the server's limit.
+func (c *Client) Send(data []byte) error {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	c.mu.Lock()
+	closed, closedErr, roster := c.closed, c.closedErr, c.roster
+	c.mu.Unlock()
+	if closed {
+		return closedErr
+	}
+	if int64(len(data)) > c.maxSize {
+		return fmt.Errorf("%w: message of %d bytes, server limit %d", ErrTooLarge, len(data), c.maxSize)
+	}
+	seq := c.nextSeq()
+	boxes := make([]addressed, 0, len(roster))
+	for _, m := range roster {
+		if m.User == c.id.User && m.Client == c.id.Client {
+			continue
+		}
+		b, err := sealBox(c.keys.shared(m.Public), cryptoRand, c.conv, seq, data)
+		if err != nil {
+			return err
+		}
+		boxes = append(boxes, addressed{User: m.User, Client: m.Client, Box: b})
+	}
+	if len(boxes) == 0 {
+		return nil
+	}
+	fr := encodeFrame(&frame{Type: frameSend, Conv: c.conv, Boxes: boxes})
+	if int64(len(fr)) > c.maxSize {
+		return fmt.Errorf("%w: frame of %d bytes for %d recipients, server limit %d",
+			ErrTooLarge, len(fr), len(boxes), c.maxSize)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.sendTO)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, fr); err != nil {
+		return fmt.Errorf("%w: sending: %v", ErrClosed, err)
+	}
+	return nil
+}
+
+// nextSeq returns the next sequence number: the current time in Unix
+// nanoseconds, or one more than the last if the clock has not advanced.
+// Being a time, it also rises across reconnects with the same key, and
+// receivers can check its age (ReplayHorizon).
+func (c *Client) nextSeq() uint64 {
+	seq := uint64(time.Now().UnixNano())
+	if seq <= c.lastSeq {
+		seq = c.lastSeq + 1
+	}
+	c.lastSeq = seq
+	return seq
+}
+
+// Close leaves the conversation, closes the connection and waits for the
+// reader goroutine to end. It must not be called from a callback.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		<-c.readerDone
+		return nil
+	}
+	c.markClosedLocked(ErrClosed)
+	c.mu.Unlock()
+	err := c.ws.Close(websocket.StatusNormalClosure, "")
+	<-c.readerDone
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("relay: closing: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) markClosedLocked(err error) {
+	c.closed, c.closedErr = true, err
+	close(c.rosterCh)
+	c.rosterCh = make(chan struct{})
+}
+
+func (c *Client) readLoop() {
+	defer close(c.readerDone)
+	for {
+		_, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			c.lost(err)
+			return
+		}
+		c.handle(data)
+	}
+}
+
+// lost records the end of the connection and reports it unless Close
+// caused it.
+func (c *Client) lost(err error) {
+	c.mu.Lock()
+	byClose := c.closed
+	if !byClose {
+		c.markClosedLocked(fmt.Errorf("%w: connection lost: %v", ErrClosed, err))
+	}
+	closedErr := c.closedErr
+	c.mu.Unlock()
+	c.ws.CloseNow()
+	if !byClose {
+		c.log.Warn("relay: connection lost", "err", err)
+		c.onErr(closedErr)
+	}
+}
+
+// handle dispatches one frame from the server.
+func (c *Client) handle(data []byte) {
+	f, err := decodeFrame(data)
+	if err != nil {
+		c.log.Warn("relay: bad frame from server", "err", err)
+		c.onErr(fmt.Errorf("relay: frame from server: %w", err))
+		return
+	}
+	switch f.Type {
+	case frameRoster:
+		c.setRoster(f.Members)
+	case frameDeliver:
+		c.deliver(f)
+	case frameError:
+		err := serverError(f)
+		c.log.Warn("relay: server dropped a frame", "err", err)
+		c.onErr(err)
+	default:
+		c.onErr(fmt.Errorf("relay: frame from server: %w: unexpected type %q", ErrMalformed, f.Type))
+	}
+}
+
+// deliver opens one box and hands it to onMsg, or reports why it could not.
+func (c *Client) deliver(f *frame) {
+	msg, err := c.open(f)
+	if err != nil {
+		oe := &OpenError{FromUser: f.User, FromClient: f.Client, ServerTime: f.Time, Err: err}
+		c.log.Warn("relay: message rejected", "err", oe)
+		c.onErr(oe)
+		return
+	}
+	c.onMsg(msg)
+}
+
+func (c *Client) open(f *frame) (Received, error) {
+	m, ok := c.member(f.User, f.Client)
+	if !ok {
+		return Received{}, ErrUnknownSender
+	}
+	seq, data, err := openBox(c.keys.shared(m.Public), c.conv, f.Box)
+	if err != nil {
+		return Received{}, err
+	}
+	sent := time.Unix(0, int64(seq))
+	if c.horizon > 0 && time.Since(sent) > c.horizon {
+		return Received{}, fmt.Errorf("%w: sealed %v ago, beyond the replay horizon %v",
+			ErrReplayed, time.Since(sent).Round(time.Second), c.horizon)
+	}
+	w := c.windows[m.Public]
+	if w == nil {
+		w = new(replayWindow)
+		c.windows[m.Public] = w
+	}
+	if err := w.accept(seq); err != nil {
+		return Received{}, err
+	}
+	return Received{FromUser: f.User, FromClient: f.Client, ServerTime: f.Time, SentAt: sent, Data: data}, nil
+}

@@ -1,0 +1,167 @@
+package relay
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Frame types. Every WebSocket message is one JSON object (a text frame)
+// whose "type" is one of these; doc.go describes the exchange.
+const (
+	frameJoin    = "join"    // client → server, first frame: ids, conversation, public key
+	frameJoined  = "joined"  // server → client: join accepted, roster, limits
+	frameRoster  = "roster"  // server → client: the roster changed
+	frameSend    = "send"    // client → server: one box per recipient
+	frameDeliver = "deliver" // server → client: one box, stamped with sender ids and time
+	frameError   = "error"   // server → client: a frame was dropped or the join refused
+)
+
+// maxIDLen bounds user, client and conversation ids.
+const maxIDLen = 256
+
+// frame is the union of all frame types; which fields are set depends on
+// Type and is checked by validate.
+type frame struct {
+	Type    string       `json:"type"`
+	Conv    string       `json:"conv,omitempty"`
+	User    string       `json:"user,omitempty"`
+	Client  string       `json:"client,omitempty"`
+	Key     []byte       `json:"key,omitempty"`
+	Boxes   []addressed  `json:"boxes,omitempty"`
+	Box     []byte       `json:"box,omitempty"`
+	Time    uint32       `json:"time,omitempty"`
+	Members []wireMember `json:"members,omitempty"`
+	MaxSize int64        `json:"max_size,omitempty"`
+	Reason  string       `json:"reason,omitempty"`
+	Detail  string       `json:"detail,omitempty"`
+}
+
+// addressed is one recipient's box in a send frame.
+type addressed struct {
+	User   string `json:"user"`
+	Client string `json:"client"`
+	Box    []byte `json:"box"`
+}
+
+// wireMember is one roster entry.
+type wireMember struct {
+	User   string `json:"user"`
+	Client string `json:"client"`
+	Key    []byte `json:"key"`
+}
+
+// decodeFrame parses and validates one frame. It never panics; the error
+// wraps ErrMalformed and names the first problem found.
+func decodeFrame(data []byte) (*frame, error) {
+	var f frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (f *frame) validate() error {
+	switch f.Type {
+	case frameJoin:
+		return firstErr(checkID("conv", f.Conv), checkID("user", f.User),
+			checkID("client", f.Client), checkKey("key", f.Key))
+	case frameSend:
+		return f.validateSend()
+	case frameDeliver:
+		if err := firstErr(checkID("user", f.User), checkID("client", f.Client)); err != nil {
+			return err
+		}
+		if len(f.Box) == 0 {
+			return fmt.Errorf("%w: deliver frame without box", ErrMalformed)
+		}
+		return nil
+	case frameJoined, frameRoster:
+		return validateMembers(f.Members)
+	case frameError:
+		if f.Reason == "" {
+			return fmt.Errorf("%w: error frame without reason", ErrMalformed)
+		}
+		return nil
+	case "":
+		return fmt.Errorf("%w: frame without type", ErrMalformed)
+	default:
+		return fmt.Errorf("%w: unknown frame type %q", ErrMalformed, f.Type)
+	}
+}
+
+func (f *frame) validateSend() error {
+	if err := checkID("conv", f.Conv); err != nil {
+		return err
+	}
+	if len(f.Boxes) == 0 {
+		return fmt.Errorf("%w: send frame without boxes", ErrMalformed)
+	}
+	for i, b := range f.Boxes {
+		if err := firstErr(checkID("user", b.User), checkID("client", b.Client)); err != nil {
+			return fmt.Errorf("box %d: %w", i, err)
+		}
+		if len(b.Box) < boxOverhead {
+			return fmt.Errorf("%w: box %d has %d bytes, less than nonce and tag", ErrMalformed, i, len(b.Box))
+		}
+	}
+	return nil
+}
+
+func validateMembers(ms []wireMember) error {
+	for i, m := range ms {
+		if err := firstErr(checkID("user", m.User), checkID("client", m.Client), checkKey("key", m.Key)); err != nil {
+			return fmt.Errorf("member %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func checkID(what, id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: empty %s id", ErrMalformed, what)
+	case len(id) > maxIDLen:
+		return fmt.Errorf("%w: %s id longer than %d bytes", ErrMalformed, what, maxIDLen)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("%w: %s id is not UTF-8", ErrMalformed, what)
+	}
+	return nil
+}
+
+func checkKey(what string, k []byte) error {
+	if len(k) != 32 {
+		return fmt.Errorf("%w: %s has %d bytes, want 32", ErrMalformed, what, len(k))
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func encodeFrame(f *frame) []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		// frame holds only strings, byte slices and integers.
+		panic("relay: encoding frame: " + err.Error())
+	}
+	return b
+}
+
+func toMembers(ws []wireMember) []Member {
+	ms := make([]Member, len(ws))
+	for i, w := range ws {
+		ms[i] = Member{User: w.User, Client: w.Client}
+		copy(ms[i].Public[:], w.Key)
+	}
+	return ms
+}

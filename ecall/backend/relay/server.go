@@ -1,0 +1,453 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Default server limits, used for zero fields of ServerOptions.
+const (
+	DefaultMaxMessageSize    = 256 << 10
+	DefaultMaxClientsPerConv = 32
+	DefaultRatePerSecond     = 20
+	DefaultBurst             = 40
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultQueueLength       = 256
+)
+
+// ServerOptions are the relay's limits. Zero fields take the defaults above.
+type ServerOptions struct {
+	// MaxMessageSize is the largest frame, in bytes, a client may send. A
+	// larger one is read to its end, dropped (DropTooLarge) and reported to
+	// its sender; the connection stays up. A frame over 4×MaxMessageSize
+	// closes the connection, so a peer cannot keep the relay reading forever.
+	MaxMessageSize int64
+	// MaxClientsPerConv bounds a conversation's roster; joins beyond it are
+	// refused (DropConversationFull).
+	MaxClientsPerConv int
+	// RatePerSecond and Burst bound each client's frames (a token bucket);
+	// frames beyond them are dropped (DropRateLimited). A negative
+	// RatePerSecond disables the limit.
+	RatePerSecond float64
+	Burst         int
+	// HandshakeTimeout bounds the time from the WebSocket upgrade to the
+	// join frame (and the HTTP request headers when serving).
+	HandshakeTimeout time.Duration
+	// WriteTimeout bounds one frame's write to a client; a client that
+	// cannot take a frame in this time is disconnected.
+	WriteTimeout time.Duration
+	// QueueLength is how many frames may wait for one client; a client whose
+	// queue is full is disconnected (DropSlowConsumer).
+	QueueLength int
+	// AllowConv, when set, decides which conversation ids may be joined;
+	// joins to others are refused (DropUnknownConversation).
+	AllowConv func(conv string) bool
+	// Logger receives one line per dropped frame or refused join, with its
+	// reason. Nil means slog.Default().
+	Logger *slog.Logger
+	// Tap, when set, is called with every frame the relay reads from a
+	// joined client and every frame it writes to one: exactly what the relay
+	// sees. It runs on the connection's goroutines and must not block.
+	Tap func(TapFrame)
+}
+
+// TapFrame is one frame passed to ServerOptions.Tap.
+type TapFrame struct {
+	Inbound      bool // read from the client (else written to it)
+	Conv         string
+	User, Client string // the client's ids, as joined
+	Data         []byte // the raw frame; do not modify
+}
+
+// DropReason names why the relay dropped a frame or refused a join. The
+// same names appear in log lines, in ServerStats.Dropped and in the error
+// frames sent to clients.
+type DropReason string
+
+// Drop reasons.
+const (
+	DropTooLarge            DropReason = "too_large"
+	DropMalformed           DropReason = "malformed"
+	DropUnknownConversation DropReason = "unknown_conversation"
+	DropImpersonation       DropReason = "impersonation"
+	DropRateLimited         DropReason = "rate_limited"
+	DropConversationFull    DropReason = "conversation_full"
+	DropDuplicateClient     DropReason = "duplicate_client"
+	DropHandshake           DropReason = "handshake"
+	DropUnknownRecipient    DropReason = "unknown_recipient"
+	DropSlowConsumer        DropReason = "slow_consumer"
+)
+
+// sentinel maps a drop reason to the error a client sees.
+func (r DropReason) sentinel() error {
+	switch r {
+	case DropTooLarge:
+		return ErrTooLarge
+	case DropRateLimited:
+		return ErrRateLimited
+	case DropMalformed:
+		return ErrMalformed
+	}
+	return ErrRejected
+}
+
+// ServerStats is a snapshot of the relay's counters.
+type ServerStats struct {
+	Conversations int                   // conversations with at least one client
+	Clients       int                   // joined clients
+	Forwarded     uint64                // deliver frames queued to recipients
+	Dropped       map[DropReason]uint64 // dropped frames and refused joins, by reason
+}
+
+// Server is the signalling relay: an http.Handler serving WebSocket clients
+// at /ws. It fans each client's boxes out to their recipients in the same
+// conversation, stamped with the sender's ids and the server time, and
+// keeps every client's roster current. It never holds a key.
+type Server struct {
+	opts ServerOptions
+	log  *slog.Logger
+	mux  *http.ServeMux
+
+	mu        sync.Mutex
+	convs     map[string]map[memberKey]*session
+	conns     map[*websocket.Conn]struct{}
+	servers   []*http.Server
+	addr      string
+	forwarded uint64
+	dropped   map[DropReason]uint64
+	closed    bool
+	wg        sync.WaitGroup // one per accepted connection
+}
+
+type memberKey struct{ user, client string }
+
+// NewServer returns a relay with the given limits.
+func NewServer(opts ServerOptions) *Server {
+	opts = opts.withDefaults()
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		convs:   make(map[string]map[memberKey]*session),
+		conns:   make(map[*websocket.Conn]struct{}),
+		dropped: make(map[DropReason]uint64),
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("/ws", s.serveWS)
+	return s
+}
+
+func (o ServerOptions) withDefaults() ServerOptions {
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxClientsPerConv <= 0 {
+		o.MaxClientsPerConv = DefaultMaxClientsPerConv
+	}
+	if o.RatePerSecond == 0 {
+		o.RatePerSecond = DefaultRatePerSecond
+	}
+	if o.Burst <= 0 {
+		o.Burst = DefaultBurst
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.QueueLength <= 0 {
+		o.QueueLength = DefaultQueueLength
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// ServeHTTP serves the relay's WebSocket endpoint at /ws.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// ListenAndServe listens on the TCP address addr and serves the relay until
+// Close, when it returns http.ErrServerClosed.
+func (s *Server) ListenAndServe(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve serves the relay on l until Close, when it returns
+// http.ErrServerClosed. Addr reports l's address from the moment Serve is
+// called.
+func (s *Server) Serve(l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.opts.HandshakeTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return http.ErrServerClosed
+	}
+	s.servers = append(s.servers, hs)
+	if s.addr == "" {
+		s.addr = l.Addr().String()
+	}
+	s.mu.Unlock()
+	return hs.Serve(l)
+}
+
+// Addr returns the address of the first listener given to Serve (or opened
+// by ListenAndServe), or "" before that.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// Close stops the listeners, disconnects every client and waits for the
+// connections' goroutines to end. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	servers := s.servers
+	conns := make([]*websocket.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+
+	var errs []error
+	for _, hs := range servers {
+		errs = append(errs, hs.Close())
+	}
+	for _, c := range conns {
+		c.CloseNow()
+	}
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Stats returns a snapshot of the relay's counters.
+func (s *Server) Stats() ServerStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := ServerStats{
+		Conversations: len(s.convs),
+		Forwarded:     s.forwarded,
+		Dropped:       make(map[DropReason]uint64, len(s.dropped)),
+	}
+	for _, members := range s.convs {
+		st.Clients += len(members)
+	}
+	for r, n := range s.dropped {
+		st.Dropped[r] = n
+	}
+	return st
+}
+
+// serveWS upgrades one connection and runs its session to the end.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "relay closed", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		s.log.Info("relay: websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	if !s.track(ws) {
+		ws.CloseNow()
+		return
+	}
+	defer s.untrack(ws)
+	// Frames between MaxMessageSize and this hard limit are drained and
+	// dropped; larger ones make the library close the connection.
+	ws.SetReadLimit(4 * s.opts.MaxMessageSize)
+
+	sess := s.handshake(ws, r.RemoteAddr)
+	if sess == nil {
+		return
+	}
+	sess.run()
+}
+
+func (s *Server) track(ws *websocket.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[ws] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(ws *websocket.Conn) {
+	s.mu.Lock()
+	delete(s.conns, ws)
+	s.mu.Unlock()
+	ws.CloseNow()
+}
+
+// handshake reads and checks the join frame and registers the session. On
+// failure it tells the client why, closes the connection and returns nil.
+func (s *Server) handshake(ws *websocket.Conn, remote string) *session {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HandshakeTimeout)
+	defer cancel()
+	_, data, err := ws.Read(ctx)
+	if err != nil {
+		s.count(DropHandshake)
+		s.log.Info("relay: join not received", "remote", remote, "reason", DropHandshake, "err", err)
+		return nil
+	}
+	sess := &session{srv: s, ws: ws, remote: remote}
+	if int64(len(data)) > s.opts.MaxMessageSize {
+		sess.refuse(ctx, DropTooLarge, "join frame too large")
+		return nil
+	}
+	f, err := decodeFrame(data)
+	if err == nil && f.Type != frameJoin {
+		err = errors.New("first frame must be a join, got " + f.Type)
+	}
+	if err != nil {
+		sess.refuse(ctx, DropMalformed, err.Error())
+		return nil
+	}
+	sess.conv, sess.user, sess.client = f.Conv, f.User, f.Client
+	copy(sess.key[:], f.Key)
+	if s.opts.AllowConv != nil && !s.opts.AllowConv(f.Conv) {
+		sess.refuse(ctx, DropUnknownConversation, "conversation not served here")
+		return nil
+	}
+	sess.init()
+	if reason, detail := s.join(sess); reason != "" {
+		sess.refuse(ctx, reason, detail)
+		return nil
+	}
+	return sess
+}
+
+// join adds sess to its conversation and sends the new roster to everyone
+// in it. It returns a drop reason when the join is refused.
+func (s *Server) join(sess *session) (DropReason, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	members := s.convs[sess.conv]
+	if len(members) >= s.opts.MaxClientsPerConv {
+		return DropConversationFull, "conversation has the maximum number of clients"
+	}
+	k := memberKey{sess.user, sess.client}
+	if _, ok := members[k]; ok {
+		return DropDuplicateClient, "this user and client id is already in the conversation"
+	}
+	if members == nil {
+		members = make(map[memberKey]*session)
+		s.convs[sess.conv] = members
+	}
+	members[k] = sess
+	roster := rosterOf(members)
+	sess.enqueue(encodeFrame(&frame{Type: frameJoined, Conv: sess.conv,
+		Time: uint32(time.Now().Unix()), Members: roster, MaxSize: s.opts.MaxMessageSize}))
+	s.broadcastLocked(members, sess, encodeFrame(&frame{Type: frameRoster, Conv: sess.conv, Members: roster}))
+	return "", ""
+}
+
+// leave removes sess from its conversation and sends the others the new roster.
+func (s *Server) leave(sess *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	members := s.convs[sess.conv]
+	k := memberKey{sess.user, sess.client}
+	if members[k] != sess {
+		return
+	}
+	delete(members, k)
+	if len(members) == 0 {
+		delete(s.convs, sess.conv)
+		return
+	}
+	s.broadcastLocked(members, nil, encodeFrame(&frame{Type: frameRoster, Conv: sess.conv, Members: rosterOf(members)}))
+}
+
+func (s *Server) broadcastLocked(members map[memberKey]*session, except *session, data []byte) {
+	for _, m := range members {
+		if m != except {
+			m.enqueue(data)
+		}
+	}
+}
+
+// rosterOf lists members sorted by user and client id, so that every client
+// sees the same order.
+func rosterOf(members map[memberKey]*session) []wireMember {
+	ms := make([]wireMember, 0, len(members))
+	for _, m := range members {
+		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:]})
+	}
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].User != ms[j].User {
+			return ms[i].User < ms[j].User
+		}
+		return ms[i].Client < ms[j].Client
+	})
+	return ms
+}
+
+// fanOut queues one deliver frame per addressed box to its recipient,
+// stamped with the sender's joined ids and the server time.
+func (s *Server) fanOut(from *session, boxes []addressed) {
+	now := uint32(time.Now().Unix())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	members := s.convs[from.conv]
+	for _, b := range boxes {
+		to := members[memberKey{b.User, b.Client}]
+		if to == nil || to == from {
+			s.dropped[DropUnknownRecipient]++
+			s.log.Debug("relay: box for a client not in the conversation dropped",
+				from.attrs(DropUnknownRecipient, b.User+"/"+b.Client)...)
+			continue
+		}
+		to.enqueue(encodeFrame(&frame{Type: frameDeliver, User: from.user, Client: from.client,
+			Time: now, Box: b.Box}))
+		s.forwarded++
+	}
+}
+
+func (s *Server) count(r DropReason) {
+	s.mu.Lock()
+	s.dropped[r]++
+	s.mu.Unlock()
+}
+
+// rateLimiter returns a client's token bucket.
+func (s *Server) rateLimiter() *rate.Limiter {
+	if s.opts.RatePerSecond < 0 {
+		return rate.NewLimiter(rate.Inf, 0)
+	}
+	return rate.NewLimiter(rate.Limit(s.opts.RatePerSecond), s.opts.Burst)
+}

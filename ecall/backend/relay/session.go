@@ -1,0 +1,178 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// session is one joined client on the server side. Its reader (run) handles
+// the client's frames; its writer (writeLoop) drains the out queue, so that
+// a slow client never blocks the fan-out to the others.
+type session struct {
+	srv    *Server
+	ws     *websocket.Conn
+	remote string
+
+	conv, user, client string
+	key                [32]byte
+
+	limiter *rate.Limiter
+	out     chan []byte
+	done    chan struct{} // closed when the reader ends: the writer stops
+	kick    chan struct{} // closed when the out queue overflowed
+	kickOne sync.Once
+}
+
+func (ss *session) init() {
+	ss.limiter = ss.srv.rateLimiter()
+	ss.out = make(chan []byte, ss.srv.opts.QueueLength)
+	ss.done = make(chan struct{})
+	ss.kick = make(chan struct{})
+}
+
+// attrs are the log attributes of a drop.
+func (ss *session) attrs(reason DropReason, detail string) []any {
+	return []any{"reason", string(reason), "detail", detail, "conv", ss.conv,
+		"user", ss.user, "client", ss.client, "remote", ss.remote}
+}
+
+// refuse tells a client why its join was refused and closes the connection.
+func (ss *session) refuse(ctx context.Context, reason DropReason, detail string) {
+	ss.srv.count(reason)
+	ss.srv.log.Warn("relay: join refused", ss.attrs(reason, detail)...)
+	msg := encodeFrame(&frame{Type: frameError, Reason: string(reason), Detail: detail})
+	if err := ss.ws.Write(ctx, websocket.MessageText, msg); err == nil {
+		ss.ws.Close(websocket.StatusPolicyViolation, string(reason))
+	}
+}
+
+// enqueue queues a frame for the client without blocking. A client whose
+// queue is full has fallen too far behind: it is disconnected, and its
+// reconnect gets a fresh roster. Called with srv.mu held.
+func (ss *session) enqueue(data []byte) {
+	select {
+	case ss.out <- data:
+	default:
+		ss.kickOne.Do(func() {
+			ss.srv.dropped[DropSlowConsumer]++
+			ss.srv.log.Warn("relay: client disconnected", ss.attrs(DropSlowConsumer, "send queue full")...)
+			close(ss.kick)
+		})
+	}
+}
+
+// notify tells the client that one of its frames was dropped, unless its
+// queue is full (the notice is advisory, never worth a disconnect).
+func (ss *session) notify(reason DropReason, detail string) {
+	select {
+	case ss.out <- encodeFrame(&frame{Type: frameError, Reason: string(reason), Detail: detail}):
+	default:
+	}
+}
+
+// drop counts, logs and reports one dropped frame.
+func (ss *session) drop(reason DropReason, detail string) {
+	ss.srv.count(reason)
+	ss.srv.log.Warn("relay: frame dropped", ss.attrs(reason, detail)...)
+	ss.notify(reason, detail)
+}
+
+// run serves a joined client until it disconnects or the server closes.
+func (ss *session) run() {
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		ss.writeLoop()
+	}()
+	ss.readLoop()
+	ss.srv.leave(ss)
+	close(ss.done)
+	<-writerDone
+}
+
+func (ss *session) writeLoop() {
+	for {
+		select {
+		case data := <-ss.out:
+			ss.tap(false, data)
+			ctx, cancel := context.WithTimeout(context.Background(), ss.srv.opts.WriteTimeout)
+			err := ss.ws.Write(ctx, websocket.MessageText, data)
+			cancel()
+			if err != nil {
+				ss.ws.CloseNow() // ends the reader too
+				return
+			}
+		case <-ss.kick:
+			ss.ws.CloseNow()
+			return
+		case <-ss.done:
+			return
+		}
+	}
+}
+
+func (ss *session) readLoop() {
+	max := ss.srv.opts.MaxMessageSize
+	for {
+		_, r, err := ss.ws.Reader(context.Background())
+		if err != nil {
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(r, max+1))
+		if err != nil {
+			ss.readFailed(err)
+			return
+		}
+		if int64(len(data)) > max {
+			// Drain the rest so the connection stays usable.
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				ss.readFailed(err)
+				return
+			}
+			ss.drop(DropTooLarge, fmt.Sprintf("frame over %d bytes", max))
+			continue
+		}
+		ss.handle(data)
+	}
+}
+
+// readFailed logs a connection lost in the middle of a frame: a network
+// failure, or a frame over the hard read limit (4×MaxMessageSize), after
+// which the library has already closed the connection.
+func (ss *session) readFailed(err error) {
+	ss.srv.log.Warn("relay: client disconnected mid-frame", "err", err, "conv", ss.conv,
+		"user", ss.user, "client", ss.client, "remote", ss.remote)
+}
+
+// handle checks one frame from a joined client and fans it out.
+func (ss *session) handle(data []byte) {
+	if !ss.limiter.Allow() {
+		ss.drop(DropRateLimited, "")
+		return
+	}
+	ss.tap(true, data)
+	f, err := decodeFrame(data)
+	switch {
+	case err != nil:
+		ss.drop(DropMalformed, err.Error())
+	case f.Type != frameSend:
+		ss.drop(DropMalformed, "unexpected frame type "+f.Type+" after join")
+	case f.Conv != ss.conv:
+		ss.drop(DropUnknownConversation, "send frame for conversation "+f.Conv)
+	case (f.User != "" && f.User != ss.user) || (f.Client != "" && f.Client != ss.client):
+		ss.drop(DropImpersonation, "frame claims to be from "+f.User+"/"+f.Client)
+	default:
+		ss.srv.fanOut(ss, f.Boxes)
+	}
+}
+
+func (ss *session) tap(inbound bool, data []byte) {
+	if t := ss.srv.opts.Tap; t != nil {
+		t(TapFrame{Inbound: inbound, Conv: ss.conv, User: ss.user, Client: ss.client, Data: data})
+	}
+}
