@@ -1,0 +1,564 @@
+package econn
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// sampleMessages returns one message of every type with every member of
+// that type set, so that a round trip exercises each of them.
+func sampleMessages() []*Message {
+	ids := func(m *Message) *Message {
+		m.SessID, m.SrcUser, m.SrcClient = "s1", "alice", "a1"
+		m.DestUser, m.DestClient = "bob", "b1"
+		return m
+	}
+	ice := []ICEServer{
+		{URLs: []string{"turn:1.2.3.4:3478", "turns:t.example:443?transport=tcp"}, Username: "u", Credential: "c"},
+		{URLs: []string{"stun:s.example"}},
+	}
+	props := Props{"videosend": "true", "muted": "false"}
+	return []*Message{
+		ids(&Message{Type: MsgSetup, SDP: "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\n", Props: props, URL: "https://x/y"}),
+		ids(&Message{Type: MsgCancel}),
+		ids(&Message{Type: MsgHangup, Resp: true}),
+		ids(&Message{Type: MsgPropsync, Props: Props{"videosend": "paused"}}),
+		ids(&Message{Type: MsgGroupStart, Props: props}),
+		ids(&Message{Type: MsgGroupLeave}),
+		ids(&Message{Type: MsgGroupCheck, Resp: true}),
+		ids(&Message{Type: MsgGroupSetup, SDP: "v=0\r\n", Props: props}),
+		ids(&Message{Type: MsgConfConn, ICEServers: ice, Update: true, Tool: "avs", ToolVer: "9.1",
+			Status: -3, SelectiveAudio: true, SelectiveVideo: true, VStreams: 9}),
+		ids(&Message{Type: MsgConfStart, SFTURL: "https://sft.example/", Secret: []byte{0, 1, 2, 250},
+			Timestamp: 1<<63 + 5, Seqno: 1<<32 - 1, Props: props}),
+		ids(&Message{Type: MsgConfEnd}),
+		ids(&Message{Type: MsgConfPart, ShouldStart: true, Timestamp: 77, Seqno: 3, Entropy: []byte("entropy!"),
+			Participants: []ConfParticipant{
+				{UserID: "alice", ClientID: "a1", Authorized: true, SSRCAudio: 1<<32 - 1, SSRCVideo: 7},
+				{UserID: "bob", ClientID: "b1"},
+			}}),
+		ids(&Message{Type: MsgConfKey, Keys: []ConfKey{{Idx: 0, Data: []byte("k0")}, {Idx: -1, Data: []byte{0xff}}}}),
+		ids(&Message{Type: MsgConfCheck, SFTURL: "https://sft.example/", Secret: []byte("s"), Timestamp: 1, Seqno: 2}),
+		ids(&Message{Type: MsgUpdate, SDP: "v=0\r\n", Props: props}),
+		ids(&Message{Type: MsgReject}),
+		ids(&Message{Type: MsgAlert, Level: 1<<32 - 1, Descr: "low battery \u00e9 \"quoted\" <tag>"}),
+		ids(&Message{Type: MsgPing, Resp: true}),
+		ids(&Message{Type: MsgDevpairPublish, ICEServers: ice, SDP: "v=0\r\n", Username: "carol"}),
+		ids(&Message{Type: MsgDevpairAccept, SDP: "v=0\r\n"}),
+	}
+}
+
+func mustEncode(t testing.TB, m *Message) []byte {
+	t.Helper()
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatalf("Encode(%v): %v", m.Type, err)
+	}
+	return b
+}
+
+// memberNames returns the top-level member names of a JSON object in order.
+func memberNames(t *testing.T, b []byte) []string {
+	t.Helper()
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.ReadToken(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, tok.String())
+		if err := dec.SkipValue(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return names
+}
+
+// editMember returns the JSON object b with member name set to value, or
+// removed when value is nil.
+func editMember(t *testing.T, b []byte, name string, value jsontext.Value) []byte {
+	t.Helper()
+	var obj map[string]jsontext.Value
+	if err := json.Unmarshal(b, &obj); err != nil {
+		t.Fatal(err)
+	}
+	if value == nil {
+		delete(obj, name)
+	} else {
+		obj[name] = value
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestCodecCoversEveryType(t *testing.T) {
+	seen := map[MsgType]bool{}
+	for _, m := range sampleMessages() {
+		seen[m.Type] = true
+	}
+	for _, typ := range MsgTypes {
+		if !seen[typ] {
+			t.Errorf("no sample message of type %v", typ)
+		}
+		if _, ok := typeMembers[typ]; !ok {
+			t.Errorf("type %v has no entry in typeMembers", typ)
+		}
+	}
+	if len(typeMembers) != len(MsgTypes) {
+		t.Errorf("typeMembers has %d types, want %d", len(typeMembers), len(MsgTypes))
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, m := range sampleMessages() {
+		t.Run(m.Type.String(), func(t *testing.T) {
+			b := mustEncode(t, m)
+			got, err := Decode(b, 1000, 990)
+			if err != nil {
+				t.Fatalf("Decode(%s): %v", b, err)
+			}
+			if !got.Equal(m) {
+				t.Fatalf("round trip changed the message:\n got %+v\nwant %+v\nwire %s", got, m, b)
+			}
+			if got.Time != 990 || got.Age != 10 || got.Transient {
+				t.Errorf("Time, Age, Transient = %d, %d, %v; want 990, 10, false", got.Time, got.Age, got.Transient)
+			}
+			if again := mustEncode(t, got); !bytes.Equal(again, b) {
+				t.Errorf("re-encoding differs:\n%s\n%s", again, b)
+			}
+		})
+	}
+}
+
+func TestEncodeMemberOrder(t *testing.T) {
+	for _, m := range sampleMessages() {
+		want := []string{"version", "type", "sessid", "src_userid", "src_clientid",
+			"dest_userid", "dest_clientid", "resp"}
+		for _, mem := range typeMembers[m.Type] {
+			want = append(want, fields[mem.f].name)
+		}
+		got := memberNames(t, mustEncode(t, m))
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%v: members %v, want %v", m.Type, got, want)
+		}
+	}
+	// Ids that are not set are left out; resp is always written.
+	b := mustEncode(t, &Message{Type: MsgCancel, SessID: "x", DestClient: "d"})
+	if want := `{"version":"3.0","type":"CANCEL","sessid":"x","dest_clientid":"d","resp":false}`; string(b) != want {
+		t.Errorf("Encode = %s, want %s", b, want)
+	}
+}
+
+func TestDecodeSeedSetup(t *testing.T) {
+	data, err := os.ReadFile("testdata/seed_setup.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Decode(data, 50, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != MsgSetup || m.SessID != "4x12" || m.Resp || m.Age != 30 || m.Time != 20 {
+		t.Errorf("header: %v sessid=%q resp=%v age=%d time=%d", m.Type, m.SessID, m.Resp, m.Age, m.Time)
+	}
+	if !strings.HasPrefix(m.SDP, "v=0\r\no=- 2291589356 ") || !strings.Contains(m.SDP, "(x86_64/darwin)") ||
+		!strings.HasSuffix(m.SDP, "webrtc-datachannel 1024\r\n") {
+		t.Errorf("SDP not unescaped as expected: %q...", m.SDP[:80])
+	}
+	if len(m.Props) != 1 || m.Props["videosend"] != "yes,please" {
+		t.Errorf("props = %v", m.Props)
+	}
+	again, err := Decode(mustEncode(t, m), 50, 20)
+	if err != nil || !again.Equal(m) {
+		t.Errorf("seed SETUP does not round-trip: %v", err)
+	}
+}
+
+func TestDecodeMissingRequired(t *testing.T) {
+	for _, m := range sampleMessages() {
+		b := mustEncode(t, m)
+		required := []string{"version", "type", "sessid", "resp"}
+		for _, mem := range typeMembers[m.Type] {
+			if mem.required {
+				required = append(required, fields[mem.f].name)
+			}
+		}
+		for _, name := range required {
+			for _, how := range []string{"absent", "null"} {
+				var value jsontext.Value
+				if how == "null" {
+					value = jsontext.Value("null")
+				}
+				_, err := Decode(editMember(t, b, name, value), 0, 0)
+				if !errors.Is(err, ErrBadMessage) || !strings.Contains(err.Error(), `missing "`+name+`"`) {
+					t.Errorf("%v without %s (%s): err = %v, want bad message naming it", m.Type, name, how, err)
+				}
+			}
+		}
+	}
+	_, err := Decode([]byte(`{"version":"3.0","type":"SETUP","sessid":"s","resp":false,"props":{}}`), 0, 0)
+	if err == nil || err.Error() != `bad message: SETUP: missing "sdp"` {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestDecodeOptionalAbsent(t *testing.T) {
+	for _, m := range sampleMessages() {
+		b := mustEncode(t, m)
+		optional := []string{"src_userid", "src_clientid", "dest_userid", "dest_clientid"}
+		for _, mem := range typeMembers[m.Type] {
+			if !mem.required {
+				optional = append(optional, fields[mem.f].name)
+			}
+		}
+		for _, name := range optional {
+			got, err := Decode(editMember(t, b, name, nil), 0, 0)
+			if err != nil {
+				t.Errorf("%v without optional %s: %v", m.Type, name, err)
+				continue
+			}
+			f := fieldByName[name]
+			if !fields[f].isZero(got) {
+				t.Errorf("%v without %s: member is not zero after decoding", m.Type, name)
+			}
+		}
+	}
+}
+
+// wrongValue returns a JSON value of another type than member f expects.
+func wrongValue(f field) jsontext.Value {
+	switch f {
+	case fResp, fUpdate, fSelectiveAudio, fSelectiveVideo, fShouldStart:
+		return jsontext.Value(`"true"`)
+	case fProps:
+		return jsontext.Value(`["a"]`)
+	}
+	return jsontext.Value(`{"a":"b"}`)
+}
+
+func TestDecodeMistypedMember(t *testing.T) {
+	for _, m := range sampleMessages() {
+		b := mustEncode(t, m)
+		members := append(append([]member{}, commonMembers...), typeMembers[m.Type]...)
+		for _, mem := range members {
+			name := fields[mem.f].name
+			_, err := Decode(editMember(t, b, name, wrongValue(mem.f)), 0, 0)
+			if !errors.Is(err, ErrBadMessage) || !strings.Contains(err.Error(), `"`+name+`"`) {
+				t.Errorf("%v with mistyped %s: err = %v, want bad message naming it", m.Type, name, err)
+			}
+		}
+	}
+}
+
+func TestDecodeBadValues(t *testing.T) {
+	const head = `{"version":"3.0","sessid":"s","resp":false,`
+	tests := []struct {
+		name, json, field string
+	}{
+		{"props value not a string", `"type":"SETUP","sdp":"","props":{"a":1}}`, "props"},
+		{"props not an object", `"type":"PROPSYNC","props":"a"}`, "props"},
+		{"level negative", `"type":"ALERT","level":-1,"descr":""}`, "level"},
+		{"level fraction", `"type":"ALERT","level":1.5,"descr":""}`, "level"},
+		{"level over uint32", `"type":"ALERT","level":4294967296,"descr":""}`, "level"},
+		{"level as string", `"type":"ALERT","level":"1","descr":""}`, "level"},
+		{"timestamp not decimal", `"type":"CONFCHECK","sft_url":"","secret":"","timestamp":"1x","seqno":"1"}`, "timestamp"},
+		{"timestamp a number", `"type":"CONFCHECK","sft_url":"","secret":"","timestamp":1,"seqno":"1"}`, "timestamp"},
+		{"seqno over uint32", `"type":"CONFCHECK","sft_url":"","secret":"","timestamp":"1","seqno":"4294967296"}`, "seqno"},
+		{"secret not base64", `"type":"CONFSTART","sft_url":"","secret":"!!","timestamp":"1","seqno":"1"}`, "secret"},
+		{"status fraction", `"type":"CONFCONN","status":0.5}`, "status"},
+		{"vstreams fraction", `"type":"CONFCONN","vstreams":2.5}`, "vstreams"},
+		{"ice server without urls", `"type":"CONFCONN","ice_servers":[{"username":"u"}]}`, "ice_servers"},
+		{"ice urls not strings", `"type":"CONFCONN","ice_servers":[{"urls":[1]}]}`, "ice_servers"},
+		{"participant without userid", `"type":"CONFPART","timestamp":"1","seqno":"1","participants":[{"clientid":"c"}]}`, "participants"},
+		{"participant without clientid", `"type":"CONFPART","timestamp":"1","seqno":"1","participants":[{"userid":"u"}]}`, "participants"},
+		{"participant bad ssrc", `"type":"CONFPART","timestamp":"1","seqno":"1","participants":[{"userid":"u","clientid":"c","ssrc_audio":"-1"}]}`, "participants"},
+		{"participant authorized mistyped", `"type":"CONFPART","timestamp":"1","seqno":"1","participants":[{"userid":"u","clientid":"c","authorized":"yes"}]}`, "participants"},
+		{"key without data", `"type":"CONFKEY","keys":[{"idx":1}]}`, "keys"},
+		{"key without idx", `"type":"CONFKEY","keys":[{"data":"AA=="}]}`, "keys"},
+		{"key data not base64", `"type":"CONFKEY","keys":[{"idx":1,"data":"*"}]}`, "keys"},
+		{"key idx fraction", `"type":"CONFKEY","keys":[{"idx":1.5,"data":"AA=="}]}`, "keys"},
+		{"src_userid mistyped", `"type":"PING","src_userid":7}`, "src_userid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode([]byte(head+tt.json), 0, 0)
+			if !errors.Is(err, ErrBadMessage) || !strings.Contains(err.Error(), `"`+tt.field+`"`) {
+				t.Errorf("err = %v, want bad message naming %q", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want error
+		text string
+	}{
+		{"empty", ``, ErrBadMessage, "not JSON"},
+		{"garbage", `hello`, ErrBadMessage, "not JSON"},
+		{"truncated", `{"version":"3.0"`, ErrBadMessage, "not JSON"},
+		{"array", `[1,2]`, ErrBadMessage, "not a JSON object"},
+		{"string", `"SETUP"`, ErrBadMessage, "not a JSON object"},
+		{"trailing object", `{"version":"3.0","type":"PING","sessid":"s","resp":false} {}`, ErrBadMessage, "after the object"},
+		{"duplicate member", `{"version":"3.0","type":"PING","type":"PING","sessid":"s","resp":false}`, ErrBadMessage, "not JSON"},
+		{"invalid utf-8", "{\"version\":\"3.0\",\"type\":\"PING\",\"sessid\":\"\xff\",\"resp\":false}", ErrBadMessage, "not JSON"},
+		{"version mismatch", `{"version":"2.0","type":"PING","sessid":"s","resp":false}`, ErrVersion, `"2.0"`},
+		{"version padded", `{"version":" 3.0","type":"PING","sessid":"s","resp":false}`, ErrVersion, `" 3.0"`},
+		{"version number", `{"version":3.0,"type":"PING","sessid":"s","resp":false}`, ErrBadMessage, `"version"`},
+		{"unknown type", `{"version":"3.0","type":"FOO","sessid":"s","resp":false}`, ErrUnsupported, `"FOO"`},
+		{"lower-case type", `{"version":"3.0","type":"setup","sessid":"s","resp":false}`, ErrUnsupported, `"setup"`},
+		{"type number", `{"version":"3.0","type":1,"sessid":"s","resp":false}`, ErrBadMessage, `"type"`},
+		{"resp string", `{"version":"3.0","type":"PING","sessid":"s","resp":"false"}`, ErrBadMessage, `"resp"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Decode([]byte(tt.data), 0, 0)
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("Decode = %+v, %v; want %v containing %s", m, err, tt.want, tt.text)
+			}
+			if m != nil {
+				t.Errorf("Decode returned a message with an error")
+			}
+		})
+	}
+}
+
+func TestDecodeVersionCaseInsensitive(t *testing.T) {
+	// "3.0" has no letters, so case folding changes nothing in practice;
+	// what matters is that the comparison is EqualFold and not byte
+	// equality of some other canonical form.
+	for _, v := range []string{"3.0"} {
+		data := `{"version":"` + v + `","type":"PING","sessid":"s","resp":false}`
+		if _, err := Decode([]byte(data), 0, 0); err != nil {
+			t.Errorf("version %q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"3", "3.00", "v3.0", ""} {
+		data := `{"version":"` + v + `","type":"PING","sessid":"s","resp":false}`
+		if _, err := Decode([]byte(data), 0, 0); !errors.Is(err, ErrVersion) {
+			t.Errorf("version %q: err = %v, want ErrVersion", v, err)
+		}
+	}
+}
+
+func TestDecodeSizeLimit(t *testing.T) {
+	build := func(size int) []byte {
+		head := `{"version":"3.0","type":"SETUP","sessid":"s","resp":false,"props":{},"sdp":"`
+		return []byte(head + strings.Repeat("a", size-len(head)-2) + `"}`)
+	}
+	atLimit := build(MaxMessageSize)
+	if len(atLimit) != MaxMessageSize {
+		t.Fatalf("built %d bytes", len(atLimit))
+	}
+	if _, err := Decode(atLimit, 0, 0); err != nil {
+		t.Errorf("message of exactly MaxMessageSize: %v", err)
+	}
+	if _, err := Decode(build(MaxMessageSize+1), 0, 0); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("message over the limit: err = %v, want ErrTooLarge", err)
+	}
+	// The size is checked before parsing: oversized garbage is too large, not bad.
+	if _, err := Decode(bytes.Repeat([]byte{'x'}, MaxMessageSize+1), 0, 0); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("oversized garbage: err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestDecodeAge(t *testing.T) {
+	tests := []struct{ curr, msg, age uint32 }{
+		{100, 40, 60},
+		{40, 100, 0}, // message from the future
+		{7, 7, 0},
+		{1<<32 - 1, 0, 1<<32 - 1},
+	}
+	data := mustEncode(t, &Message{Type: MsgPing, SessID: "s"})
+	for _, tt := range tests {
+		m, err := Decode(data, tt.curr, tt.msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Age != tt.age || m.Time != tt.msg {
+			t.Errorf("Decode(curr=%d, msg=%d): Age=%d Time=%d, want %d %d", tt.curr, tt.msg, m.Age, m.Time, tt.age, tt.msg)
+		}
+	}
+}
+
+func TestVStreamsClamped(t *testing.T) {
+	tests := []struct {
+		wire string
+		want int
+	}{
+		{"0", 0}, {"7", 7}, {"32", 32}, {"33", 32}, {"-1", 0},
+		{"99999999999999999999999", 32}, {"-99999999999999999999999", 0},
+	}
+	for _, tt := range tests {
+		data := `{"version":"3.0","type":"CONFCONN","sessid":"s","resp":false,"vstreams":` + tt.wire + `}`
+		m, err := Decode([]byte(data), 0, 0)
+		if err != nil {
+			t.Errorf("vstreams %s: %v", tt.wire, err)
+			continue
+		}
+		if m.VStreams != tt.want {
+			t.Errorf("vstreams %s decoded to %d, want %d", tt.wire, m.VStreams, tt.want)
+		}
+	}
+	b := mustEncode(t, &Message{Type: MsgConfConn, VStreams: 100})
+	if !bytes.Contains(b, []byte(`"vstreams":32`)) {
+		t.Errorf("Encode did not clamp vstreams: %s", b)
+	}
+}
+
+func TestPropsNormalisation(t *testing.T) {
+	const head = `{"version":"3.0","sessid":"s","resp":false,`
+	decode := func(rest string) *Message {
+		t.Helper()
+		m, err := Decode([]byte(head+rest), 0, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", rest, err)
+		}
+		return m
+	}
+	if m := decode(`"type":"SETUP","sdp":"","props":{}}`); m.Props == nil || len(m.Props) != 0 {
+		t.Errorf("SETUP props {} decoded to %#v, want an empty map", m.Props)
+	}
+	if m := decode(`"type":"UPDATE","sdp":""}`); m.Props != nil {
+		t.Errorf("UPDATE without props decoded to %#v, want nil", m.Props)
+	}
+	if m := decode(`"type":"UPDATE","sdp":"","props":{}}`); m.Props == nil {
+		t.Errorf("UPDATE with props {} decoded to nil, want an empty map")
+	}
+	b := mustEncode(t, &Message{Type: MsgSetup})
+	if !bytes.Contains(b, []byte(`"props":{}`)) {
+		t.Errorf("SETUP with nil props: %s, want props {}", b)
+	}
+	b = mustEncode(t, &Message{Type: MsgUpdate})
+	if bytes.Contains(b, []byte(`"props"`)) {
+		t.Errorf("UPDATE with nil props: %s, want no props", b)
+	}
+	b = mustEncode(t, &Message{Type: MsgPropsync, Props: Props{"z": "1", "a": "2", "m": "3"}})
+	if !bytes.Contains(b, []byte(`"props":{"a":"2","m":"3","z":"1"}`)) {
+		t.Errorf("props keys not sorted: %s", b)
+	}
+}
+
+func TestDecodeIgnoresOtherMembers(t *testing.T) {
+	// Members of other types, even mistyped, and unknown members are ignored.
+	data := `{"version":"3.0","type":"CANCEL","sessid":"s","resp":true,"sdp":5,"props":[],"level":"x","extra":{"a":[1]}}`
+	m, err := Decode([]byte(data), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&Message{Type: MsgCancel, SessID: "s", Resp: true}); !m.Equal(want) {
+		t.Errorf("got %+v", m)
+	}
+}
+
+func TestDecodeLenientForms(t *testing.T) {
+	// Escaped member names, whitespace, unpadded base64, null optional members.
+	data := " {\"v\\u0065rsion\" : \"3.0\", \"type\":\"CONFSTART\",\n\"sessid\":\"s\",\"resp\":false," +
+		"\"sft_url\":\"u\",\"secret\":\"AAE\",\"timestamp\":\"0012\",\"seqno\":\"3\",\"props\":null}\n"
+	m, err := Decode([]byte(data), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.Secret, []byte{0, 1}) || m.Timestamp != 12 || m.Seqno != 3 || m.Props != nil {
+		t.Errorf("got %+v", m)
+	}
+}
+
+func TestEncodeErrors(t *testing.T) {
+	for _, typ := range []MsgType{0, 0x0F, 0x20, 0xFF} {
+		if _, err := (&Message{Type: typ}).Encode(); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("Encode of type 0x%02x: err = %v, want ErrUnsupported", uint8(typ), err)
+		}
+	}
+	_, err := (&Message{Type: MsgSetup, SDP: "v=0\xff"}).Encode()
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"sdp"`) {
+		t.Errorf("Encode with invalid UTF-8 SDP: err = %v, want ErrInvalid naming sdp", err)
+	}
+	_, err = (&Message{Type: MsgPropsync, Props: Props{"k": "\xc3"}}).Encode()
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"props"`) {
+		t.Errorf("Encode with invalid UTF-8 prop: err = %v, want ErrInvalid naming props", err)
+	}
+}
+
+func TestEqual(t *testing.T) {
+	var nilMsg *Message
+	if !nilMsg.Equal(nil) || nilMsg.Equal(&Message{}) || (&Message{}).Equal(nil) {
+		t.Error("nil handling is wrong")
+	}
+	empty := &Message{Props: Props{}, Secret: []byte{}, ICEServers: []ICEServer{}, Entropy: []byte{},
+		Participants: []ConfParticipant{}, Keys: []ConfKey{}}
+	if !empty.Equal(&Message{}) {
+		t.Error("empty and nil collections should be equal")
+	}
+	if !(&Message{Time: 1, Age: 2, Transient: true}).Equal(&Message{}) {
+		t.Error("Time, Age and Transient should not count")
+	}
+	// Every other field counts: set each one in turn with reflection, so
+	// that a field added to Message later cannot be forgotten here.
+	typ := reflect.TypeFor[Message]()
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		switch sf.Name {
+		case "Time", "Age", "Transient":
+			continue
+		}
+		m := &Message{}
+		setNonZero(t, reflect.ValueOf(m).Elem().Field(i))
+		if m.Equal(&Message{}) || (&Message{}).Equal(m) {
+			t.Errorf("Equal ignores field %s", sf.Name)
+		}
+	}
+	a := &Message{Keys: []ConfKey{{Idx: 1, Data: []byte("a")}}, ICEServers: []ICEServer{{URLs: []string{"x"}}}}
+	b := &Message{Keys: []ConfKey{{Idx: 1, Data: []byte("b")}}, ICEServers: []ICEServer{{URLs: []string{"x"}}}}
+	if a.Equal(b) {
+		t.Error("Equal ignores key data")
+	}
+	b.Keys[0].Data = []byte("a")
+	b.ICEServers[0].Credential = "c"
+	if a.Equal(b) {
+		t.Error("Equal ignores ICE credentials")
+	}
+}
+
+// setNonZero gives v a non-zero value of its kind.
+func setNonZero(t *testing.T, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Uint8, reflect.Uint32, reflect.Uint64:
+		v.SetUint(1)
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		v.SetMapIndex(reflect.ValueOf("k"), reflect.ValueOf("v"))
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		if s.Index(0).Kind() == reflect.Struct {
+			setNonZero(t, s.Index(0).Field(0))
+		} else {
+			setNonZero(t, s.Index(0))
+		}
+		v.Set(s)
+	default:
+		t.Fatalf("setNonZero: unhandled kind %v", v.Kind())
+	}
+}
