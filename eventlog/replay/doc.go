@@ -1,0 +1,44 @@
+// Package replay re-runs a recorded call through the current econn code and
+// reports, step by step, what the code does now next to what it did then.
+//
+// A call's log holds, for every ECONN, the NewConn input that created it and
+// then, for every step, one input event followed by the output events the
+// step returned (see package eventlog). The engine rebuilds each connection
+// with econn.New from the recorded Config, feeds it the recorded inputs in
+// order — received messages are decoded again from their raw bytes, so the
+// current decoder runs too — and compares the outputs it gets with the
+// recorded ones. Notes are never replayed.
+//
+// There are two ways in. Replayer streams a whole call once, in constant
+// memory, and yields a Step for every input: the input event, the input as
+// stepped, the recorded and the replayed outputs, the Snapshot before and
+// after, and a Divergence when the outputs differ. `callreplay verify` is
+// built on it:
+//
+//	r := replay.NewReplayer(src)
+//	for r.Next() {
+//		if st := r.Step(); st.Divergence != nil {
+//			// report st
+//		}
+//	}
+//	if err := r.Err(); err != nil {
+//		// the log could not be read, or breaks the recording rules
+//	}
+//
+// Index answers random-access questions — every connection's state at any
+// event, the step an event belongs to, a window of events — from
+// checkpoints it takes while it replays the call forward once, lazily, only
+// as far as the questions reach. The terminal viewer is built on it:
+//
+//	ix := replay.NewIndex(src, nil)
+//	evs, err := ix.Events(from, n) // a window of the timeline
+//	at, err := ix.At(seq)          // every connection after event seq
+//	st, err := ix.StepAt(seq)      // the step event seq belongs to
+//
+// A Source is one recorded call: Reader adapts an open *eventlog.CallReader,
+// Slice holds events in memory (tests, generated calls).
+//
+// Outputs are compared semantically (EqualOutput): messages field by field,
+// errors by their stable names (econn.ErrorName), nil and empty props alike,
+// because that is what survives the log's encoding.
+package replay

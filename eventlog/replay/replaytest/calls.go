@@ -1,0 +1,131 @@
+package replaytest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+)
+
+// The endpoints of the generated calls.
+var (
+	A1 = eventlog.Endpoint{User: "A", Client: "1"}
+	B1 = eventlog.Endpoint{User: "B", Client: "1"}
+)
+
+// SDP is an offer or answer with the fields redaction must scrub.
+func SDP(who string) string {
+	return "v=0\r\no=- 4611731400430051336 2 IN IP4 198.51.100.7\r\ns=-\r\nt=0 0\r\n" +
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.51.100.7\r\n" +
+		"a=ice-ufrag:uf" + who + "\r\na=ice-pwd:secretpassword" + who + "0123456789\r\n" +
+		"a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n" +
+		"a=candidate:1 1 udp 2122260223 198.51.100.7 50000 typ host\r\n" +
+		"a=candidate:2 1 udp 1686052607 203.0.113.9 50001 typ srflx raddr 198.51.100.7 rport 50000\r\n"
+}
+
+// BasicCall records a complete call from A/1 to B/1: A calls, B answers,
+// the data channels open, props are synced, rounds pings go back and
+// forth, A renegotiates once, B gets a message that does not decode and a
+// CANCEL from a stranger (both ignored), and A hangs up.
+func BasicCall(rec *Recorder, rounds int) {
+	a := rec.NewConn(A1, eventlog.Endpoint{}, econn.Config{SessID: "a1"})
+	if a == nil {
+		return
+	}
+	rec.Note(A1, a.Sess(), "app.start", "start a call")
+	outs := a.Step(econn.Start{SDP: SDP("a"), Props: econn.Props{"videosend": "false"}})
+	b := rec.NewConn(B1, A1, econn.Config{SessID: "b1"})
+	if b == nil {
+		return
+	}
+	a.Deliver(outs, b)
+	rec.Advance(2 * time.Second)
+	rec.Note(B1, b.Sess(), "app.answer", "answer the call from A/1")
+	outs = b.Step(econn.Answer{SDP: SDP("b"), Props: econn.Props{"videosend": "true"}})
+	b.Deliver(outs, a)
+	rec.Advance(300 * time.Millisecond)
+	for _, c := range []*Conn{a, b} {
+		rec.Note(c.Self, c.Sess(), "media.datachannel", "data channel open")
+		c.Step(econn.DataChanEstablished{})
+	}
+	a.Deliver(a.Step(econn.SendPropsync{Props: econn.Props{"muted": "false"}}), b)
+	// A stranger's CANCEL and garbage on the wire are ignored.
+	b.Recv(eventlog.Endpoint{User: "A", Client: "666"}, econn.TransportBackend,
+		[]byte(`{"version":"3.0","type":"CANCEL","sessid":"a1","resp":false}`))
+	b.Recv(A1, econn.TransportBackend, []byte(`{"version":"3.0","type":`))
+	for i := 0; i < rounds; i++ {
+		Ping(rec, a, b)
+		if i%50 == 49 {
+			Update(rec, a, b)
+		}
+	}
+	rec.Advance(time.Second)
+	rec.Note(A1, a.Sess(), "app.end", "end the call")
+	outs = a.Step(econn.End{})
+	back := a.Deliver(outs, b)
+	b.Deliver(back, a)
+	rec.Advance(10 * time.Millisecond)
+	// A's term timer would fire now; it was cancelled by the close.
+	a.Step(econn.TimerFired{Gen: 99})
+}
+
+// Ping records one PING request from a and its response from b.
+func Ping(rec *Recorder, a, b *Conn) {
+	rec.Advance(time.Second)
+	a.Deliver(a.Step(econn.SendPing{}), b)
+	b.Deliver(b.Step(econn.SendPing{Resp: true}), a)
+}
+
+// Update records a renegotiation started by a and answered by b.
+func Update(rec *Recorder, a, b *Conn) {
+	rec.Advance(time.Second)
+	a.Deliver(a.Step(econn.UpdateReq{SDP: SDP("a2"), Props: econn.Props{"videosend": "true"}}), b)
+	b.Deliver(b.Step(econn.UpdateResp{SDP: SDP("b2")}), a)
+}
+
+// Glare records A/1 and B/1 calling each other at the same time: B wins,
+// A answers B's offer.
+func Glare(rec *Recorder) {
+	a := rec.NewConn(A1, B1, econn.Config{SessID: "a1"})
+	b := rec.NewConn(B1, A1, econn.Config{SessID: "b1"})
+	if a == nil || b == nil {
+		return
+	}
+	oa := a.Step(econn.Start{SDP: SDP("a")})
+	ob := b.Step(econn.Start{SDP: SDP("b")})
+	a.Deliver(oa, b) // B wins the glare and drops A's offer
+	b.Deliver(ob, a) // A loses: Conflict-Resolution, answered with reset
+	rec.Advance(time.Second)
+	a.Deliver(a.Step(econn.Answer{SDP: SDP("a")}), b)
+	for _, c := range []*Conn{a, b} {
+		c.Step(econn.DataChanEstablished{})
+	}
+	b.Deliver(a.Deliver(a.Step(econn.End{}), b), a)
+}
+
+// Meta describes a recorded call: its endpoints and connections.
+func Meta(rec *Recorder, id string) eventlog.CallMeta {
+	m := eventlog.CallMeta{ID: id, FormatVersion: eventlog.FormatVersion, ToolVersion: "replaytest",
+		Source: "test", Start: time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)}
+	seen := map[eventlog.Endpoint]bool{}
+	for _, c := range rec.Conns() {
+		if !seen[c.Self] {
+			seen[c.Self] = true
+			m.Endpoints = append(m.Endpoints, c.Self)
+		}
+		m.Conns = append(m.Conns, eventlog.ConnMeta{Endpoint: c.Self, Remote: c.Remote, Config: c.Econn.Config()})
+	}
+	return m
+}
+
+// Check returns an error when rec failed or recorded nothing.
+func Check(rec *Recorder, m *Memory) error {
+	if err := rec.Err(); err != nil {
+		return err
+	}
+	if len(m.Events) == 0 {
+		return fmt.Errorf("replaytest: nothing recorded")
+	}
+	return nil
+}
