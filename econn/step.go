@@ -362,12 +362,18 @@ func (c *Conn) adoptRemote(m *Message, user, client string) bool {
 		c.ignore(m.Type, "%s from user %s, remote user is %s", m.Type, user, c.userRemote)
 		return false
 	}
-	c.userRemote = user
 	if c.clientRemote != "" && !strings.EqualFold(c.clientRemote, client) {
 		c.ignore(m.Type, "%s from client %s, remote client is %s", m.Type, client, c.clientRemote)
 		return false
 	}
-	c.clientRemote = client
+	// Once set, the remote ids never change, not even their case; and a
+	// rejected sender leaves them untouched.
+	if c.userRemote == "" {
+		c.userRemote = user
+	}
+	if c.clientRemote == "" {
+		c.clientRemote = client
+	}
 	return true
 }
 
@@ -431,6 +437,10 @@ func (c *Conn) sameSession(m *Message) bool {
 	if strings.EqualFold(m.SessID, c.sessRemote) {
 		return true
 	}
+	if c.sessRemote == "" {
+		c.ignore(m.Type, "%s for session %q, no remote session yet", m.Type, m.SessID)
+		return false
+	}
 	c.ignore(m.Type, "%s for session %q, remote session is %q", m.Type, m.SessID, c.sessRemote)
 	return false
 }
@@ -438,6 +448,10 @@ func (c *Conn) sameSession(m *Message) bool {
 func (c *Conn) sameClient(m *Message, client string) bool {
 	if strings.EqualFold(client, c.clientRemote) {
 		return true
+	}
+	if c.clientRemote == "" {
+		c.ignore(m.Type, "%s from client %s, no remote client yet", m.Type, client)
+		return false
 	}
 	c.ignore(m.Type, "%s from client %s, remote client is %s", m.Type, client, c.clientRemote)
 	return false
