@@ -1,0 +1,529 @@
+package viewer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/uniseg"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+)
+
+// theme maps Styles to terminal styles.
+type theme struct {
+	styles [StyleEndpoint + numEndpointStyles]tcell.Style
+	bar    tcell.Style // title and status bars
+}
+
+func newTheme(noColor bool) *theme {
+	t := &theme{}
+	def := tcell.StyleDefault
+	if noColor {
+		// Attributes only: bold for headings and errors, underline for
+		// what changed, so NO_COLOR loses no information.
+		t.styles[StyleHeader] = def.Bold(true)
+		t.styles[StyleChanged] = def.Bold(true).Underline(true)
+		t.styles[StyleError] = def.Bold(true)
+		t.styles[StyleMatch] = def.Underline(true)
+		t.styles[StyleKey] = def.Bold(true)
+		t.bar = def.Reverse(true)
+		return t
+	}
+	t.styles[StyleDim] = def.Foreground(tcell.ColorGray)
+	t.styles[StyleHeader] = def.Bold(true)
+	t.styles[StyleChanged] = def.Foreground(tcell.ColorBlack).Background(tcell.ColorYellow)
+	t.styles[StyleError] = def.Foreground(tcell.ColorRed)
+	t.styles[StyleMatch] = def.Foreground(tcell.ColorFuchsia).Bold(true)
+	t.styles[StyleKey] = def.Foreground(tcell.ColorAqua).Bold(true)
+	for i, c := range []tcell.Color{tcell.ColorAqua, tcell.ColorLime, tcell.ColorYellow,
+		tcell.ColorFuchsia, tcell.ColorCornflowerBlue, tcell.ColorOrange} {
+		t.styles[StyleEndpoint+Style(i)] = def.Foreground(c)
+	}
+	t.bar = def.Reverse(true)
+	return t
+}
+
+func (t *theme) get(s Style) tcell.Style {
+	if int(s) < len(t.styles) {
+		return t.styles[s]
+	}
+	return tcell.StyleDefault
+}
+
+func textWidth(s string) int { return uniseg.StringWidth(s) }
+
+// put writes s at (x, y) without passing column end and returns the
+// column after it.
+func put(scr tcell.Screen, x, y, end int, s string, st tcell.Style) int {
+	for s != "" && x < end {
+		g, rest, w, _ := uniseg.FirstGraphemeClusterInString(s, -1)
+		if w == 0 {
+			w = 1
+		}
+		if x+w > end {
+			break
+		}
+		scr.Put(x, y, g, st)
+		x, s = x+w, rest
+	}
+	return x
+}
+
+// fill paints cells [x, end) of line y with spaces.
+func fill(scr tcell.Screen, x, y, end int, st tcell.Style) {
+	for ; x < end; x++ {
+		scr.Put(x, y, " ", st)
+	}
+}
+
+// putLine writes a Line clipped to [x, end); mod adjusts every style (the
+// cursor row's reverse video).
+func putLine(scr tcell.Screen, t *theme, x, y, end int, l Line, mod func(tcell.Style) tcell.Style) int {
+	for _, sp := range l {
+		st := t.get(sp.Style)
+		if mod != nil {
+			st = mod(st)
+		}
+		x = put(scr, x, y, end, sp.Text, st)
+	}
+	return x
+}
+
+func reverse(s tcell.Style) tcell.Style { return s.Reverse(true) }
+
+// draw paints the model on the screen. It is a function of the model
+// alone: the same model gives the same screen.
+func draw(scr tcell.Screen, m *Model) {
+	t := newTheme(m.opts.NoColor)
+	scr.Clear()
+	scr.HideCursor()
+	w, h := m.width, m.height
+	if w < 20 || h < 5 {
+		put(scr, 0, 0, w, "terminal too small", tcell.StyleDefault)
+		return
+	}
+	switch {
+	case m.help:
+		drawHelp(scr, t, m)
+	case m.inList:
+		drawCallList(scr, t, m)
+	case m.zoom:
+		drawZoom(scr, t, m)
+	default:
+		drawCall(scr, t, m)
+	}
+	drawStatus(scr, t, m)
+}
+
+func drawBar(scr tcell.Screen, t *theme, y, w int, text string) {
+	fill(scr, 0, y, w, t.bar)
+	put(scr, 1, y, w, text, t.bar)
+}
+
+func drawHelp(scr tcell.Screen, t *theme, m *Model) {
+	lines := helpLines()
+	m.helpOff = min(m.helpOff, max(len(lines)-(m.height-1), 0))
+	for y, l := range lines[min(m.helpOff, len(lines)):] {
+		if y >= m.height-1 {
+			break
+		}
+		putLine(scr, t, 1, y, m.width, l, nil)
+	}
+}
+
+func drawCallList(scr tcell.Screen, t *theme, m *Model) {
+	drawBar(scr, t, 0, m.width, fmt.Sprintf("callreplay view — %d calls in the log: Enter opens one", len(m.calls)))
+	putLine(scr, t, 0, 1, m.width, styled(fmt.Sprintf("  %-12s %-19s %10s %9s  %-24s %s",
+		"call", "start (UTC)", "duration", "events", "endpoints", "outcome"), StyleHeader), nil)
+	for i := m.listTop; i < len(m.calls) && 2+i-m.listTop < m.height-1; i++ {
+		c := m.calls[i]
+		eps := make([]string, len(c.Info.Meta.Endpoints))
+		for j, e := range c.Info.Meta.Endpoints {
+			eps[j] = e.String()
+		}
+		start := "—"
+		if !c.Info.Meta.Start.IsZero() {
+			start = c.Info.Meta.Start.UTC().Format("2006-01-02 15:04:05")
+		}
+		text := fmt.Sprintf("  %-12s %-19s %10s %9d  %-24s %s", c.Info.Meta.ID, start,
+			fmtDuration(c.Info.Duration), c.Info.Events, strings.Join(eps, " "), c.Outcome)
+		var mod func(tcell.Style) tcell.Style
+		y := 2 + i - m.listTop
+		if i == m.listCur {
+			mod = reverse
+			fill(scr, 0, y, m.width, reverse(tcell.StyleDefault))
+		}
+		putLine(scr, t, 0, y, m.width, plain(text), mod)
+	}
+}
+
+func fmtDuration(d interface{ Seconds() float64 }) string {
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}
+
+func drawZoom(scr tcell.Screen, t *theme, m *Model) {
+	title := "detail"
+	if m.diff {
+		title = "state diff"
+	}
+	drawBar(scr, t, 0, m.width, fmt.Sprintf("%s of event %d — Enter, z or Esc goes back", title, m.CursorSeq()))
+	drawLines(scr, t, rect{0, 1, m.width, m.height - 2}, m.detailPane(), &m.detailOff)
+}
+
+// detailPane is what the detail pane shows: the event, or the state diff.
+func (m *Model) detailPane() []Line {
+	if m.diff {
+		return diffLines(m.states, m.labels)
+	}
+	if r := m.Current(); r != nil {
+		return detailLines(r, m.labels)
+	}
+	return nil
+}
+
+// drawLines paints lines into r, wrapping long ones, from line *off on;
+// *off is clamped so the last screenful stays full.
+func drawLines(scr tcell.Screen, t *theme, r rect, lines []Line, off *int) {
+	if r.W < 2 || r.H < 1 {
+		return
+	}
+	var wrapped []Line
+	for _, l := range lines {
+		wrapped = append(wrapped, wrapLine(l, r.W)...)
+	}
+	*off = min(*off, max(len(wrapped)-r.H, 0))
+	for y, l := range wrapped[*off:] {
+		if y >= r.H {
+			break
+		}
+		putLine(scr, t, r.X, r.Y+y, r.X+r.W, l, nil)
+	}
+}
+
+// wrapLine breaks a line into lines at most w cells wide; continuation
+// lines are indented by one cell.
+func wrapLine(l Line, w int) []Line {
+	var out []Line
+	cur, curW := Line{}, 0
+	for _, sp := range l {
+		text := sp.Text
+		for text != "" {
+			g, rest, gw, _ := uniseg.FirstGraphemeClusterInString(text, -1)
+			if curW+gw > w && curW > 0 {
+				out = append(out, cur)
+				cur, curW = Line{{Text: " "}}, 1
+			}
+			if n := len(cur); n > 0 && cur[n-1].Style == sp.Style {
+				cur[n-1].Text += g
+			} else {
+				cur = append(cur, Span{Text: g, Style: sp.Style})
+			}
+			curW += gw
+			text = rest
+		}
+	}
+	return append(out, cur)
+}
+
+func drawCall(scr tcell.Screen, t *theme, m *Model) {
+	title := fmt.Sprintf("call %s │ %d events │ %s", m.meta.ID, m.n, m.endpointLegend())
+	drawBar(scr, t, 0, m.width, title)
+	if m.n == 0 {
+		put(scr, 1, 2, m.width, "this call has no events", tcell.StyleDefault)
+		return
+	}
+	drawTimeline(scr, t, m)
+	drawLadder(scr, t, m)
+	drawInspector(scr, t, m)
+	if r := m.lay.Detail; r.H > 0 {
+		title := fmt.Sprintf("Event #%d", m.CursorSeq())
+		if m.diff {
+			title = "State diff (d)"
+		}
+		paneTitle(scr, t, r, title)
+		drawLines(scr, t, rect{r.X + 1, r.Y + 1, r.W - 1, r.H - 1}, m.detailPane(), &m.detailOff)
+		for y := r.Y; y < r.Y+r.H; y++ {
+			scr.Put(r.X, y, "│", t.get(StyleDim))
+		}
+	}
+}
+
+// endpointLegend lists the endpoints' short labels with their full ids
+// where they differ.
+func (m *Model) endpointLegend() string {
+	var parts []string
+	for _, e := range m.meta.Endpoints {
+		lbl, _ := m.labels.label(e)
+		if lbl == e.String() {
+			parts = append(parts, lbl)
+		} else {
+			parts = append(parts, lbl+"="+e.String())
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func paneTitle(scr tcell.Screen, t *theme, r rect, title string) {
+	st := t.get(StyleHeader).Underline(true)
+	fill(scr, r.X, r.Y, r.X+r.W, st)
+	put(scr, r.X+1, r.Y, r.X+r.W, title, st)
+}
+
+// timelineCols are the widths of the timeline's fixed columns.
+type timelineCols struct{ seq, at, ep int }
+
+func (m *Model) timelineCols() timelineCols {
+	c := timelineCols{seq: max(len(fmt.Sprint(m.firstSeq+uint64(max(m.n-1, 0)))), 3), at: len(fmtAt(m.lastAt)), ep: 3}
+	for _, l := range m.labels.labels {
+		c.ep = max(c.ep, textWidth(l))
+	}
+	return c
+}
+
+func drawTimeline(scr tcell.Screen, t *theme, m *Model) {
+	r := m.lay.Timeline
+	if r.H < 1 {
+		return
+	}
+	cols := m.timelineCols()
+	end := r.X + r.W
+	head := fmt.Sprintf(" %*s %-*s %-*s %-4s %s", cols.seq, "seq", cols.at, "time", cols.ep, "ep", "kind", "summary")
+	fill(scr, r.X, r.Y, end, t.get(StyleHeader).Underline(true))
+	put(scr, r.X, r.Y, end, head, t.get(StyleHeader).Underline(true))
+	cur := m.Current()
+	for i := range m.window {
+		y := r.Y + 1 + i
+		if y >= r.Y+r.H {
+			break
+		}
+		row := &m.window[i]
+		var mod func(tcell.Style) tcell.Style
+		if cur != nil && row.Index == cur.Index {
+			mod = reverse
+			fill(scr, r.X, y, end, reverse(tcell.StyleDefault))
+		}
+		putLine(scr, t, r.X, y, end, m.timelineLine(row, cols), mod)
+	}
+}
+
+// timelineLine renders one event as a timeline row.
+func (m *Model) timelineLine(row *Row, c timelineCols) Line {
+	ev := &row.Event
+	gutter := Span{Text: " "}
+	if len(m.hits(row)) > 0 {
+		gutter = Span{Text: "●", Style: StyleMatch}
+	}
+	lbl, st := m.labels.label(ev.Endpoint)
+	kindSt := StyleNormal
+	switch ev.Kind {
+	case eventlog.KindOutput:
+		kindSt = StyleDim
+	case eventlog.KindNote:
+		kindSt = StyleKey
+	}
+	sumSt := StyleNormal
+	switch ev.Output.(type) {
+	case econn.Ignored, econn.Closed:
+		sumSt = StyleError
+	case econn.StateChanged:
+		sumSt = StyleHeader
+	}
+	summary := row.Summary
+	if summary == "" {
+		summary = ev.Type
+	}
+	return Line{gutter,
+		{Text: fmt.Sprintf("%*d ", c.seq, ev.Seq)},
+		{Text: fmt.Sprintf("%-*s ", c.at, fmtAt(ev.At)), Style: StyleDim},
+		{Text: padRight(lbl, c.ep) + " ", Style: st},
+		{Text: fmt.Sprintf("%-4s ", kindWord(ev.Kind)), Style: kindSt},
+		{Text: summary, Style: sumSt},
+	}
+}
+
+func kindWord(k eventlog.Kind) string {
+	switch k {
+	case eventlog.KindInput:
+		return "in"
+	case eventlog.KindOutput:
+		return "out"
+	case eventlog.KindNote:
+		return "note"
+	}
+	return "?"
+}
+
+// ladderColumns returns the x of each endpoint's lifeline in r.
+func ladderColumns(r rect, n int) []int {
+	if n == 0 {
+		return nil
+	}
+	span := max((r.W-2)/n, 1)
+	xs := make([]int, n)
+	for i := range xs {
+		xs[i] = r.X + 1 + span*i + span/2
+	}
+	return xs
+}
+
+func drawLadder(scr tcell.Screen, t *theme, m *Model) {
+	r := m.lay.Ladder
+	if r.W < 4 || r.H < 1 {
+		return
+	}
+	xs := ladderColumns(r, len(m.meta.Endpoints))
+	end := r.X + r.W
+	hs := t.get(StyleHeader).Underline(true)
+	fill(scr, r.X, r.Y, end, hs)
+	for i, e := range m.meta.Endpoints {
+		lbl, st := m.labels.label(e)
+		put(scr, max(xs[i]-textWidth(lbl)/2, r.X), r.Y, end, lbl, t.get(st).Bold(true).Underline(true))
+	}
+	cur := m.Current()
+	for i := range m.window {
+		y := r.Y + 1 + i
+		if y >= r.Y+r.H {
+			break
+		}
+		row := &m.window[i]
+		mod := func(s tcell.Style) tcell.Style { return s }
+		if cur != nil && row.Index == cur.Index {
+			mod = reverse
+			fill(scr, r.X, y, end, reverse(tcell.StyleDefault))
+		}
+		for _, x := range xs {
+			scr.Put(x, y, "│", mod(t.get(StyleDim)))
+		}
+		m.drawLadderRow(scr, t, row, xs, y, end, mod)
+	}
+}
+
+func (m *Model) drawLadderRow(scr tcell.Screen, t *theme, row *Row, xs []int, y, end int, mod func(tcell.Style) tcell.Style) {
+	owner := m.labels.column(row.Event.Endpoint)
+	if msg := row.Msg; msg != nil {
+		from, to := m.labels.column(msg.From), m.labels.column(msg.To)
+		if from >= 0 && to >= 0 && from != to {
+			_, st := m.labels.label(msg.From)
+			drawArrow(scr, xs[from], xs[to], y, end, msg, mod(t.get(st)))
+		}
+	}
+	if owner < 0 {
+		return
+	}
+	mark, st := "•", StyleDim
+	switch row.Event.Output.(type) {
+	case econn.StateChanged:
+		mark, st = "◆", StyleChanged
+	case econn.Closed:
+		mark, st = "✕", StyleError
+	case econn.Ignored:
+		mark, st = "!", StyleError
+	}
+	if row.Msg != nil {
+		_, st = m.labels.label(row.Event.Endpoint)
+		mark = "●"
+	}
+	scr.Put(xs[owner], y, mark, mod(t.get(st)))
+}
+
+// drawArrow draws a message from column x0 to x1 with its type on it:
+// a solid line for the backend, a dashed one for the data channel.
+func drawArrow(scr tcell.Screen, x0, x1, y, end int, msg *LadderMsg, st tcell.Style) {
+	line, head := "─", "▶"
+	if msg.Via == econn.TransportDirect {
+		line = "┄"
+	}
+	lo, hi, dir := x0, x1, 1
+	if x1 < x0 {
+		lo, hi, head, dir = x1, x0, "◀", -1
+	}
+	for x := lo + 1; x < hi && x < end; x++ {
+		scr.Put(x, y, line, st)
+	}
+	if hx := x1 - dir; hx > lo && hx < hi && hx < end {
+		scr.Put(hx, y, head, st)
+	}
+	label := msg.Type.String()
+	if msg.Resp {
+		label += " resp"
+	}
+	room := hi - lo - 3
+	if room < 1 {
+		return
+	}
+	label = prefix(label, room)
+	x := lo + 1 + (hi-lo-1-textWidth(label))/2
+	put(scr, x, y, min(hi, end), label, st)
+}
+
+func drawInspector(scr tcell.Screen, t *theme, m *Model) {
+	r := m.lay.Inspector
+	if r.H < 1 || r.W < 4 {
+		return
+	}
+	c, pos, ok := m.Inspected()
+	if !ok {
+		paneTitle(scr, t, r, "State")
+		put(scr, r.X+1, r.Y+1, r.X+r.W, "no connection yet", t.get(StyleDim))
+		return
+	}
+	lbl, _ := m.labels.label(c.Endpoint)
+	how := "follows cursor"
+	if m.pin != "" {
+		how = "pinned"
+	}
+	paneTitle(scr, t, r, fmt.Sprintf("State %s %s (%d/%d, %s, Tab)", lbl, c.Conn, pos+1, len(m.states), how))
+	off := 0
+	drawLines(scr, t, rect{r.X + 1, r.Y + 1, r.W - 1, r.H - 1}, inspectorLines(c), &off)
+}
+
+func drawStatus(scr tcell.Screen, t *theme, m *Model) {
+	y := m.height - 1
+	fill(scr, 0, y, m.width, t.bar)
+	if p := m.prompt; p != nil {
+		x := put(scr, 0, y, m.width, promptLabels[p.kind]+string(p.text), t.bar)
+		scr.ShowCursor(min(x, m.width-1), y)
+		return
+	}
+	if m.msg != "" {
+		st := t.bar
+		if m.msgErr {
+			st = t.bar.Bold(true)
+			put(scr, 0, y, m.width, "error: "+m.msg, st)
+			return
+		}
+		put(scr, 0, y, m.width, m.msg, st)
+		return
+	}
+	var hints string
+	var left []string
+	switch {
+	case m.help:
+		hints = "any key closes help, j/k scroll"
+	case m.inList:
+		left = append(left, fmt.Sprintf("call %d/%d", m.listCur+1, len(m.calls)))
+		hints = "Enter open  j/k move  h help  q quit"
+	default:
+		if m.n > 0 {
+			left = append(left, fmt.Sprintf("#%d of %d..%d", m.CursorSeq(), m.firstSeq, m.firstSeq+uint64(m.n)-1))
+		}
+		if !m.filter.Empty() {
+			left = append(left, "filter "+m.filter.String())
+		}
+		if r := m.Current(); r != nil && len(m.hits(r)) > 0 {
+			left = append(left, "● at breakpoint "+joinBreaks(m.hits(r)))
+		} else if len(m.breaks) > 0 {
+			left = append(left, "breaks "+joinBreaks(m.breaks))
+		}
+		hints = "h help  j/k n/p step  / search  f filter  b break  c/C continue  d diff  q quit"
+	}
+	text := strings.Join(left, " │ ")
+	x := put(scr, 0, y, m.width, text, t.bar)
+	if hx := m.width - textWidth(hints); hx > x+2 {
+		put(scr, hx, y, m.width, hints, t.bar)
+	} else if x+3 < m.width {
+		put(scr, x+3, y, m.width, hints, t.bar)
+	}
+}

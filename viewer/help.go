@@ -1,0 +1,56 @@
+package viewer
+
+// helpKeys is the `h` screen: every key, grouped. `?` is reverse search,
+// as in less and vim, so help lives on `h` and F1.
+var helpKeys = []struct{ keys, what string }{
+	{"", "Moving"},
+	{"j / ↓, k / ↑", "next / previous event"},
+	{"n, p", "next / previous input (the step that follows)"},
+	{"g / Home, G / End", "first / last event"},
+	{":N Enter", "go to the event with sequence number N"},
+	{"PgDn / Space, PgUp", "a screen down / up"},
+	{"mouse", "click selects an event, the wheel scrolls"},
+	{"", "Finding"},
+	{"/text Enter", "search forwards in summaries and payloads"},
+	{"?text Enter", "search backwards"},
+	{"N", "next match, in the last search's direction"},
+	{"f", "filter: ep=A/1,B kind=input,output,note type=SETUP,Recv (empty clears)"},
+	{"", "Breakpoints"},
+	{"b", "toggle one: state=Conflict-Resolution recv=SETUP send=CANCEL ignored close (empty clears all)"},
+	{"c, C", "continue to the next hit / reverse-continue to the previous one"},
+	{"", "Looking"},
+	{"Tab, Shift-Tab", "inspect the next / previous connection, then follow the cursor again"},
+	{"d", "state diff: what this step changed, before → after"},
+	{"Enter / z", "detail full screen (j/k/PgDn/PgUp scroll, Enter/z/Esc back)"},
+	{"], [", "scroll the detail pane"},
+	{"y", "write the event as JSON to a file"},
+	{"", "Leaving"},
+	{"h / F1", "this help (any key closes it, j/k scroll)"},
+	{"Esc", "back to the call list (when opened from it), else quit"},
+	{"q, Ctrl-C", "quit"},
+	{"", "Reading the ladder"},
+	{"───▶", "a message over the backend (relay)"},
+	{"┄┄┄▶", "a message over the data channel (direct)"},
+	{"●", "the endpoint whose event the row is (sender or receiver)"},
+	{"◆ ✕ !", "a state change, a close, an ignored input"},
+}
+
+func helpLines() []Line {
+	lines := []Line{styled("callreplay view — keys", StyleHeader), plain("")}
+	for _, h := range helpKeys {
+		if h.keys == "" {
+			lines = append(lines, styled(h.what, StyleHeader))
+			continue
+		}
+		lines = append(lines, Line{{Text: "  " + padRight(h.keys, 20) + " ", Style: StyleKey}, {Text: h.what}})
+	}
+	return lines
+}
+
+// padRight pads s with spaces to n runes.
+func padRight(s string, n int) string {
+	for w := textWidth(s); w < n; w++ {
+		s += " "
+	}
+	return s
+}

@@ -1,0 +1,73 @@
+package viewer
+
+import (
+	"time"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+)
+
+// Source is one recorded call as the viewer reads it. Rows are addressed
+// by index, 0 for the first event of the call; a Source never has to hand
+// out the whole call at once.
+type Source interface {
+	// Meta describes the call: its id and endpoints (the ladder's columns).
+	Meta() eventlog.CallMeta
+	// Len is the number of events in the call.
+	Len() int
+	// Rows returns the events with index in [from, from+n), fewer at the
+	// end of the call.
+	Rows(from, n int) ([]Row, error)
+	// States returns every connection that exists at event i, with its
+	// state before and after the step event i belongs to.
+	States(i int) ([]ConnState, error)
+}
+
+// Catalog is a log holding one or more calls.
+type Catalog interface {
+	// Calls lists the calls in the log, in the order the call list shows.
+	Calls() ([]CallEntry, error)
+	// Open returns the call with the given id.
+	Open(id string) (Source, error)
+}
+
+// CallEntry is one line of the call list.
+type CallEntry struct {
+	Info    eventlog.CallInfo
+	Outcome string // how the call ended, in a few words
+}
+
+// Row is one event as the timeline and the ladder show it.
+type Row struct {
+	Index   int // position in the call, 0-based
+	Event   eventlog.Event
+	Summary string     // one sentence a person reads
+	Msg     *LadderMsg // the message this event sends or receives; nil otherwise
+}
+
+// LadderMsg is a message between two endpoints, drawn as an arrow.
+type LadderMsg struct {
+	From, To eventlog.Endpoint
+	Type     econn.MsgType
+	Resp     bool
+	Via      econn.Transport
+	Received bool // the receiving end's event (Recv); false for the sender's Send
+}
+
+// ConnState is one connection at one event: its snapshot before and after
+// the step, and what the snapshot does not hold.
+type ConnState struct {
+	Endpoint eventlog.Endpoint
+	Conn     string // local session id
+	Before   econn.Snapshot
+	After    econn.Snapshot
+	// Deadline is the call time at which the armed timer (After.Timer)
+	// fires; meaningful only when After.Timer.Armed.
+	Deadline    time.Duration
+	LocalProps  econn.Props
+	RemoteProps econn.Props
+	Created     bool // the connection was created by this step: Before is empty
+}
+
+// Changed reports whether the step changed the connection's data.
+func (c ConnState) Changed() bool { return c.Created || !c.Before.Equal(c.After) }
