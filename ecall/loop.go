@@ -1,0 +1,138 @@
+package ecall
+
+import (
+	"sync"
+	"time"
+)
+
+// Loop runs functions one at a time on its own goroutine. In live mode
+// everything that touches a Client — commands, received messages, timers,
+// media events — is posted to the client's Loop, so the Client itself
+// needs no locks and steps its ECONNs in one well-defined order.
+type Loop struct {
+	mu     sync.Mutex
+	queue  []func()
+	wake   chan struct{}
+	closed bool
+	done   chan struct{}
+}
+
+// NewLoop starts a loop.
+func NewLoop() *Loop {
+	l := &Loop{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+// Post queues f; it returns false once the loop is closed. It never
+// blocks, so pion's and the network's goroutines can post freely.
+func (l *Loop) Post(f func()) bool {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return false
+	}
+	l.queue = append(l.queue, f)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// Do runs f on the loop and waits for it; false if the loop is closed.
+func (l *Loop) Do(f func()) bool {
+	ran := make(chan struct{})
+	if !l.Post(func() { f(); close(ran) }) {
+		return false
+	}
+	select {
+	case <-ran:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// Close runs what is queued, then stops the loop and waits for it.
+func (l *Loop) Close() {
+	l.mu.Lock()
+	already := l.closed
+	l.closed = true
+	l.mu.Unlock()
+	if !already {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+	<-l.done
+}
+
+func (l *Loop) run() {
+	defer close(l.done)
+	for range l.wake {
+		for {
+			l.mu.Lock()
+			q := l.queue
+			l.queue = nil
+			closed := l.closed
+			l.mu.Unlock()
+			for _, f := range q {
+				f()
+			}
+			if len(q) == 0 {
+				if closed {
+					return
+				}
+				break
+			}
+		}
+	}
+}
+
+// RealClock is the live Clock: time since it was created, the wall clock,
+// and timers whose functions run on a Loop.
+type RealClock struct {
+	start time.Time
+	loop  *Loop
+}
+
+// NewRealClock returns a clock that starts now and runs timers on loop.
+func NewRealClock(loop *Loop) *RealClock {
+	return &RealClock{start: time.Now(), loop: loop}
+}
+
+// Start returns the wall-clock time the clock started.
+func (c *RealClock) Start() time.Time { return c.start }
+
+// Since returns the time since the clock started.
+func (c *RealClock) Since() time.Duration { return time.Since(c.start) }
+
+// Unix returns the wall-clock time in seconds.
+func (c *RealClock) Unix() uint32 { return uint32(time.Now().Unix()) }
+
+// AfterFunc runs f on the loop after d. A Stop on the loop before f runs
+// prevents it, even if the timer already fired and f is queued.
+func (c *RealClock) AfterFunc(d time.Duration, f func()) Stopper {
+	t := &loopTimer{}
+	t.timer = time.AfterFunc(d, func() {
+		c.loop.Post(func() {
+			if !t.stopped {
+				f()
+			}
+		})
+	})
+	return t
+}
+
+type loopTimer struct {
+	timer   *time.Timer
+	stopped bool // only touched on the loop
+}
+
+func (t *loopTimer) Stop() {
+	t.stopped = true
+	t.timer.Stop()
+}

@@ -1,0 +1,454 @@
+package sim
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+)
+
+// Scenario is a parsed scenario file: one command per line.
+type Scenario struct {
+	Name    string // the file's base name without extension
+	Clients []eventlog.Endpoint
+	Cmds    []Cmd
+}
+
+// Cmd is one scenario line.
+type Cmd struct {
+	Line   int
+	Verb   string
+	Target string   // an endpoint, "A/1->B/2", "backend" or "direct"
+	Args   []string // positional words after the target
+	KV     []KV     // key=value words, in order
+	Text   string   // the line as written, without its comment
+}
+
+// KV is one key=value word.
+type KV struct{ Key, Value string }
+
+// String returns the command as it was written.
+func (c Cmd) String() string { return c.Text }
+
+// Get returns the value of key and whether it was given.
+func (c Cmd) Get(key string) (string, bool) {
+	for _, kv := range c.KV {
+		if kv.Key == key {
+			return kv.Value, true
+		}
+	}
+	return "", false
+}
+
+// ParseFile reads and checks a scenario file.
+func ParseFile(path string) (*Scenario, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return Parse(path, name, f)
+}
+
+// ParseString parses a scenario held in a string; file names it in errors.
+func ParseString(file, text string) (*Scenario, error) {
+	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	return Parse(file, name, strings.NewReader(text))
+}
+
+// Parse reads a scenario and checks every line before anything runs; an
+// error names file:line and what is wrong.
+func Parse(file, name string, r io.Reader) (*Scenario, error) {
+	sc := &Scenario{Name: name}
+	known := map[eventlog.Endpoint]bool{}
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 64*1024), 1<<20)
+	for n := 1; s.Scan(); n++ {
+		text := s.Text()
+		if i := strings.IndexByte(text, '#'); i >= 0 && !strings.HasPrefix(strings.TrimSpace(text), "inject") {
+			text = text[:i]
+		}
+		text = strings.TrimSpace(text)
+		if text == "" {
+			continue
+		}
+		cmd, err := parseLine(n, text)
+		if err == nil {
+			err = check(sc, cmd, known)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", file, n, err)
+		}
+		sc.Cmds = append(sc.Cmds, cmd)
+	}
+	if err := s.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(sc.Clients) == 0 {
+		return nil, fmt.Errorf("%s: no clients line (e.g. \"clients A/1 B/1\")", file)
+	}
+	return sc, nil
+}
+
+// verbs lists every command with whether it takes a target.
+var verbs = map[string]bool{
+	"clients": false, "config": true, "props": true, "start": true, "run": false,
+	"answer": true, "answer-glare": true, "advance": false, "update": true,
+	"end": true, "reject": true, "propsync": true, "ping": true, "alert": true,
+	"close": true, "fault": false, "media": true, "expect": true, "inject": false,
+	"step": false,
+}
+
+func parseLine(n int, text string) (Cmd, error) {
+	cmd := Cmd{Line: n, Text: text}
+	words := strings.Fields(text)
+	cmd.Verb = words[0]
+	takesTarget, ok := verbs[cmd.Verb]
+	if !ok {
+		return cmd, fmt.Errorf("unknown command %q", cmd.Verb)
+	}
+	rest := words[1:]
+	if cmd.Verb == "inject" {
+		return parseInject(cmd, text)
+	}
+	if takesTarget {
+		if len(rest) == 0 {
+			return cmd, fmt.Errorf("%s needs a client (e.g. %s A/1)", cmd.Verb, cmd.Verb)
+		}
+		cmd.Target, rest = rest[0], rest[1:]
+	}
+	for _, w := range rest {
+		if k, v, ok := strings.Cut(w, "="); ok {
+			if k == "" {
+				return cmd, fmt.Errorf("%q: empty key", w)
+			}
+			cmd.KV = append(cmd.KV, KV{k, v})
+		} else {
+			cmd.Args = append(cmd.Args, w)
+		}
+	}
+	return cmd, nil
+}
+
+// parseInject reads "inject from=A/1 [to=B/1] [via=direct] DATA...": the
+// rest of the line after the options is sent as raw bytes.
+func parseInject(cmd Cmd, text string) (Cmd, error) {
+	rest := strings.TrimSpace(strings.TrimPrefix(text, "inject"))
+	for {
+		w, tail, _ := strings.Cut(rest, " ")
+		k, v, ok := strings.Cut(w, "=")
+		if !ok || (k != "from" && k != "to" && k != "via") {
+			break
+		}
+		cmd.KV = append(cmd.KV, KV{k, v})
+		rest = strings.TrimSpace(tail)
+	}
+	if rest == "" {
+		return cmd, fmt.Errorf("inject needs data after its options")
+	}
+	cmd.Args = []string{rest}
+	return cmd, nil
+}
+
+func check(sc *Scenario, c Cmd, known map[eventlog.Endpoint]bool) error {
+	if c.Verb == "clients" {
+		return checkClients(sc, c, known)
+	}
+	if len(sc.Clients) == 0 {
+		return fmt.Errorf("%s before the clients line", c.Verb)
+	}
+	if c.Target != "" && c.Verb != "expect" {
+		if err := checkEndpoint(c.Target, known); err != nil {
+			return err
+		}
+	}
+	switch c.Verb {
+	case "run", "step", "start", "update", "end", "reject", "ping", "answer-glare":
+		return noArgs(c, "from")
+	case "answer":
+		if err := noArgs(c, "from"); err != nil {
+			return err
+		}
+		if v, ok := c.Get("from"); ok {
+			return checkEndpoint(v, known)
+		}
+	case "advance":
+		if len(c.Args) != 1 || len(c.KV) != 0 {
+			return fmt.Errorf("advance takes one duration (e.g. advance 200ms)")
+		}
+		_, err := parseDuration(c.Args[0])
+		return err
+	case "config":
+		return checkConfig(c)
+	case "props", "propsync":
+		if len(c.Args) != 0 || len(c.KV) == 0 {
+			return fmt.Errorf("%s takes key=value props (e.g. %s A/1 muted=true)", c.Verb, c.Verb)
+		}
+	case "alert":
+		return checkAlert(c)
+	case "close":
+		return checkKeys(c, "reason")
+	case "fault":
+		return checkFault(c, known)
+	case "media":
+		return checkMedia(c)
+	case "expect":
+		return checkExpect(c, known)
+	case "inject":
+		return checkInject(c, known)
+	}
+	return nil
+}
+
+func checkClients(sc *Scenario, c Cmd, known map[eventlog.Endpoint]bool) error {
+	if len(sc.Clients) != 0 {
+		return fmt.Errorf("a second clients line")
+	}
+	if len(c.Args) == 0 && c.Target == "" {
+		return fmt.Errorf("clients needs at least one user/client")
+	}
+	if len(c.KV) != 0 {
+		return fmt.Errorf("clients takes user/client words, not %s=%s", c.KV[0].Key, c.KV[0].Value)
+	}
+	for _, w := range c.Args {
+		ep, err := eventlog.ParseEndpoint(w)
+		if err != nil {
+			return err
+		}
+		if known[ep] {
+			return fmt.Errorf("client %s listed twice", ep)
+		}
+		known[ep] = true
+		sc.Clients = append(sc.Clients, ep)
+	}
+	return nil
+}
+
+func checkEndpoint(s string, known map[eventlog.Endpoint]bool) error {
+	ep, err := eventlog.ParseEndpoint(s)
+	if err != nil {
+		return err
+	}
+	if !known[ep] {
+		return fmt.Errorf("unknown client %s (not on the clients line)", ep)
+	}
+	return nil
+}
+
+func noArgs(c Cmd, allowed ...string) error {
+	if len(c.Args) != 0 {
+		return fmt.Errorf("%s: unexpected %q", c.Verb, c.Args[0])
+	}
+	return checkKeys(c, allowed...)
+}
+
+func checkKeys(c Cmd, allowed ...string) error {
+	for _, kv := range c.KV {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || kv.Key == a
+		}
+		if !ok {
+			return fmt.Errorf("%s: unknown key %q (known: %s)", c.Verb, kv.Key, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+var configKeys = []string{
+	"setup-timeout", "term-timeout", "media-delay", "conn-timeout",
+	"media-start-timeout", "datachan-timeout", "manual-glare",
+}
+
+func checkConfig(c Cmd) error {
+	if len(c.Args) != 0 || len(c.KV) == 0 {
+		return fmt.Errorf("config takes key=value settings (known: %s)", strings.Join(configKeys, ", "))
+	}
+	if err := checkKeys(c, configKeys...); err != nil {
+		return err
+	}
+	for _, kv := range c.KV {
+		var err error
+		if kv.Key == "manual-glare" {
+			_, err = strconv.ParseBool(kv.Value)
+		} else {
+			_, err = parseDuration(kv.Value)
+		}
+		if err != nil {
+			return fmt.Errorf("config %s: %w", kv.Key, err)
+		}
+	}
+	return nil
+}
+
+func checkAlert(c Cmd) error {
+	if err := noArgs(c, "level", "descr"); err != nil {
+		return err
+	}
+	if v, ok := c.Get("level"); ok {
+		if _, err := strconv.ParseUint(v, 10, 32); err != nil {
+			return fmt.Errorf("alert level %q: want an unsigned number", v)
+		}
+	}
+	return nil
+}
+
+var faultKinds = []string{"drop", "delay", "duplicate", "reorder", "fail-send"}
+
+func checkFault(c Cmd, known map[eventlog.Endpoint]bool) error {
+	if len(c.Args) != 1 {
+		return fmt.Errorf("fault needs one kind (%s)", strings.Join(faultKinds, ", "))
+	}
+	kind := c.Args[0]
+	if !contains(faultKinds, kind) {
+		return fmt.Errorf("unknown fault %q (known: %s)", kind, strings.Join(faultKinds, ", "))
+	}
+	if err := checkKeys(c, "from", "to", "type", "resp", "count", "prob", "by", "via"); err != nil {
+		return err
+	}
+	_, err := parseRule(c)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"from", "to"} {
+		if v, ok := c.Get(k); ok {
+			if err := checkEndpoint(v, known); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var mediaActions = []string{"fail", "block", "no-rtp", "dc-close", "ok"}
+
+func checkMedia(c Cmd) error {
+	if len(c.Args) != 1 || len(c.KV) != 0 || !contains(mediaActions, c.Args[0]) {
+		return fmt.Errorf("media takes one action (%s)", strings.Join(mediaActions, ", "))
+	}
+	return nil
+}
+
+func checkInject(c Cmd, known map[eventlog.Endpoint]bool) error {
+	from, ok := c.Get("from")
+	if !ok {
+		return fmt.Errorf("inject needs from=user/client")
+	}
+	if err := checkEndpoint(from, known); err != nil {
+		return err
+	}
+	if to, ok := c.Get("to"); ok {
+		if err := checkEndpoint(to, known); err != nil {
+			return err
+		}
+	}
+	if via, ok := c.Get("via"); ok && via != "backend" && via != "direct" {
+		return fmt.Errorf("inject via=%s: want backend or direct", via)
+	}
+	return nil
+}
+
+// expectKeys are the keys an endpoint expectation may use, besides
+// remote.<prop>.
+var expectKeys = []string{
+	"state", "dir", "incoming", "answered", "closed", "reason", "conflict",
+	"conns", "timer", "datachannel", "remote",
+}
+
+func checkExpect(c Cmd, known map[eventlog.Endpoint]bool) error {
+	if len(c.Args) != 0 || len(c.KV) == 0 {
+		return fmt.Errorf("expect takes key=value checks")
+	}
+	if c.Target == "backend" || c.Target == "direct" {
+		for _, kv := range c.KV {
+			if _, err := econn.ParseMsgType(kv.Key); err != nil {
+				return fmt.Errorf("expect %s: %w", c.Target, err)
+			}
+			if _, err := strconv.Atoi(kv.Value); err != nil {
+				return fmt.Errorf("expect %s %s=%q: want a count", c.Target, kv.Key, kv.Value)
+			}
+		}
+		return nil
+	}
+	self, remote, hasRemote := strings.Cut(c.Target, "->")
+	if err := checkEndpoint(self, known); err != nil {
+		return err
+	}
+	if hasRemote {
+		if err := checkEndpoint(remote, known); err != nil {
+			return err
+		}
+	}
+	for _, kv := range c.KV {
+		if strings.HasPrefix(kv.Key, "remote.") {
+			continue
+		}
+		if !contains(expectKeys, kv.Key) {
+			return fmt.Errorf("expect: unknown key %q (known: %s, remote.<prop>)", kv.Key, strings.Join(expectKeys, ", "))
+		}
+		if err := checkExpectValue(kv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkExpectValue(kv KV) error {
+	var err error
+	switch kv.Key {
+	case "state":
+		_, err = econn.ParseState(kv.Value)
+	case "dir":
+		_, err = econn.ParseDir(kv.Value)
+	case "incoming", "answered", "closed", "conns":
+		_, err = strconv.Atoi(kv.Value)
+	case "conflict":
+		if !contains([]string{"none", "winner", "loser"}, strings.ToLower(kv.Value)) {
+			err = fmt.Errorf("want none, winner or loser")
+		}
+	case "datachannel":
+		if kv.Value != "open" && kv.Value != "closed" {
+			err = fmt.Errorf("want open or closed")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("expect %s=%s: %w", kv.Key, kv.Value, err)
+	}
+	return nil
+}
+
+// parseDuration accepts Go durations ("200ms", "1m30s") and bare
+// milliseconds ("100").
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("negative duration %q", s)
+		}
+		return time.Duration(n) * time.Millisecond, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q (e.g. 200ms, 5s)", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	return d, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
