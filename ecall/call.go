@@ -18,8 +18,8 @@ type Call struct {
 	remote eventlog.Endpoint
 	leg    Leg
 
-	timer      Stopper // the ECONN's timer
-	mediaTimer Stopper // connection, media-start or data-channel timer
+	timer          Stopper // the ECONN's timer
+	mediaTimer     Stopper // connection, media-start or data-channel timer
 	mediaTimerName string
 
 	remoteSDP   string // the offer to answer (incoming, glare)

@@ -98,8 +98,8 @@ func (h itemHeap) Less(i, j int) bool {
 	}
 	return h[i].seq < h[j].seq
 }
-func (h itemHeap) Swap(i, j int)  { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
-func (h *itemHeap) Push(x any)    { it := x.(*item); it.index = len(*h); *h = append(*h, it) }
+func (h itemHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
+func (h *itemHeap) Push(x any)   { it := x.(*item); it.index = len(*h); *h = append(*h, it) }
 func (h *itemHeap) Pop() any {
 	old := *h
 	it := old[len(old)-1]
