@@ -1,0 +1,300 @@
+package describe
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+)
+
+// Arrow is one message between two endpoints: a recorded send matched with
+// the recorded receive of the same message, or either alone.
+type Arrow struct {
+	From, To eventlog.Endpoint // To is zero when nobody in the log received it and the sender's peer is unknown
+	Type     econn.MsgType
+	Resp     bool
+	Via      econn.Transport
+	SessID   string // the sender's session id
+
+	Sent, Received     uint64        // sequence numbers of the Send output and the Recv input; 0 when absent
+	SentAt, ReceivedAt time.Duration // call times of those events
+}
+
+// Lost reports whether the message was sent but never received in the log.
+func (a Arrow) Lost() bool { return a.Sent != 0 && a.Received == 0 }
+
+// First returns the sequence number of the arrow's first event.
+func (a Arrow) First() uint64 {
+	if a.Sent != 0 {
+		return a.Sent
+	}
+	return a.Received
+}
+
+// Label is the arrow's text: "SETUP", "HANGUP resp".
+func (a Arrow) Label() string {
+	if a.Resp {
+		return a.Type.String() + " resp"
+	}
+	return a.Type.String()
+}
+
+type msgKey struct {
+	from   eventlog.Endpoint
+	typ    econn.MsgType
+	resp   bool
+	sessID string
+}
+
+type connKey struct {
+	ep   eventlog.Endpoint
+	sess string
+}
+
+// maxPending bounds how many unreceived sends of one kind a Ladder keeps
+// for matching, so that memory stays flat on long calls.
+const maxPending = 32
+
+// Ladder collects the messages of a call, event by event, and matches each
+// receive to the send it came from: same sender, type, request/response
+// and session id, oldest first. A message the backend fanned out to
+// several clients gives one arrow per receiver.
+type Ladder struct {
+	endpoints []eventlog.Endpoint
+	arrows    []Arrow
+	pending   map[msgKey][]int // arrows whose send may still be received
+	remotes   map[connKey]eventlog.Endpoint
+}
+
+// NewLadder returns an empty ladder whose columns start with endpoints.
+func NewLadder(endpoints []eventlog.Endpoint) *Ladder {
+	l := &Ladder{pending: make(map[msgKey][]int), remotes: make(map[connKey]eventlog.Endpoint)}
+	for _, ep := range endpoints {
+		l.column(ep)
+	}
+	return l
+}
+
+// Endpoints returns the ladder's columns: the endpoints given to NewLadder,
+// then the others in order of appearance.
+func (l *Ladder) Endpoints() []eventlog.Endpoint { return l.endpoints }
+
+// Arrows returns the messages in the order of their first event.
+func (l *Ladder) Arrows() []Arrow {
+	out := slices.Clone(l.arrows)
+	slices.SortStableFunc(out, func(a, b Arrow) int {
+		switch x, y := a.First(), b.First(); {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func (l *Ladder) column(ep eventlog.Endpoint) {
+	if ep != (eventlog.Endpoint{}) && !slices.Contains(l.endpoints, ep) {
+		l.endpoints = append(l.endpoints, ep)
+	}
+}
+
+// Add takes the next event of the call. It returns the arrow the event
+// sends or receives, if any.
+func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
+	ck := connKey{ev.Endpoint, ev.Conn}
+	switch v := ev.Input.(type) {
+	case eventlog.NewConn:
+		l.column(ev.Endpoint)
+		if v.Remote != (eventlog.Endpoint{}) {
+			l.remotes[ck] = v.Remote
+		}
+	case eventlog.RecvInput:
+		return l.recv(ev, ck, v)
+	}
+	if s, ok := ev.Output.(econn.Send); ok && s.Msg != nil {
+		return l.send(ev, ck, s), true
+	}
+	return Arrow{}, false
+}
+
+func (l *Ladder) send(ev eventlog.Event, ck connKey, s econn.Send) Arrow {
+	l.column(ev.Endpoint)
+	a := Arrow{From: ev.Endpoint, To: l.remotes[ck], Type: s.Msg.Type, Resp: s.Msg.Resp, Via: s.Via,
+		SessID: s.Msg.SessID, Sent: ev.Seq, SentAt: ev.At}
+	k := msgKey{a.From, a.Type, a.Resp, a.SessID}
+	l.arrows = append(l.arrows, a)
+	p := append(l.pending[k], len(l.arrows)-1)
+	if len(p) > maxPending {
+		p = p[1:]
+	}
+	l.pending[k] = p
+	return a
+}
+
+func (l *Ladder) recv(ev eventlog.Event, ck connKey, in eventlog.RecvInput) (Arrow, bool) {
+	if in.DecodeErr != "" {
+		return Arrow{}, false
+	}
+	m, err := econn.Decode(in.Data, in.CurrTime, in.MsgTime)
+	if err != nil {
+		return Arrow{}, false
+	}
+	from := eventlog.Endpoint{User: in.FromUser, Client: in.FromClient}
+	if _, ok := l.remotes[ck]; !ok {
+		l.remotes[ck] = from
+	}
+	l.column(from)
+	l.column(ev.Endpoint)
+	k := msgKey{from, m.Type, m.Resp, m.SessID}
+	p := l.pending[k]
+	for n, i := range p {
+		a := &l.arrows[i]
+		switch {
+		case a.Received == 0 && (a.To == ev.Endpoint || a.To == eventlog.Endpoint{}):
+			a.To, a.Received, a.ReceivedAt = ev.Endpoint, ev.Seq, ev.At
+			if a.Via == econn.TransportDirect {
+				l.pending[k] = slices.Delete(p, n, n+1)
+			}
+			return *a, true
+		case a.Received != 0 && a.Via == econn.TransportBackend && !l.receivedBy(p, a.Sent, ev.Endpoint):
+			// The backend fanned the message out: one more receiver.
+			c := *a
+			c.To, c.Received, c.ReceivedAt = ev.Endpoint, ev.Seq, ev.At
+			l.arrows = append(l.arrows, c)
+			if len(p) < maxPending {
+				l.pending[k] = append(p, len(l.arrows)-1)
+			}
+			return c, true
+		}
+	}
+	a := Arrow{From: from, To: ev.Endpoint, Type: m.Type, Resp: m.Resp, Via: in.Via, SessID: m.SessID,
+		Received: ev.Seq, ReceivedAt: ev.At}
+	l.arrows = append(l.arrows, a)
+	return a, true
+}
+
+// receivedBy reports whether the send seq among the arrows p was received
+// by ep.
+func (l *Ladder) receivedBy(p []int, seq uint64, ep eventlog.Endpoint) bool {
+	for _, i := range p {
+		if a := l.arrows[i]; a.Sent == seq && a.To == ep && a.Received != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// DrawLadder writes the arrows as an ASCII call flow width columns wide:
+// one column per endpoint, one line per message, with the send time on
+// the left. Backend messages are drawn with '-', direct ones with '=';
+// a lost message ends in 'x', one whose send is not in the log starts
+// with '?'.
+func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, width int) error {
+	const margin = 11 // "+1234.567s "
+	n := len(endpoints)
+	if n == 0 {
+		_, err := fmt.Fprintln(w, "(no endpoints)")
+		return err
+	}
+	spacing := (width - margin) / n
+	if spacing < 12 {
+		spacing = 12
+	}
+	x := func(i int) int { return margin + spacing/2 + i*spacing }
+	total := x(n-1) + spacing/2
+	col := map[eventlog.Endpoint]int{}
+	for i, ep := range endpoints {
+		col[ep] = i
+	}
+	head := []byte(strings.Repeat(" ", total))
+	for i, ep := range endpoints {
+		name := truncate(ep.String(), spacing-1)
+		copy(head[max(0, x(i)-len(name)/2):], name)
+	}
+	if _, err := fmt.Fprintln(w, strings.TrimRight(string(head), " ")); err != nil {
+		return err
+	}
+	for _, a := range arrows {
+		line := []byte(strings.Repeat(" ", total))
+		for i := range endpoints {
+			line[x(i)] = '|'
+		}
+		at := a.SentAt
+		if a.Sent == 0 {
+			at = a.ReceivedAt
+		}
+		copy(line, fmt.Sprintf("+%.3fs", at.Seconds()))
+		drawArrow(line, a, col, x, spacing)
+		if _, err := fmt.Fprintln(w, strings.TrimRight(string(line), " ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func drawArrow(line []byte, a Arrow, col map[eventlog.Endpoint]int, x func(int) int, spacing int) {
+	from, okFrom := col[a.From]
+	to, okTo := col[a.To]
+	if !okFrom || !okTo {
+		// Half an arrow towards the unknown side.
+		if okFrom {
+			to, okTo = from, true
+		} else {
+			from = to
+		}
+	}
+	x0, x1 := x(from), x(to)
+	if x0 == x1 { // the other end is unknown: a short arrow, inwards at the right edge
+		x1 = x0 + spacing - 4
+		if x1 >= len(line) {
+			x1 = x0 - spacing + 4
+		}
+	}
+	lo, hi := min(x0, x1), max(x0, x1)
+	fill := byte('-')
+	if a.Via == econn.TransportDirect {
+		fill = '='
+	}
+	for i := lo + 1; i < hi; i++ {
+		line[i] = fill
+	}
+	switch {
+	case a.Lost():
+		line[x1-sign(x1-x0)] = 'x'
+	case x1 > x0:
+		line[x1-1] = '>'
+	default:
+		line[x1+1] = '<'
+	}
+	if a.Sent == 0 {
+		line[x0+sign(x1-x0)] = '?'
+	}
+	label := truncate(a.Label(), hi-lo-5)
+	if label != "" {
+		start := lo + (hi-lo-len(label))/2
+		copy(line[start:], label)
+	}
+}
+
+func sign(v int) int {
+	if v < 0 {
+		return -1
+	}
+	return 1
+}
+
+func truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,87 @@
+package describe_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/replay/replaytest"
+)
+
+func ladderOf(t *testing.T, gen func(*replaytest.Recorder)) *describe.Ladder {
+	t.Helper()
+	var m replaytest.Memory
+	rec := replaytest.NewRecorder(&m)
+	gen(rec)
+	if err := replaytest.Check(rec, &m); err != nil {
+		t.Fatal(err)
+	}
+	l := describe.NewLadder(replaytest.Meta(rec, "c").Endpoints)
+	for _, ev := range m.Events {
+		l.Add(ev)
+	}
+	return l
+}
+
+func TestLadderMatchesSendsAndReceives(t *testing.T) {
+	l := ladderOf(t, func(r *replaytest.Recorder) { replaytest.BasicCall(r, 1) })
+	var got []string
+	for _, a := range l.Arrows() {
+		s := a.From.String() + ">" + a.To.String() + " " + a.Label()
+		switch {
+		case a.Lost():
+			s += " lost"
+		case a.Sent == 0:
+			s += " unsent"
+		case a.Received < a.Sent:
+			t.Errorf("%s received (%d) before sent (%d)", s, a.Received, a.Sent)
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		"A/1>B/1 SETUP", "B/1>A/1 SETUP resp", "A/1>B/1 PROPSYNC", "A/666>B/1 CANCEL unsent",
+		"A/1>B/1 PING", "B/1>A/1 PING resp", "A/1>B/1 HANGUP", "B/1>A/1 HANGUP resp",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("arrows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLadderFanOutAndLoss(t *testing.T) {
+	a1, b1, b2 := replaytest.A1, replaytest.B1, eventlog.Endpoint{User: "B", Client: "2"}
+	setup := &econn.Message{Type: econn.MsgSetup, SessID: "s1", SDP: "v=0"}
+	raw, err := setup.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := func(seq uint64, to eventlog.Endpoint) eventlog.Event {
+		return eventlog.Event{Seq: seq, Endpoint: to, Conn: "x", Kind: eventlog.KindInput, Type: "Recv",
+			Input: eventlog.RecvInput{FromUser: "A", FromClient: "1", Data: raw}}
+	}
+	l := describe.NewLadder([]eventlog.Endpoint{a1, b1, b2})
+	l.Add(eventlog.Event{Seq: 1, Endpoint: a1, Conn: "s1", Kind: eventlog.KindOutput, Type: "Send",
+		Output: econn.Send{Msg: setup, Via: econn.TransportBackend}})
+	l.Add(recv(2, b1))
+	l.Add(recv(3, b2))
+	l.Add(eventlog.Event{Seq: 4, Endpoint: a1, Conn: "s1", Kind: eventlog.KindOutput, Type: "Send",
+		Output: econn.Send{Msg: &econn.Message{Type: econn.MsgHangup, SessID: "s1"}, Via: econn.TransportDirect}})
+	arrows := l.Arrows()
+	if len(arrows) != 3 || arrows[0].To != b1 || arrows[1].To != b2 || arrows[1].Sent != 1 || !arrows[2].Lost() {
+		t.Fatalf("arrows %+v", arrows)
+	}
+	var buf bytes.Buffer
+	if err := describe.DrawLadder(&buf, l.Endpoints(), arrows, 60); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"                  A/1             B/1             B/2\n" +
+		"+0.000s            |----SETUP----->|               |\n" +
+		"+0.000s            |------------SETUP------------->|\n" +
+		"+0.000s            |==HANGUP==x    |               |\n"
+	if buf.String() != want {
+		t.Fatalf("ladder:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
