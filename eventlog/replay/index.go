@@ -160,6 +160,8 @@ func (ix *Index) StepAt(seq uint64) (*Step, error) {
 
 // Events returns the events with Seq in [from, from+n), fewer at the end.
 func (ix *Index) Events(from uint64, n int) ([]eventlog.Event, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	if from == 0 {
 		from = 1
 	}

@@ -1,0 +1,120 @@
+package eventlog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec/econn"
+)
+
+// Endpoint names one client: a user id and a client id ("A/1").
+type Endpoint struct {
+	User, Client string
+}
+
+// String renders the endpoint as "user/client".
+func (e Endpoint) String() string { return e.User + "/" + e.Client }
+
+// ParseEndpoint parses "user/client".
+func ParseEndpoint(s string) (Endpoint, error) {
+	u, c, ok := strings.Cut(s, "/")
+	if !ok || u == "" || c == "" {
+		return Endpoint{}, fmt.Errorf("endpoint %q: want user/client", s)
+	}
+	return Endpoint{User: u, Client: c}, nil
+}
+
+// Kind says what an event is.
+type Kind uint8
+
+// Event kinds.
+const (
+	KindInput  Kind = iota + 1 // an input stepped into an ECONN (written before the step)
+	KindOutput                 // an output the step returned
+	KindNote                   // anything else: media, application, transport; never replayed
+)
+
+// String returns "input", "output" or "note".
+func (k Kind) String() string {
+	switch k {
+	case KindInput:
+		return "input"
+	case KindOutput:
+		return "output"
+	case KindNote:
+		return "note"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// ParseKind parses "input", "output" or "note".
+func ParseKind(s string) (Kind, error) {
+	for k := KindInput; k <= KindNote; k++ {
+		if strings.EqualFold(k.String(), s) {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("kind %q: want input, output or note", s)
+}
+
+// Event is one entry of a call's log.
+//
+// Exactly one of Input, Output and Note is set, as Kind says. Type is the
+// input's InputName, the output's OutputName, or the note's type.
+type Event struct {
+	Seq      uint64        // 1-based, assigned by Append
+	At       time.Duration // since the call began (virtual time in a simulation)
+	Endpoint Endpoint      // the client whose ECONN (or whose layer) this is about
+	Conn     string        // the ECONN's local session id; "" for a note about the endpoint
+	Kind     Kind
+	Type     string
+
+	Input  econn.Input  // econn's inputs, except Recv: see RecvInput; and NewConn
+	Output econn.Output // econn's outputs
+	Note   *Note
+}
+
+// Note is a free-form event: media and ICE state, statistics, application
+// actions, transport events, messages dropped before any ECONN. Shown by the
+// viewer, never replayed.
+type Note struct {
+	Text  string            // one sentence a person reads
+	Attrs map[string]string // optional structured fields
+}
+
+// RecvInput is how a received message is logged: the raw bytes as they
+// arrived and the times the decoder was given, so that replay runs the real
+// decoder again. DecodeErr is the stable name (econn.ErrorName) of the
+// decoder's error when the bytes did not decode; such an input was not
+// stepped. Its InputName is "Recv".
+type RecvInput struct {
+	FromUser, FromClient string
+	Via                  econn.Transport
+	Data                 []byte
+	CurrTime, MsgTime    uint32
+	DecodeErr            string
+}
+
+// InputName returns "Recv".
+func (RecvInput) InputName() string { return "Recv" }
+
+// Decode runs the econn decoder on the recorded bytes and returns the input
+// to step.
+func (r RecvInput) Decode() (econn.Recv, error) {
+	m, err := econn.Decode(r.Data, r.CurrTime, r.MsgTime)
+	if err != nil {
+		return econn.Recv{}, err
+	}
+	return econn.Recv{FromUser: r.FromUser, FromClient: r.FromClient, Msg: m}, nil
+}
+
+// NewConn is the input that creates an ECONN (econn.New) with its Config;
+// its outputs are the ones New returned. Its InputName is "New".
+type NewConn struct {
+	Config econn.Config
+	Remote Endpoint // the remote client it was created for, when known
+}
+
+// InputName returns "New".
+func (NewConn) InputName() string { return "New" }

@@ -1,0 +1,573 @@
+package eventlog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The schema. One top-level bucket per call, named by the call's id, plus
+// the reserved _callrec bucket:
+//
+//	_callrec/magic        "callrec-eventlog"
+//	_callrec/version      FormatVersion, decimal
+//	_callrec/calls/<n>    call id, n big-endian in creation order
+//	<call id>/meta        CallMeta, JSON
+//	<call id>/events/<seq> the event (see codec.go), seq big-endian uint64
+var (
+	bucketRoot  = []byte("_callrec")
+	bucketCalls = []byte("calls")
+	bucketEvts  = []byte("events")
+	keyMagic    = []byte("magic")
+	keyVersion  = []byte("version")
+	keyMeta     = []byte("meta")
+	magic       = []byte("callrec-eventlog")
+)
+
+// Options configures Open. The zero value (or a nil *Options) gives the
+// defaults.
+type Options struct {
+	// Timeout is how long Open waits for the file lock (held by another
+	// process that has the log open); then it returns ErrLocked. 0 means 1s.
+	Timeout time.Duration
+
+	// ReadOnly opens an existing log for reading; other read-only openers
+	// may share it, a writer may not.
+	ReadOnly bool
+
+	// NoSync skips fsync on commit: a machine crash can lose or damage the
+	// log. For tests and benchmarks only.
+	NoSync bool
+
+	// BatchSize is the number of events per group commit; 0 means 1000.
+	BatchSize int
+
+	// BatchDelay is the longest an appended event waits before its batch
+	// commits; 0 means 10ms.
+	BatchDelay time.Duration
+}
+
+// Default option values.
+const (
+	DefaultTimeout    = time.Second
+	DefaultBatchSize  = 1000
+	DefaultBatchDelay = 10 * time.Millisecond
+)
+
+// maxCallIDLen bounds call ids, which are bbolt bucket names.
+const maxCallIDLen = 255
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Timeout <= 0 {
+		r.Timeout = DefaultTimeout
+	}
+	if r.BatchSize <= 0 {
+		r.BatchSize = DefaultBatchSize
+	}
+	if r.BatchDelay <= 0 {
+		r.BatchDelay = DefaultBatchDelay
+	}
+	return r
+}
+
+// Log is an open event log file. Its methods are safe for concurrent use.
+type Log struct {
+	db   *bolt.DB
+	path string
+	opts Options
+
+	mu      sync.Mutex
+	closed  bool
+	writers map[string]*CallWriter
+	readers map[*CallReader]struct{}
+}
+
+// Open opens the log at path, creating it (with mode) unless
+// opts.ReadOnly. A nil opts gives the defaults. The errors wrap ErrNotLog,
+// ErrCorrupt, ErrNewerVersion or ErrLocked and name the path; a missing
+// file in read-only mode wraps fs.ErrNotExist.
+//
+// An existing empty file opened for writing becomes a new log, so that a
+// file made by mktemp can be recorded into.
+func Open(path string, mode os.FileMode, opts *Options) (*Log, error) {
+	o := opts.withDefaults()
+	if err := checkFile(path, o.ReadOnly); err != nil {
+		return nil, err
+	}
+	db, err := openBolt(path, mode, &o)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{db: db, path: path, opts: o,
+		writers: map[string]*CallWriter{}, readers: map[*CallReader]struct{}{}}
+	if err := l.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkFile rejects what bbolt would mishandle or report unclearly.
+func checkFile(path string, readOnly bool) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && readOnly:
+		return fmt.Errorf("eventlog: no such log file %s: %w", path, fs.ErrNotExist)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("eventlog: %w", err)
+	case fi.IsDir():
+		return fmt.Errorf("%w: %s is a directory", ErrNotLog, path)
+	case fi.Size() == 0 && readOnly:
+		return fmt.Errorf("%w: %s is an empty file", ErrNotLog, path)
+	}
+	return nil
+}
+
+// openBolt opens the bbolt file, turning its errors and any panic or memory
+// fault on a damaged file into this package's errors.
+func openBolt(path string, mode os.FileMode, o *Options) (db *bolt.DB, err error) {
+	var file *os.File
+	bo := &bolt.Options{
+		Timeout:  o.Timeout,
+		ReadOnly: o.ReadOnly,
+		NoSync:   o.NoSync,
+		// A read transaction blocks the remapping a growing file needs;
+		// mapping 1 GiB up front (address space only) makes that rare.
+		InitialMmapSize: initialMmapSize,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if file != nil {
+				file.Close() // releases the lock of the half-opened db
+			}
+			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	db, err = bolt.Open(path, mode, bo)
+	if err != nil {
+		return nil, openError(path, o.Timeout, err)
+	}
+	return db, nil
+}
+
+const initialMmapSize = 1 << 30 * (strconv.IntSize / 64)
+
+func openError(path string, timeout time.Duration, err error) error {
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return fmt.Errorf("%w: %s (gave up after %v)", ErrLocked, path, timeout)
+	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch):
+		return fmt.Errorf("%w: %s: %v", ErrNotLog, path, err)
+	case errors.Is(err, bolt.ErrChecksum):
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	return fmt.Errorf("eventlog: open %s: %w", path, err)
+}
+
+// init checks the file's size, magic and version, and writes them into a
+// new file.
+func (l *Log) init() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	fi, err := os.Stat(l.path)
+	if err != nil {
+		return fmt.Errorf("eventlog: %w", err)
+	}
+	var fresh bool
+	err = l.db.View(func(tx *bolt.Tx) error {
+		if tx.Size() > fi.Size() {
+			return fmt.Errorf("%w: %s is truncated: %d bytes, the log needs %d",
+				ErrCorrupt, l.path, fi.Size(), tx.Size())
+		}
+		root := tx.Bucket(bucketRoot)
+		if root == nil {
+			if k, _ := tx.Cursor().First(); k != nil {
+				return fmt.Errorf("%w: %s is a bbolt file of another program (no %s bucket)", ErrNotLog, l.path, bucketRoot)
+			}
+			fresh = true
+			return nil
+		}
+		return l.checkRoot(root)
+	})
+	if err != nil || !fresh || l.opts.ReadOnly {
+		return err
+	}
+	return l.db.Update(func(tx *bolt.Tx) error {
+		root, err := tx.CreateBucket(bucketRoot)
+		if err == nil {
+			err = errors.Join(root.Put(keyMagic, magic),
+				root.Put(keyVersion, []byte(strconv.Itoa(FormatVersion))))
+		}
+		if err == nil {
+			_, err = root.CreateBucket(bucketCalls)
+		}
+		return err
+	})
+}
+
+func (l *Log) checkRoot(root *bolt.Bucket) error {
+	if m := root.Get(keyMagic); string(m) != string(magic) {
+		return fmt.Errorf("%w: %s: bad magic %q", ErrNotLog, l.path, m)
+	}
+	v, err := strconv.Atoi(string(root.Get(keyVersion)))
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %s: bad format version: %v", ErrCorrupt, l.path, err)
+	case v > FormatVersion:
+		return fmt.Errorf("%w: %s has format version %d, this build reads up to %d",
+			ErrNewerVersion, l.path, v, FormatVersion)
+	case root.Bucket(bucketCalls) == nil:
+		return fmt.Errorf("%w: %s: no calls index", ErrCorrupt, l.path)
+	}
+	return nil
+}
+
+// recoverCorrupt turns a panic inside bbolt (which asserts on damaged
+// pages) or a memory fault on a truncated mapping into ErrCorrupt. Deferred
+// next to debug.SetPanicOnFault(true).
+func (l *Log) recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %s: %v", ErrCorrupt, l.path, r)
+	}
+}
+
+// Path returns the file's path as given to Open.
+func (l *Log) Path() string { return l.path }
+
+// Close flushes and closes the call writers still open, releases the call
+// readers still open (their cursors then report ErrClosed) and closes the
+// file. Closing twice is a no-op.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	var ws []*CallWriter
+	for _, w := range l.writers {
+		ws = append(ws, w)
+	}
+	var rs []*CallReader
+	for r := range l.readers {
+		rs = append(rs, r)
+	}
+	l.mu.Unlock()
+	var err error
+	for _, w := range ws {
+		err = errors.Join(err, w.Close())
+	}
+	for _, r := range rs {
+		r.Close()
+	}
+	return errors.Join(err, l.db.Close())
+}
+
+func (l *Log) checkOpen() error {
+	if l.closed {
+		return fmt.Errorf("%w: %s", ErrClosed, l.path)
+	}
+	return nil
+}
+
+func (l *Log) checkWritable() error {
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	if l.opts.ReadOnly {
+		return fmt.Errorf("eventlog: %s is open read-only", l.path)
+	}
+	return nil
+}
+
+// CreateCall adds a call to the log and returns its writer. An empty
+// meta.ID gets the next free "call-NNNN"; an id that exists is an error.
+// FormatVersion is set to this build's.
+func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkWritable(); err != nil {
+		return nil, err
+	}
+	meta.FormatVersion = FormatVersion
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	err = l.db.Update(func(tx *bolt.Tx) error {
+		calls := tx.Bucket(bucketRoot).Bucket(bucketCalls)
+		if meta.ID == "" {
+			meta.ID = freeCallID(tx, calls)
+		}
+		if err := checkCallID(meta.ID); err != nil {
+			return err
+		}
+		if tx.Bucket([]byte(meta.ID)) != nil {
+			return fmt.Errorf("eventlog: %s: call %q already exists", l.path, meta.ID)
+		}
+		return createCall(tx, calls, &meta)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l.newWriterLocked(meta, 0), nil
+}
+
+func freeCallID(tx *bolt.Tx, calls *bolt.Bucket) string {
+	for n := calls.Sequence() + 1; ; n++ {
+		id := fmt.Sprintf("call-%04d", n)
+		if tx.Bucket([]byte(id)) == nil {
+			return id
+		}
+	}
+}
+
+func checkCallID(id string) error {
+	switch {
+	case strings.HasPrefix(id, "_"):
+		return fmt.Errorf("eventlog: call id %q: ids starting with _ are reserved", id)
+	case len(id) > maxCallIDLen:
+		return fmt.Errorf("eventlog: call id %.20q...: longer than %d bytes", id, maxCallIDLen)
+	}
+	return nil
+}
+
+func createCall(tx *bolt.Tx, calls *bolt.Bucket, meta *CallMeta) error {
+	data, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("eventlog: call %s: encode meta: %w", meta.ID, err)
+	}
+	b, err := tx.CreateBucket([]byte(meta.ID))
+	if err != nil {
+		return err
+	}
+	if _, err := b.CreateBucket(bucketEvts); err != nil {
+		return err
+	}
+	if err := b.Put(keyMeta, data); err != nil {
+		return err
+	}
+	n, err := calls.NextSequence()
+	if err != nil {
+		return err
+	}
+	return calls.Put(seqKey(n), []byte(meta.ID))
+}
+
+// ResumeCall opens an existing call for appending, after a restart or a
+// crash: its events continue from the last one stored. One writer per call
+// at a time.
+func (l *Log) ResumeCall(id string) (w *CallWriter, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkWritable(); err != nil {
+		return nil, err
+	}
+	if _, busy := l.writers[id]; busy {
+		return nil, fmt.Errorf("eventlog: %s: call %q is already open for writing", l.path, id)
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	var meta CallMeta
+	var last uint64
+	err = l.db.View(func(tx *bolt.Tx) error {
+		c, err := l.readCall(tx, id)
+		if err != nil {
+			return err
+		}
+		meta, last = c.meta, c.count
+		if meta.FormatVersion != FormatVersion {
+			return fmt.Errorf("eventlog: %s: call %s has format version %d, this build appends only to version %d",
+				l.path, id, meta.FormatVersion, FormatVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l.newWriterLocked(meta, last), nil
+}
+
+// callData is what Calls, Call and ResumeCall read of a call.
+type callData struct {
+	meta   CallMeta
+	events *bolt.Bucket
+	count  uint64
+	dur    time.Duration
+}
+
+func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
+	var c callData
+	b := tx.Bucket([]byte(id))
+	if b == nil || strings.HasPrefix(id, "_") {
+		return c, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
+	}
+	data := b.Get(keyMeta)
+	if data == nil {
+		return c, fmt.Errorf("%w: %s: call %s has no meta", ErrCorrupt, l.path, id)
+	}
+	if err := json.Unmarshal(data, &c.meta); err != nil {
+		return c, fmt.Errorf("%w: %s: call %s: meta: %v", ErrCorrupt, l.path, id, err)
+	}
+	if c.events = b.Bucket(bucketEvts); c.events == nil {
+		return c, fmt.Errorf("%w: %s: call %s has no events bucket", ErrCorrupt, l.path, id)
+	}
+	k, v := c.events.Cursor().Last()
+	if k == nil {
+		return c, nil
+	}
+	if len(k) != 8 {
+		return c, fmt.Errorf("%w: %s: call %s: bad event key %x", ErrCorrupt, l.path, id, k)
+	}
+	c.count = binary.BigEndian.Uint64(k)
+	var d decoder
+	d.reset(v)
+	h := d.header()
+	if d.err != nil {
+		return c, fmt.Errorf("%w: %s: call %s: event %d: %v", ErrCorrupt, l.path, id, c.count, d.err)
+	}
+	c.dur = h.at
+	return c, nil
+}
+
+// Calls lists the log's calls in creation order, with their metadata,
+// number of events and duration, as committed.
+func (l *Log) Calls() (infos []CallInfo, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	err = l.db.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketRoot)
+		if root == nil {
+			return nil // an empty file opened read-only
+		}
+		return root.Bucket(bucketCalls).ForEach(func(_, id []byte) error {
+			c, err := l.readCall(tx, string(id))
+			if errors.Is(err, ErrNoCall) {
+				err = fmt.Errorf("%w: %s: call %s is listed but missing", ErrCorrupt, l.path, id)
+			}
+			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur})
+			return err
+		})
+	})
+	return infos, err
+}
+
+// Call opens a call for reading. The reader holds a read transaction: it
+// sees the call as committed when Call returned, and must be closed.
+func (l *Log) Call(id string) (r *CallReader, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	tx, err := l.db.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	c, err := l.readCall(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.meta.FormatVersion > FormatVersion {
+		return nil, fmt.Errorf("%w: %s: call %s has format version %d, this build reads up to %d",
+			ErrNewerVersion, l.path, id, c.meta.FormatVersion, FormatVersion)
+	}
+	r = &CallReader{log: l, tx: tx, data: c}
+	l.readers[r] = struct{}{}
+	return r, nil
+}
+
+// OnlyCall opens the log's one call for reading: ErrNoCall if it has none,
+// an error listing the ids if it has several.
+func (l *Log) OnlyCall() (*CallReader, error) {
+	infos, err := l.Calls()
+	if err != nil {
+		return nil, err
+	}
+	switch len(infos) {
+	case 0:
+		return nil, fmt.Errorf("%w: %s holds no call", ErrNoCall, l.path)
+	case 1:
+		return l.Call(infos[0].Meta.ID)
+	}
+	ids := make([]string, len(infos))
+	for i, c := range infos {
+		ids[i] = c.Meta.ID
+	}
+	return nil, fmt.Errorf("eventlog: %s holds %d calls (%s): name one", l.path, len(ids), strings.Join(ids, ", "))
+}
+
+// Check runs bbolt's consistency check over the whole file (every page
+// reachable once, free list consistent) and returns ErrCorrupt listing
+// what it found. It reads every page: seconds for a large log.
+func (l *Log) Check() (err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	return l.db.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for e := range tx.Check() { // drained to the end: the checker reads tx
+			if len(errs) < 10 {
+				errs = append(errs, e)
+			}
+		}
+		if len(errs) > 0 {
+			return fmt.Errorf("%w: %s: %w", ErrCorrupt, l.path, errors.Join(errs...))
+		}
+		return nil
+	})
+}
+
+func (l *Log) forgetWriter(w *CallWriter) {
+	l.mu.Lock()
+	if l.writers[w.id] == w {
+		delete(l.writers, w.id)
+	}
+	l.mu.Unlock()
+}
+
+func (l *Log) forgetReader(r *CallReader) {
+	l.mu.Lock()
+	delete(l.readers, r)
+	l.mu.Unlock()
+}
+
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
+}

@@ -1,0 +1,332 @@
+package eventlog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CallWriter appends the events of one call. Append encodes an event into
+// the current batch and returns; a background goroutine commits a batch in
+// one bbolt transaction when it holds Options.BatchSize events or
+// Options.BatchDelay after its first event, whichever comes first, while
+// Append fills the next batch. Append blocks only when the next batch is
+// full too, that is for at most one commit.
+//
+// A failed commit breaks the writer: that error is returned by every later
+// Append, UpdateMeta and Flush (the events of the failed batch are lost, and
+// later ones would leave a gap). ResumeCall continues the call after the
+// cause is fixed.
+//
+// Its methods are safe for concurrent use.
+type CallWriter struct {
+	log       *Log
+	id        string
+	batchSize int
+	delay     time.Duration
+
+	mu        sync.Mutex
+	cond      sync.Cond // on mu: a batch was taken or committed, or the loop ended
+	meta      CallMeta
+	metaDirty bool
+	seq       uint64 // the last Seq assigned
+	gen       uint64 // counts Appends and UpdateMetas
+	durable   uint64 // the gen committed
+	flushGen  uint64 // the gen a Flush waits for
+	pend      *batch // being filled
+	spare     *batch // the other buffer, while pend is filled; nil while committing
+	err       error  // sticky commit error
+	closing   bool
+	closed    bool
+
+	wake chan struct{} // tells the loop that something changed
+	done chan struct{} // closed when the loop ends
+}
+
+// batch is a run of encoded events committed in one transaction.
+type batch struct {
+	first uint64    // Seq of the first event
+	buf   []byte    // the encoded events, back to back
+	ends  []int     // end offset in buf of each event
+	keys  []byte    // scratch for the big-endian keys
+	start time.Time // when the batch got its first event or meta change
+	meta  []byte    // the meta to store with it, JSON; nil if unchanged
+	gen   uint64    // the writer's gen when taken
+}
+
+func (b *batch) reset() {
+	b.buf, b.ends, b.meta = b.buf[:0], b.ends[:0], nil
+}
+
+func (l *Log) newWriterLocked(meta CallMeta, last uint64) *CallWriter {
+	w := &CallWriter{log: l, id: meta.ID, batchSize: l.opts.BatchSize, delay: l.opts.BatchDelay,
+		meta: meta, seq: last, pend: &batch{}, spare: &batch{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w.cond.L = &w.mu
+	l.writers[w.id] = w
+	go w.loop()
+	return w
+}
+
+// ID returns the call's id.
+func (w *CallWriter) ID() string { return w.id }
+
+// Append adds ev to the call, assigns its Seq (1-based, gapless) and fills
+// Type from the input or output when empty. The event is durable once a
+// later Flush returns, or after its batch commits.
+func (w *CallWriter) Append(ev Event) (uint64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		if err := w.usableLocked(); err != nil {
+			return 0, err
+		}
+		if len(w.pend.ends) < w.batchSize {
+			break
+		}
+		w.cond.Wait() // both buffers full: wait for the commit in progress
+	}
+	ev.Seq = w.seq + 1
+	n := len(w.pend.buf)
+	buf, err := appendEvent(w.pend.buf, &ev)
+	if err != nil {
+		w.pend.buf = buf[:n]
+		return 0, fmt.Errorf("eventlog: call %s: event %d: %w", w.id, ev.Seq, err)
+	}
+	w.pend.buf = buf
+	w.pend.ends = append(w.pend.ends, len(buf))
+	if len(w.pend.ends) == 1 {
+		w.pend.first = ev.Seq
+		w.startLocked()
+	}
+	if len(w.pend.ends) >= w.batchSize {
+		w.poke()
+	}
+	w.seq++
+	w.gen++
+	return ev.Seq, nil
+}
+
+// UpdateMeta changes the call's metadata (add a ConnMeta, an endpoint, a
+// label); the change is stored with the next batch. The ID and
+// FormatVersion cannot change.
+func (w *CallWriter) UpdateMeta(update func(*CallMeta)) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usableLocked(); err != nil {
+		return err
+	}
+	m := w.meta
+	update(&m)
+	if m.ID != w.meta.ID || m.FormatVersion != w.meta.FormatVersion {
+		return fmt.Errorf("eventlog: call %s: UpdateMeta may not change ID or FormatVersion", w.id)
+	}
+	w.meta = m
+	if len(w.pend.ends) == 0 && !w.metaDirty {
+		w.startLocked()
+	}
+	w.metaDirty = true
+	w.gen++
+	return nil
+}
+
+// Meta returns the call's metadata as last updated (committed or not).
+func (w *CallWriter) Meta() CallMeta {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.meta
+}
+
+// Flush returns when everything appended so far is durable, or with the
+// error that prevented it.
+func (w *CallWriter) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usableLocked(); err != nil {
+		return err
+	}
+	target := w.gen
+	if w.flushGen < target {
+		w.flushGen = target
+		w.poke()
+	}
+	for w.durable < target && w.err == nil {
+		w.cond.Wait()
+	}
+	return w.err
+}
+
+// Close flushes the writer and stops its goroutine; the call stays in the
+// log, readable, and can be continued with ResumeCall. Closing twice is a
+// no-op.
+func (w *CallWriter) Close() error {
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		<-w.done
+		return nil
+	}
+	w.closing = true
+	w.poke()
+	w.mu.Unlock()
+	<-w.done
+	w.mu.Lock()
+	w.closed = true
+	err := w.err
+	w.mu.Unlock()
+	w.log.forgetWriter(w)
+	return err
+}
+
+func (w *CallWriter) usableLocked() error {
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.closing:
+		return fmt.Errorf("%w: call writer %s", ErrClosed, w.id)
+	}
+	return nil
+}
+
+// startLocked notes that the current batch got its first content and
+// wakes the loop to start the BatchDelay clock.
+func (w *CallWriter) startLocked() {
+	w.pend.start = time.Now()
+	w.poke()
+}
+
+func (w *CallWriter) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop commits batches until the writer closes or breaks.
+func (w *CallWriter) loop() {
+	defer close(w.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		w.mu.Lock()
+		b, wait, exit := w.nextLocked(time.Now())
+		w.mu.Unlock()
+		switch {
+		case b != nil:
+			w.commit(b)
+		case exit:
+			return
+		case wait > 0:
+			timer.Reset(wait)
+			select {
+			case <-w.wake:
+				timer.Stop()
+			case <-timer.C:
+			}
+		default:
+			<-w.wake
+		}
+	}
+}
+
+// nextLocked returns the batch to commit now, or how long to wait for one
+// (0: until woken), or that the loop should end.
+func (w *CallWriter) nextLocked(now time.Time) (b *batch, wait time.Duration, exit bool) {
+	pending := len(w.pend.ends) > 0 || w.metaDirty
+	if w.err != nil || !pending {
+		return nil, 0, w.err != nil || w.closing
+	}
+	due := len(w.pend.ends) >= w.batchSize || w.flushGen > w.durable || w.closing
+	if wait := w.pend.start.Add(w.delay).Sub(now); !due && wait > 0 {
+		return nil, wait, false
+	}
+	b = w.pend
+	b.gen = w.gen
+	if w.metaDirty {
+		meta, err := json.Marshal(w.meta)
+		if err != nil {
+			w.failLocked(fmt.Errorf("eventlog: call %s: encode meta: %w", w.id, err))
+			return nil, 0, true
+		}
+		b.meta, w.metaDirty = meta, false
+	}
+	w.pend, w.spare = w.spare, nil
+	w.cond.Broadcast() // Appends waiting for room
+	return b, 0, false
+}
+
+func (w *CallWriter) failLocked(err error) {
+	w.err = err
+	w.cond.Broadcast()
+}
+
+// commit stores b and hands its buffer back for reuse.
+func (w *CallWriter) commit(b *batch) {
+	err := w.log.commit(w.id, b)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		last := b.first + uint64(len(b.ends)) - 1
+		w.failLocked(fmt.Errorf("eventlog: call %s: commit of events %d..%d: %w", w.id, b.first, last, err))
+		return
+	}
+	w.durable = b.gen
+	b.reset()
+	w.spare = b
+	w.cond.Broadcast()
+}
+
+// commit writes one batch in one transaction. It checks that the batch
+// continues the stored events exactly, so that no writer bug can leave a
+// gap or overwrite an event.
+func (l *Log) commit(id string, b *batch) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	return l.db.Update(func(tx *bolt.Tx) error {
+		cb := tx.Bucket([]byte(id))
+		if cb == nil {
+			return fmt.Errorf("%w: call %s vanished from %s", ErrCorrupt, id, l.path)
+		}
+		if b.meta != nil {
+			if err := cb.Put(keyMeta, b.meta); err != nil {
+				return err
+			}
+		}
+		if len(b.ends) == 0 {
+			return nil
+		}
+		events := cb.Bucket(bucketEvts)
+		if events == nil {
+			return fmt.Errorf("%w: call %s in %s has no events bucket", ErrCorrupt, id, l.path)
+		}
+		events.FillPercent = 1.0 // append-only: fill pages completely
+		return putEvents(events, b)
+	})
+}
+
+func putEvents(events *bolt.Bucket, b *batch) error {
+	var last uint64
+	if k, _ := events.Cursor().Last(); len(k) == 8 {
+		last = binary.BigEndian.Uint64(k)
+	}
+	if last+1 != b.first {
+		return fmt.Errorf("eventlog: batch starts at event %d but the call holds %d events", b.first, last)
+	}
+	b.keys = b.keys[:0]
+	for i := range b.ends {
+		b.keys = binary.BigEndian.AppendUint64(b.keys, b.first+uint64(i))
+	}
+	start := 0
+	for i, end := range b.ends {
+		if err := events.Put(b.keys[8*i:8*i+8], b.buf[start:end]); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
