@@ -39,6 +39,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -182,6 +183,22 @@ func Decode(data []byte, currTime, msgTime uint32) (*Message, error) {
 	return m, nil
 }
 
+// scanner is a reusable jsontext.Decoder reading from a bytes.Buffer,
+// which it parses in place. Pooling it saves most of Decode's allocations.
+type scanner struct {
+	dec jsontext.Decoder
+	buf bytes.Buffer
+}
+
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+// release drops the reference to the caller's data and returns s to the pool.
+func (s *scanner) release() {
+	s.buf = bytes.Buffer{}
+	s.dec.Reset(&s.buf)
+	scanners.Put(s)
+}
+
 // rawMembers holds the raw JSON value of each known member; nil when the
 // member is absent or null.
 type rawMembers [numFields][]byte
@@ -190,7 +207,11 @@ type rawMembers [numFields][]byte
 // values of the members the codec knows.
 func scanMembers(data []byte) (rawMembers, error) {
 	var raw rawMembers
-	dec := jsontext.NewDecoder(bytes.NewBuffer(data))
+	s := scanners.Get().(*scanner)
+	defer s.release()
+	s.buf = *bytes.NewBuffer(data)
+	dec := &s.dec
+	dec.Reset(&s.buf)
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return raw, notJSON(err)
@@ -242,27 +263,36 @@ func notJSON(err error) error {
 
 // decodeHeader checks version and type and returns the type.
 func decodeHeader(raw *rawMembers) (MsgType, error) {
-	var version, name string
-	for _, h := range []struct {
-		f   field
-		dst *string
-	}{{fVersion, &version}, {fType, &name}} {
-		r := raw[h.f]
-		if r == nil {
-			return 0, fmt.Errorf("%w: missing %q", ErrBadMessage, fields[h.f].name)
-		}
-		if err := decodeString(h.dst, r); err != nil {
-			return 0, fmt.Errorf("%w: %q: %v", ErrBadMessage, fields[h.f].name, err)
-		}
+	version, err := headerString(raw, fVersion)
+	if err != nil {
+		return 0, err
 	}
-	if !strings.EqualFold(version, ProtocolVersion) {
+	if !bytes.EqualFold(version, []byte(ProtocolVersion)) {
 		return 0, fmt.Errorf("%w: version %q, want %q", ErrVersion, version, ProtocolVersion)
 	}
-	t, ok := typeByName[name]
+	name, err := headerString(raw, fType)
+	if err != nil {
+		return 0, err
+	}
+	t, ok := typeByName[string(name)]
 	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrUnsupported, name)
 	}
 	return t, nil
+}
+
+// headerString returns the unquoted value of version or type. It does not
+// copy the value when it has no escapes: these two are only compared.
+func headerString(raw *rawMembers, f field) ([]byte, error) {
+	r := raw[f]
+	if r == nil {
+		return nil, fmt.Errorf("%w: missing %q", ErrBadMessage, fields[f].name)
+	}
+	s, err := unquote(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrBadMessage, fields[f].name, err)
+	}
+	return s, nil
 }
 
 // decodeMembers decodes the listed members of raw into m.
@@ -613,20 +643,25 @@ func wantGot(want string, raw []byte) error {
 }
 
 func decodeString(dst *string, raw []byte) error {
-	if raw[0] != '"' {
-		return wantGot("a string", raw)
-	}
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		*dst = string(inner)
-		return nil
-	}
-	b, err := jsontext.AppendUnquote(make([]byte, 0, len(inner)), raw)
+	b, err := unquote(raw)
 	if err != nil {
 		return err
 	}
 	*dst = string(b)
 	return nil
+}
+
+// unquote returns the contents of the JSON string raw, a sub-slice of raw
+// when it has no escapes.
+func unquote(raw []byte) ([]byte, error) {
+	if raw[0] != '"' {
+		return nil, wantGot("a string", raw)
+	}
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return inner, nil
+	}
+	return jsontext.AppendUnquote(nil, raw)
 }
 
 func decodeBool(dst *bool, raw []byte) error {
