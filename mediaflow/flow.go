@@ -1,0 +1,504 @@
+package mediaflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// Flow is the media of one call leg: one peer connection with its audio
+// (and video) tracks and the data channel for direct messages. Its methods
+// are safe for concurrent use; negotiation methods (CreateOffer, Accept,
+// SetAnswer, Reoffer, SetVideo) are serialised.
+type Flow struct {
+	opts   Options
+	pc     *webrtc.PeerConnection
+	dc     *webrtc.DataChannel
+	events *dispatcher
+
+	audio   *webrtc.TrackLocalStaticSample
+	audioPk []byte // the Opus packet sent every FrameInterval
+
+	sentStats stats.Getter // pion's counters of the sent streams, by SSRC
+	senders   sync.Map     // *webrtc.RTPSender → kind, of the local tracks
+
+	negMu   sync.Mutex                                    // serialises offer/answer and track changes
+	video   atomic.Pointer[webrtc.TrackLocalStaticSample] // nil until video is added
+	videoOn atomic.Bool
+
+	mu        sync.Mutex // guards the fields below and wg.Add against Close
+	closed    bool
+	recv      map[uint32]*recvStream // by SSRC
+	firstRTP  map[string]bool        // by kind
+	connected bool                   // the connection has been established once
+	failed    bool                   // MediaFailed for the connection was reported
+
+	dataSent, dataRecv atomic.Uint64
+
+	stop      chan struct{} // closed by Close: stops the sources and the stats ticker
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// recvStream is one received track and its counters.
+type recvStream struct {
+	kind    string
+	counter *rtpCounter
+}
+
+// New creates a Flow with the given options. onEvent receives every Event
+// from one goroutine of the Flow, in order; it must return quickly and must
+// not call Close. A nil onEvent discards events.
+func New(opts Options, onEvent func(Event)) (*Flow, error) {
+	opts, err := opts.normalize()
+	if err != nil {
+		return nil, err
+	}
+	f := &Flow{
+		opts:     opts,
+		recv:     make(map[uint32]*recvStream),
+		firstRTP: make(map[string]bool),
+		stop:     make(chan struct{}),
+	}
+	api, err := opts.api(func(_ string, g stats.Getter) { f.sentStats = g })
+	if err != nil {
+		return nil, err
+	}
+	// The interceptor hands over its Getter during NewPeerConnection.
+	f.pc, err = api.NewPeerConnection(webrtc.Configuration{ICEServers: opts.ICEServers})
+	if err != nil {
+		return nil, fmt.Errorf("mediaflow: create peer connection: %w", err)
+	}
+	f.events = newDispatcher(onEvent)
+	f.audioPk, _ = opusSilence(opts.FrameInterval)
+	if err := f.setup(); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	f.start(f.runSources)
+	f.start(f.runStats)
+	return f, nil
+}
+
+// setup installs the state handlers, the data channel and the tracks.
+func (f *Flow) setup() error {
+	f.pc.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		f.events.post(ICEStateChanged{State: s.String()})
+	})
+	f.pc.OnConnectionStateChange(f.onConnectionState)
+	f.pc.SCTP().Transport().OnStateChange(func(s webrtc.DTLSTransportState) {
+		f.events.post(DTLSStateChanged{State: s.String()})
+	})
+	f.pc.OnTrack(f.onTrack)
+
+	negotiated, id, ordered := true, DataChannelID, true
+	dc, err := f.pc.CreateDataChannel(DataChannelLabel, &webrtc.DataChannelInit{
+		Negotiated: &negotiated, ID: &id, Ordered: &ordered,
+	})
+	if err != nil {
+		return fmt.Errorf("mediaflow: create data channel: %w", err)
+	}
+	f.dc = dc
+	dc.OnOpen(func() { f.events.post(DataChannelOpen{}) })
+	dc.OnClose(func() { f.events.post(DataChannelClosed{}) })
+	dc.OnMessage(func(m webrtc.DataChannelMessage) {
+		f.dataRecv.Add(1)
+		f.events.post(DataChannelMessage{Data: append([]byte(nil), m.Data...)})
+	})
+
+	if f.opts.Audio {
+		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		}, "audio", "callrec")
+		if err != nil {
+			return fmt.Errorf("mediaflow: create audio track: %w", err)
+		}
+		if err := f.addTrack(track); err != nil {
+			return err
+		}
+		f.audio = track
+	}
+	if f.opts.Video {
+		if err := f.addVideo(); err != nil {
+			return err
+		}
+		f.videoOn.Store(true)
+	}
+	return nil
+}
+
+// addVideo adds the VP8 track; it is sent while videoOn is set.
+func (f *Flow) addVideo() error {
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
+	}, "video", "callrec")
+	if err != nil {
+		return fmt.Errorf("mediaflow: create video track: %w", err)
+	}
+	if err := f.addTrack(track); err != nil {
+		return err
+	}
+	f.video.Store(track)
+	return nil
+}
+
+// addTrack adds a local track and reads its sender's RTCP: pion's
+// interceptors (NACK responder, receiver reports for Stats) only see RTCP
+// that is read.
+func (f *Flow) addTrack(track webrtc.TrackLocal) error {
+	sender, err := f.pc.AddTrack(track)
+	if err != nil {
+		return fmt.Errorf("mediaflow: add %s track: %w", track.Kind(), err)
+	}
+	f.senders.Store(sender, track.Kind().String())
+	f.start(func() {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := sender.Read(buf); err != nil {
+				return // the sender stopped: closed or removed
+			}
+		}
+	})
+	return nil
+}
+
+// start runs fn in a goroutine that Close waits for; after Close it does
+// nothing.
+func (f *Flow) start(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		fn()
+	}()
+}
+
+func (f *Flow) isClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
+}
+
+func (f *Flow) onConnectionState(s webrtc.PeerConnectionState) {
+	f.mu.Lock()
+	report := false
+	switch s {
+	case webrtc.PeerConnectionStateConnected:
+		f.connected = true
+	case webrtc.PeerConnectionStateFailed:
+		report = !f.failed
+		f.failed = true
+	}
+	f.mu.Unlock()
+	f.events.post(ConnectionStateChanged{State: s.String()})
+	if report {
+		f.events.post(MediaFailed{Err: ErrConnectionFailed})
+	}
+}
+
+// onTrack counts every packet of a remote track until the track ends.
+func (f *Flow) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	kind := track.Kind().String()
+	st := &recvStream{kind: kind, counter: newRTPCounter(track.Codec().ClockRate)}
+	f.mu.Lock()
+	f.recv[uint32(track.SSRC())] = st
+	f.mu.Unlock()
+	f.start(func() { f.readTrack(track, st) })
+}
+
+func (f *Flow) readTrack(track *webrtc.TrackRemote, st *recvStream) {
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !f.isClosed() {
+				f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: read %s track: %w", st.kind, err)})
+			}
+			return
+		}
+		now := time.Now()
+		f.mu.Lock()
+		st.counter.add(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
+		first := !f.firstRTP[st.kind]
+		f.firstRTP[st.kind] = true
+		f.mu.Unlock()
+		if first {
+			f.events.post(FirstRTP{Kind: st.kind})
+		}
+	}
+}
+
+// runSources sends the built-in audio and video at their pace until Close.
+// Samples written before the track is bound to a negotiated sender are
+// dropped by pion, so the sources can run from the start.
+func (f *Flow) runSources() {
+	audio := time.NewTicker(f.opts.FrameInterval)
+	defer audio.Stop()
+	video := time.NewTicker(VideoFrameInterval)
+	defer video.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-audio.C:
+			if f.audio != nil {
+				f.writeSample(f.audio, f.audioPk, f.opts.FrameInterval)
+			}
+		case <-video.C:
+			if track := f.video.Load(); track != nil && f.videoOn.Load() {
+				f.writeSample(track, vp8Keyframe, VideoFrameInterval)
+			}
+		}
+	}
+}
+
+func (f *Flow) writeSample(track *webrtc.TrackLocalStaticSample, data []byte, d time.Duration) {
+	err := track.WriteSample(media.Sample{Data: data, Duration: d})
+	if err != nil && !errors.Is(err, io.ErrClosedPipe) && !f.isClosed() {
+		f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: write %s track: %w", track.Kind(), err)})
+	}
+}
+
+// runStats posts a StatsReport every StatsInterval once the connection has
+// been established.
+func (f *Flow) runStats() {
+	t := time.NewTicker(f.opts.StatsInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-t.C:
+			f.mu.Lock()
+			connected := f.connected
+			f.mu.Unlock()
+			if connected {
+				f.events.post(StatsReport{Stats: f.Stats()})
+			}
+		}
+	}
+}
+
+// Stats returns the current counters: received streams from this Flow's own
+// counting, sent streams from pion's statistics and the peer's RTCP reports.
+func (f *Flow) Stats() Stats {
+	var s Stats
+	f.mu.Lock()
+	closed := f.closed
+	for _, st := range f.recv {
+		if st.kind == "video" {
+			s.VideoRecv = addStream(s.VideoRecv, st.counter.stats())
+		} else {
+			s.AudioRecv = addStream(s.AudioRecv, st.counter.stats())
+		}
+	}
+	f.mu.Unlock()
+	s.DataSent, s.DataRecv = f.dataSent.Load(), f.dataRecv.Load()
+	if closed || f.sentStats == nil {
+		return s
+	}
+	f.senders.Range(func(k, v any) bool {
+		sent := &s.AudioSent
+		if v.(string) == "video" {
+			sent = &s.VideoSent
+		}
+		for _, enc := range k.(*webrtc.RTPSender).GetParameters().Encodings {
+			if st := f.sentStats.Get(uint32(enc.SSRC)); st != nil {
+				*sent = addStream(*sent, StreamStats{
+					Packets: st.OutboundRTPStreamStats.PacketsSent,
+					Bytes:   st.OutboundRTPStreamStats.BytesSent,
+					Lost:    uint64(max(st.RemoteInboundRTPStreamStats.PacketsLost, 0)),
+					Jitter:  time.Duration(st.RemoteInboundRTPStreamStats.Jitter * float64(time.Second)),
+				})
+			}
+		}
+		return true
+	})
+	return s
+}
+
+// CreateOffer returns a complete offer for SETUP: ICE gathering has
+// finished, so the SDP carries every candidate.
+func (f *Flow) CreateOffer(ctx context.Context) (string, error) {
+	return f.offer(ctx, nil)
+}
+
+// Reoffer returns a new complete offer for UPDATE after a first exchange;
+// the peer answers it with Accept and this side applies the answer with
+// SetAnswer. With Options.ICERestartOnReoffer it restarts ICE.
+func (f *Flow) Reoffer(ctx context.Context) (string, error) {
+	if f.pc.CurrentRemoteDescription() == nil {
+		return "", ErrNotNegotiated
+	}
+	return f.offer(ctx, &webrtc.OfferOptions{ICERestart: f.opts.ICERestartOnReoffer})
+}
+
+func (f *Flow) offer(ctx context.Context, opts *webrtc.OfferOptions) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("mediaflow: offer: %w", err)
+	}
+	f.negMu.Lock()
+	defer f.negMu.Unlock()
+	if f.isClosed() {
+		return "", ErrClosed
+	}
+	if f.pc.SignalingState() != webrtc.SignalingStateStable {
+		return "", ErrOfferPending
+	}
+	offer, err := f.pc.CreateOffer(opts)
+	if err != nil {
+		return "", fmt.Errorf("mediaflow: create offer: %w", err)
+	}
+	sdp, err := f.setLocal(ctx, offer)
+	if err != nil {
+		return "", fmt.Errorf("mediaflow: offer: %w", err)
+	}
+	return sdp, nil
+}
+
+// Accept applies a remote offer (of SETUP or UPDATE) and returns the
+// complete answer. It fails with ErrOfferPending while a local offer waits
+// for its answer: pion cannot roll a local offer back, so the side that
+// yields in a glare answers with a new Flow.
+func (f *Flow) Accept(ctx context.Context, offer string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("mediaflow: accept: %w", err)
+	}
+	if strings.TrimSpace(offer) == "" {
+		return "", ErrEmptySDP
+	}
+	if err := checkSDP(offer); err != nil {
+		return "", fmt.Errorf("mediaflow: remote offer rejected: %w", err)
+	}
+	f.negMu.Lock()
+	defer f.negMu.Unlock()
+	if f.isClosed() {
+		return "", ErrClosed
+	}
+	if f.pc.SignalingState() != webrtc.SignalingStateStable {
+		return "", ErrOfferPending
+	}
+	err := f.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer})
+	if err != nil {
+		return "", fmt.Errorf("mediaflow: remote offer rejected: %w", err)
+	}
+	answer, err := f.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("mediaflow: create answer: %w", err)
+	}
+	sdp, err := f.setLocal(ctx, answer)
+	if err != nil {
+		return "", fmt.Errorf("mediaflow: answer: %w", err)
+	}
+	return sdp, nil
+}
+
+// SetAnswer applies the remote answer to the last CreateOffer or Reoffer.
+func (f *Flow) SetAnswer(answer string) error {
+	if strings.TrimSpace(answer) == "" {
+		return ErrEmptySDP
+	}
+	f.negMu.Lock()
+	defer f.negMu.Unlock()
+	if f.isClosed() {
+		return ErrClosed
+	}
+	if f.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return ErrNoOfferPending
+	}
+	if err := checkSDP(answer); err != nil {
+		return fmt.Errorf("mediaflow: remote answer rejected: %w", err)
+	}
+	err := f.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
+	if err != nil {
+		return fmt.Errorf("mediaflow: remote answer rejected: %w", err)
+	}
+	return nil
+}
+
+// setLocal applies a local description and waits until ICE gathering has
+// completed (Calling 3.0 sends no trickle candidates), the context ends or
+// the Flow closes.
+func (f *Flow) setLocal(ctx context.Context, desc webrtc.SessionDescription) (string, error) {
+	gathered := webrtc.GatheringCompletePromise(f.pc)
+	if err := f.pc.SetLocalDescription(desc); err != nil {
+		return "", err
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", fmt.Errorf("ICE gathering not complete: %w", ctx.Err())
+	case <-f.stop:
+		return "", ErrClosed
+	}
+	local := f.pc.LocalDescription()
+	if local == nil {
+		return "", ErrClosed
+	}
+	return local.SDP, nil
+}
+
+// SendData sends one direct message on the data channel.
+func (f *Flow) SendData(b []byte) error {
+	if f.isClosed() {
+		return ErrClosed
+	}
+	if f.dc.ReadyState() != webrtc.DataChannelStateOpen {
+		return ErrDataChannelNotOpen
+	}
+	if err := f.dc.Send(b); err != nil {
+		return fmt.Errorf("mediaflow: send on data channel: %w", err)
+	}
+	f.dataSent.Add(1)
+	return nil
+}
+
+// SetVideo starts (on) or stops sending the built-in video source. If the
+// Flow was made without Options.Video, the first SetVideo(true) adds the
+// video track, which is sent once an offer/answer exchange (Reoffer and the
+// peer's Accept, or Accept of the peer's offer) has negotiated it.
+func (f *Flow) SetVideo(on bool) error {
+	f.negMu.Lock()
+	defer f.negMu.Unlock()
+	if f.isClosed() {
+		return ErrClosed
+	}
+	if on && f.video.Load() == nil {
+		if err := f.addVideo(); err != nil {
+			return err
+		}
+	}
+	f.videoOn.Store(on)
+	return nil
+}
+
+// Close ends the peer connection and returns once every goroutine of the
+// Flow has stopped and the last events (the "closed" states) have been
+// delivered. It is idempotent.
+func (f *Flow) Close() error {
+	f.closeOnce.Do(func() {
+		f.mu.Lock()
+		f.closed = true
+		f.mu.Unlock()
+		close(f.stop)
+		if err := f.pc.GracefulClose(); err != nil {
+			f.closeErr = fmt.Errorf("mediaflow: close peer connection: %w", err)
+		}
+		f.wg.Wait()
+		f.events.close()
+	})
+	return f.closeErr
+}
