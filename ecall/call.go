@@ -194,12 +194,18 @@ func (c *Call) onUpdateRequested(o econn.UpdateRequested) {
 	if o.Props != nil {
 		c.remoteProps = o.Props.Clone()
 	}
-	sdp, err := c.leg.Accept(o.SDP)
-	if err != nil {
-		_ = c.cl.mediaFailure(c, fmt.Errorf("accept update: %w", err))
-		return
+	c.remoteSDP = o.SDP
+	if !c.cl.cfg.ManualUpdate {
+		_ = c.answerUpdate(o.SDP)
 	}
-	_ = c.step(econn.UpdateResp{SDP: sdp, Props: c.cl.props.Clone()})
+}
+
+func (c *Call) answerUpdate(offer string) error {
+	sdp, err := c.leg.Accept(offer)
+	if err != nil {
+		return c.cl.mediaFailure(c, fmt.Errorf("accept update: %w", err))
+	}
+	return c.step(econn.UpdateResp{SDP: sdp, Props: c.cl.props.Clone()})
 }
 
 func (c *Call) onClosed(o econn.Closed) {
@@ -330,7 +336,10 @@ func (c *Call) onDataChanClosed() {
 	c.cl.note(c, "media.datachannel", "data channel closed", nil)
 	wasOpen := c.dcOpen
 	c.dcOpen = false
-	if wasOpen && !c.closed {
+	// A connection that is already ending (its own CANCEL or HANGUP is
+	// out) finishes on its own timer with its own reason.
+	ending := c.State() == econn.StateTerminating || c.State() == econn.StateHangupSent
+	if wasOpen && !c.closed && !ending {
 		_ = c.step(econn.Close{Reason: econn.ErrDataChannel})
 	}
 }

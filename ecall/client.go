@@ -35,6 +35,9 @@ type Config struct {
 	// (AnswerGlare); by default the client answers the peer's offer at once,
 	// as the reference does.
 	ManualGlare bool
+	// ManualUpdate leaves the answer to a received UPDATE to the
+	// application (AnswerUpdate); by default the client answers at once.
+	ManualUpdate bool
 }
 
 func (c Config) withDefaults() Config {
@@ -127,6 +130,15 @@ func (cl *Client) AnswerGlare() error {
 		return fmt.Errorf("%s: no connection in Conflict-Resolution", cl.cfg.Self)
 	}
 	return c.answer(c.remoteSDP)
+}
+
+// AnswerUpdate answers a received UPDATE (ManualUpdate).
+func (cl *Client) AnswerUpdate() error {
+	c := cl.find(func(c *Call) bool { return c.State() == econn.StateUpdateRecv })
+	if c == nil {
+		return fmt.Errorf("%s: no connection in UpdateRecv", cl.cfg.Self)
+	}
+	return c.answerUpdate(c.remoteSDP)
 }
 
 // Update renegotiates media on every established connection.

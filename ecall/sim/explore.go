@@ -89,7 +89,10 @@ func Explore(seed int64) *Violation {
 	if v == nil {
 		return nil
 	}
-	v.Scenario = shrink(seed, text, v.Invariant)
+	v.Scenario = shrink(text, func(try string) bool {
+		w := checkScenario(seed, try)
+		return w != nil && w.Invariant == v.Invariant
+	})
 	return v
 }
 
@@ -205,9 +208,9 @@ func (inv *invariants) final() *invariantError {
 	return nil
 }
 
-// shrink removes commands one at a time while the same invariant still
-// breaks, until no single removal keeps it broken.
-func shrink(seed int64, text, invariant string) string {
+// shrink removes lines one at a time while stillFails holds, until no
+// single removal keeps it failing. The clients line stays.
+func shrink(text string, stillFails func(string) bool) string {
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	for changed := true; changed; {
 		changed = false
@@ -216,7 +219,7 @@ func shrink(seed int64, text, invariant string) string {
 				continue
 			}
 			try := append(append([]string{}, lines[:i]...), lines[i+1:]...)
-			if v := checkScenario(seed, strings.Join(try, "\n")+"\n"); v != nil && v.Invariant == invariant {
+			if stillFails(strings.Join(try, "\n") + "\n") {
 				lines, changed = try, true
 			}
 		}

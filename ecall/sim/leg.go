@@ -97,9 +97,8 @@ func (l *leg) SetAnswer(answer string) error {
 		return fmt.Errorf("answer from media leg %d does not answer leg %d's offer", p.id, l.id)
 	}
 	l.peer = p
-	if l.linking {
-		return nil // a renegotiation of a live connection
-	}
+	// New or renegotiated (UPDATE), the connection comes up again after
+	// the media delay, and the data channel reports open again.
 	l.linking, p.linking = true, true
 	delay := max(l.owner.mediaDelay, p.owner.mediaDelay)
 	l.w.clock.AfterFunc(delay, func() { l.connect(); p.connect() })

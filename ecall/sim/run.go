@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -177,6 +178,8 @@ func (r *runner) command(c Cmd) error {
 		return cl.Answer()
 	case "answer-glare":
 		return cl.AnswerGlare()
+	case "answer-update":
+		return cl.AnswerUpdate()
 	case "update":
 		return cl.Update()
 	case "end":
@@ -225,8 +228,12 @@ func (r *runner) config(c Cmd) error {
 		return fmt.Errorf("config %s after the simulation started: put config lines first", c.Target)
 	}
 	for _, kv := range c.KV {
-		if kv.Key == "manual-glare" {
+		switch kv.Key {
+		case "manual-glare":
 			sc.cfg.ManualGlare, _ = strconv.ParseBool(kv.Value)
+			continue
+		case "manual-update":
+			sc.cfg.ManualUpdate, _ = strconv.ParseBool(kv.Value)
 			continue
 		}
 		d, _ := parseDuration(kv.Value)
@@ -276,7 +283,7 @@ func (r *runner) media(c Cmd) error {
 func (r *runner) inject(c Cmd) error {
 	w := r.w
 	from := mustEP(getOr(c, "from", ""))
-	data := []byte(c.Args[0])
+	data := []byte(r.expand(c.Args[0]))
 	to, hasTo := c.Get("to")
 	if getOr(c, "via", "backend") == "direct" {
 		if !hasTo {
@@ -302,6 +309,25 @@ func (r *runner) inject(c Cmd) error {
 		w.clock.AfterFunc(0, func() { sc.client.RecvBackend(from, now, data) })
 	}
 	return nil
+}
+
+var sessRef = regexp.MustCompile(`\$sess\(([^)]*)\)`)
+
+// expand replaces $sess(U/C) with the session id of that client's most
+// recent connection, so that scenarios can forge messages for a call.
+func (r *runner) expand(data string) string {
+	return sessRef.ReplaceAllStringFunc(data, func(ref string) string {
+		ep, err := eventlog.ParseEndpoint(sessRef.FindStringSubmatch(ref)[1])
+		sc, ok := r.w.byEP[ep]
+		if err != nil || !ok || sc.client == nil {
+			return ref
+		}
+		calls := sc.client.Calls()
+		if len(calls) == 0 {
+			return ref
+		}
+		return calls[len(calls)-1].Sess()
+	})
 }
 
 // --- running the clock -----------------------------------------------------

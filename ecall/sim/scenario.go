@@ -101,7 +101,7 @@ func Parse(file, name string, r io.Reader) (*Scenario, error) {
 // verbs lists every command with whether it takes a target.
 var verbs = map[string]bool{
 	"clients": false, "config": true, "props": true, "start": true, "run": false,
-	"answer": true, "answer-glare": true, "advance": false, "update": true,
+	"answer": true, "answer-glare": true, "answer-update": true, "advance": false, "update": true,
 	"end": true, "reject": true, "propsync": true, "ping": true, "alert": true,
 	"close": true, "fault": false, "media": true, "expect": true, "inject": false,
 	"step": false,
@@ -171,7 +171,7 @@ func check(sc *Scenario, c Cmd, known map[eventlog.Endpoint]bool) error {
 		}
 	}
 	switch c.Verb {
-	case "run", "step", "start", "update", "end", "reject", "ping", "answer-glare":
+	case "run", "step", "start", "update", "end", "reject", "ping", "answer-glare", "answer-update":
 		return noArgs(c, "from")
 	case "answer":
 		if err := noArgs(c, "from"); err != nil {
@@ -265,7 +265,7 @@ func checkKeys(c Cmd, allowed ...string) error {
 
 var configKeys = []string{
 	"setup-timeout", "term-timeout", "media-delay", "conn-timeout",
-	"media-start-timeout", "datachan-timeout", "manual-glare",
+	"media-start-timeout", "datachan-timeout", "manual-glare", "manual-update",
 }
 
 func checkConfig(c Cmd) error {
@@ -277,7 +277,7 @@ func checkConfig(c Cmd) error {
 	}
 	for _, kv := range c.KV {
 		var err error
-		if kv.Key == "manual-glare" {
+		if kv.Key == "manual-glare" || kv.Key == "manual-update" {
 			_, err = strconv.ParseBool(kv.Value)
 		} else {
 			_, err = parseDuration(kv.Value)

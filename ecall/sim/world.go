@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -98,7 +97,9 @@ type backendOf struct{ sc *simClient }
 
 func (b backendOf) SendBackend(data []byte) error { return b.sc.w.sendBackend(b.sc, data) }
 
-var errInjected = errors.New("injected transport failure")
+// errInjected is the failure a fail-send fault returns: an I/O error, so
+// that it has a stable name in logs and close reasons.
+var errInjected = fmt.Errorf("injected transport failure: %w", econn.ErrIO)
 
 // sendBackend fans a message out to every other client, stamped with the
 // sender's ids and the server time, through the fault rules.
