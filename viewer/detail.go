@@ -107,11 +107,8 @@ func jsonValue(v reflect.Value) any {
 func detailLines(r *Row, labels endpointLabels) []Line {
 	ev := &r.Event
 	lbl, st := labels.label(ev.Endpoint)
-	head := Line{{Text: fmt.Sprintf("#%d %s ", ev.Seq, fmtAt(ev.At)), Style: StyleDim},
+	head := Line{{Text: fmtAt(ev.At) + " ", Style: StyleDim},
 		{Text: lbl, Style: st}, {Text: " " + ev.Kind.String() + " "}, {Text: ev.Type, Style: StyleHeader}}
-	if ev.Conn != "" {
-		head = append(head, Span{Text: " conn " + ev.Conn, Style: StyleDim})
-	}
 	lines := []Line{head}
 	if r.Summary != "" {
 		lines = append(lines, plain(r.Summary))
@@ -159,8 +156,6 @@ func outputLines(ev *eventlog.Event) []Line {
 			why = "normal close"
 		}
 		return []Line{styled("Closed: "+why, StyleError), plain(fmt.Sprintf("message time %d", out.MsgTime))}
-	case econn.StateChanged:
-		return []Line{{{Text: out.From.String()}, {Text: " → "}, {Text: out.To.String(), Style: StyleChanged}}}
 	case econn.SetTimer:
 		return []Line{plain(fmt.Sprintf("timer %s after %s (generation %d), fires at %s",
 			out.Action, out.After, out.Gen, fmtAt(ev.At+out.After)))}

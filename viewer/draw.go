@@ -135,7 +135,7 @@ func drawHelp(scr tcell.Screen, t *theme, m *Model) {
 
 func drawCallList(scr tcell.Screen, t *theme, m *Model) {
 	drawBar(scr, t, 0, m.width, fmt.Sprintf("callreplay view — %d calls in the log: Enter opens one", len(m.calls)))
-	putLine(scr, t, 0, 1, m.width, styled(fmt.Sprintf("  %-12s %-19s %10s %9s  %-24s %s",
+	putLine(scr, t, 0, 1, m.width, styled(fmt.Sprintf("  %-10s %-14s %8s %8s  %-20s %s",
 		"call", "start (UTC)", "duration", "events", "endpoints", "outcome"), StyleHeader), nil)
 	for i := m.listTop; i < len(m.calls) && 2+i-m.listTop < m.height-1; i++ {
 		c := m.calls[i]
@@ -145,9 +145,9 @@ func drawCallList(scr tcell.Screen, t *theme, m *Model) {
 		}
 		start := "—"
 		if !c.Info.Meta.Start.IsZero() {
-			start = c.Info.Meta.Start.UTC().Format("2006-01-02 15:04:05")
+			start = c.Info.Meta.Start.UTC().Format("01-02 15:04:05")
 		}
-		text := fmt.Sprintf("  %-12s %-19s %10s %9d  %-24s %s", c.Info.Meta.ID, start,
+		text := fmt.Sprintf("  %-10s %-14s %8s %8d  %-20s %s", c.Info.Meta.ID, start,
 			fmtDuration(c.Info.Duration), c.Info.Events, strings.Join(eps, " "), c.Outcome)
 		var mod func(tcell.Style) tcell.Style
 		y := 2 + i - m.listTop
@@ -177,10 +177,17 @@ func (m *Model) detailPane() []Line {
 	if m.diff {
 		return diffLines(m.states, m.labels)
 	}
-	if r := m.Current(); r != nil {
-		return detailLines(r, m.labels)
+	r := m.Current()
+	if r == nil {
+		return nil
 	}
-	return nil
+	lines := detailLines(r, m.labels)
+	if in := m.StepInput(); in != nil {
+		// Say which input caused this output: the "why" of a step.
+		cause := Line{{Text: fmt.Sprintf("step of #%d: ", in.Event.Seq), Style: StyleDim}, {Text: in.Summary}}
+		lines = append(lines[:1], append([]Line{cause}, lines[1:]...)...)
+	}
+	return lines
 }
 
 // drawLines paints lines into r, wrapping long ones, from line *off on;
@@ -239,6 +246,9 @@ func drawCall(scr tcell.Screen, t *theme, m *Model) {
 	drawInspector(scr, t, m)
 	if r := m.lay.Detail; r.H > 0 {
 		title := fmt.Sprintf("Event #%d", m.CursorSeq())
+		if cur := m.Current(); cur != nil && cur.Event.Conn != "" {
+			title += " conn " + cur.Event.Conn
+		}
 		if m.diff {
 			title = "State diff (d)"
 		}
@@ -445,13 +455,18 @@ func drawArrow(scr tcell.Screen, x0, x1, y, end int, msg *LadderMsg, st tcell.St
 	if hx := x1 - dir; hx > lo && hx < hi && hx < end {
 		scr.Put(hx, y, head, st)
 	}
-	label := msg.Type.String()
-	if msg.Resp {
-		label += " resp"
-	}
 	room := hi - lo - 3
 	if room < 1 {
 		return
+	}
+	label := msg.Type.String()
+	if msg.Resp {
+		// "SETUP resp" where it fits, else the short "SETUP rsp".
+		if long := label + " resp"; textWidth(long) <= room {
+			label = long
+		} else {
+			label += " rsp"
+		}
 	}
 	label = prefix(label, room)
 	x := lo + 1 + (hi-lo-1-textWidth(label))/2
@@ -470,11 +485,11 @@ func drawInspector(scr tcell.Screen, t *theme, m *Model) {
 		return
 	}
 	lbl, _ := m.labels.label(c.Endpoint)
-	how := "follows cursor"
+	title := fmt.Sprintf("State %s %s [%d/%d]", lbl, c.Conn, pos+1, len(m.states))
 	if m.pin != "" {
-		how = "pinned"
+		title += " pinned"
 	}
-	paneTitle(scr, t, r, fmt.Sprintf("State %s %s (%d/%d, %s, Tab)", lbl, c.Conn, pos+1, len(m.states), how))
+	paneTitle(scr, t, r, title)
 	off := 0
 	drawLines(scr, t, rect{r.X + 1, r.Y + 1, r.W - 1, r.H - 1}, inspectorLines(c), &off)
 }
@@ -497,14 +512,14 @@ func drawStatus(scr tcell.Screen, t *theme, m *Model) {
 		put(scr, 0, y, m.width, m.msg, st)
 		return
 	}
-	var hints string
+	var hints []string
 	var left []string
 	switch {
 	case m.help:
-		hints = "any key closes help, j/k scroll"
+		hints = []string{"any key closes help", "j/k scroll"}
 	case m.inList:
 		left = append(left, fmt.Sprintf("call %d/%d", m.listCur+1, len(m.calls)))
-		hints = "Enter open  j/k move  h help  q quit"
+		hints = []string{"h help", "Enter open", "j/k move", "q quit"}
 	default:
 		if m.n > 0 {
 			left = append(left, fmt.Sprintf("#%d of %d..%d", m.CursorSeq(), m.firstSeq, m.firstSeq+uint64(m.n)-1))
@@ -517,13 +532,20 @@ func drawStatus(scr tcell.Screen, t *theme, m *Model) {
 		} else if len(m.breaks) > 0 {
 			left = append(left, "breaks "+joinBreaks(m.breaks))
 		}
-		hints = "h help  j/k n/p step  / search  f filter  b break  c/C continue  d diff  q quit"
+		hints = []string{"h help", "q quit", "j/k n/p step", "/ search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
 	}
-	text := strings.Join(left, " │ ")
-	x := put(scr, 0, y, m.width, text, t.bar)
-	if hx := m.width - textWidth(hints); hx > x+2 {
-		put(scr, hx, y, m.width, hints, t.bar)
-	} else if x+3 < m.width {
-		put(scr, x+3, y, m.width, hints, t.bar)
+	x := put(scr, 0, y, m.width, strings.Join(left, " │ "), t.bar)
+	// As many hints as fit, the most needed first, flush right.
+	shown := ""
+	for _, h := range hints {
+		next := h
+		if shown != "" {
+			next = shown + "  " + h
+		}
+		if textWidth(next) > m.width-x-3 {
+			break
+		}
+		shown = next
 	}
+	put(scr, m.width-textWidth(shown), y, m.width, shown, t.bar)
 }

@@ -248,7 +248,15 @@ func (m *memSource) States(i int) ([]ConnState, error) {
 	if step >= len(m.s.states) {
 		return nil, nil
 	}
-	return m.s.states[step], nil
+	if m.s.events[i].Kind != eventlog.KindNote {
+		return m.s.states[step], nil
+	}
+	// A note is no step: every connection as the last step left it.
+	st := append([]ConnState(nil), m.s.states[step]...)
+	for j := range st {
+		st[j].Before, st[j].Created = st[j].After, false
+	}
+	return st, nil
 }
 
 // memCatalog is a log of scripted calls.
@@ -321,4 +329,8 @@ func TestGlareScript(t *testing.T) {
 	for i, e := range s.events {
 		t.Logf("%3d %-6s %-6s %-20s %s", e.Seq, e.Endpoint, e.Kind, e.Type, s.rows[i].Summary)
 	}
+}
+
+func eventlogCallInfo(src Source) eventlog.CallInfo {
+	return eventlog.CallInfo{Meta: src.Meta(), Events: uint64(src.Len())}
 }

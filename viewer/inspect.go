@@ -11,6 +11,7 @@ type field struct {
 	name          string
 	before, after string
 	show          string // what the inspector prints; after when empty
+	inline        bool   // printed on the line before, to fit 80×24
 }
 
 func (f field) changed() bool { return f.before != f.after }
@@ -23,20 +24,20 @@ func connFields(c ConnState) []field {
 	}
 	timer := field{name: "timer", before: timerText(b.Timer), after: timerText(a.Timer)}
 	if a.Timer.Armed {
-		timer.show = timer.after + ", fires " + fmtAt(c.Deadline)
+		timer.show = timer.after + " → " + fmtAt(c.Deadline)
 	}
 	return []field{
-		{"state", b.State.String(), a.State.String(), ""},
-		{"direction", b.Dir.String(), a.Dir.String(), ""},
-		{"conflict", b.Conflict.String(), a.Conflict.String(), ""},
-		{"local", ids(b.UserID, b.ClientID, b.SessIDLocal), ids(a.UserID, a.ClientID, a.SessIDLocal), ""},
-		{"remote", ids(b.UserRemote, b.ClientRemote, b.SessIDRemote), ids(a.UserRemote, a.ClientRemote, a.SessIDRemote), ""},
+		{name: "state", before: b.State.String(), after: a.State.String()},
+		{name: "direction", before: b.Dir.String(), after: a.Dir.String()},
+		{name: "conflict", before: b.Conflict.String(), after: a.Conflict.String(), inline: true},
+		{name: "local", before: ids(b.UserID, b.ClientID, b.SessIDLocal), after: ids(a.UserID, a.ClientID, a.SessIDLocal)},
+		{name: "remote", before: ids(b.UserRemote, b.ClientRemote, b.SessIDRemote), after: ids(a.UserRemote, a.ClientRemote, a.SessIDRemote)},
 		timer,
-		{"setup err", errText(b.SetupErr), errText(a.SetupErr), ""},
-		{"error", errText(b.Err), errText(a.Err), ""},
-		{"closed", yesNo(b.Closed), yesNo(a.Closed), ""},
-		{"local props", attrsText(c.LocalProps), attrsText(c.LocalProps), ""},
-		{"remote props", attrsText(c.RemoteProps), attrsText(c.RemoteProps), ""},
+		{name: "setup err", before: errText(b.SetupErr), after: errText(a.SetupErr)},
+		{name: "error", before: errText(b.Err), after: errText(a.Err), inline: true},
+		{name: "closed", before: yesNo(b.Closed), after: yesNo(a.Closed)},
+		{name: "props", before: attrsText(c.LocalProps), after: attrsText(c.LocalProps)},
+		{name: "peer props", before: attrsText(c.RemoteProps), after: attrsText(c.RemoteProps)},
 	}
 }
 
@@ -91,7 +92,11 @@ func inspectorLines(c ConnState) []Line {
 			}
 			text = "—"
 		}
-		lines = append(lines, Line{{Text: fmt.Sprintf("%-12s ", f.name), Style: StyleDim}, {Text: text, Style: st}})
+		if f.inline && len(lines) > 0 {
+			lines[len(lines)-1] = append(lines[len(lines)-1], Span{Text: "  " + f.name + " ", Style: StyleDim}, Span{Text: text, Style: st})
+			continue
+		}
+		lines = append(lines, Line{{Text: fmt.Sprintf("%-10s ", f.name), Style: StyleDim}, {Text: text, Style: st}})
 	}
 	return lines
 }
@@ -114,7 +119,7 @@ func diffLines(states []ConnState, labels endpointLabels) []Line {
 		lines = append(lines, head)
 		for _, f := range connFields(c) {
 			if f.changed() {
-				lines = append(lines, Line{{Text: fmt.Sprintf("  %-12s ", f.name), Style: StyleDim},
+				lines = append(lines, Line{{Text: fmt.Sprintf("  %-10s ", f.name), Style: StyleDim},
 					{Text: orDash(f.before)}, {Text: " → "}, {Text: orDash(f.after), Style: StyleChanged}})
 			}
 		}

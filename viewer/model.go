@@ -116,9 +116,10 @@ func New(cat Catalog, opts Options) (*Model, error) {
 	}
 	if opts.At != 0 {
 		if err := m.gotoSeq(opts.At); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--at: %w", err)
 		}
 	}
+	m.refresh()
 	return m, nil
 }
 
@@ -732,6 +733,29 @@ func (m *Model) Current() *Row {
 
 // States returns every connection's state at the cursor.
 func (m *Model) States() []ConnState { return m.states }
+
+// StepInput returns the input of the step the event under the cursor
+// belongs to, when the cursor is on an output: the nearest input of the
+// same connection before it. It looks back a bounded distance only.
+func (m *Model) StepInput() *Row {
+	r := m.Current()
+	if r == nil || r.Event.Kind != eventlog.KindOutput {
+		return nil
+	}
+	const maxBack = 64
+	from := max(r.Index-maxBack, 0)
+	rows, err := m.src.Rows(from, r.Index-from)
+	if err != nil {
+		return nil
+	}
+	for i := len(rows) - 1; i >= 0; i-- {
+		ev := &rows[i].Event
+		if ev.Kind == eventlog.KindInput && ev.Endpoint == r.Event.Endpoint && ev.Conn == r.Event.Conn {
+			return &rows[i]
+		}
+	}
+	return nil
+}
 
 // Inspected returns the connection the inspector shows: the pinned one,
 // else the one the event under the cursor belongs to; ok is false when

@@ -1,0 +1,239 @@
+package viewer
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/replay"
+)
+
+// LogCatalog is the Catalog of an open event log.
+type LogCatalog struct {
+	log     *eventlog.Log
+	opts    *replay.IndexOptions
+	mu      sync.Mutex
+	sources []*CallSource // opened so far, closed by Close
+}
+
+// NewLogCatalog returns a Catalog over l; opts tune each call's replay
+// index (nil: the defaults). Close it before closing l.
+func NewLogCatalog(l *eventlog.Log, opts *replay.IndexOptions) *LogCatalog {
+	return &LogCatalog{log: l, opts: opts}
+}
+
+// Calls lists the log's calls with how each ended. The outcome reads only
+// the events that say it (New, StateChanged, Closed), which the log
+// selects without decoding the others.
+func (c *LogCatalog) Calls() ([]CallEntry, error) {
+	infos, err := c.log.Calls()
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]CallEntry, len(infos))
+	for i, info := range infos {
+		entries[i].Info = info
+		if len(infos) > 1 { // one call opens at once: its outcome is not shown
+			if entries[i].Outcome, err = c.outcome(info.Meta.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return entries, nil
+}
+
+func (c *LogCatalog) outcome(id string) (string, error) {
+	r, err := c.log.Call(id)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	out := describe.NewOutcome()
+	cur := r.Cursor(&eventlog.Filter{Types: []string{"New", "StateChanged", "Closed"}})
+	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+		out.Add(ev)
+	}
+	if err := cur.Err(); err != nil {
+		return "", fmt.Errorf("call %s: %w", id, err)
+	}
+	return out.String(), nil
+}
+
+// Open opens a call and starts warming its replay index.
+func (c *LogCatalog) Open(id string) (Source, error) {
+	r, err := c.log.Call(id)
+	if err != nil {
+		return nil, err
+	}
+	s := NewCallSource(r, c.opts)
+	s.Warm()
+	c.mu.Lock()
+	c.sources = append(c.sources, s)
+	c.mu.Unlock()
+	return s, nil
+}
+
+// Close stops the warming and closes the calls opened.
+func (c *LogCatalog) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, s := range c.sources {
+		errs = append(errs, s.Close())
+	}
+	c.sources = nil
+	return errors.Join(errs...)
+}
+
+// CallSource is a Source over one recorded call. Events come from the log
+// a window at a time; states come from the replay engine's Index, which
+// replays from its nearest checkpoint; sentences and arrows come from
+// package describe.
+type CallSource struct {
+	r    *eventlog.CallReader
+	ix   *replay.Index
+	meta eventlog.CallMeta
+	n    int
+
+	mu      sync.Mutex
+	remotes map[replay.ConnID]eventlog.Endpoint // the peer of each connection, for the arrows of sends
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewCallSource returns a Source over the call r reads. The source owns r
+// and closes it in Close.
+func NewCallSource(r *eventlog.CallReader, opts *replay.IndexOptions) *CallSource {
+	s := &CallSource{r: r, ix: replay.NewIndex(replay.Reader(r), opts), meta: r.Meta(), n: int(r.Count()),
+		remotes: map[replay.ConnID]eventlog.Endpoint{}}
+	for _, c := range s.meta.Conns {
+		if c.Remote != (eventlog.Endpoint{}) {
+			s.remotes[replay.ConnID{Endpoint: c.Endpoint, Sess: c.Config.SessID}] = c.Remote
+		}
+	}
+	return s
+}
+
+// warmStride is how many events each warming step replays: small enough
+// that a key press waiting for the index lock is not noticed.
+const warmStride = replay.DefaultCheckpointEvery
+
+// Warm builds the index's checkpoints in the background, a stride at a
+// time, so that a jump far into a long call later replays at most one
+// checkpoint's distance. It stops at the end of the call, on an error
+// (which the next question will meet again) or at Close.
+func (s *CallSource) Warm() {
+	if s.stop != nil {
+		return
+	}
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.done)
+		for seq := uint64(warmStride); ; seq += warmStride {
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+			if _, err := s.ix.At(min(seq, uint64(s.n))); err != nil || seq >= uint64(s.n) {
+				return
+			}
+		}
+	}()
+}
+
+// Close stops the warming and closes the call reader.
+func (s *CallSource) Close() error {
+	if s.stop != nil {
+		close(s.stop)
+		<-s.done
+		s.stop = nil
+	}
+	return s.r.Close()
+}
+
+// Meta describes the call.
+func (s *CallSource) Meta() eventlog.CallMeta { return s.meta }
+
+// Len is the number of events.
+func (s *CallSource) Len() int { return s.n }
+
+// Rows reads the events [from, from+n) and describes them.
+func (s *CallSource) Rows(from, n int) ([]Row, error) {
+	if from < 0 || n < 0 {
+		return nil, fmt.Errorf("rows %d+%d: out of range", from, n)
+	}
+	if from >= s.n || n == 0 {
+		return nil, nil
+	}
+	evs, err := s.ix.Events(uint64(from)+1, min(n, s.n-from))
+	if err != nil {
+		return nil, err
+	}
+	lad, err := s.ladder(evs)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, len(evs))
+	for i, ev := range evs {
+		rows[i] = Row{Index: int(ev.Seq) - 1, Event: ev, Summary: describe.Sentence(ev)}
+		if a, ok := lad.Add(ev); ok {
+			rows[i].Msg = &LadderMsg{From: a.From, To: a.To, Type: a.Type, Resp: a.Resp, Via: a.Via,
+				Received: a.Received == ev.Seq}
+		}
+	}
+	return rows, nil
+}
+
+// ladder returns a describe.Ladder that knows the peer of every connection
+// sending in evs: from the call's metadata, else from the replay engine.
+func (s *CallSource) ladder(evs []eventlog.Event) (*describe.Ladder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range evs {
+		id := replay.ConnOf(ev)
+		if _, ok := s.remotes[id]; ok || ev.Kind != eventlog.KindOutput || ev.Type != "Send" {
+			continue
+		}
+		st, err := s.ix.At(ev.Seq)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range st.Conns {
+			if c.Remote != (eventlog.Endpoint{}) {
+				s.remotes[c.ID] = c.Remote
+			}
+		}
+		if _, ok := s.remotes[id]; !ok {
+			s.remotes[id] = eventlog.Endpoint{} // unknown for good: ask no more
+		}
+	}
+	lad := describe.NewLadder(s.meta.Endpoints)
+	for id, remote := range s.remotes {
+		if remote != (eventlog.Endpoint{}) {
+			lad.Add(eventlog.Event{Endpoint: id.Endpoint, Conn: id.Sess, Kind: eventlog.KindInput, Type: "New",
+				Input: eventlog.NewConn{Remote: remote}})
+		}
+	}
+	return lad, nil
+}
+
+// States returns every connection at event i.
+func (s *CallSource) States(i int) ([]ConnState, error) {
+	if i < 0 || i >= s.n {
+		return nil, fmt.Errorf("states at event %d: the call has %d events", i+1, s.n)
+	}
+	st, err := s.ix.At(uint64(i) + 1)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ConnState, len(st.Conns))
+	for j, c := range st.Conns {
+		out[j] = ConnState{Endpoint: c.ID.Endpoint, Conn: c.ID.Sess, Before: c.Before, After: c.After,
+			Deadline: c.Deadline, LocalProps: c.LocalProps, RemoteProps: c.RemoteProps, Created: c.Created}
+	}
+	return out, nil
+}
