@@ -1,0 +1,208 @@
+package mediaflow
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// barePair is the baseline: two pion peer connections with the same
+// loopback settings, an Opus track and the same negotiated data channel,
+// and no Flow around them.
+type barePair struct {
+	a, b         *webrtc.PeerConnection
+	openA, openB chan struct{}
+}
+
+func newBarePair(b *testing.B) *barePair {
+	var s webrtc.SettingEngine
+	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetInterfaceFilter(isLoopbackInterface)
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(s))
+	p := &barePair{openA: make(chan struct{}), openB: make(chan struct{})}
+	for _, side := range []struct {
+		pc   **webrtc.PeerConnection
+		open chan struct{}
+	}{{&p.a, p.openA}, {&p.b, p.openB}} {
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "bare")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pc.AddTrack(track); err != nil {
+			b.Fatal(err)
+		}
+		negotiated, id := true, DataChannelID
+		dc, err := pc.CreateDataChannel(DataChannelLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id})
+		if err != nil {
+			b.Fatal(err)
+		}
+		open := side.open
+		dc.OnOpen(func() { close(open) })
+		*side.pc = pc
+	}
+	return p
+}
+
+// connect runs offer/answer with complete gathering and waits for both
+// data channels.
+func (p *barePair) connect(b *testing.B) {
+	complete := func(pc *webrtc.PeerConnection, d webrtc.SessionDescription) string {
+		done := webrtc.GatheringCompletePromise(pc)
+		if err := pc.SetLocalDescription(d); err != nil {
+			b.Fatal(err)
+		}
+		<-done
+		return pc.LocalDescription().SDP
+	}
+	offer, err := p.a.CreateOffer(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	offerSDP := complete(p.a, offer)
+	if err := p.b.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
+		b.Fatal(err)
+	}
+	answer, err := p.b.CreateAnswer(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	answerSDP := complete(p.b, answer)
+	if err := p.a.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answerSDP}); err != nil {
+		b.Fatal(err)
+	}
+	<-p.openA
+	<-p.openB
+}
+
+func (p *barePair) close() {
+	_ = p.a.GracefulClose()
+	_ = p.b.GracefulClose()
+}
+
+// flowPair is the same call leg built with two Flows.
+type flowPair struct {
+	a, b         *Flow
+	openA, openB chan struct{}
+}
+
+func newFlowPair(b *testing.B) *flowPair {
+	p := &flowPair{openA: make(chan struct{}), openB: make(chan struct{})}
+	notify := func(open chan struct{}) func(Event) {
+		return func(e Event) {
+			if _, ok := e.(DataChannelOpen); ok {
+				close(open)
+			}
+		}
+	}
+	var err error
+	if p.a, err = New(DefaultOptions(), notify(p.openA)); err != nil {
+		b.Fatal(err)
+	}
+	if p.b, err = New(DefaultOptions(), notify(p.openB)); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func (p *flowPair) connect(b *testing.B) {
+	ctx := context.Background()
+	offer, err := p.a.CreateOffer(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	answer, err := p.b.Accept(ctx, offer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.a.SetAnswer(answer); err != nil {
+		b.Fatal(err)
+	}
+	<-p.openA
+	<-p.openB
+}
+
+func (p *flowPair) close() {
+	_ = p.a.Close()
+	_ = p.b.Close()
+}
+
+type pair interface {
+	connect(b *testing.B)
+	close()
+}
+
+var pairKinds = []struct {
+	name string
+	make func(b *testing.B) pair
+}{
+	{"bare-pion", func(b *testing.B) pair { return newBarePair(b) }},
+	{"flow", func(b *testing.B) pair { return newFlowPair(b) }},
+}
+
+// BenchmarkSetup measures CreateOffer → data channel open on both sides;
+// building and closing the peer connections is not timed.
+func BenchmarkSetup(b *testing.B) {
+	for _, kind := range pairKinds {
+		b.Run(kind.name, func(b *testing.B) {
+			var took []time.Duration
+			b.StopTimer()
+			for range b.N {
+				p := kind.make(b)
+				start := time.Now()
+				b.StartTimer()
+				p.connect(b)
+				b.StopTimer()
+				took = append(took, time.Since(start))
+				p.close()
+			}
+			slices.Sort(took)
+			b.ReportMetric(ms(took[len(took)/2]), "ms-median")
+			b.ReportMetric(ms(took[len(took)*9/10]), "ms-p90")
+		})
+	}
+}
+
+// BenchmarkEstablishedPair measures what one connected pair holds: live
+// heap and goroutines, after a settling period with audio flowing.
+func BenchmarkEstablishedPair(b *testing.B) {
+	for _, kind := range pairKinds {
+		b.Run(kind.name, func(b *testing.B) {
+			var heap, routines float64
+			for range b.N {
+				g0, h0 := settle()
+				p := kind.make(b)
+				p.connect(b)
+				time.Sleep(300 * time.Millisecond)
+				g1, h1 := settle()
+				heap += float64(h1) - float64(h0)
+				routines += float64(g1 - g0)
+				p.close()
+			}
+			b.ReportMetric(heap/float64(b.N)/1024, "heap-KiB/pair")
+			b.ReportMetric(routines/float64(b.N), "goroutines/pair")
+		})
+	}
+}
+
+// settle collects garbage and returns the goroutine count and live heap.
+func settle() (goroutines int, heap uint64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return runtime.NumGoroutine(), m.HeapAlloc
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
