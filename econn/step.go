@@ -25,6 +25,9 @@ type Conn struct {
 	closed       bool
 
 	out []Output // reused by every Step; see Step
+	// buf backs out for the usual handful of outputs, so a Conn and its
+	// output slice are one allocation.
+	buf [8]Output
 }
 
 // New creates a connection in state Idle with its setup timer already armed
@@ -40,7 +43,8 @@ func New(cfg Config) (*Conn, []Output, error) {
 	if cfg.SetupTimeout < 0 || cfg.TermTimeout < 0 {
 		return nil, nil, fmt.Errorf("%w: negative timeout", ErrInvalid)
 	}
-	c := &Conn{cfg: cfg.withDefaults(), out: make([]Output, 0, 8)}
+	c := &Conn{cfg: cfg.withDefaults()}
+	c.out = c.buf[:0]
 	c.armTimer(TimerSetup, c.cfg.SetupTimeout)
 	return c, []Output{c.out[0]}, nil
 }
