@@ -315,8 +315,10 @@ func decodeMembers(m *Message, raw *rawMembers, members []member) error {
 
 // Encode returns the message's wire form: compact JSON with version, type,
 // sessid, the ids that are set, resp, then the type's own members. It fails
-// with ErrUnsupported for an unknown type and with ErrInvalid for a string
-// that is not valid UTF-8. Time, Age and Transient are not written.
+// with ErrUnsupported for an unknown type, with ErrInvalid for a string that
+// is not valid UTF-8 and with ErrTooLarge for a result over MaxMessageSize,
+// so that what it returns Decode accepts. Time, Age and Transient are not
+// written.
 func (m *Message) Encode() ([]byte, error) {
 	members, ok := typeMembers[m.Type]
 	if !ok {
@@ -331,6 +333,9 @@ func (m *Message) Encode() ([]byte, error) {
 	e.buf = append(e.buf, '}')
 	if e.err != nil {
 		return nil, fmt.Errorf("%w: %v: %q: %v", ErrInvalid, m.Type, fields[e.errField].name, e.err)
+	}
+	if len(e.buf) > MaxMessageSize {
+		return nil, fmt.Errorf("%w: %v encodes to %d bytes, limit %d", ErrTooLarge, m.Type, len(e.buf), MaxMessageSize)
 	}
 	return e.buf, nil
 }

@@ -339,17 +339,14 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeVersionCaseInsensitive(t *testing.T) {
-	// "3.0" has no letters, so case folding changes nothing in practice;
-	// what matters is that the comparison is EqualFold and not byte
-	// equality of some other canonical form.
-	for _, v := range []string{"3.0"} {
-		data := `{"version":"` + v + `","type":"PING","sessid":"s","resp":false}`
-		if _, err := Decode([]byte(data), 0, 0); err != nil {
-			t.Errorf("version %q: %v", v, err)
-		}
+func TestDecodeVersion(t *testing.T) {
+	// The comparison is case-insensitive (bytes.EqualFold), as in the
+	// reference; "3.0" has no letters, so only exact "3.0" passes.
+	data := `{"version":"3.0","type":"PING","sessid":"s","resp":false}`
+	if _, err := Decode([]byte(data), 0, 0); err != nil {
+		t.Errorf("version 3.0: %v", err)
 	}
-	for _, v := range []string{"3", "3.00", "v3.0", ""} {
+	for _, v := range []string{"3", "3.00", "v3.0", "3,0", ""} {
 		data := `{"version":"` + v + `","type":"PING","sessid":"s","resp":false}`
 		if _, err := Decode([]byte(data), 0, 0); !errors.Is(err, ErrVersion) {
 			t.Errorf("version %q: err = %v, want ErrVersion", v, err)
@@ -489,6 +486,10 @@ func TestEncodeErrors(t *testing.T) {
 	_, err := (&Message{Type: MsgSetup, SDP: "v=0\xff"}).Encode()
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"sdp"`) {
 		t.Errorf("Encode with invalid UTF-8 SDP: err = %v, want ErrInvalid naming sdp", err)
+	}
+	_, err = (&Message{Type: MsgSetup, SDP: strings.Repeat("a", MaxMessageSize)}).Encode()
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Encode of an oversized SDP: err = %v, want ErrTooLarge", err)
 	}
 	_, err = (&Message{Type: MsgPropsync, Props: Props{"k": "\xc3"}}).Encode()
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"props"`) {
