@@ -99,21 +99,24 @@ type flowPair struct {
 
 func newFlowPair(b *testing.B) *flowPair {
 	p := &flowPair{openA: make(chan struct{}), openB: make(chan struct{})}
-	notify := func(open chan struct{}) func(Event) {
-		return func(e Event) {
-			if _, ok := e.(DataChannelOpen); ok {
-				close(open)
-			}
-		}
-	}
 	var err error
-	if p.a, err = New(DefaultOptions(), notify(p.openA)); err != nil {
+	if p.a, err = New(DefaultOptions(), openNotifier(p.openA)); err != nil {
 		b.Fatal(err)
 	}
-	if p.b, err = New(DefaultOptions(), notify(p.openB)); err != nil {
+	if p.b, err = New(DefaultOptions(), openNotifier(p.openB)); err != nil {
 		b.Fatal(err)
 	}
 	return p
+}
+
+// openNotifier returns an event function that closes open when the data
+// channel opens.
+func openNotifier(open chan struct{}) func(Event) {
+	return func(e Event) {
+		if _, ok := e.(DataChannelOpen); ok {
+			close(open)
+		}
+	}
 }
 
 func (p *flowPair) connect(b *testing.B) {

@@ -141,6 +141,48 @@ func TestVideo(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+
+	// b answered with a receive-only video section; its own video goes
+	// out on that section after b's UPDATE.
+	if err := b.SetVideo(true); err != nil {
+		t.Fatalf("b.SetVideo(true): %v", err)
+	}
+	signalPair(t, b, a, true)
+	a.rec.waitFor(t, "first video RTP at a", 1, func(e Event) bool {
+		f, ok := e.(FirstRTP)
+		return ok && f.Kind == "video"
+	})
+	if n := strings.Count(b.pc.LocalDescription().SDP, "m=video"); n != 1 {
+		t.Errorf("b's re-offer has %d video sections, want the one it answered", n)
+	}
+}
+
+func TestLoopbackOfferHasLoopbackCandidatesOnly(t *testing.T) {
+	f, err := New(testOptions(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	offer, err := f.CreateOffer(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var candidates []string
+	for _, line := range strings.Split(offer, "\r\n") {
+		if c, ok := strings.CutPrefix(line, "a=candidate:"); ok {
+			candidates = append(candidates, c)
+		}
+	}
+	if len(candidates) == 0 {
+		t.Fatal("offer has no candidates: gathering was not complete")
+	}
+	for _, c := range candidates {
+		// foundation component transport priority address port typ host
+		fields := strings.Fields(c)
+		if len(fields) < 8 || !strings.EqualFold(fields[2], "udp") || fields[4] != "127.0.0.1" || fields[7] != "host" {
+			t.Errorf("candidate %q: want a UDP host candidate on 127.0.0.1", c)
+		}
+	}
 }
 
 func TestRenegotiationKeepsDataChannel(t *testing.T) {
