@@ -688,3 +688,262 @@ func checkStep(t *testing.T, r *reached, got []Output, err error, want stepWant,
 		t.Errorf("snapshot:\n got  %s\n want %s", s, after)
 	}
 }
+
+// --- rules the table does not reach --------------------------------------
+
+// stepAll feeds inputs to c and returns the rendered outputs of the last.
+func stepAll(t *testing.T, c *Conn, ins ...Input) []string {
+	t.Helper()
+	var last []string
+	for _, in := range ins {
+		outs, err := c.Step(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in.InputName(), err)
+		}
+		last = fmtOuts(outs)
+	}
+	return last
+}
+
+func newConn(t *testing.T, cfg Config) *Conn {
+	t.Helper()
+	c, _, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The sticky error of SetError replaces the close reason of timers,
+// CANCEL and HANGUP.
+func TestStickyErrorOverridesCloseReason(t *testing.T) {
+	boom := errors.New("media failed")
+	cases := []struct {
+		name string
+		path []Input
+		last func(c *Conn) Input
+		want string
+	}{
+		{"setup timer", pathPI, func(c *Conn) Input { return TimerFired{Gen: c.Snapshot().Timer.Gen} }, closedOut(boom, 0)},
+		{"terminate timer", append(slices.Clone(pathDCE), End{}), func(c *Conn) Input { return TimerFired{Gen: c.Snapshot().Timer.Gen} }, closedOut(boom, 0)},
+		{"cancel-close timer", append(slices.Clone(pathPI), End{}), func(c *Conn) Input { return TimerFired{Gen: c.Snapshot().Timer.Gen} }, closedOut(boom, 0)},
+		{"CANCEL while ringing", pathPI, func(*Conn) Input { return peerLo.recv(MsgCancel, false) }, closedOut(boom, 1000)},
+		{"HANGUP", pathDCE, func(*Conn) Input { return peerLo.recv(MsgHangup, false) }, closedOut(boom, 1000)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConn(t, selfCfg)
+			stepAll(t, c, tc.path...)
+			stepAll(t, c, SetError{Err: boom})
+			got := stepAll(t, c, tc.last(c))
+			if len(got) == 0 || got[len(got)-1] != tc.want {
+				t.Errorf("outputs %q, want them to end in %s", got, tc.want)
+			}
+			if s := c.Snapshot(); !SameError(s.SetupErr, boom) || !s.Closed {
+				t.Errorf("snapshot %s, want closed with setupErr %v", s, boom)
+			}
+		})
+	}
+}
+
+// HangupRecv is only passed through: a received HANGUP goes on to
+// Terminating in the same Step, so no Conn rests in it.
+func TestHangupRecvIsTransient(t *testing.T) {
+	c := newConn(t, selfCfg)
+	got := stepAll(t, c, append(slices.Clone(pathDCE), peerLo.recv(MsgHangup, false))...)
+	want := []string{
+		changed(StateDataChanEstablished, StateHangupRecv),
+		"Send(HANGUP response, direct)",
+		changed(StateHangupRecv, StateTerminating),
+		closedOut(nil, 1000),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("outputs %q, want %q", got, want)
+	}
+}
+
+// A failed Start leaves the Start's setup timer armed (the caller carries
+// out the SetTimer that followed the Send); when it fires the call closes
+// with a timeout, after the state already went to Terminating.
+func TestFailedStartTimesOut(t *testing.T) {
+	c := newConn(t, selfCfg)
+	stepAll(t, c, Start{SDP: "offerB"})
+	got := stepAll(t, c, SendFailed{Type: MsgSetup, Err: ErrIO})
+	if want := []string{changed(StatePendingOutgoing, StateTerminating)}; !slices.Equal(got, want) {
+		t.Errorf("SendFailed: %q, want %q", got, want)
+	}
+	s := c.Snapshot()
+	if s.Closed || !s.Timer.Armed || s.Timer.Gen != 2 || !SameError(s.SetupErr, ErrIO) {
+		t.Fatalf("after the failed start: %s", s)
+	}
+	got = stepAll(t, c, TimerFired{Gen: 2})
+	if want := []string{closedOut(ErrTimedOut, 0)}; !slices.Equal(got, want) {
+		t.Errorf("timer: %q, want %q", got, want)
+	}
+}
+
+// Remote ids and session ids compare case-insensitively, and the ids
+// learnt first are kept as they were spelt.
+func TestRemoteIDsCaseInsensitive(t *testing.T) {
+	c := newConn(t, selfCfg)
+	stepAll(t, c, append(slices.Clone(pathAN), DataChanEstablished{})...)
+	m := peerLo.msg(MsgSetup, false)
+	got := stepAll(t, c, Recv{FromUser: "a", FromClient: "1", Msg: m})
+	if len(got) != 3 || !strings.HasPrefix(got[2], "Incoming(a/1") || !strings.Contains(got[2], "reset=true") {
+		t.Errorf("SETUP from a/1: %q, want a reset incoming call", got)
+	}
+	if s := c.Snapshot(); s.UserRemote != "A" || s.ClientRemote != "1" {
+		t.Errorf("remote ids became %s/%s, want A/1 kept", s.UserRemote, s.ClientRemote)
+	}
+	stepAll(t, c, Answer{SDP: "again"})
+	up := peerLo.msg(MsgUpdate, false)
+	up.SessID = "SA"
+	got = stepAll(t, c, Recv{FromUser: "A", FromClient: "1", Msg: up})
+	if len(got) == 0 || got[0] != changed(StateAnswered, StateUpdateRecv) {
+		t.Errorf("UPDATE with session SA: %q, want it accepted as sA", got)
+	}
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	for _, cfg := range []Config{
+		{ClientID: "1", SessID: "s"},
+		{UserID: "A", SessID: "s"},
+		{UserID: "A", ClientID: "1"},
+		{UserID: "A", ClientID: "1", SessID: "s", SetupTimeout: -1},
+		{UserID: "A", ClientID: "1", SessID: "s", TermTimeout: -time.Second},
+	} {
+		if c, outs, err := New(cfg); !errors.Is(err, ErrInvalid) || c != nil || outs != nil {
+			t.Errorf("New(%+v) = %v, %v, %v; want ErrInvalid", cfg, c, outs, err)
+		}
+	}
+}
+
+func TestNewArmsSetupTimerAndAppliesTimeouts(t *testing.T) {
+	c, outs, err := New(selfCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmtOuts(outs), []string{setT(TimerSetup, 60*time.Second, 1)}; !slices.Equal(got, want) {
+		t.Errorf("New outputs %q, want %q", got, want)
+	}
+	if cfg := c.Config(); cfg.SetupTimeout != DefaultSetupTimeout || cfg.TermTimeout != DefaultTermTimeout {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+	if s := c.Snapshot(); s.State != StateIdle || s.Dir != DirUnknown || s.Timer != armedTimer(TimerSetup, time.Minute, 1) {
+		t.Errorf("new conn: %s", s)
+	}
+
+	cfg := selfCfg
+	cfg.SetupTimeout, cfg.TermTimeout = 100*time.Millisecond, 2*time.Second
+	c, outs, _ = New(cfg)
+	if got, want := fmtOuts(outs), []string{setT(TimerSetup, 100*time.Millisecond, 1)}; !slices.Equal(got, want) {
+		t.Errorf("New outputs %q, want %q", got, want)
+	}
+	got := stepAll(t, c, append(slices.Clone(pathDCE), End{})...)
+	if want := setT(TimerTerm, 2*time.Second, 3); got[len(got)-1] != want {
+		t.Errorf("End in DataChanEstablished: %q, want it to end in %s", got, want)
+	}
+}
+
+type bogusInput struct{}
+
+func (bogusInput) InputName() string { return "Bogus" }
+
+func TestStepRefusesUnknownInput(t *testing.T) {
+	c := newConn(t, selfCfg)
+	before := c.Snapshot()
+	for _, in := range []Input{nil, bogusInput{}} {
+		outs, err := c.Step(in)
+		if !errors.Is(err, ErrInvalid) || len(outs) != 0 {
+			t.Errorf("Step(%#v) = %v, %v; want ErrInvalid", in, outs, err)
+		}
+	}
+	if !c.Snapshot().Equal(before) {
+		t.Errorf("unknown input changed the conn: %s", c.Snapshot())
+	}
+}
+
+// Close is given once: a second Close (or a timer after it) only records
+// the reason.
+func TestCloseOnce(t *testing.T) {
+	c := newConn(t, selfCfg)
+	if got := stepAll(t, c, Close{Reason: ErrCanceled, MsgTime: 5}); !slices.Equal(got, []string{
+		cancelT(1), changed(StateIdle, StateTerminating), closedOut(ErrCanceled, 5),
+	}) {
+		t.Errorf("first Close: %q", got)
+	}
+	if got := stepAll(t, c, Close{Reason: ErrIO}); len(got) != 0 {
+		t.Errorf("second Close: %q, want nothing", got)
+	}
+	if s := c.Snapshot(); !SameError(s.SetupErr, ErrIO) || !s.Closed {
+		t.Errorf("after the second Close: %s", s)
+	}
+}
+
+func TestIsWinner(t *testing.T) {
+	for _, tc := range []struct {
+		su, sc, ru, rc string
+		win            bool
+	}{
+		{"B", "1", "A", "1", true},
+		{"A", "1", "B", "1", false},
+		{"A", "2", "A", "1", true},
+		{"A", "1", "A", "2", false},
+		{"A", "1", "A", "1", false},
+		{"a", "1", "B", "1", true}, // byte-wise: lower case sorts after upper
+		{"193ac375-d7f0-4a0e-a237-e409297c7c9f", "fcf510876f3349e4", "293ac375-d7f0-4a0e-a237-e409297c7c9f", "fcf510876f3349e4", false},
+		{"293ac375-d7f0-4a0e-a237-e409297c7c9f", "fcf510876f3349e4", "193ac375-d7f0-4a0e-a237-e409297c7c9f", "fcf510876f3349e4", true},
+	} {
+		if got := IsWinner(tc.su, tc.sc, tc.ru, tc.rc); got != tc.win {
+			t.Errorf("IsWinner(%s/%s vs %s/%s) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, got, tc.win)
+		}
+	}
+}
+
+func TestIsCreator(t *testing.T) {
+	setup := &Message{Type: MsgSetup}
+	resp := &Message{Type: MsgSetup, Resp: true}
+	update := &Message{Type: MsgUpdate}
+	for _, tc := range []struct {
+		su, sc, ru, rc string
+		m              *Message
+		creator, full  bool
+	}{
+		{"A", "1", "B", "1", setup, true, true},
+		{"A", "1", "a", "2", setup, false, true}, // same user, other device
+		{"A", "1", "A", "1", setup, false, false},
+		{"A", "1", "a", "1", setup, false, false}, // ids compare case-insensitively
+		{"", "1", "B", "1", setup, false, false},
+		{"A", "1", "", "1", setup, false, false},
+		{"A", "1", "B", "1", resp, false, false},
+		{"A", "1", "B", "1", update, false, false},
+		{"A", "1", "B", "1", nil, false, false},
+	} {
+		if got := IsCreator(tc.su, tc.ru, tc.m); got != tc.creator {
+			t.Errorf("IsCreator(%s, %s, %v) = %t, want %t", tc.su, tc.ru, tc.m, got, tc.creator)
+		}
+		if got := IsCreatorFull(tc.su, tc.sc, tc.ru, tc.rc, tc.m); got != tc.full {
+			t.Errorf("IsCreatorFull(%s/%s, %s/%s, %v) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, tc.m, got, tc.full)
+		}
+	}
+}
+
+func TestTransportFor(t *testing.T) {
+	direct := map[MsgType]bool{MsgHangup: true, MsgPropsync: true, MsgConfPart: true, MsgPing: true}
+	for _, typ := range MsgTypes {
+		via, ok := TransportFor(typ)
+		switch {
+		case typ == MsgConfKey:
+			if ok {
+				t.Errorf("CONFKEY has transport %s, want none", via)
+			}
+		case !ok:
+			t.Errorf("%s has no transport", typ)
+		case direct[typ] != (via == TransportDirect):
+			t.Errorf("%s goes %s", typ, via)
+		}
+	}
+	if _, ok := TransportFor(MsgType(0x7f)); ok {
+		t.Error("an unknown type has a transport")
+	}
+}
