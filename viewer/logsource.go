@@ -169,7 +169,8 @@ func (s *CallSource) Rows(from, n int) ([]Row, error) {
 	if from >= s.n || n == 0 {
 		return nil, nil
 	}
-	evs, err := s.ix.Events(uint64(from)+1, min(n, s.n-from))
+	n = min(n, s.n-from)
+	evs, err := s.ix.Events(uint64(from)+1, n)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +186,40 @@ func (s *CallSource) Rows(from, n int) ([]Row, error) {
 				Received: a.Received == ev.Seq}
 		}
 	}
-	return rows, nil
+	return rows, s.findReceivers(rows, lad)
+}
+
+// receiverLookahead is how far past a window Rows looks for the receive
+// of a message whose receiver the sender did not know (a SETUP request
+// the backend fans out).
+const receiverLookahead = 64
+
+// findReceivers completes the arrows of sends to an unknown peer with the
+// first receiver of the message, read from the events after the window.
+func (s *CallSource) findReceivers(rows []Row, lad *describe.Ladder) error {
+	open := map[uint64]*LadderMsg{}
+	for i := range rows {
+		if m := rows[i].Msg; m != nil && !m.Received && m.To == (eventlog.Endpoint{}) {
+			open[rows[i].Event.Seq] = m
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	next := rows[len(rows)-1].Event.Seq + 1
+	more, err := s.ix.Events(next, min(receiverLookahead, s.n-int(next)+1))
+	if err != nil {
+		return err
+	}
+	for _, ev := range more {
+		lad.Add(ev)
+	}
+	for _, a := range lad.Arrows() {
+		if m, ok := open[a.Sent]; ok && a.Received != 0 && m.To == (eventlog.Endpoint{}) {
+			m.To = a.To
+		}
+	}
+	return nil
 }
 
 // ladder returns a describe.Ladder that knows the peer of every connection

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/viewer"
+)
+
+type viewOptions struct {
+	ios     *ioStreams
+	Log     string
+	Call    string
+	At      uint64
+	NoColor bool // from the NO_COLOR environment variable
+}
+
+func newViewCmd(ios *ioStreams, runF func(*viewOptions) error) *cobra.Command {
+	opts := &viewOptions{ios: ios}
+	cmd := &cobra.Command{
+		Use:   "view LOG",
+		Short: "Step through a recorded call in the terminal",
+		Long: "view opens a log in a terminal debugger: the timeline of events, the messages\n" +
+			"as a call-flow ladder, every connection's state before and after each step, and\n" +
+			"the event in full. Step forwards and backwards, search, filter, set breakpoints\n" +
+			"on states and messages and continue to them. h shows every key.\n\n" +
+			"A log with several calls opens on the call list unless --call names one.\n" +
+			"NO_COLOR set in the environment draws without colours.",
+		Example: "  callrec sim testdata/scenarios/04-glare.txt --out glare.db\n" +
+			"  callreplay view glare.db\n" +
+			"  callreplay view field.db --call call-0002 --at 120\n" +
+			"  # in the viewer: b state=Conflict-Resolution Enter, then c",
+		Args:              exactArgs(1),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Log = args[0]
+			opts.NoColor = os.Getenv("NO_COLOR") != ""
+			if runF != nil {
+				return runF(opts)
+			}
+			return viewRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Call, "call", "", "open this call instead of the call list")
+	cmd.Flags().Uint64Var(&opts.At, "at", 0, "put the cursor on the event with this sequence number")
+	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
+	return cmd
+}
+
+func viewRun(opts *viewOptions) error {
+	l, err := openLog(opts.Log)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	cat := viewer.NewLogCatalog(l, nil)
+	defer cat.Close()
+	m, err := viewer.New(cat, viewer.Options{Call: opts.Call, At: opts.At, NoColor: opts.NoColor})
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errInput, opts.Log, err)
+	}
+	scr, err := tcell.NewScreen()
+	if err != nil {
+		return fmt.Errorf("view needs a terminal: %w", err)
+	}
+	if err := scr.Init(); err != nil {
+		return fmt.Errorf("view needs a terminal: %w", err)
+	}
+	defer scr.Fini()
+	return viewer.Run(scr, m)
+}

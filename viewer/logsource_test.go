@@ -1,0 +1,241 @@
+package viewer
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/replay/replaytest"
+)
+
+// writeLog records each call with its function into a new log file, the
+// way a recorder does, and returns the file's path.
+func writeLog(t testing.TB, calls map[string]func(*replaytest.Recorder)) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "calls.log")
+	l, err := eventlog.Open(path, 0o644, &eventlog.Options{NoSync: true, BatchSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, id := range sortedKeys(calls) {
+		w, err := l.CreateCall(eventlog.CallMeta{ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := replaytest.NewRecorder(w)
+		calls[id](rec)
+		if err := rec.Err(); err != nil {
+			t.Fatal(err)
+		}
+		meta := replaytest.Meta(rec, id)
+		if err := w.UpdateMeta(func(m *eventlog.CallMeta) {
+			m.Endpoints, m.Conns, m.Start, m.Source = meta.Endpoints, meta.Conns, meta.Start, meta.Source
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	for i := range ks {
+		for j := i + 1; j < len(ks); j++ {
+			if ks[j] < ks[i] {
+				ks[i], ks[j] = ks[j], ks[i]
+			}
+		}
+	}
+	return ks
+}
+
+// openLog opens path read-only as the viewer does.
+func openLog(t testing.TB, path string) *LogCatalog {
+	t.Helper()
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := NewLogCatalog(l, nil)
+	t.Cleanup(func() {
+		if err := cat.Close(); err != nil {
+			t.Error(err)
+		}
+		l.Close()
+	})
+	return cat
+}
+
+func TestCallSourceRows(t *testing.T) {
+	cat := openLog(t, writeLog(t, map[string]func(*replaytest.Recorder){"glare": replaytest.Glare}))
+	src, err := cat.Open("glare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := src.Rows(0, src.Len()+10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != src.Len() || src.Len() < 20 {
+		t.Fatalf("%d rows of %d", len(rows), src.Len())
+	}
+	sends, recvs := 0, 0
+	for i, r := range rows {
+		if r.Index != i || r.Event.Seq != uint64(i+1) {
+			t.Fatalf("row %d: index %d seq %d", i, r.Index, r.Event.Seq)
+		}
+		if r.Summary != describe.Sentence(r.Event) {
+			t.Errorf("row %d summary %q", i, r.Summary)
+		}
+		if s, ok := r.Event.Output.(econn.Send); ok {
+			sends++
+			if r.Msg == nil || r.Msg.From != r.Event.Endpoint || r.Msg.To == r.Event.Endpoint ||
+				r.Msg.To == (eventlog.Endpoint{}) || r.Msg.Type != s.Msg.Type || r.Msg.Received {
+				t.Errorf("send %d: arrow %+v", r.Event.Seq, r.Msg)
+			}
+		}
+		if _, ok := r.Event.Input.(eventlog.RecvInput); ok {
+			recvs++
+			if r.Msg == nil || r.Msg.To != r.Event.Endpoint || !r.Msg.Received {
+				t.Errorf("recv %d: arrow %+v", r.Event.Seq, r.Msg)
+			}
+		}
+	}
+	if sends == 0 || recvs == 0 {
+		t.Fatalf("%d sends, %d receives", sends, recvs)
+	}
+	// A window in the middle gets the same arrows as the whole call: the
+	// peers come from the metadata, not from events before the window.
+	mid, err := src.Rows(10, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range mid {
+		if (r.Msg == nil) != (rows[10+i].Msg == nil) || (r.Msg != nil && r.Msg.To != rows[10+i].Msg.To) {
+			t.Errorf("window row %d: %+v, whole call %+v", 10+i, r.Msg, rows[10+i].Msg)
+		}
+	}
+	for _, bad := range [][2]int{{-1, 3}, {0, -1}} {
+		if _, err := src.Rows(bad[0], bad[1]); err == nil {
+			t.Errorf("Rows%v: no error", bad)
+		}
+	}
+	if rows, err := src.Rows(src.Len(), 5); err != nil || len(rows) != 0 {
+		t.Errorf("Rows past the end: %d rows, %v", len(rows), err)
+	}
+	if _, err := src.States(src.Len()); err == nil {
+		t.Error("States past the end: no error")
+	}
+}
+
+// The "done when" of the viewer: open the glare log, find the step where
+// the loser switched to Conflict-Resolution, and see why.
+func TestGlareLoserThroughTheLog(t *testing.T) {
+	cat := openLog(t, writeLog(t, map[string]func(*replaytest.Recorder){"glare": replaytest.Glare}))
+	m, err := New(cat, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	press(m, "bstate=Conflict-Resolution", enter, Rune('c'))
+	r := m.Current()
+	sc, ok := r.Event.Output.(econn.StateChanged)
+	if !ok || sc.To != econn.StateConflictResolution || r.Event.Endpoint != replaytest.A1 {
+		t.Fatalf("c stopped at %d %s %s", r.Event.Seq, r.Event.Endpoint, r.Summary)
+	}
+	c, _, ok := m.Inspected()
+	if !ok || c.Endpoint != replaytest.A1 || c.Before.State != econn.StatePendingOutgoing ||
+		c.After.State != econn.StateConflictResolution || c.After.Conflict != econn.ConflictLoser {
+		t.Fatalf("inspector: %+v", c)
+	}
+	in := m.StepInput()
+	if in == nil || in.Msg == nil || in.Msg.Type != econn.MsgSetup || in.Msg.From != replaytest.B1 {
+		t.Fatalf("the step's input: %+v", in)
+	}
+	scr := paint(t, m, 80, 24)
+	text := dump(scr)
+	for _, want := range []string{"Conflict-Resolution", "loser", "step of #"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("screen lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestLogCatalogCallList(t *testing.T) {
+	path := writeLog(t, map[string]func(*replaytest.Recorder){
+		"a-glare": replaytest.Glare,
+		"b-basic": func(r *replaytest.Recorder) { replaytest.BasicCall(r, 3) },
+	})
+	cat := openLog(t, path)
+	calls, err := cat.Calls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || calls[0].Info.Meta.ID != "a-glare" {
+		t.Fatalf("calls %+v", calls)
+	}
+	for _, c := range calls {
+		if !strings.Contains(c.Outcome, "Terminating") {
+			t.Errorf("%s outcome %q", c.Info.Meta.ID, c.Outcome)
+		}
+	}
+	m, err := New(cat, Options{})
+	if err != nil || !m.InCallList() {
+		t.Fatalf("call list: %v", err)
+	}
+	press(m, "j", enter)
+	if m.InCallList() || m.meta.ID != "b-basic" {
+		t.Fatal("Enter did not open b-basic")
+	}
+	// BasicCall has an ignored CANCEL from a stranger and a message that
+	// does not decode.
+	press(m, "bignored", enter, Rune('c'))
+	if _, ok := m.Current().Event.Output.(econn.Ignored); !ok {
+		t.Fatalf("c stopped at %+v", m.Current().Event)
+	}
+	press(m, "g/bad-message", enter)
+	if rv, ok := m.Current().Event.Input.(eventlog.RecvInput); m.msgErr || !ok || rv.DecodeErr == "" {
+		t.Fatalf("search for the decode error stopped at %s (%s)", m.Current().Summary, m.msg)
+	}
+	if _, err := New(cat, Options{Call: "nope"}); err == nil || !strings.Contains(err.Error(), "a-glare, b-basic") {
+		t.Fatalf("unknown call: %v", err)
+	}
+}
+
+// A sender that does not know its peer yet (A calls before anyone
+// answered) still gets an arrow: to the first receiver of the message,
+// even when the window holds the send alone.
+func TestArrowToUnknownPeer(t *testing.T) {
+	cat := openLog(t, writeLog(t, map[string]func(*replaytest.Recorder){
+		"basic": func(r *replaytest.Recorder) { replaytest.BasicCall(r, 2) }}))
+	src, err := cat.Open("basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i := 0; i < src.Len(); i++ {
+		rows, err := src.Rows(i, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rows[0].Event.Output.(econn.Send); !ok {
+			continue
+		}
+		checked++
+		if m := rows[0].Msg; m == nil || m.To == (eventlog.Endpoint{}) || m.To == m.From {
+			t.Errorf("send %d (%s): arrow %+v", rows[0].Event.Seq, rows[0].Summary, m)
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("only %d sends", checked)
+	}
+}
