@@ -284,6 +284,10 @@ func (c *Client) Send(data []byte) error {
 	return nil
 }
 
+// SendBackend is Send under the name of ecall's Backend interface, so that
+// a Client can be an ecall client's signalling transport.
+func (c *Client) SendBackend(data []byte) error { return c.Send(data) }
+
 // nextSeq returns the next sequence number: the current time in Unix
 // nanoseconds, or one more than the last if the clock has not advanced.
 // Being a time, it also rises across reconnects with the same key, and

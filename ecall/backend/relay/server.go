@@ -187,6 +187,34 @@ func (s *Server) ListenAndServe(addr string) error {
 	return s.Serve(l)
 }
 
+// Start listens on the TCP address addr (e.g. "127.0.0.1:0") and serves
+// the relay in the background until Close. Addr and URL are valid when it
+// returns: the way to run a relay inside a process (the demo, tests).
+func (s *Server) Start(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return http.ErrServerClosed
+	}
+	if s.addr == "" {
+		s.addr = l.Addr().String()
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		if err := s.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("relay: serving stopped", "addr", l.Addr().String(), "err", err)
+		}
+	}()
+	return nil
+}
+
 // Serve serves the relay on l until Close, when it returns
 // http.ErrServerClosed. Addr reports l's address from the moment Serve is
 // called.
@@ -211,11 +239,21 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 // Addr returns the address of the first listener given to Serve (or opened
-// by ListenAndServe), or "" before that.
+// by Start or ListenAndServe), or "" before that. After `go s.Serve(l)`,
+// use l.Addr() or Start instead: Serve may not have run yet.
 func (s *Server) Addr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addr
+}
+
+// URL returns the WebSocket URL clients dial ("ws://ADDR/ws") for Addr, or
+// "" before the relay listens.
+func (s *Server) URL() string {
+	if a := s.Addr(); a != "" {
+		return "ws://" + a + "/ws"
+	}
+	return ""
 }
 
 // Close stops the listeners, disconnects every client and waits for the
