@@ -353,4 +353,3 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 	})
 }
-

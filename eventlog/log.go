@@ -105,9 +105,26 @@ type Log struct {
 // file made by mktemp can be recorded into.
 func Open(path string, mode os.FileMode, opts *Options) (*Log, error) {
 	o := opts.withDefaults()
-	if err := checkFile(path, o.ReadOnly); err != nil {
+	hasData, err := checkFile(path, o.ReadOnly)
+	if err != nil {
 		return nil, err
 	}
+	if hasData && !o.ReadOnly {
+		// Check the file read-only first: opening for writing reads the
+		// free list, which on a truncated file is a memory fault that
+		// leaves the file mapped, and so locked, for the process's life.
+		ro := o
+		ro.ReadOnly = true
+		l, err := openLog(path, mode, ro)
+		if err != nil {
+			return nil, err
+		}
+		l.db.Close()
+	}
+	return openLog(path, mode, o)
+}
+
+func openLog(path string, mode os.FileMode, o Options) (*Log, error) {
 	db, err := openBolt(path, mode, &o)
 	if err != nil {
 		return nil, err
@@ -121,22 +138,23 @@ func Open(path string, mode os.FileMode, opts *Options) (*Log, error) {
 	return l, nil
 }
 
-// checkFile rejects what bbolt would mishandle or report unclearly.
-func checkFile(path string, readOnly bool) error {
+// checkFile rejects what bbolt would mishandle or report unclearly, and
+// reports whether the file exists with data in it.
+func checkFile(path string, readOnly bool) (hasData bool, err error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && readOnly:
-		return fmt.Errorf("eventlog: no such log file %s: %w", path, fs.ErrNotExist)
+		return false, fmt.Errorf("eventlog: no such log file %s: %w", path, fs.ErrNotExist)
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return false, nil
 	case err != nil:
-		return fmt.Errorf("eventlog: %w", err)
+		return false, fmt.Errorf("eventlog: %w", err)
 	case fi.IsDir():
-		return fmt.Errorf("%w: %s is a directory", ErrNotLog, path)
+		return false, fmt.Errorf("%w: %s is a directory", ErrNotLog, path)
 	case fi.Size() == 0 && readOnly:
-		return fmt.Errorf("%w: %s is an empty file", ErrNotLog, path)
+		return false, fmt.Errorf("%w: %s is an empty file", ErrNotLog, path)
 	}
-	return nil
+	return fi.Size() > 0, nil
 }
 
 // openBolt opens the bbolt file, turning its errors and any panic or memory
@@ -179,6 +197,8 @@ func openError(path string, timeout time.Duration, err error) error {
 	case errors.Is(err, bolt.ErrTimeout):
 		return fmt.Errorf("%w: %s (gave up after %v)", ErrLocked, path, timeout)
 	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch):
+		return fmt.Errorf("%w: %s: %v", ErrNotLog, path, err)
+	case strings.Contains(err.Error(), "file size too small"): // bbolt has no sentinel for it
 		return fmt.Errorf("%w: %s: %v", ErrNotLog, path, err)
 	case errors.Is(err, bolt.ErrChecksum):
 		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)

@@ -27,7 +27,7 @@ func tempLog(t *testing.T, opts *Options) *Log {
 // can check every event it gets.
 func noteEvent(seq uint64) Event {
 	return Event{At: time.Duration(seq) * time.Millisecond, Endpoint: Endpoint{"u", "c"}, Kind: KindNote,
-		Type: "tick", Note: &Note{Text: fmt.Sprintf("event %d", seq)}}
+		Type: "tick", Note: &Note{Text: fmt.Sprintf("event %d %s", seq, strings.Repeat("x", int(seq%13)*40))}}
 }
 
 func checkNoteEvent(t testing.TB, ev Event, seq uint64) {
