@@ -28,20 +28,23 @@ func SDP(who string) string {
 // the data channels open, props are synced, rounds pings go back and
 // forth, A renegotiates once, B gets a message that does not decode and a
 // CANCEL from a stranger (both ignored), and A hangs up.
-func BasicCall(rec *Recorder, rounds int) {
-	a := rec.NewConn(A1, eventlog.Endpoint{}, econn.Config{SessID: "a1"})
+func BasicCall(rec *Recorder, rounds int) { BasicCallBetween(rec, A1, B1, rounds) }
+
+// BasicCallBetween is BasicCall with other endpoints: caller, callee.
+func BasicCallBetween(rec *Recorder, caller, callee eventlog.Endpoint, rounds int) {
+	a := rec.NewConn(caller, eventlog.Endpoint{}, econn.Config{SessID: "a1"})
 	if a == nil {
 		return
 	}
-	rec.Note(A1, a.Sess(), "app.start", "start a call")
+	rec.Note(caller, a.Sess(), "app.start", "start a call")
 	outs := a.Step(econn.Start{SDP: SDP("a"), Props: econn.Props{"videosend": "false"}})
-	b := rec.NewConn(B1, A1, econn.Config{SessID: "b1"})
+	b := rec.NewConn(callee, caller, econn.Config{SessID: "b1"})
 	if b == nil {
 		return
 	}
 	a.Deliver(outs, b)
 	rec.Advance(2 * time.Second)
-	rec.Note(B1, b.Sess(), "app.answer", "answer the call from A/1")
+	rec.Note(callee, b.Sess(), "app.answer", "answer the call from "+caller.String())
 	outs = b.Step(econn.Answer{SDP: SDP("b"), Props: econn.Props{"videosend": "true"}})
 	b.Deliver(outs, a)
 	rec.Advance(300 * time.Millisecond)
@@ -51,9 +54,9 @@ func BasicCall(rec *Recorder, rounds int) {
 	}
 	a.Deliver(a.Step(econn.SendPropsync{Props: econn.Props{"muted": "false"}}), b)
 	// A stranger's CANCEL and garbage on the wire are ignored.
-	b.Recv(eventlog.Endpoint{User: "A", Client: "666"}, econn.TransportBackend,
+	b.Recv(eventlog.Endpoint{User: caller.User, Client: "666"}, econn.TransportBackend,
 		[]byte(`{"version":"3.0","type":"CANCEL","sessid":"a1","resp":false}`))
-	b.Recv(A1, econn.TransportBackend, []byte(`{"version":"3.0","type":`))
+	b.Recv(caller, econn.TransportBackend, []byte(`{"version":"3.0","type":`))
 	for i := 0; i < rounds; i++ {
 		Ping(rec, a, b)
 		if i%50 == 49 {
@@ -61,7 +64,7 @@ func BasicCall(rec *Recorder, rounds int) {
 		}
 	}
 	rec.Advance(time.Second)
-	rec.Note(A1, a.Sess(), "app.end", "end the call")
+	rec.Note(caller, a.Sess(), "app.end", "end the call")
 	outs = a.Step(econn.End{})
 	back := a.Deliver(outs, b)
 	b.Deliver(back, a)
@@ -86,17 +89,23 @@ func Update(rec *Recorder, a, b *Conn) {
 
 // Glare records A/1 and B/1 calling each other at the same time: B wins,
 // A answers B's offer.
-func Glare(rec *Recorder) {
-	a := rec.NewConn(A1, B1, econn.Config{SessID: "a1"})
-	b := rec.NewConn(B1, A1, econn.Config{SessID: "b1"})
+func Glare(rec *Recorder) { GlareBetween(rec, A1, B1) }
+
+// GlareBetween is Glare with other endpoints; the greater one wins.
+func GlareBetween(rec *Recorder, x, y eventlog.Endpoint) {
+	a := rec.NewConn(x, y, econn.Config{SessID: "a1"})
+	b := rec.NewConn(y, x, econn.Config{SessID: "b1"})
 	if a == nil || b == nil {
 		return
 	}
 	oa := a.Step(econn.Start{SDP: SDP("a")})
 	ob := b.Step(econn.Start{SDP: SDP("b")})
-	a.Deliver(oa, b) // B wins the glare and drops A's offer
-	b.Deliver(ob, a) // A loses: Conflict-Resolution, answered with reset
+	a.Deliver(oa, b) // the winner drops the loser's offer
+	b.Deliver(ob, a) // the loser: Conflict-Resolution, answered with reset
 	rec.Advance(time.Second)
+	if a.Econn.State() != econn.StateConflictResolution {
+		a, b = b, a // B lost
+	}
 	a.Deliver(a.Step(econn.Answer{SDP: SDP("a")}), b)
 	for _, c := range []*Conn{a, b} {
 		c.Step(econn.DataChanEstablished{})
