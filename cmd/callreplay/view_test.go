@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay/replaytest"
+)
+
+func TestViewFlags(t *testing.T) {
+	var got *viewOptions
+	cmd := newViewCmd(&ioStreams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, func(o *viewOptions) error {
+		got = o
+		return nil
+	})
+	t.Setenv("NO_COLOR", "1")
+	cmd.SetArgs([]string{"field.db", "--call", "call-0002", "--at", "120"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Log != "field.db" || got.Call != "call-0002" || got.At != 120 || !got.NoColor {
+		t.Fatalf("options %+v", got)
+	}
+}
+
+func TestViewUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"view"}, exitUsage, "accepts 1 arg"},
+		{[]string{"view", "a.db", "b.db"}, exitUsage, "accepts 1 arg"},
+		{[]string{"view", "a.db", "--at", "first"}, exitUsage, "invalid argument"},
+		{[]string{"view", filepath.Join(t.TempDir(), "missing.db")}, exitInput, "missing.db"},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		code := run(c.args, &ioStreams{Out: &out, Err: &errb})
+		if code != c.code || !strings.Contains(errb.String(), c.err) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errb.String(), c.code, c.err)
+		}
+	}
+}
+
+func TestViewBadCall(t *testing.T) {
+	path := viewTestLog(t)
+	for _, args := range [][]string{{"--call", "nope"}, {"--at", "999"}} {
+		var errb bytes.Buffer
+		code := run(append([]string{"view", path}, args...), &ioStreams{Out: &bytes.Buffer{}, Err: &errb})
+		if code != exitInput || !strings.Contains(errb.String(), path) {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+}
+
+func TestViewHelpHasExample(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"view", "--help"}, &ioStreams{Out: &out, Err: &out}); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"Examples:", "callreplay view glare.db", "--call", "--at"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// viewTestLog records the glare call into a new log and returns its path.
+func viewTestLog(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "glare.db")
+	l, err := eventlog.Open(path, 0o644, &eventlog.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	w, err := l.CreateCall(eventlog.CallMeta{ID: "glare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := replaytest.NewRecorder(w)
+	replaytest.Glare(rec)
+	if err := rec.Err(); err != nil {
+		t.Fatal(err)
+	}
+	meta := replaytest.Meta(rec, "glare")
+	if err := w.UpdateMeta(func(m *eventlog.CallMeta) { m.Endpoints, m.Conns = meta.Endpoints, meta.Conns }); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// tmuxSession runs a command in a detached tmux session on a private
+// server, so the test never touches anyone else's tmux.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func newTmux(t *testing.T, dir string, w, h int, env []string, command string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed: the end-to-end test of callreplay view needs it (.ci/run installs it)")
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("callreplay-view-test-%d", os.Getpid())}
+	args := []string{"new-session", "-d", "-s", "view", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-c", dir}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	s.run(append(args, command)...)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// keys sends keys: each argument is a tmux key name or literal text.
+func (s *tmuxSession) keys(keys ...string) { s.run(append([]string{"send-keys", "-t", "view"}, keys...)...) }
+
+// waitFor polls the pane until it shows every text, and returns it.
+func (s *tmuxSession) waitFor(texts ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var pane string
+	for time.Now().Before(deadline) {
+		pane = s.run("capture-pane", "-p", "-t", "view")
+		ok := true
+		for _, text := range texts {
+			ok = ok && strings.Contains(pane, text)
+		}
+		if ok {
+			return pane
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("the pane never showed %q:\n%s", texts, pane)
+	return ""
+}
+
+// The real binary in a real terminal: open the glare log, set a
+// breakpoint on Conflict-Resolution, continue to it, look at the diff,
+// copy the event, read the help, quit.
+func TestViewInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed: the end-to-end test of callreplay view needs it (.ci/run installs it)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "callreplay")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	logPath := viewTestLog(t)
+	done := filepath.Join(dir, "exited")
+	s := newTmux(t, dir, 100, 30, []string{"NO_COLOR=1"},
+		fmt.Sprintf("%s view %s; echo $? > %s; sleep 60", bin, logPath, done))
+
+	s.waitFor("call glare", "A/1", "B/1", "h help")
+	s.keys("b")
+	s.keys("-l", "state=Conflict-Resolution")
+	s.keys("Enter")
+	s.keys("c")
+	pane := s.waitFor("breakpoint: state=Conflict-Resolution")
+	for _, want := range []string{"Pending-Outgoing → Conflict-Resolution", "loser", "step of #"} {
+		if !strings.Contains(pane, want) {
+			t.Errorf("at the breakpoint the pane lacks %q:\n%s", want, pane)
+		}
+	}
+	s.keys("d")
+	s.waitFor("State diff", "none → loser")
+	s.keys("y")
+	s.waitFor("write event as JSON to: event-")
+	s.keys("Enter")
+	pane = s.waitFor("wrote event")
+	matches, _ := filepath.Glob(filepath.Join(dir, "event-*.json"))
+	if len(matches) != 1 {
+		t.Fatalf("y wrote %v\n%s", matches, pane)
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil || !strings.Contains(string(data), `"To": "Conflict-Resolution"`) {
+		t.Fatalf("copied event: %v\n%s", err, data)
+	}
+	s.keys("h")
+	s.waitFor("callreplay view — keys", "reverse-continue")
+	s.keys("x", "j", "k", "G", "g")
+	s.waitFor("#1 of 1..")
+	s.keys("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(done); err == nil {
+			if code := strings.TrimSpace(string(b)); code != "0" {
+				t.Fatalf("callreplay view exited %s", code)
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("q did not end callreplay view")
+}
