@@ -2,12 +2,17 @@ package econn
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 )
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden transcripts under testdata/scenarios")
 
 // This file holds the test harness: a rendering of outputs as short
 // strings, and a small world of clients that carries out what their
@@ -66,6 +71,33 @@ func fmtOut(o Output) string {
 	return fmt.Sprintf("unknown output %T", o)
 }
 
+// fmtIn renders one input on one line, for transcripts.
+func fmtIn(in Input) string {
+	switch in := in.(type) {
+	case Start:
+		return fmt.Sprintf("Start(sdp=%s, props=%s)", in.SDP, fmtProps(in.Props))
+	case Answer:
+		return fmt.Sprintf("Answer(sdp=%s, props=%s)", in.SDP, fmtProps(in.Props))
+	case Close:
+		return fmt.Sprintf("Close(%q, t=%d)", ErrorName(in.Reason), in.MsgTime)
+	case SetError:
+		return fmt.Sprintf("SetError(%q)", ErrorName(in.Err))
+	case SendPropsync:
+		return fmt.Sprintf("SendPropsync(%s, props=%s)", reqResp(in.Resp), fmtProps(in.Props))
+	case Recv:
+		if in.Msg == nil {
+			return fmt.Sprintf("Recv(nothing from %s/%s)", in.FromUser, in.FromClient)
+		}
+		return fmt.Sprintf("Recv(%s %s from %s/%s, sess=%s, t=%d, age=%d)", in.Msg.Type, reqResp(in.Msg.Resp),
+			in.FromUser, in.FromClient, in.Msg.SessID, in.Msg.Time, in.Msg.Age)
+	case TimerFired:
+		return fmt.Sprintf("TimerFired(#%d)", in.Gen)
+	case SendFailed:
+		return fmt.Sprintf("SendFailed(%s %s, %q)", in.Type, reqResp(in.Resp), ErrorName(in.Err))
+	}
+	return in.InputName()
+}
+
 func fmtOuts(outs []Output) []string {
 	s := make([]string, len(outs))
 	for i, o := range outs {
@@ -108,6 +140,9 @@ type world struct {
 	fail func(from *hconn, m *Message) error
 	// setupTimeout and termTimeout are the Config values of new conns.
 	setupTimeout, termTimeout time.Duration
+	// transcript is every Step of every conn with its outputs, compared
+	// with a golden file by checkGolden.
+	transcript []string
 }
 
 // client is one device: a user id and a client id, in one conversation,
@@ -175,7 +210,9 @@ func (w *world) client(id string) *client {
 	return nil
 }
 
-func (w *world) secs(d time.Duration) uint32 { return uint32(d / time.Second) }
+// secs is the wall time in seconds at virtual time d, for message times:
+// the virtual clock starts at 1000 s.
+func (w *world) secs(d time.Duration) uint32 { return 1000 + uint32(d/time.Second) }
 
 // newConn creates a Conn for c the way the layer above does: a fresh
 // session id, the world's timeouts, the creation timer armed.
@@ -195,6 +232,7 @@ func (c *client) newConn() *hconn {
 	}
 	h := &hconn{cl: c, conn: conn}
 	c.conns = append(c.conns, h)
+	h.record("New", outs)
 	h.carryOut(outs)
 	return h
 }
@@ -220,9 +258,61 @@ func (c *client) call(sdp string, props Props) (*hconn, error) {
 func (h *hconn) step(in Input) error {
 	outs, err := h.conn.Step(in)
 	if err != nil {
+		h.record(fmtIn(in)+" refused: "+err.Error(), nil)
 		return err
 	}
+	h.record(fmtIn(in), outs)
 	return h.carryOut(outs)
+}
+
+// record appends one Step to the world's transcript.
+func (h *hconn) record(in string, outs []Output) {
+	w := h.cl.w
+	w.transcript = append(w.transcript, fmt.Sprintf("%-7s %s/%s %s: %s",
+		w.now, h.cl.user, h.cl.id, h.conn.Config().SessID, in))
+	for _, o := range outs {
+		w.transcript = append(w.transcript, "        -> "+fmtOut(o))
+	}
+	if s := h.conn.Snapshot(); len(outs) > 0 {
+		w.transcript = append(w.transcript, "        = "+s.String())
+	}
+}
+
+// checkGolden compares the transcript with testdata/scenarios/NAME.txt;
+// with -update it rewrites the file instead (the diff is the review).
+func (w *world) checkGolden(t *testing.T) {
+	t.Helper()
+	path := filepath.Join("testdata", "scenarios", t.Name()+".txt")
+	got := strings.Join(w.transcript, "\n") + "\n"
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./econn -run %s -update to create it)", err, t.Name())
+	}
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) || i < len(wl); i++ {
+			var g, x string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				x = wl[i]
+			}
+			if g != x {
+				t.Fatalf("transcript differs from %s at line %d:\n got  %s\n want %s\n(go test ./econn -run %s -update rewrites it)",
+					path, i+1, g, x, t.Name())
+			}
+		}
+	}
 }
 
 // carryOut does what the outputs ask. The slice belongs to the Conn and is

@@ -68,6 +68,7 @@ func TestScenario01AnsweredElsewhere(t *testing.T) {
 	if w.direct[MsgPropsync] != 4 {
 		t.Errorf("%d PROPSYNC over the data channel, want 4 (a request and a response each way)", w.direct[MsgPropsync])
 	}
+	w.checkGolden(t)
 }
 
 // 2. Established A–B; A ends.
@@ -95,6 +96,7 @@ func TestScenario02Hangup(t *testing.T) {
 		t.Errorf("timers left armed: A %t, B %t", a.timerArmed, b.timerArmed)
 	}
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 2})
+	w.checkGolden(t)
 }
 
 // 3. A1 calls, nobody answers.
@@ -112,6 +114,7 @@ func TestScenario03Ringing(t *testing.T) {
 	w.client("B/1").only().wantState(t, StatePendingIncoming)
 	w.client("B/2").only().wantState(t, StatePendingIncoming)
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 1})
+	w.checkGolden(t)
 }
 
 // 4. A1 and B2 start at the same time: glare.
@@ -146,6 +149,7 @@ func TestScenario04Glare(t *testing.T) {
 		}
 	}
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 2})
+	w.checkGolden(t)
 }
 
 // 5. A1 calls, B1 answers (no media).
@@ -171,6 +175,7 @@ func TestScenario05Answered(t *testing.T) {
 	if a1.timerArmed || b1.timerArmed {
 		t.Errorf("setup timers left armed: A %t, B %t", a1.timerArmed, b1.timerArmed)
 	}
+	w.checkGolden(t)
 }
 
 // 6. A1 calls B1, B2.
@@ -193,6 +198,7 @@ func TestScenario06TwoDevicesRing(t *testing.T) {
 			}
 		}
 	}
+	w.checkGolden(t)
 }
 
 // 7. A4 and A5 both call B8.
@@ -214,6 +220,7 @@ func TestScenario07TwoCallers(t *testing.T) {
 	if len(b8.ignored) != 1 || !strings.Contains(b8.ignored[0].Reason, "from client 5, remote client is 4") {
 		t.Errorf("B8 ignored %+v, want the second SETUP from client 5", b8.ignored)
 	}
+	w.checkGolden(t)
 }
 
 // 8. A666 sends CANCEL with A1's session id to B1: wrong client.
@@ -242,6 +249,7 @@ func TestScenario08CancelFromWrongClient(t *testing.T) {
 	}
 	a1.wantState(t, StatePendingOutgoing)
 	a1.wantCloses(t)
+	w.checkGolden(t)
 }
 
 // 9. A1 with Tp = 100 ms calls, no answer.
@@ -261,6 +269,7 @@ func TestScenario09CallerTimesOut(t *testing.T) {
 	w.advance(time.Minute)
 	a1.wantCloses(t, ErrTimedOut)
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 1, MsgCancel: 1})
+	w.checkGolden(t)
 }
 
 // 10. B1 with Tp = 100 ms: rings, nobody answers.
@@ -281,6 +290,7 @@ func TestScenario10CalleeTimesOut(t *testing.T) {
 	b1.wantState(t, StateTerminating)
 	a1.wantState(t, StatePendingOutgoing)
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 1})
+	w.checkGolden(t)
 }
 
 // 11. The transport fails on A1's start.
@@ -307,6 +317,7 @@ func TestScenario11StartSendFails(t *testing.T) {
 	if n := len(w.client("B/1").conns); n != 0 {
 		t.Errorf("B1 has %d connections, want none", n)
 	}
+	w.checkGolden(t)
 }
 
 // 12. Props travel with SETUP both ways.
@@ -331,4 +342,5 @@ func TestScenario12Props(t *testing.T) {
 		t.Errorf("A1 sees videosend %q", a1.answered[0].Props["videosend"])
 	}
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 2})
+	w.checkGolden(t)
 }
