@@ -1,0 +1,24 @@
+// Package live runs real calls through the same orchestration code as the
+// simulator: it implements ecall's Media over pion/webrtc (package
+// mediaflow) and ecall's Backend over the end-to-end encrypted signalling
+// relay (package ecall/backend/relay), and bundles one device's event loop,
+// clock, ecall.Client, media and relay connection as a Device.
+//
+// Everything that reaches a Client — relay deliveries, media events, timers
+// and the application's commands — is posted into the Device's ecall.Loop,
+// so the Client runs on one goroutine, exactly as a simulation drives it,
+// and its log replays like a simulated one. Media and relay happenings that
+// are not ECONN inputs (ICE and DTLS states, statistics every second,
+// messages the relay or the receiver rejected) are recorded as notes.
+//
+// A call in one process:
+//
+//	rl, _ := live.StartRelay(relay.ServerOptions{})           // 127.0.0.1, random port
+//	a, _ := live.NewDevice(ctx, live.DeviceConfig{Self: ..., RelayURL: rl.URL(), Conv: "c"})
+//	b, _ := live.NewDevice(ctx, ...)
+//	a.WaitMembers(ctx, 2)
+//	a.Start()   // SETUP over the relay; b rings
+//	b.Answer()  // media connects, the data channel opens on both sides
+//	a.End()     // HANGUP over the data channel
+//	a.Close(); b.Close(); rl.Close()
+package live

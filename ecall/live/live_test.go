@@ -1,0 +1,230 @@
+package live
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/ecall/backend/relay"
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay"
+)
+
+// world is one conversation in the test process: a loopback relay, a log
+// call every device records into, and the devices.
+type world struct {
+	t     *testing.T
+	relay *Relay
+	log   *eventlog.Log
+	w     *eventlog.CallWriter
+	start time.Time
+	devs  map[string]*Device
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	checkLeaks(t)
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "calls.db"), 0o644, &eventlog.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := log.CreateCall(eventlog.CallMeta{Source: "live-test", Start: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := &world{t: t, relay: rl, log: log, w: w, start: time.Now(), devs: map[string]*Device{}}
+	t.Cleanup(wd.close)
+	return wd
+}
+
+// add joins a device ("A/1") to the conversation.
+func (wd *world) add(name string, tweak func(*DeviceConfig)) *Device {
+	wd.t.Helper()
+	ep, err := eventlog.ParseEndpoint(name)
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	cfg := DeviceConfig{
+		Self: ep, RelayURL: wd.relay.URL(), Conv: "conv-1",
+		Recorder: ecall.LogRecorder{W: wd.w}, Start: wd.start,
+		OnError: func(err error) { wd.t.Errorf("%s: %v", name, err) },
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := NewDevice(ctx, cfg)
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	wd.devs[name] = d
+	return d
+}
+
+func (wd *world) close() {
+	for _, d := range wd.devs {
+		if err := d.Close(); err != nil {
+			wd.t.Errorf("close %s: %v", d.Self(), err)
+		}
+	}
+	if err := wd.relay.Close(); err != nil {
+		wd.t.Errorf("close relay: %v", err)
+	}
+	if err := wd.log.Close(); err != nil {
+		wd.t.Errorf("close log: %v", err)
+	}
+}
+
+// wait waits (at most 10 s) until cond holds for d's connections.
+func wait(t *testing.T, d *Device, what string, cond func([]CallInfo) bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Wait(ctx, cond); err != nil {
+		t.Fatalf("%s: waiting for %s: %v\n%s", d.Self(), what, err, describe(d.Calls()))
+	}
+}
+
+func describe(calls []CallInfo) string {
+	var b strings.Builder
+	for _, c := range calls {
+		b.WriteString(c.Sess[:8] + " " + c.Remote.String() + " " + c.State.String())
+		if c.Closed > 0 {
+			b.WriteString(" closed: " + econn.ErrorName(c.Reason))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func established(calls []CallInfo) bool {
+	return len(calls) > 0 && calls[0].State == econn.StateDataChanEstablished
+}
+
+func allClosed(calls []CallInfo) bool {
+	for _, c := range calls {
+		if c.Closed == 0 {
+			return false
+		}
+	}
+	return len(calls) > 0
+}
+
+// verify replays the recorded call and fails on any divergence.
+func (wd *world) verify() int {
+	wd.t.Helper()
+	if err := wd.w.Flush(); err != nil {
+		wd.t.Fatal(err)
+	}
+	r, err := wd.log.Call(wd.w.ID())
+	if err != nil {
+		wd.t.Fatal(err)
+	}
+	defer r.Close()
+	return verifyReader(wd.t, r)
+}
+
+func verifyReader(t *testing.T, r *eventlog.CallReader) int {
+	t.Helper()
+	rp := replay.NewReplayer(replay.Reader(r))
+	steps := 0
+	for rp.Next() {
+		steps++
+		if st := rp.Step(); st.Divergence != nil {
+			t.Fatalf("replay diverges at step %d: %+v", steps, st.Divergence)
+		}
+	}
+	if err := rp.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if steps == 0 {
+		t.Fatal("nothing replayed")
+	}
+	return steps
+}
+
+// checkLeaks fails the test if goroutines started during it are still
+// running a few seconds after its cleanups.
+func checkLeaks(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				n := runtime.Stack(buf, true)
+				t.Errorf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:n])
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// TestCallOneAnswersOtherStopsRinging is the demo's call: A/1 calls B, B/1
+// and B/2 ring, B/2 answers, audio flows both ways, A/1 hangs up; the log
+// replays to the same outputs.
+func TestCallOneAnswersOtherStopsRinging(t *testing.T) {
+	wd := newWorld(t)
+	a := wd.add("A/1", nil)
+	b1 := wd.add("B/1", nil)
+	b2 := wd.add("B/2", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.WaitMembers(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ringing := func(c []CallInfo) bool { return len(c) == 1 && c[0].State == econn.StatePendingIncoming }
+	wait(t, b1, "ringing", ringing)
+	wait(t, b2, "ringing", ringing)
+	if err := b2.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, a, "established", established)
+	wait(t, b2, "established", established)
+	wait(t, b1, "stop ringing", allClosed)
+	// Audio flows: at least a few stats reports' worth of packets.
+	wait(t, b2, "audio", func(c []CallInfo) bool { return c[0].Stats.AudioRecv.Packets >= 25 })
+	if err := a.End(); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, a, "closed", allClosed)
+	wait(t, b2, "closed", allClosed)
+
+	ca, cb1, cb2 := a.Calls()[0], b1.Calls()[0], b2.Calls()[0]
+	if ca.Reason != nil || cb2.Reason != nil {
+		t.Errorf("close reasons: A %v, B/2 %v; want normal", ca.Reason, cb2.Reason)
+	}
+	if !econn.SameError(cb1.Reason, econn.ErrCanceled) || cb1.Incoming != 1 {
+		t.Errorf("B/1: reason %v, incoming %d; want canceled after one incoming", cb1.Reason, cb1.Incoming)
+	}
+	if ca.Remote.String() != "B/2" || ca.Dir != econn.DirOutgoing || cb2.Dir != econn.DirIncoming {
+		t.Errorf("A's remote %s dir %v, B/2's dir %v", ca.Remote, ca.Dir, cb2.Dir)
+	}
+	if ca.SetupSent == 0 || ca.DataChanOpen <= ca.SetupSent || cb2.DataChanOpen <= cb2.AnswerSent {
+		t.Errorf("times: A setup %v open %v, B/2 answer %v open %v", ca.SetupSent, ca.DataChanOpen, cb2.AnswerSent, cb2.DataChanOpen)
+	}
+	if ca.Stats.AudioRecv.Packets == 0 || cb2.Stats.AudioSent.Packets == 0 {
+		t.Errorf("no audio: A %+v, B/2 %+v", ca.Stats, cb2.Stats)
+	}
+	if cb1.Stats.AudioRecv.Packets != 0 {
+		t.Errorf("B/1 never answered but received audio: %+v", cb1.Stats)
+	}
+	wd.verify()
+	if n := len(wd.w.Meta().Conns); n != 3 {
+		t.Errorf("%d connections in the metadata, want 3", n)
+	}
+}

@@ -1,0 +1,280 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/mediaflow"
+)
+
+// DefaultGatherTimeout bounds one offer or answer: pion's ICE gathering
+// takes milliseconds on loopback, seconds when a STUN server is slow.
+const DefaultGatherTimeout = 10 * time.Second
+
+// Media is ecall.Media over pion: each leg is one mediaflow.Flow. A Flow's
+// events are posted into the device's loop and translated there into the
+// ecall.MediaEvents the client expects; the rest (ICE, DTLS and connection
+// states, statistics) become notes. Every method runs on the loop.
+type Media struct {
+	opts    mediaflow.Options
+	loop    *ecall.Loop
+	clock   ecall.Clock
+	deliver func(sess string, ev ecall.MediaEvent) // the client's MediaEvent
+
+	// GatherTimeout bounds each offer and answer (DefaultGatherTimeout).
+	GatherTimeout time.Duration
+
+	legs    map[string]*Leg // by connection, never removed: stats outlive a call
+	shut    bool
+	closing sync.WaitGroup // flows closing in the background
+}
+
+// NewMedia returns media whose legs use opts and deliver their events, on
+// loop, to deliver (normally the client's MediaEvent).
+func NewMedia(opts mediaflow.Options, loop *ecall.Loop, clock ecall.Clock,
+	deliver func(sess string, ev ecall.MediaEvent)) *Media {
+	return &Media{
+		opts: opts, loop: loop, clock: clock, deliver: deliver,
+		GatherTimeout: DefaultGatherTimeout,
+		legs:          make(map[string]*Leg),
+	}
+}
+
+// NewLeg implements ecall.Media: a new peer connection for connection conn.
+func (m *Media) NewLeg(conn string, remote eventlog.Endpoint) (ecall.Leg, error) {
+	if m.shut {
+		return nil, mediaflow.ErrClosed
+	}
+	l := &Leg{m: m, conn: conn, remote: remote}
+	if err := l.newFlow(); err != nil {
+		return nil, err
+	}
+	m.legs[conn] = l
+	return l, nil
+}
+
+// Leg returns the leg of connection conn, or nil.
+func (m *Media) Leg(conn string) *Leg { return m.legs[conn] }
+
+// Close closes every leg; the flows finish closing in the background
+// (Wait waits for them). Legs created later fail.
+func (m *Media) Close() {
+	m.shut = true
+	for _, l := range m.legs {
+		l.Close()
+	}
+}
+
+// Wait returns once every flow closed by Close or Leg.Close has finished
+// closing. Call it off the loop: a closing flow still posts its last
+// events there.
+func (m *Media) Wait() { m.closing.Wait() }
+
+// closeFlow closes f without holding up the loop: pion's graceful close
+// waits for its goroutines and the peer's DTLS close.
+func (m *Media) closeFlow(f *mediaflow.Flow) {
+	m.closing.Add(1)
+	go func() {
+		defer m.closing.Done()
+		_ = f.Close()
+	}()
+}
+
+// Leg is the media of one connection: the current Flow and what the loop
+// knows of it. Its methods run on the loop.
+type Leg struct {
+	m      *Media
+	conn   string
+	remote eventlog.Endpoint
+
+	flow *mediaflow.Flow
+	gen  int // the Flow's generation: events of replaced flows are dropped
+
+	negotiated    bool // one offer/answer exchange has completed
+	renegotiating bool // a Reoffer waits for its answer
+	dcOpen        bool
+	closed        bool
+
+	openedAt time.Duration // the data channel first opened (clock time; 0: never)
+	stats    mediaflow.Stats
+}
+
+// newFlow replaces the leg's Flow with a fresh one.
+func (l *Leg) newFlow() error {
+	l.gen++
+	gen := l.gen
+	f, err := mediaflow.New(l.m.opts, func(ev mediaflow.Event) {
+		l.m.loop.Post(func() { l.onEvent(gen, ev) })
+	})
+	if err != nil {
+		return err
+	}
+	l.flow = f
+	l.dcOpen = false
+	return nil
+}
+
+func (l *Leg) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), l.m.GatherTimeout)
+}
+
+// Offer implements ecall.Leg.
+func (l *Leg) Offer() (string, error) {
+	ctx, cancel := l.ctx()
+	defer cancel()
+	return l.flow.CreateOffer(ctx)
+}
+
+// Accept implements ecall.Leg: the answer to a SETUP or an UPDATE. A Flow
+// that has an offer of its own out (the loser of a glare) cannot take the
+// peer's offer — pion cannot roll a local offer back — so the leg answers
+// with a new Flow and drops the old one.
+func (l *Leg) Accept(offer string) (string, error) {
+	ctx, cancel := l.ctx()
+	defer cancel()
+	update := l.negotiated
+	sdp, err := l.flow.Accept(ctx, offer)
+	if errors.Is(err, mediaflow.ErrOfferPending) {
+		l.note("media.flow", "own offer pending: answer the peer's offer on a new peer connection", nil)
+		l.m.closeFlow(l.flow)
+		if err := l.newFlow(); err != nil {
+			return "", err
+		}
+		update = false
+		sdp, err = l.flow.Accept(ctx, offer)
+	}
+	if err != nil {
+		return "", err
+	}
+	l.negotiated = true
+	if update {
+		l.renegotiated()
+	}
+	return sdp, nil
+}
+
+// SetAnswer implements ecall.Leg.
+func (l *Leg) SetAnswer(answer string) error {
+	if err := l.flow.SetAnswer(answer); err != nil {
+		return err
+	}
+	l.negotiated = true
+	if l.renegotiating {
+		l.renegotiating = false
+		l.renegotiated()
+	}
+	return nil
+}
+
+// Reoffer implements ecall.Leg.
+func (l *Leg) Reoffer() (string, error) {
+	ctx, cancel := l.ctx()
+	defer cancel()
+	sdp, err := l.flow.Reoffer(ctx)
+	if err == nil {
+		l.renegotiating = true
+	}
+	return sdp, err
+}
+
+// renegotiated reports the end of an UPDATE's exchange. ecall expects the
+// data channel to report open again (the ECONN went back to Answered and
+// waits for it); pion keeps the channel up through renegotiation, so the
+// leg says so itself, after the step that got here.
+func (l *Leg) renegotiated() {
+	gen := l.gen
+	l.m.loop.Post(func() {
+		if l.closed || gen != l.gen {
+			return
+		}
+		l.note("media.renegotiated", "media renegotiated", nil)
+		if l.dcOpen {
+			l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaDataChanOpen})
+		}
+	})
+}
+
+// SendDirect implements ecall.Leg.
+func (l *Leg) SendDirect(data []byte) error { return l.flow.SendData(data) }
+
+// SetVideo implements ecall.Leg.
+func (l *Leg) SetVideo(on bool) error { return l.flow.SetVideo(on) }
+
+// Close implements ecall.Leg: it keeps the final statistics, records them
+// (after the step that closed the leg) and closes the Flow.
+func (l *Leg) Close() {
+	if l.closed {
+		return
+	}
+	l.closed = true
+	l.stats = l.flow.Stats()
+	l.dcOpen = false
+	l.m.closeFlow(l.flow)
+	text, attrs := statsNote(l.stats)
+	attrs["final"] = "true"
+	l.m.loop.Post(func() { l.note("media.stats", "final: "+text, attrs) })
+}
+
+// Stats returns the leg's statistics: the last report while it runs, the
+// final counters once closed.
+func (l *Leg) Stats() mediaflow.Stats { return l.stats }
+
+// OpenedAt returns when the data channel first opened, on the device's
+// clock, and whether it did.
+func (l *Leg) OpenedAt() (time.Duration, bool) { return l.openedAt, l.openedAt != 0 }
+
+// onEvent translates one event of the Flow of generation gen.
+func (l *Leg) onEvent(gen int, ev mediaflow.Event) {
+	if l.closed || gen != l.gen {
+		return // a closed or replaced Flow's last words
+	}
+	deliver := func(t ecall.MediaEventType) { l.m.deliver(l.conn, ecall.MediaEvent{Type: t}) }
+	switch e := ev.(type) {
+	case mediaflow.DataChannelOpen:
+		l.dcOpen = true
+		if l.openedAt == 0 {
+			l.openedAt = l.m.clock.Since()
+		}
+		deliver(ecall.MediaDataChanOpen)
+	case mediaflow.DataChannelMessage:
+		l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaDataChanMessage, Data: e.Data})
+	case mediaflow.DataChannelClosed:
+		l.dcOpen = false
+		deliver(ecall.MediaDataChanClosed)
+	case mediaflow.ConnectionStateChanged:
+		l.note("media.connection", "peer connection "+e.State, map[string]string{"state": e.State})
+		if e.State == "connected" { // ICE and DTLS are both up
+			deliver(ecall.MediaConnected)
+		}
+	case mediaflow.ICEStateChanged:
+		l.note("media.ice", "ICE "+e.State, map[string]string{"state": e.State})
+	case mediaflow.DTLSStateChanged:
+		l.note("media.dtls", "DTLS "+e.State, map[string]string{"state": e.State})
+	case mediaflow.FirstRTP:
+		if e.Kind == "audio" {
+			deliver(ecall.MediaStarted)
+		} else {
+			l.note("media.first-rtp", "first "+e.Kind+" packet received", map[string]string{"kind": e.Kind})
+		}
+	case mediaflow.MediaFailed:
+		l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaFailed, Err: e.Err})
+	case mediaflow.StatsReport:
+		l.stats = e.Stats
+		text, attrs := statsNote(e.Stats)
+		l.note("media.stats", text, attrs)
+	default:
+		l.note("media."+ev.EventName(), fmt.Sprintf("%s %+v", ev.EventName(), ev), nil)
+	}
+}
+
+// note records a note on the leg's connection.
+func (l *Leg) note(typ, text string, attrs map[string]string) {
+	n := &ecall.Note{Type: typ}
+	n.Text, n.Attrs = text, attrs
+	l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaNote, Note: n})
+}
