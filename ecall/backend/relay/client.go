@@ -241,7 +241,8 @@ func (c *Client) member(user, client string) (Member, bool) {
 }
 
 // Send seals data for every other member of the roster and sends the boxes
-// in one frame. With nobody else in the conversation it sends nothing and
+// in one frame. Members with an unusable key (ErrBadKey) are left out and
+// logged. With nobody else in the conversation it sends nothing and
 // returns nil. It returns ErrClosed after Close or once the connection is
 // lost, and ErrTooLarge when the frame would exceed the server's limit.
 func (c *Client) Send(data []byte) error {
@@ -262,7 +263,12 @@ func (c *Client) Send(data []byte) error {
 		if m.User == c.id.User && m.Client == c.id.Client {
 			continue
 		}
-		b, err := sealBox(c.keys.shared(m.Public), cryptoRand, c.conv, seq, data)
+		shared, err := c.keys.shared(m.Public)
+		if err != nil {
+			c.log.Warn("relay: recipient left out", "user", m.User, "client", m.Client, "err", err)
+			continue
+		}
+		b, err := sealBox(shared, cryptoRand, c.conv, seq, data)
 		if err != nil {
 			return err
 		}
@@ -394,7 +400,11 @@ func (c *Client) open(f *frame) (Received, error) {
 	if !ok {
 		return Received{}, ErrUnknownSender
 	}
-	seq, data, err := openBox(c.keys.shared(m.Public), c.conv, f.Box)
+	shared, err := c.keys.shared(m.Public)
+	if err != nil {
+		return Received{}, err
+	}
+	seq, data, err := openBox(shared, c.conv, f.Box)
 	if err != nil {
 		return Received{}, err
 	}

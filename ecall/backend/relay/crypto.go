@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 
+	"golang.org/x/crypto/curve25519"
 	"golang.org/x/crypto/nacl/box"
 )
 
@@ -132,23 +133,48 @@ func openBox(shared *[32]byte, conv string, sealed []byte) (seq uint64, data []b
 type keyCache struct {
 	priv *[32]byte
 	mu   sync.Mutex
-	keys map[[32]byte]*[32]byte
+	keys map[[32]byte]sharedKey
+}
+
+type sharedKey struct {
+	key *[32]byte
+	err error // the peer key is unusable
 }
 
 func newKeyCache(priv *[32]byte) *keyCache {
-	return &keyCache{priv: priv, keys: make(map[[32]byte]*[32]byte)}
+	return &keyCache{priv: priv, keys: make(map[[32]byte]sharedKey)}
 }
 
-func (k *keyCache) shared(peer [32]byte) *[32]byte {
+func (k *keyCache) shared(peer [32]byte) (*[32]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if s, ok := k.keys[peer]; ok {
-		return s
+		return s.key, s.err
 	}
-	s := new([32]byte)
-	box.Precompute(s, &peer, k.priv)
+	s := sharedKey{err: checkPublicKey(peer[:])}
+	if s.err == nil {
+		s.key = new([32]byte)
+		box.Precompute(s.key, &peer, k.priv)
+	}
 	k.keys[peer] = s
-	return s
+	return s.key, s.err
+}
+
+// lowOrderProbe is any scalar: clamped, it is a multiple of Curve25519's
+// cofactor, so it maps exactly the low-order points to zero.
+var lowOrderProbe = [32]byte{1: 1}
+
+// checkPublicKey refuses the low-order points. With one of them as a peer
+// key the shared key is a constant everybody knows: boxes "sealed" for it
+// are readable, and boxes "from" it forgeable, by anyone.
+func checkPublicKey(k []byte) error {
+	if len(k) != 32 {
+		return fmt.Errorf("%w: public key has %d bytes, want 32", ErrBadKey, len(k))
+	}
+	if _, err := curve25519.X25519(lowOrderProbe[:], k); err != nil {
+		return fmt.Errorf("%w: public key is a low-order point", ErrBadKey)
+	}
+	return nil
 }
 
 // replayWindow is the anti-replay window of one sender, as in IPsec and

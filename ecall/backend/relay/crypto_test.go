@@ -45,7 +45,32 @@ func sharedPair(t testing.TB) (ab, ba *[32]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newKeyCache(a.Private).shared(*b.Public), newKeyCache(b.Private).shared(*a.Public)
+	return mustShared(t, a.Private, b.Public), mustShared(t, b.Private, a.Public)
+}
+
+func mustShared(t testing.TB, priv, pub *[32]byte) *[32]byte {
+	t.Helper()
+	k, err := newKeyCache(priv).shared(*pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestLowOrderKeys(t *testing.T) {
+	a, err := NewIdentity("A", "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := newKeyCache(a.Private)
+	for _, u := range []byte{0, 1} { // u=0 has order 2, u=1 order 4
+		if _, err := kc.shared([32]byte{u}); !errors.Is(err, ErrBadKey) {
+			t.Errorf("u=%d: got %v, want ErrBadKey", u, err)
+		}
+	}
+	if _, err := kc.shared([32]byte{9}); err != nil { // the base point
+		t.Errorf("base point refused: %v", err)
+	}
 }
 
 func TestSealOpen(t *testing.T) {
@@ -116,8 +141,9 @@ func TestMaliciousRelay(t *testing.T) {
 	checkLeaks(t)
 	a, _ := NewIdentity("A", "1", nil)
 	b, _ := NewIdentity("B", "1", nil)
-	roster := []wireMember{{User: "A", Client: "1", Key: a.Public[:]}, {User: "B", Client: "1", Key: b.Public[:]}}
-	ab := newKeyCache(a.Private).shared(*b.Public)
+	roster := []wireMember{{User: "A", Client: "1", Key: a.Public[:]}, {User: "B", Client: "1", Key: b.Public[:]},
+		{User: "L", Client: "1", Key: make([]byte, 32)}} // a low-order key
+	ab := mustShared(t, a.Private, b.Public)
 	now := uint64(time.Now().UnixNano())
 	elsewhere, _ := sealBox(ab, cryptoRand, "elsewhere", now, []byte("x"))
 	good, _ := sealBox(ab, cryptoRand, "conv", now+1, []byte("good"))
@@ -126,6 +152,7 @@ func TestMaliciousRelay(t *testing.T) {
 	}
 	url := fakeRelay(t, roster,
 		deliver("Z", good),                   // stamped with ids not in the roster
+		deliver("L", good),                   // from the member with the low-order key
 		deliver("A", elsewhere),              // moved from another conversation
 		[]byte(`{"type":"deliver"}`),         // malformed
 		[]byte(`{"type":"join","conv":"c"}`), // wrong direction
@@ -140,7 +167,7 @@ func TestMaliciousRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for i, want := range []error{ErrUnknownSender, ErrMisrouted, ErrMalformed, ErrMalformed} {
+	for i, want := range []error{ErrUnknownSender, ErrBadKey, ErrMisrouted, ErrMalformed, ErrMalformed} {
 		select {
 		case err := <-errs:
 			if !errors.Is(err, want) {

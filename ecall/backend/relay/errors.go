@@ -21,6 +21,9 @@ var (
 	ErrUnknownSender = errors.New("relay: message from a sender not in the roster")
 	// ErrMisrouted: an authentic box sealed for another conversation.
 	ErrMisrouted = errors.New("relay: message sealed for another conversation")
+	// ErrBadKey: a roster public key that cannot be used safely (a
+	// low-order Curve25519 point, for which the shared key is public).
+	ErrBadKey = errors.New("relay: unusable public key")
 	// ErrMalformed: a frame or box that does not follow the wire format.
 	ErrMalformed = errors.New("relay: malformed frame")
 	// ErrTooLarge: a frame over the server's MaxMessageSize.
@@ -38,7 +41,7 @@ var (
 // OpenError is reported to a client's error callback when a delivered
 // message could not be opened. It names the sender as stamped by the relay
 // (which an untrusted relay may have forged) and wraps ErrTampered,
-// ErrReplayed, ErrUnknownSender, ErrMisrouted or ErrMalformed.
+// ErrReplayed, ErrUnknownSender, ErrMisrouted, ErrBadKey or ErrMalformed.
 type OpenError struct {
 	FromUser, FromClient string
 	ServerTime           uint32

@@ -267,7 +267,7 @@ func (r *rawPeer) expectDrop(t *testing.T, reason DropReason) {
 // sealFor seals data from the raw peer for a client, as Client.Send would.
 func (r *rawPeer) sealFor(t *testing.T, to Identity, conv string, data []byte) addressed {
 	t.Helper()
-	b, err := sealBox(newKeyCache(r.id.Private).shared(*to.Public), cryptoRand, conv,
+	b, err := sealBox(mustShared(t, r.id.Private, to.Public), cryptoRand, conv,
 		uint64(time.Now().UnixNano()), data)
 	if err != nil {
 		t.Fatal(err)

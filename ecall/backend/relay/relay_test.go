@@ -279,7 +279,7 @@ func TestReplayHorizon(t *testing.T) {
 	b := dial(t, ts.url, "conv", "B", "1")
 	a.waitMembers(t, 2)
 	old := uint64(time.Now().Add(-DefaultReplayHorizon - time.Minute).UnixNano())
-	box, err := sealBox(a.keys.shared(*b.id.Public), cryptoRand, "conv", old, []byte("stale"))
+	box, err := sealBox(mustShared(t, a.id.Private, b.id.Public), cryptoRand, "conv", old, []byte("stale"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func TestDisconnectLeavesOthersWorking(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	checkLeaks(t)
-	ts := startServer(t, ServerOptions{RatePerSecond: 1, Burst: 3})
+	ts := startServer(t, ServerOptions{RatePerSecond: 0.1, Burst: 3})
 	a := dial(t, ts.url, "conv", "A", "1")
 	b := dial(t, ts.url, "conv", "B", "1")
 	a.waitMembers(t, 2)
@@ -465,7 +465,7 @@ func TestRateLimit(t *testing.T) {
 	st := ts.waitStats(t, "10 frames handled", func(st ServerStats) bool {
 		return st.Forwarded+st.Dropped[DropRateLimited] == 10
 	})
-	// The burst, plus at most one token refilled while sending.
+	// The burst, plus at most one token refilled (one per 10 s) while sending.
 	if st.Forwarded < 3 || st.Forwarded > 4 {
 		t.Errorf("forwarded %d of 10 at burst 3", st.Forwarded)
 	}
@@ -533,6 +533,17 @@ func TestJoinRefused(t *testing.T) {
 		if !errors.As(err, &se) || se.Reason != c.reason || !errors.Is(err, ErrRejected) {
 			t.Errorf("join %s: got %v, want ServerError %s", c.conv, err, c.reason)
 		}
+	}
+}
+
+func TestLowOrderKeyJoinRefused(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	r := rawDial(t, ts.url)
+	r.write(t, encodeFrame(&frame{Type: frameJoin, Conv: "conv", User: "L", Client: "1", Key: make([]byte, 32)}))
+	r.expectDrop(t, DropMalformed)
+	if st := ts.Stats(); st.Clients != 0 {
+		t.Errorf("%d clients joined", st.Clients)
 	}
 }
 

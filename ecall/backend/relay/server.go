@@ -375,6 +375,10 @@ func (s *Server) handshake(ws *websocket.Conn, remote string) *session {
 		sess.refuse(ctx, DropMalformed, err.Error())
 		return nil
 	}
+	if err := checkPublicKey(f.Key); err != nil {
+		sess.refuse(ctx, DropMalformed, err.Error())
+		return nil
+	}
 	sess.conv, sess.user, sess.client = f.Conv, f.User, f.Client
 	copy(sess.key[:], f.Key)
 	if s.opts.AllowConv != nil && !s.opts.AllowConv(f.Conv) {
@@ -459,10 +463,16 @@ func rosterOf(members map[memberKey]*session) []wireMember {
 // stamped with the sender's joined ids and the server time.
 func (s *Server) fanOut(from *session, boxes []addressed) {
 	now := uint32(time.Now().Unix())
+	// Encode outside the lock: it is the bulk of the work.
+	frames := make([][]byte, len(boxes))
+	for i, b := range boxes {
+		frames[i] = encodeFrame(&frame{Type: frameDeliver, User: from.user, Client: from.client,
+			Time: now, Box: b.Box})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	members := s.convs[from.conv]
-	for _, b := range boxes {
+	for i, b := range boxes {
 		to := members[memberKey{b.User, b.Client}]
 		if to == nil || to == from {
 			s.dropped[DropUnknownRecipient]++
@@ -470,8 +480,7 @@ func (s *Server) fanOut(from *session, boxes []addressed) {
 				from.attrs(DropUnknownRecipient, b.User+"/"+b.Client)...)
 			continue
 		}
-		to.enqueue(encodeFrame(&frame{Type: frameDeliver, User: from.user, Client: from.client,
-			Time: now, Box: b.Box}))
+		to.enqueue(frames[i])
 		s.forwarded++
 	}
 }
