@@ -39,10 +39,11 @@
 // The server drops, logs (with a DropReason) and counts in Stats: frames
 // over MaxMessageSize, malformed frames, frames for another conversation,
 // frames that claim ids other than the sender's joined ones
-// (impersonation), frames over the rate limit, boxes for clients not in the
-// conversation; it refuses joins to full or unknown conversations and
-// duplicate (user, client) joins; it disconnects clients whose send queue
-// overflows. None of these disturb the other clients.
+// (impersonation), frames over the rate limit (only the first of a run is
+// logged), boxes for clients not in the conversation; it refuses joins to
+// full or unknown conversations, duplicate (user, client) joins and
+// low-order public keys; it disconnects clients whose send queue overflows.
+// None of these disturb the other clients.
 //
 // # Threat model
 //
@@ -52,7 +53,8 @@
 // copied one repeats a sequence number (ErrReplayed), a box moved to another
 // conversation names the wrong one (ErrMisrouted), and a box stamped with
 // another sender's ids is opened with that sender's key and fails
-// (ErrTampered). The receiver reports each of these to its owner through
+// (ErrTampered). Clients refuse low-order roster keys (ErrBadKey), whose
+// shared key would be public. The receiver reports each of these to its owner through
 // the error callback, as an *OpenError, so it can be recorded.
 //
 // What the relay can do: drop, delay or reorder deliveries (within the

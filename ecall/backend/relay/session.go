@@ -22,6 +22,7 @@ type session struct {
 	key                [32]byte
 
 	limiter *rate.Limiter
+	limited bool // the last frame was over the rate limit (reader only)
 	out     chan []byte
 	done    chan struct{} // closed when the reader ends: the writer stops
 	kick    chan struct{} // closed when the out queue overflowed
@@ -152,9 +153,10 @@ func (ss *session) readFailed(err error) {
 // handle checks one frame from a joined client and fans it out.
 func (ss *session) handle(data []byte) {
 	if !ss.limiter.Allow() {
-		ss.drop(DropRateLimited, "")
+		ss.rateLimited()
 		return
 	}
+	ss.limited = false
 	ss.tap(true, data)
 	f, err := decodeFrame(data)
 	switch {
@@ -169,6 +171,17 @@ func (ss *session) handle(data []byte) {
 	default:
 		ss.srv.fanOut(ss, f.Boxes)
 	}
+}
+
+// rateLimited drops a frame over the rate limit. Only the first of a run
+// is logged and reported, so that a flooding peer cannot flood the log too.
+func (ss *session) rateLimited() {
+	if ss.limited {
+		ss.srv.count(DropRateLimited)
+		return
+	}
+	ss.limited = true
+	ss.drop(DropRateLimited, "further drops are counted until a frame is accepted")
 }
 
 func (ss *session) tap(inbound bool, data []byte) {
