@@ -3,6 +3,7 @@ package econn
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -562,4 +563,33 @@ func setNonZero(t *testing.T, v reflect.Value) {
 	default:
 		t.Fatalf("setNonZero: unhandled kind %v", v.Kind())
 	}
+}
+
+func ExampleDecode() {
+	data := []byte(`{"version":"3.0","type":"SETUP","sessid":"4x12","resp":false,
+		"sdp":"v=0\r\n","props":{"videosend":"true"}}`)
+	m, err := Decode(data, 1700000010, 1700000000)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Type, m.SessID, m.Resp, m.Props["videosend"], m.Age)
+
+	_, err = Decode([]byte(`{"version":"3.0","type":"SETUP","sessid":"4x12","resp":false}`), 0, 0)
+	fmt.Println(err, errors.Is(err, ErrBadMessage))
+	// Output:
+	// SETUP 4x12 false true 10
+	// bad message: SETUP: missing "sdp" true
+}
+
+func ExampleMessage_Encode() {
+	m := &Message{Type: MsgPropsync, SessID: "Ui6E", Props: Props{"videosend": "paused", "muted": "true"}}
+	b, err := m.Encode()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(b))
+	// Output:
+	// {"version":"3.0","type":"PROPSYNC","sessid":"Ui6E","resp":false,"props":{"muted":"true","videosend":"paused"}}
 }
