@@ -243,8 +243,12 @@ func TestICERestartReoffer(t *testing.T) {
 	}
 	old := ufrag(a.pc.LocalDescription().SDP)
 	signalPair(t, a, b, true)
-	if now := ufrag(a.pc.LocalDescription().SDP); now == "" || now == old {
+	local := a.pc.LocalDescription().SDP
+	if now := ufrag(local); now == "" || now == old {
 		t.Fatalf("ICE credentials after restart: %q, before %q", now, old)
+	}
+	if !strings.Contains(local, "a=candidate:") || !strings.Contains(local, "a=end-of-candidates") {
+		t.Fatalf("re-offer after ICE restart is not complete:\n%s", local)
 	}
 	if err := a.SendData([]byte("restarted")); err != nil {
 		t.Fatalf("SendData after ICE restart: %v", err)
