@@ -61,8 +61,9 @@ func TestScenario01AnsweredElsewhere(t *testing.T) {
 	b1.wantState(t, StateTerminating)
 	a1.wantCloses(t)
 	b2.wantCloses(t)
-	if n := len(w.client("A/2").conns); n != 0 {
-		t.Errorf("A2 has %d connections, want none", n)
+	if a2 := w.client("A/2"); len(a2.conns) != 0 || a2.droppedCount != 1 {
+		t.Errorf("A2 has %d connections and dropped %d messages, want none and B2's answer",
+			len(a2.conns), a2.droppedCount)
 	}
 	w.wantBackend(t, map[MsgType]int{MsgSetup: 2})
 	if w.direct[MsgPropsync] != 4 {
