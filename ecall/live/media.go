@@ -12,6 +12,13 @@ import (
 	"github.com/callrec/callrec/mediaflow"
 )
 
+// CloseLinger is how long a leg whose data channel is open keeps its peer
+// connection after Close, so that what it just sent gets out: a callee
+// closes its leg in the very step that sends the HANGUP response, and
+// pion's close would otherwise overtake the response, leaving the caller
+// to wait out its terminate timer.
+const CloseLinger = 200 * time.Millisecond
+
 // DefaultGatherTimeout bounds one offer or answer: pion's ICE gathering
 // takes milliseconds on loopback, seconds when a STUN server is slow.
 const DefaultGatherTimeout = 10 * time.Second
@@ -75,12 +82,15 @@ func (m *Media) Close() {
 // events there.
 func (m *Media) Wait() { m.closing.Wait() }
 
-// closeFlow closes f without holding up the loop: pion's graceful close
-// waits for its goroutines and the peer's DTLS close.
-func (m *Media) closeFlow(f *mediaflow.Flow) {
+// closeFlow closes f, after linger, without holding up the loop: pion's
+// graceful close waits for its goroutines and the peer's DTLS close.
+func (m *Media) closeFlow(f *mediaflow.Flow, linger time.Duration) {
 	m.closing.Add(1)
 	go func() {
 		defer m.closing.Done()
+		if linger > 0 {
+			time.Sleep(linger)
+		}
 		_ = f.Close()
 	}()
 }
@@ -141,7 +151,7 @@ func (l *Leg) Accept(offer string) (string, error) {
 	sdp, err := l.flow.Accept(ctx, offer)
 	if errors.Is(err, mediaflow.ErrOfferPending) {
 		l.note("media.flow", "own offer pending: answer the peer's offer on a new peer connection", nil)
-		l.m.closeFlow(l.flow)
+		l.m.closeFlow(l.flow, 0)
 		if err := l.newFlow(); err != nil {
 			return "", err
 		}
@@ -212,12 +222,33 @@ func (l *Leg) Close() {
 		return
 	}
 	l.closed = true
-	l.stats = l.flow.Stats()
+	l.stats = latest(l.stats, l.flow.Stats())
+	linger := time.Duration(0)
+	if l.dcOpen {
+		linger = CloseLinger
+	}
 	l.dcOpen = false
-	l.m.closeFlow(l.flow)
+	l.m.closeFlow(l.flow, linger)
 	text, attrs := statsNote(l.stats)
 	attrs["final"] = "true"
 	l.m.loop.Post(func() { l.note("media.stats", "final: "+text, attrs) })
+}
+
+// latest merges the final counters into the last report, stream by
+// stream: pion forgets a sent stream's counters once the peer has closed
+// the connection, and the last report is then the better figure.
+func latest(last, final mediaflow.Stats) mediaflow.Stats {
+	pick := func(a, b mediaflow.StreamStats) mediaflow.StreamStats {
+		if b.Packets >= a.Packets {
+			return b
+		}
+		return a
+	}
+	final.AudioSent = pick(last.AudioSent, final.AudioSent)
+	final.AudioRecv = pick(last.AudioRecv, final.AudioRecv)
+	final.VideoSent = pick(last.VideoSent, final.VideoSent)
+	final.VideoRecv = pick(last.VideoRecv, final.VideoRecv)
+	return final
 }
 
 // Stats returns the leg's statistics: the last report while it runs, the
@@ -264,7 +295,7 @@ func (l *Leg) onEvent(gen int, ev mediaflow.Event) {
 	case mediaflow.MediaFailed:
 		l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaFailed, Err: e.Err})
 	case mediaflow.StatsReport:
-		l.stats = e.Stats
+		l.stats = latest(l.stats, e.Stats)
 		text, attrs := statsNote(e.Stats)
 		l.note("media.stats", text, attrs)
 	default:

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/ecall/live"
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/mediaflow"
+)
+
+type callOptions struct {
+	relay, user, client, conv string
+	answer, dial              bool
+	out                       string
+	duration, answerAfter     time.Duration
+	timeout                   time.Duration
+	members                   int
+	video                     bool
+	network                   bool
+	iceServers                []string
+}
+
+func newCallCmd(stdout, stderr io.Writer) *cobra.Command {
+	opts := &callOptions{}
+	cmd := &cobra.Command{
+		Use:   "call --relay URL --user U --client C --conv ID (--dial|--answer) [--out LOG] [--duration D]",
+		Short: "Take part in a live call as one device, through a relay",
+		Long: `call joins a conversation on a relay (callrec serve) as one device and
+either calls it (--dial) or waits for a call and answers it (--answer).
+Devices of the same user ring together: the one that answers first takes the
+call and the others stop ringing. The dialling side hangs up after
+--duration; an answering side waits for the hangup. Media goes directly
+between the devices over WebRTC: on the loopback interface only, unless
+--network (every interface, with --ice-server STUN/TURN servers if given).
+
+Each device records its own events into --out; callreplay verifies it.`,
+		Example: `  callrec call --relay 127.0.0.1:8080 --user B --client 1 --conv c1 --answer --answer-after 5s --out b1.db
+  callrec call --relay 127.0.0.1:8080 --user B --client 2 --conv c1 --answer --out b2.db
+  callrec call --relay 127.0.0.1:8080 --user A --client 1 --conv c1 --dial --members 3 --out a1.db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.check(); err != nil {
+				return &usageError{err}
+			}
+			ctx, cancel := interruptible()
+			defer cancel()
+			return callRun(ctx, opts, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.relay, "relay", "", "relay address: host:port or ws://host:port/ws")
+	f.StringVar(&opts.user, "user", "", "user id of this device")
+	f.StringVar(&opts.client, "client", "", "client id of this device")
+	f.StringVar(&opts.conv, "conv", "", "conversation id")
+	f.BoolVar(&opts.dial, "dial", false, "call the conversation")
+	f.BoolVar(&opts.answer, "answer", false, "wait for a call and answer it")
+	f.StringVarP(&opts.out, "out", "o", "", "log file to record into (default: none)")
+	f.DurationVar(&opts.duration, "duration", 5*time.Second, "dial: how long the call lasts once connected")
+	f.DurationVar(&opts.answerAfter, "answer-after", 500*time.Millisecond, "answer: how long to ring before answering")
+	f.DurationVar(&opts.timeout, "timeout", time.Minute, "give up when no call is set up or ended within this time")
+	f.IntVar(&opts.members, "members", 2, "dial: wait until the conversation has this many clients (this one included)")
+	f.BoolVar(&opts.video, "video", false, "send VP8 video too (videosend=true)")
+	f.BoolVar(&opts.network, "network", false, "gather ICE candidates on every interface, not just loopback")
+	f.StringArrayVar(&opts.iceServers, "ice-server", nil, "with --network: a STUN or TURN server URL (stun:host:port), repeatable")
+	return usageFlags(cmd)
+}
+
+func (o *callOptions) check() error {
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"--relay", o.relay}, {"--user", o.user}, {"--client", o.client}, {"--conv", o.conv}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
+	case o.dial == o.answer:
+		return errors.New("give exactly one of --dial and --answer")
+	case strings.Contains(o.user, "/") || strings.Contains(o.client, "/"):
+		return errors.New("--user and --client cannot contain '/'")
+	case o.duration <= 0:
+		return fmt.Errorf("--duration %v: want a positive duration", o.duration)
+	case o.answerAfter < 0:
+		return fmt.Errorf("--answer-after %v: want zero or more", o.answerAfter)
+	case o.timeout <= 0:
+		return fmt.Errorf("--timeout %v: want a positive duration", o.timeout)
+	case len(o.iceServers) > 0 && !o.network:
+		return errors.New("--ice-server needs --network (loopback ICE gathers host candidates only)")
+	case o.members < 2:
+		return fmt.Errorf("--members %d: want at least 2 (this device and one other)", o.members)
+	}
+	url, err := live.RelayURL(o.relay)
+	if err != nil {
+		return fmt.Errorf("--relay: %w", err)
+	}
+	o.relay = url
+	return nil
+}
+
+func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (err error) {
+	self := eventlog.Endpoint{User: opts.user, Client: opts.client}
+	var rec ecall.Recorder
+	var log *eventlog.Log
+	var w *eventlog.CallWriter
+	start := time.Now()
+	if opts.out != "" {
+		if log, err = eventlog.Open(opts.out, 0o644, nil); err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := log.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w, err = log.CreateCall(eventlog.CallMeta{
+			ToolVersion: version, Source: "live", Start: start.UTC(), Endpoints: []eventlog.Endpoint{self},
+			Labels: map[string]string{"conv": opts.conv, "relay": opts.relay},
+		})
+		if err != nil {
+			return err
+		}
+		rec = ecall.LogRecorder{W: w}
+	}
+	media := mediaflow.DefaultOptions()
+	media.Video = opts.video
+	if opts.network {
+		media.Loopback = false
+		for _, u := range opts.iceServers {
+			media.ICEServers = append(media.ICEServers, webrtc.ICEServer{URLs: []string{u}})
+		}
+	}
+	var props econn.Props
+	if opts.video {
+		props = econn.Props{"videosend": "true"}
+	}
+	devErrs := make(chan error, 8)
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	dev, err := live.NewDevice(dialCtx, live.DeviceConfig{
+		Self: self, RelayURL: opts.relay, Conv: opts.conv, Media: &media,
+		Client: ecall.Config{Props: props}, Recorder: rec, Start: start,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		OnError: func(err error) {
+			select {
+			case devErrs <- err:
+			default:
+			}
+		},
+	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s joined %s at %s\n", self, opts.conv, opts.relay)
+	if opts.dial {
+		err = dialCall(ctx, dev, opts, stdout)
+	} else {
+		err = answerCall(ctx, dev, opts, stdout)
+	}
+	calls := dev.Calls()
+	if cerr := dev.Close(); err == nil {
+		err = cerr
+	}
+	fmt.Fprint(stdout, callSummary(self, calls))
+	select {
+	case derr := <-devErrs:
+		err = errors.Join(err, derr)
+	default:
+	}
+	if err != nil || w == nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	steps, err := verifyCall(log, w.ID())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "recorded call %s in %s: %d steps replay to the recorded outputs\n", w.ID(), opts.out, steps)
+	return nil
+}
+
+// dialCall waits for the others, calls, talks for the duration and hangs
+// up.
+func dialCall(ctx context.Context, dev *live.Device, opts *callOptions, stdout io.Writer) error {
+	wctx, cancel := context.WithTimeout(ctx, opts.timeout)
+	defer cancel()
+	if err := dev.WaitMembers(wctx, opts.members); err != nil {
+		return fmt.Errorf("waiting for %d clients in %s: %w", opts.members, opts.conv, err)
+	}
+	fmt.Fprintf(stdout, "%s calls %s\n", dev.Self(), opts.conv)
+	if err := dev.Start(); err != nil {
+		return err
+	}
+	up := func(c []live.CallInfo) bool { return established(c) || allClosed(c) }
+	if err := waitFor(ctx, dev, opts.timeout, "call set up", up); err != nil {
+		return hangUpAndWait(dev, err)
+	}
+	c, ok := active(dev.Calls())
+	if !ok {
+		return errors.New("the call ended before it was set up")
+	}
+	fmt.Fprintf(stdout, "connected to %s; the call lasts %v\n", c.Remote, opts.duration)
+	runTalk(ctx, dev, opts.duration, stdout)
+	fmt.Fprintf(stdout, "%s hangs up\n", dev.Self())
+	return hangUpAndWait(dev, nil)
+}
+
+// answerCall waits for a call, rings for answer-after (another device may
+// take it meanwhile), answers, and waits for the hangup.
+func answerCall(ctx context.Context, dev *live.Device, opts *callOptions, stdout io.Writer) error {
+	if err := waitFor(ctx, dev, opts.timeout, "incoming call", ringing); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s rings\n", dev.Self())
+	answered := func(c []live.CallInfo) bool { return !ringing(c) }
+	if err := waitFor(ctx, dev, opts.answerAfter, "ring", answered); err != nil && ctx.Err() != nil {
+		return hangUpAndWait(dev, ctx.Err())
+	}
+	if !ringing(dev.Calls()) {
+		fmt.Fprintf(stdout, "%s stopped ringing\n", dev.Self())
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s answers\n", dev.Self())
+	if err := dev.Answer(); err != nil {
+		return err
+	}
+	up := func(c []live.CallInfo) bool { return established(c) || allClosed(c) }
+	if err := waitFor(ctx, dev, opts.timeout, "call set up", up); err != nil {
+		return hangUpAndWait(dev, err)
+	}
+	if c, ok := active(dev.Calls()); ok {
+		fmt.Fprintf(stdout, "connected to %s; waiting for the hangup\n", c.Remote)
+		runTalk(ctx, dev, opts.timeout, stdout)
+	}
+	if ctx.Err() != nil || !allClosed(dev.Calls()) {
+		return hangUpAndWait(dev, ctx.Err())
+	}
+	return nil
+}
+
+// runTalk shows progress until d passed, the call closed or ctx ended.
+func runTalk(ctx context.Context, dev *live.Device, d time.Duration, stdout io.Writer) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		_ = dev.Wait(ctx, allClosed)
+		cancel()
+	}()
+	prog := newProgress(stdout)
+	runCall(ctx, d, prog, func(el time.Duration) string {
+		c, _ := active(dev.Calls())
+		return fmt.Sprintf("%4.1fs  %s", el.Seconds(), audioLine(dev.Self(), c))
+	})
+}
+
+// hangUpAndWait ends the device's connections and waits for them to
+// close; cause is returned first.
+func hangUpAndWait(dev *live.Device, cause error) error {
+	if !allClosed(dev.Calls()) {
+		if err := dev.End(); err != nil && cause == nil {
+			cause = err
+		}
+	}
+	if err := waitFor(context.Background(), dev, 15*time.Second, "close", allClosed); err != nil && cause == nil {
+		cause = err
+	}
+	return cause
+}
+
+// callSummary describes one device's connections.
+func callSummary(self eventlog.Endpoint, calls []live.CallInfo) string {
+	var b strings.Builder
+	if len(calls) == 0 {
+		fmt.Fprintf(&b, "%s: no call\n", self)
+	}
+	for _, c := range calls {
+		fmt.Fprintf(&b, "%s: %s call with %s: final state %s, closed %s\n", self, c.Dir, c.Remote, c.State, reason(c))
+		switch {
+		case c.SetupSent != 0 && c.Established():
+			fmt.Fprintf(&b, "  setup: SETUP sent → data channel open %s\n", ms(c.DataChanOpen-c.SetupSent))
+		case c.AnswerSent != 0 && c.Established():
+			fmt.Fprintf(&b, "  rang %s, answer sent → data channel open %s\n", ms(c.AnswerSent-c.Rang), ms(c.DataChanOpen-c.AnswerSent))
+		}
+		if c.Established() {
+			fmt.Fprintf(&b, "  media sent: audio %d packets (peer reports %d lost); received: audio %d packets, %d lost, jitter %s\n",
+				c.Stats.AudioSent.Packets, c.Stats.AudioSent.Lost, c.Stats.AudioRecv.Packets, c.Stats.AudioRecv.Lost,
+				c.Stats.AudioRecv.Jitter.Round(time.Microsecond))
+		}
+	}
+	return b.String()
+}
