@@ -5,7 +5,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"testing"
+
+	"github.com/coder/websocket"
 )
 
 // benchSetup is a SETUP-sized message (2.7 KB, as MEASUREMENTS.md's).
@@ -74,6 +78,65 @@ func benchRelay(b *testing.B, recipients int) {
 		}
 		for j := 0; j < recipients; j++ {
 			<-got
+		}
+	}
+}
+
+// BenchmarkBareWebSocket is the floor under BenchmarkRelay/recipients=1:
+// the same message through a forwarding WebSocket server on loopback, with
+// no JSON, no crypto, no roster and no queue.
+func BenchmarkBareWebSocket(b *testing.B) {
+	sinks := make(chan *websocket.Conn, 1)
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		ws.SetReadLimit(1 << 20)
+		if r.URL.Query().Get("role") == "sink" {
+			sinks <- ws
+			ws.Read(context.Background()) // until closed
+			return
+		}
+		sink := <-sinks
+		for {
+			_, data, err := ws.Read(context.Background())
+			if err != nil {
+				return
+			}
+			if err := sink.Write(context.Background(), websocket.MessageText, data); err != nil {
+				return
+			}
+		}
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+	ctx := context.Background()
+	url := "ws://" + ln.Addr().String() + "/"
+	sink, _, err := websocket.Dial(ctx, url+"?role=sink", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.CloseNow()
+	src, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.CloseNow()
+	b.SetBytes(int64(len(benchSetup)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := src.Write(ctx, websocket.MessageText, benchSetup); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := sink.Read(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
