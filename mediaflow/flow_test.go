@@ -380,3 +380,28 @@ func TestZeroDurationsTakeDefaults(t *testing.T) {
 		t.Errorf("normalized %+v", o)
 	}
 }
+
+// An answerer without audio receives the caller's audio and sends none;
+// the caller's 40 ms packets carry two 20 ms frames (5 bytes).
+func TestReceiveOnlyAnd40msFrames(t *testing.T) {
+	checkGoroutines(t)
+	caller := testOptions()
+	caller.FrameInterval = 40 * time.Millisecond
+	callee := testOptions()
+	callee.Audio = false
+	a, b := connectedPair(t, caller, callee)
+	b.rec.waitFor(t, "stats with audio at b", 1, func(e Event) bool {
+		s, ok := e.(StatsReport)
+		return ok && s.Stats.AudioRecv.Packets >= 5
+	})
+	if got := b.Stats().AudioRecv; got.Bytes != 5*got.Packets {
+		t.Errorf("AudioRecv %+v: want 5 payload bytes per 40 ms packet", got)
+	}
+	if got := b.Stats().AudioSent; got.Packets != 0 {
+		t.Errorf("callee without audio sent %d packets", got.Packets)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := a.rec.count(is[FirstRTP]); n != 0 {
+		t.Errorf("caller got %d FirstRTP from a callee without audio", n)
+	}
+}
