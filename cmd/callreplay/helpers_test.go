@@ -12,7 +12,7 @@ import (
 
 // result is what one command run produced.
 type result struct {
-	code          int
+	code           int
 	stdout, stderr string
 }
 

@@ -169,7 +169,7 @@ func (t *timeline) header(events uint64) {
 	}
 	parts = append(parts, "endpoints "+strings.Join(eps, " "), fmt.Sprintf("%d events", events))
 	fmt.Fprintln(t.w, strings.Join(parts, " · "))
-	fmt.Fprintf(t.w, "%7s %10s  %-*s  %-*s  %-4s  %s\n", "SEQ", "TIME", t.epW, "ENDPOINT", t.connW, "CONN", "KIND", "EVENT")
+	fmt.Fprintf(t.w, "%7s  %10s  %-*s  %-*s  %-4s  %s\n", "SEQ", "TIME", t.epW, "ENDPOINT", t.connW, "CONN", "KIND", "EVENT")
 }
 
 var kindTags = map[eventlog.Kind]string{eventlog.KindInput: "in", eventlog.KindOutput: "out", eventlog.KindNote: "note"}
@@ -179,7 +179,7 @@ func (t *timeline) event(ev eventlog.Event) error {
 	if conn == "" {
 		conn = "-"
 	}
-	_, err := fmt.Fprintf(t.w, "%7d %+10.3fs  %-*s  %-*s  %-4s  %s\n", ev.Seq, ev.At.Seconds(),
+	_, err := fmt.Fprintf(t.w, "%7d  %10s  %-*s  %-*s  %-4s  %s\n", ev.Seq, fmt.Sprintf("+%.3fs", ev.At.Seconds()),
 		t.epW, ev.Endpoint.String(), t.connW, conn, kindTags[ev.Kind], describe.Sentence(ev))
 	return err
 }

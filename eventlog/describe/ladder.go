@@ -68,11 +68,19 @@ type Ladder struct {
 	arrows    []Arrow
 	pending   map[msgKey][]int // arrows whose send may still be received
 	remotes   map[connKey]eventlog.Endpoint
+	remoteSID map[connKey]string // the session id of the remote side, from received messages
 }
+
+// PropsyncNote is the note type the call layer (ecall) records for a
+// PROPSYNC it received and handled itself, without stepping the ECONN; its
+// "resp" attribute says request or response. The ladder counts it as the
+// receive of that PROPSYNC.
+const PropsyncNote = "ecall.propsync"
 
 // NewLadder returns an empty ladder whose columns start with endpoints.
 func NewLadder(endpoints []eventlog.Endpoint) *Ladder {
-	l := &Ladder{pending: make(map[msgKey][]int), remotes: make(map[connKey]eventlog.Endpoint)}
+	l := &Ladder{pending: make(map[msgKey][]int), remotes: make(map[connKey]eventlog.Endpoint),
+		remoteSID: make(map[connKey]string)}
 	for _, ep := range endpoints {
 		l.column(ep)
 	}
@@ -117,6 +125,14 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 	case eventlog.RecvInput:
 		return l.recv(ev, ck, v)
 	}
+	if ev.Kind == eventlog.KindNote && ev.Type == PropsyncNote && ev.Note != nil {
+		from, ok := l.remotes[ck]
+		if !ok {
+			return Arrow{}, false
+		}
+		k := msgKey{from, econn.MsgPropsync, ev.Note.Attrs["resp"] == "true", l.remoteSID[ck]}
+		return l.received(ev, k, econn.TransportDirect), true
+	}
 	if s, ok := ev.Output.(econn.Send); ok && s.Msg != nil {
 		return l.send(ev, ck, s), true
 	}
@@ -149,9 +165,16 @@ func (l *Ladder) recv(ev eventlog.Event, ck connKey, in eventlog.RecvInput) (Arr
 	if _, ok := l.remotes[ck]; !ok {
 		l.remotes[ck] = from
 	}
+	if ev.Conn != "" {
+		l.remoteSID[ck] = m.SessID
+	}
 	l.column(from)
+	return l.received(ev, msgKey{from, m.Type, m.Resp, m.SessID}, in.Via), true
+}
+
+// received matches the receive ev of a message of kind k to its send.
+func (l *Ladder) received(ev eventlog.Event, k msgKey, via econn.Transport) Arrow {
 	l.column(ev.Endpoint)
-	k := msgKey{from, m.Type, m.Resp, m.SessID}
 	p := l.pending[k]
 	for n, i := range p {
 		a := &l.arrows[i]
@@ -161,7 +184,7 @@ func (l *Ladder) recv(ev eventlog.Event, ck connKey, in eventlog.RecvInput) (Arr
 			if a.Via == econn.TransportDirect {
 				l.pending[k] = slices.Delete(p, n, n+1)
 			}
-			return *a, true
+			return *a
 		case a.Received != 0 && a.Via == econn.TransportBackend && !l.receivedBy(p, a.Sent, ev.Endpoint):
 			// The backend fanned the message out: one more receiver.
 			c := *a
@@ -170,13 +193,13 @@ func (l *Ladder) recv(ev eventlog.Event, ck connKey, in eventlog.RecvInput) (Arr
 			if len(p) < maxPending {
 				l.pending[k] = append(p, len(l.arrows)-1)
 			}
-			return c, true
+			return c
 		}
 	}
-	a := Arrow{From: from, To: ev.Endpoint, Type: m.Type, Resp: m.Resp, Via: in.Via, SessID: m.SessID,
+	a := Arrow{From: k.from, To: ev.Endpoint, Type: k.typ, Resp: k.resp, Via: via, SessID: k.sessID,
 		Received: ev.Seq, ReceivedAt: ev.At}
 	l.arrows = append(l.arrows, a)
-	return a, true
+	return a
 }
 
 // receivedBy reports whether the send seq among the arrows p was received

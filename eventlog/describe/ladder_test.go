@@ -85,3 +85,20 @@ func TestLadderFanOutAndLoss(t *testing.T) {
 		t.Fatalf("ladder:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+// TestLadderPropsyncNote counts the call layer's note about a PROPSYNC it
+// handled as the receive of that PROPSYNC.
+func TestLadderPropsyncNote(t *testing.T) {
+	a1, b1 := replaytest.A1, replaytest.B1
+	setup, _ := (&econn.Message{Type: econn.MsgSetup, SessID: "sb", SDP: "v=0"}).Encode()
+	l := describe.NewLadder([]eventlog.Endpoint{a1, b1})
+	l.Add(eventlog.Event{Seq: 1, Endpoint: a1, Conn: "sa", Kind: eventlog.KindInput, Type: "Recv",
+		Input: eventlog.RecvInput{FromUser: "B", FromClient: "1", Data: setup}})
+	l.Add(eventlog.Event{Seq: 2, Endpoint: b1, Conn: "sb", Kind: eventlog.KindOutput, Type: "Send",
+		Output: econn.Send{Msg: &econn.Message{Type: econn.MsgPropsync, SessID: "sb", Resp: true}, Via: econn.TransportDirect}})
+	a, ok := l.Add(eventlog.Event{Seq: 3, Endpoint: a1, Conn: "sa", Kind: eventlog.KindNote, Type: describe.PropsyncNote,
+		Note: &eventlog.Note{Text: "PROPSYNC response from B/1", Attrs: map[string]string{"resp": "true"}}})
+	if !ok || a.Sent != 2 || a.Received != 3 || a.From != b1 || a.To != a1 || !a.Resp {
+		t.Fatalf("arrow %+v", a)
+	}
+}

@@ -190,6 +190,10 @@ func (ix *Index) replayStep(seq uint64) (*Step, error) {
 		return nil, ix.readErr(sc, seq)
 	}
 	st := &Step{}
+	if ev.Conn == "" {
+		connless(ev, st)
+		return st, nil
+	}
 	if err := ix.apply(&w, ev, st); err != nil {
 		return nil, err
 	}
@@ -306,8 +310,8 @@ func (ix *Index) checkpoint(seq uint64) {
 
 // apply steps one event into w.
 func (ix *Index) apply(w *work, ev eventlog.Event, st *Step) error {
-	if ev.Kind != eventlog.KindInput {
-		return nil
+	if ev.Kind != eventlog.KindInput || ev.Conn == "" {
+		return nil // only inputs of connections change state
 	}
 	id := ConnOf(ev)
 	idx, known := ix.byID[id]

@@ -32,7 +32,7 @@ func TestIndexMatchesForwardReplay(t *testing.T) {
 		}
 		for _, ev := range src.Events() {
 			id := replay.ConnOf(ev)
-			if ev.Kind == eventlog.KindInput {
+			if ev.Kind == eventlog.KindInput && ev.Conn != "" {
 				after[id] = byInput[ev.Seq].After
 				stepOf[id] = ev.Seq
 			}
@@ -66,6 +66,12 @@ func TestIndexMatchesForwardReplay(t *testing.T) {
 			if ev.Kind == eventlog.KindNote {
 				if st != nil {
 					t.Fatalf("StepAt(note %d) = step %d", ev.Seq, st.Input.Seq)
+				}
+				continue
+			}
+			if ev.Conn == "" {
+				if st.Input.Seq != ev.Seq || st.DecodeErr == "" || st.Divergence != nil {
+					t.Fatalf("StepAt(unrouted %d) = %+v", ev.Seq, st)
 				}
 				continue
 			}

@@ -85,9 +85,14 @@ func TestRecordedCallsReplayExactly(t *testing.T) {
 
 func TestStepDetails(t *testing.T) {
 	src := record(t, basic)
-	var sawGarbage, sawCreate, sawAnswer bool
+	var sawGarbage, sawCreate, sawAnswer, sawUnrouted bool
 	for _, st := range steps(t, src) {
 		switch {
+		case st.Conn.Sess == "":
+			sawUnrouted = true
+			if st.Stepped != nil || st.DecodeErr != "version" || len(st.Replayed) != 0 {
+				t.Errorf("unrouted: stepped %v, decodeErr %q", st.Stepped, st.DecodeErr)
+			}
 		case st.Created:
 			sawCreate = true
 			if st.Stepped != nil || st.After.State != econn.StateIdle || !st.After.Timer.Armed {
@@ -105,8 +110,8 @@ func TestStepDetails(t *testing.T) {
 			}
 		}
 	}
-	if !sawGarbage || !sawCreate || !sawAnswer {
-		t.Fatalf("garbage %t, create %t, answer %t", sawGarbage, sawCreate, sawAnswer)
+	if !sawGarbage || !sawCreate || !sawAnswer || !sawUnrouted {
+		t.Fatalf("garbage %t, create %t, answer %t, unrouted %t", sawGarbage, sawCreate, sawAnswer, sawUnrouted)
 	}
 }
 
@@ -188,20 +193,22 @@ func TestMissingAndExtraOutputs(t *testing.T) {
 
 func TestDecodeChangeDiverges(t *testing.T) {
 	src := record(t, basic)
-	var seq uint64
-	for _, ev := range src.Events() {
-		if ri, ok := ev.Input.(eventlog.RecvInput); ok && ri.DecodeErr != "" {
-			seq = ev.Seq
+	for _, routed := range []bool{true, false} {
+		var seq uint64
+		for _, ev := range src.Events() {
+			if ri, ok := ev.Input.(eventlog.RecvInput); ok && ri.DecodeErr != "" && (ev.Conn != "") == routed {
+				seq = ev.Seq
+			}
 		}
-	}
-	changed := alter(t, src, seq, func(ev *eventlog.Event) {
-		ri := ev.Input.(eventlog.RecvInput)
-		ri.DecodeErr = "version"
-		ev.Input = ri
-	})
-	st := onlyDivergence(t, changed)
-	if st.Input.Seq != seq || st.Divergence.Index != -1 || !strings.Contains(st.Divergence.Reason, "version") {
-		t.Fatalf("step %d: %+v", st.Input.Seq, st.Divergence)
+		changed := alter(t, src, seq, func(ev *eventlog.Event) {
+			ri := ev.Input.(eventlog.RecvInput)
+			ri.DecodeErr = "unsupported"
+			ev.Input = ri
+		})
+		st := onlyDivergence(t, changed)
+		if st.Input.Seq != seq || st.Divergence.Index != -1 || !strings.Contains(st.Divergence.Reason, "unsupported") {
+			t.Fatalf("routed %t: step %d: %+v", routed, st.Input.Seq, st.Divergence)
+		}
 	}
 }
 

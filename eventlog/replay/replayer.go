@@ -12,6 +12,10 @@ import (
 //
 // A step's recorded outputs are the output events that follow its input
 // event, for the same connection, up to that connection's next input.
+// An input recorded for no connection (a received message that did not
+// decode, so it could not be routed) is a step of its own, with no
+// snapshots and no outputs.
+//
 // A step is therefore yielded once its connection's next input (or the end
 // of the log) is read: steps of one connection come in order, but steps of
 // different connections may come in a different order than their inputs
@@ -113,6 +117,12 @@ func (r *Replayer) apply(ev eventlog.Event) error {
 }
 
 func (r *Replayer) input(id ConnID, ev eventlog.Event) error {
+	if id.Sess == "" {
+		st := r.newStep()
+		connless(ev, st)
+		r.ready = append(r.ready, st)
+		return nil
+	}
 	if st := r.pending[id]; st != nil {
 		r.complete(id, st)
 	}

@@ -149,6 +149,27 @@ func (c *connRun) input(ev eventlog.Event, st *Step) (econn.Input, bool) {
 	}
 }
 
+// connless fills st for an input recorded for no connection: a received
+// message that did not decode, so the recorder could not route it. Replay
+// only checks that it still fails to decode, with the same error.
+func connless(ev eventlog.Event, st *Step) {
+	st.reset(ev)
+	in, ok := ev.Input.(eventlog.RecvInput)
+	if !ok {
+		st.Err = fmt.Errorf("replay: event %d: input %s recorded for no connection", ev.Seq, ev.Type)
+		st.Divergence = &Divergence{Index: -1, Reason: st.Err.Error()}
+		return
+	}
+	_, err := in.Decode()
+	st.DecodeErr = econn.ErrorName(err)
+	switch {
+	case in.DecodeErr == "":
+		st.Divergence = &Divergence{Index: -1, Reason: "a message that decodes was recorded for no connection"}
+	case st.DecodeErr != in.DecodeErr:
+		st.Divergence = &Divergence{Index: -1, Reason: decodeChange(in.DecodeErr, st.DecodeErr)}
+	}
+}
+
 func decodeChange(recorded, replayed string) string {
 	switch {
 	case recorded == "":

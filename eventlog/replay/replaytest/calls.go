@@ -26,8 +26,9 @@ func SDP(who string) string {
 
 // BasicCall records a complete call from A/1 to B/1: A calls, B answers,
 // the data channels open, props are synced, rounds pings go back and
-// forth, A renegotiates once, B gets a message that does not decode and a
-// CANCEL from a stranger (both ignored), and A hangs up.
+// forth, A renegotiates once, B gets a CANCEL from a stranger (ignored)
+// and two messages that do not decode (one recorded for its connection,
+// one for none), and A hangs up.
 func BasicCall(rec *Recorder, rounds int) { BasicCallBetween(rec, A1, B1, rounds) }
 
 // BasicCallBetween is BasicCall with other endpoints: caller, callee.
@@ -57,6 +58,7 @@ func BasicCallBetween(rec *Recorder, caller, callee eventlog.Endpoint, rounds in
 	b.Recv(eventlog.Endpoint{User: caller.User, Client: "666"}, econn.TransportBackend,
 		[]byte(`{"version":"3.0","type":"CANCEL","sessid":"a1","resp":false}`))
 	b.Recv(caller, econn.TransportBackend, []byte(`{"version":"3.0","type":`))
+	rec.RecvUnrouted(callee, caller, []byte(`{"version":"2.0","type":"SETUP","sessid":"x","resp":false}`))
 	for i := 0; i < rounds; i++ {
 		Ping(rec, a, b)
 		if i%50 == 49 {

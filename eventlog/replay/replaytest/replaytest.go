@@ -144,6 +144,20 @@ func (c *Conn) Recv(from eventlog.Endpoint, via econn.Transport, data []byte) []
 	return outs
 }
 
+// RecvUnrouted records a message self received that does not decode, so
+// that it reached no connection: a Recv input with no Conn.
+func (r *Recorder) RecvUnrouted(self, from eventlog.Endpoint, data []byte) {
+	const now = 1_700_000_000
+	ri := eventlog.RecvInput{FromUser: from.User, FromClient: from.Client, Data: data, CurrTime: now, MsgTime: now}
+	_, err := ri.Decode()
+	if err == nil {
+		r.err = fmt.Errorf("replaytest: RecvUnrouted: %q decodes", data)
+		return
+	}
+	ri.DecodeErr = econn.ErrorName(err)
+	r.append(eventlog.Event{Endpoint: self, Kind: eventlog.KindInput, Type: ri.InputName(), Input: ri})
+}
+
 // Deliver hands every message c sent in outs to its peer, as the backend
 // or the data channel would, and returns what the peer's steps output.
 func (c *Conn) Deliver(outs []econn.Output, to *Conn) []econn.Output {

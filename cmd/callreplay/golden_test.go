@@ -1,0 +1,139 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/eventlog"
+)
+
+// -update records every scenario of testdata/scenarios into
+// testdata/golden/<name>.log again and rewrites the transcripts
+// <name>.show.txt; the diff is the review.
+var update = flag.Bool("update", false, "re-record the golden logs and rewrite their transcripts")
+
+const (
+	scenarioDir = "../../testdata/scenarios"
+	goldenDir   = "../../testdata/golden"
+	goldenSeed  = 1
+)
+
+// scenarios returns the names of the scenario files, without ".txt".
+func scenarios(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(scenarioDir, "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios in %s: %v", scenarioDir, err)
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strings.TrimSuffix(filepath.Base(f), ".txt")
+	}
+	return names
+}
+
+func goldenLog(name string) string { return filepath.Join(goldenDir, name+".log") }
+
+// transcript is what <name>.show.txt holds: the timeline and the ladder.
+func transcript(t *testing.T, log string) string {
+	t.Helper()
+	return mustRun(t, "show", log) + "\n" + mustRun(t, "show", log, "--ladder", "--width", "100")
+}
+
+// record runs a scenario into a new golden log.
+func record(t *testing.T, name string) {
+	t.Helper()
+	sc, err := sim.ParseFile(filepath.Join(scenarioDir, name+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := goldenLog(name)
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(t.TempDir(), name+".log")
+	l, err := eventlog.Open(tmp, 0o644, &eventlog.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sim.Run(sc, sim.Options{Seed: goldenSeed, Log: l, CallID: name, ToolVersion: "golden"})
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("scenario %s: %v", name, err)
+	}
+	compact(t, tmp, path)
+}
+
+// compact copies the log's pages in use, without the space bbolt
+// preallocates as the file grows: golden logs are kept in git.
+func compact(t *testing.T, from, to string) {
+	t.Helper()
+	db, err := bolt.Open(from, 0o644, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.View(func(tx *bolt.Tx) error { return tx.CopyFile(to, 0o644) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGolden replays every golden log with the current code (they must
+// replay exactly) and compares its transcript with the one kept.
+func TestGolden(t *testing.T) {
+	names := scenarios(t)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			log := goldenLog(name)
+			want := filepath.Join(goldenDir, name+".show.txt")
+			if *update {
+				record(t, name)
+				if err := os.WriteFile(want, []byte(transcript(t, log)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if r := runCmd(t, "verify", log); r.code != 0 {
+				t.Fatalf("verify %s: exit %d\n%s%s", log, r.code, r.stdout, r.stderr)
+			}
+			kept, err := os.ReadFile(want)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/callreplay -run TestGolden -update)", err)
+			}
+			if got := transcript(t, log); got != string(kept) {
+				t.Fatalf("transcript of %s differs from %s (-update rewrites it):\n%s", log, want, firstDiff(string(kept), got))
+			}
+		})
+	}
+	// Every golden log belongs to a scenario.
+	logs, _ := filepath.Glob(filepath.Join(goldenDir, "*.log"))
+	if len(logs) != len(names) {
+		t.Errorf("%d golden logs for %d scenarios: remove the stale ones", len(logs), len(names))
+	}
+}
+
+// firstDiff shows the first line where two texts differ.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + strconv.Itoa(i+1) + ":\n  kept: " + a + "\n  now:  " + b
+		}
+	}
+	return "(no line differs)"
+}
