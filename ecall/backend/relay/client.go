@@ -8,6 +8,7 @@ import (
 	"net"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -76,6 +77,7 @@ type Client struct {
 
 	windows    map[[32]byte]*replayWindow // reader goroutine only
 	readerDone chan struct{}
+	inCallback atomic.Bool // the reader is running onMsg or onErr
 }
 
 // Dial connects to the relay, joins opts.Conv and waits for the roster.
@@ -83,7 +85,7 @@ type Client struct {
 // opened (an *OpenError), each frame the server dropped (a *ServerError)
 // and finally the loss of the connection (wrapping ErrClosed) unless Close
 // was called. Both run on the client's reader goroutine, in delivery order,
-// and must not block or call Close. Either may be nil.
+// and must not block; they may call Send and Close. Either may be nil.
 func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr func(error)) (*Client, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -103,10 +105,20 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 	}
 	c := &Client{
 		conv: opts.Conv, id: opts.Identity, ws: ws, log: opts.Logger,
-		keys: newKeyCache(opts.Identity.Private), onMsg: onMsg, onErr: onErr,
+		keys:   newKeyCache(opts.Identity.Private),
 		sendTO: opts.SendTimeout, horizon: opts.ReplayHorizon,
 		rosterCh: make(chan struct{}), windows: make(map[[32]byte]*replayWindow),
 		readerDone: make(chan struct{}),
+	}
+	c.onMsg = func(r Received) {
+		c.inCallback.Store(true)
+		defer c.inCallback.Store(false)
+		onMsg(r)
+	}
+	c.onErr = func(err error) {
+		c.inCallback.Store(true)
+		defer c.inCallback.Store(false)
+		onErr(err)
 	}
 	if err := c.join(ctx); err != nil {
 		ws.CloseNow()
@@ -308,16 +320,25 @@ func (c *Client) nextSeq() uint64 {
 }
 
 // Close leaves the conversation, closes the connection and waits for the
-// reader goroutine to end. It must not be called from a callback.
+// reader goroutine to end. Called from a callback, it closes the connection
+// at once and the reader ends when the callback returns.
 func (c *Client) Close() error {
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	already := c.closed
+	if !already {
+		c.markClosedLocked(ErrClosed)
+	}
+	c.mu.Unlock()
+	if c.inCallback.Load() {
+		// The reader is (most likely) this goroutine: waiting for it, or
+		// for the close handshake it would read, would deadlock.
+		c.ws.CloseNow()
+		return nil
+	}
+	if already {
 		<-c.readerDone
 		return nil
 	}
-	c.markClosedLocked(ErrClosed)
-	c.mu.Unlock()
 	err := c.ws.Close(websocket.StatusNormalClosure, "")
 	<-c.readerDone
 	if err != nil && !errors.Is(err, net.ErrClosed) {

@@ -451,6 +451,44 @@ func TestDisconnectLeavesOthersWorking(t *testing.T) {
 	ts.waitStats(t, "2 clients", func(st ServerStats) bool { return st.Clients == 2 })
 }
 
+func TestCloseFromCallback(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	a := dial(t, ts.url, "conv", "A", "1")
+	id, err := NewIdentity("B", "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b *Client
+	closed := make(chan error, 1)
+	ready := make(chan struct{})
+	b, err = Dial(context.Background(), ClientOptions{URL: ts.url, Conv: "conv", Identity: id},
+		func(Received) { <-ready; closed <- b.Close() }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ready)
+	a.waitMembers(t, 2)
+	if err := a.Send([]byte("bye")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close from onMsg: %v", err)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("Close from onMsg did not return")
+	}
+	if err := b.Close(); err != nil { // waits for the reader this time
+		t.Errorf("second Close: %v", err)
+	}
+	if err := b.Send([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close: %v", err)
+	}
+	a.waitMembers(t, 1)
+}
+
 func TestRateLimit(t *testing.T) {
 	checkLeaks(t)
 	ts := startServer(t, ServerOptions{RatePerSecond: 0.1, Burst: 3})
