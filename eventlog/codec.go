@@ -72,38 +72,54 @@ type typeInfo struct {
 
 var types [256]typeInfo
 
+var inputTypes = map[typeID]struct {
+	name string
+	dec  func(*decoder) econn.Input
+}{
+	idStart:               {"Start", decStart},
+	idAnswer:              {"Answer", decAnswer},
+	idUpdateReq:           {"UpdateReq", decUpdateReq},
+	idUpdateResp:          {"UpdateResp", decUpdateResp},
+	idEnd:                 {"End", decEnd},
+	idClose:               {"Close", decClose},
+	idDataChanEstablished: {"DataChanEstablished", decDataChanEstablished},
+	idSetError:            {"SetError", decSetError},
+	idSendPropsync:        {"SendPropsync", decSendPropsync},
+	idSendAlert:           {"SendAlert", decSendAlert},
+	idSendPing:            {"SendPing", decSendPing},
+	idRecv:                {"Recv", decRecv},
+	idTimerFired:          {"TimerFired", decTimerFired},
+	idSendFailed:          {"SendFailed", decSendFailed},
+	idRecvInput:           {"Recv", decRecvInput},
+	idNewConn:             {"New", decNewConn},
+}
+
+var outputTypes = map[typeID]struct {
+	name string
+	dec  func(*decoder) econn.Output
+}{
+	idStateChanged:     {"StateChanged", decStateChanged},
+	idSend:             {"Send", decSend},
+	idSetTimer:         {"SetTimer", decSetTimer},
+	idCancelTimer:      {"CancelTimer", decCancelTimer},
+	idIncoming:         {"Incoming", decIncoming},
+	idAnswered:         {"Answered", decAnswered},
+	idUpdateRequested:  {"UpdateRequested", decUpdateRequested},
+	idUpdateAnswered:   {"UpdateAnswered", decUpdateAnswered},
+	idAlertReceived:    {"AlertReceived", decAlertReceived},
+	idPingReceived:     {"PingReceived", decPingReceived},
+	idConfPartReceived: {"ConfPartReceived", decConfPartReceived},
+	idClosed:           {"Closed", decClosed},
+	idIgnored:          {"Ignored", decIgnored},
+}
+
+// init fills the lookup table the decoder indexes by type id.
 func init() {
-	for id, in := range map[typeID]struct {
-		name string
-		dec  func(*decoder) econn.Input
-	}{
-		idStart: {"Start", decStart}, idAnswer: {"Answer", decAnswer},
-		idUpdateReq: {"UpdateReq", decUpdateReq}, idUpdateResp: {"UpdateResp", decUpdateResp},
-		idEnd: {"End", decEnd}, idClose: {"Close", decClose},
-		idDataChanEstablished: {"DataChanEstablished", decDataChanEstablished},
-		idSetError:            {"SetError", decSetError}, idSendPropsync: {"SendPropsync", decSendPropsync},
-		idSendAlert: {"SendAlert", decSendAlert}, idSendPing: {"SendPing", decSendPing},
-		idRecv: {"Recv", decRecv}, idTimerFired: {"TimerFired", decTimerFired},
-		idSendFailed: {"SendFailed", decSendFailed}, idRecvInput: {"Recv", decRecvInput},
-		idNewConn: {"New", decNewConn},
-	} {
-		types[id] = typeInfo{name: in.name, kind: KindInput, input: in.dec}
+	for id, t := range inputTypes {
+		types[id] = typeInfo{name: t.name, kind: KindInput, input: t.dec}
 	}
-	for id, out := range map[typeID]struct {
-		name string
-		dec  func(*decoder) econn.Output
-	}{
-		idStateChanged: {"StateChanged", decStateChanged}, idSend: {"Send", decSend},
-		idSetTimer: {"SetTimer", decSetTimer}, idCancelTimer: {"CancelTimer", decCancelTimer},
-		idIncoming: {"Incoming", decIncoming}, idAnswered: {"Answered", decAnswered},
-		idUpdateRequested:  {"UpdateRequested", decUpdateRequested},
-		idUpdateAnswered:   {"UpdateAnswered", decUpdateAnswered},
-		idAlertReceived:    {"AlertReceived", decAlertReceived},
-		idPingReceived:     {"PingReceived", decPingReceived},
-		idConfPartReceived: {"ConfPartReceived", decConfPartReceived},
-		idClosed:           {"Closed", decClosed}, idIgnored: {"Ignored", decIgnored},
-	} {
-		types[id] = typeInfo{name: out.name, kind: KindOutput, output: out.dec}
+	for id, t := range outputTypes {
+		types[id] = typeInfo{name: t.name, kind: KindOutput, output: t.dec}
 	}
 }
 
@@ -186,14 +202,6 @@ type header struct {
 	id                       typeID
 	at                       time.Duration
 	user, client, conn, note []byte // note: the note's type, for id 0
-}
-
-// typeName returns the event's Type as bytes-free lookup for known ids.
-func (h *header) typeIs(name string) bool {
-	if h.id == 0 {
-		return string(h.note) == name
-	}
-	return types[h.id].name == name
 }
 
 func (d *decoder) header() header {

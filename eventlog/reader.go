@@ -143,7 +143,8 @@ func (c *compiledFilter) matchType(h *header) bool {
 // Cursor moves over a call's events in Seq order, visiting only those its
 // filter selects. Like a bbolt cursor, each move returns the event it lands
 // on, or false past either end; moving back from past the end lands on the
-// last event, and forward from before the first on the first. A decode
+// last event, and forward from before the first on the first. On a new
+// cursor Next acts as First and Prev finds nothing. A decode
 // error or a closed reader stops it: the move returns false and Err says
 // why.
 type Cursor struct {
