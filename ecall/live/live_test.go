@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,16 @@ type world struct {
 	w     *eventlog.CallWriter
 	start time.Time
 	devs  map[string]*Device
+
+	mu    sync.Mutex
+	types map[string]int // "A/1 media.stats" → events recorded
+}
+
+// count counts d's recorded events of type typ (the world's Observe).
+func (wd *world) count(d *Device, typ string) int {
+	wd.mu.Lock()
+	defer wd.mu.Unlock()
+	return wd.types[d.Self().String()+" "+typ]
 }
 
 func newWorld(t *testing.T) *world {
@@ -41,7 +52,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wd := &world{t: t, relay: rl, log: log, w: w, start: time.Now(), devs: map[string]*Device{}}
+	wd := &world{t: t, relay: rl, log: log, w: w, start: time.Now(), devs: map[string]*Device{}, types: map[string]int{}}
 	t.Cleanup(wd.close)
 	return wd
 }
@@ -57,6 +68,11 @@ func (wd *world) add(name string, tweak func(*DeviceConfig)) *Device {
 		Self: ep, RelayURL: wd.relay.URL(), Conv: "conv-1",
 		Recorder: ecall.LogRecorder{W: wd.w}, Start: wd.start,
 		OnError: func(err error) { wd.t.Errorf("%s: %v", name, err) },
+		Observe: func(ev eventlog.Event) {
+			wd.mu.Lock()
+			wd.types[name+" "+ev.Type]++
+			wd.mu.Unlock()
+		},
 	}
 	if tweak != nil {
 		tweak(&cfg)
@@ -198,6 +214,14 @@ func TestCallOneAnswersOtherStopsRinging(t *testing.T) {
 	wait(t, b1, "stop ringing", allClosed)
 	// Audio flows: at least a few stats reports' worth of packets.
 	wait(t, b2, "audio", func(c []CallInfo) bool { return c[0].Stats.AudioRecv.Packets >= 25 })
+	// An UPDATE renegotiates and both sides come back to
+	// DataChanEstablished on the same connection.
+	if err := a.Update(); err != nil {
+		t.Fatal(err)
+	}
+	renegotiated := func(c []CallInfo) bool { return len(c) == 1 && c[0].State == econn.StateDataChanEstablished }
+	wait(t, a, "update", func(c []CallInfo) bool { return wd.count(a, "media.renegotiated") == 1 && renegotiated(c) })
+	wait(t, b2, "update", func(c []CallInfo) bool { return wd.count(b2, "media.renegotiated") == 1 && renegotiated(c) })
 	if err := a.End(); err != nil {
 		t.Fatal(err)
 	}

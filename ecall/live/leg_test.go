@@ -1,0 +1,216 @@
+package live
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/ecall/backend/relay"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/mediaflow"
+)
+
+// legSide is one Media on its own loop, collecting the events its legs
+// deliver.
+type legSide struct {
+	loop  *ecall.Loop
+	media *Media
+	mu    sync.Mutex
+	evs   []ecall.MediaEvent
+}
+
+func newLegSide(t *testing.T) *legSide {
+	s := &legSide{loop: ecall.NewLoop()}
+	s.media = NewMedia(mediaflow.DefaultOptions(), s.loop, NewClock(time.Now(), s.loop),
+		func(_ string, ev ecall.MediaEvent) {
+			s.mu.Lock()
+			s.evs = append(s.evs, ev)
+			s.mu.Unlock()
+		})
+	t.Cleanup(func() {
+		s.loop.Do(s.media.Close)
+		s.media.Wait()
+		s.loop.Close()
+	})
+	return s
+}
+
+// on runs f on the side's loop.
+func (s *legSide) on(f func()) { s.loop.Do(f) }
+
+func (s *legSide) has(t ecall.MediaEventType, note string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range s.evs {
+		if ev.Type == t && (note == "" || ev.Note != nil && ev.Note.Type == note) {
+			return true
+		}
+	}
+	return false
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestLegGlareLoserAnswersOnNewFlow: both legs made an offer (a glare);
+// the loser's Accept of the winner's offer replaces its peer connection,
+// and the call connects with the winner's original offer.
+func TestLegGlareLoserAnswersOnNewFlow(t *testing.T) {
+	checkLeaks(t)
+	win, lose := newLegSide(t), newLegSide(t)
+	var wl, ll ecall.Leg
+	var offerW, answer string
+	var err error
+	win.on(func() {
+		wl, err = win.media.NewLeg("w", eventlog.Endpoint{User: "A", Client: "1"})
+		if err == nil {
+			offerW, err = wl.Offer()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lose.on(func() {
+		ll, err = lose.media.NewLeg("l", eventlog.Endpoint{User: "B", Client: "1"})
+		if err != nil {
+			return
+		}
+		if _, err = ll.Offer(); err != nil { // the loser's own offer, dropped by the winner
+			return
+		}
+		answer, err = ll.Accept(offerW)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gen := ll.(*Leg).gen; gen != 2 {
+		t.Errorf("loser's flow generation %d, want 2 (a new flow)", gen)
+	}
+	win.on(func() { err = wl.SetAnswer(answer) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "data channels", func() bool {
+		return win.has(ecall.MediaDataChanOpen, "") && lose.has(ecall.MediaDataChanOpen, "")
+	})
+	eventually(t, "audio", func() bool { return win.has(ecall.MediaStarted, "") && lose.has(ecall.MediaStarted, "") })
+	if !lose.has(ecall.MediaNote, "media.flow") {
+		t.Error("the loser did not record that it replaced its peer connection")
+	}
+	// The replaced flow's events are dropped: one connected, not two.
+	lose.mu.Lock()
+	n := 0
+	for _, ev := range lose.evs {
+		if ev.Type == ecall.MediaConnected {
+			n++
+		}
+	}
+	lose.mu.Unlock()
+	if n != 1 {
+		t.Errorf("loser got %d MediaConnected, want 1", n)
+	}
+}
+
+// TestLegClosedMediaRefusesLegs: after Close no leg can be made.
+func TestLegClosedMediaRefusesLegs(t *testing.T) {
+	s := newLegSide(t)
+	var err error
+	s.on(func() {
+		s.media.Close()
+		_, err = s.media.NewLeg("x", eventlog.Endpoint{})
+	})
+	if !errors.Is(err, mediaflow.ErrClosed) {
+		t.Fatalf("NewLeg after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestStatsNote(t *testing.T) {
+	text, attrs := statsNote(mediaflow.Stats{
+		AudioSent: mediaflow.StreamStats{Packets: 50, Bytes: 150, Lost: 1},
+		AudioRecv: mediaflow.StreamStats{Packets: 48, Lost: 2, Jitter: 1500 * time.Microsecond},
+		DataSent:  3, DataRecv: 2,
+	})
+	for _, want := range []string{"audio sent 50 pkts (peer reports 1 lost)", "received 48 pkts (2 lost, jitter 1.5ms)", "data 3 sent, 2 received"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%q lacks %q", text, want)
+		}
+	}
+	if strings.Contains(text, "video") {
+		t.Errorf("%q mentions video, which never flowed", text)
+	}
+	for k, v := range map[string]string{"audio.sent.packets": "50", "audio.recv.lost": "2", "audio.recv.jitter_us": "1500", "data.recv": "2"} {
+		if attrs[k] != v {
+			t.Errorf("attr %s = %q, want %q", k, attrs[k], v)
+		}
+	}
+	if text, _ := statsNote(mediaflow.Stats{VideoRecv: mediaflow.StreamStats{Packets: 5}}); !strings.Contains(text, "video sent 0 pkts") {
+		t.Errorf("%q: no video part", text)
+	}
+}
+
+func TestLatestKeepsLastSentCounters(t *testing.T) {
+	last := mediaflow.Stats{AudioSent: mediaflow.StreamStats{Packets: 40}, AudioRecv: mediaflow.StreamStats{Packets: 30}}
+	final := mediaflow.Stats{AudioRecv: mediaflow.StreamStats{Packets: 45}, DataSent: 3}
+	got := latest(last, final)
+	if got.AudioSent.Packets != 40 || got.AudioRecv.Packets != 45 || got.DataSent != 3 {
+		t.Errorf("latest = %+v", got)
+	}
+}
+
+func TestRelayNote(t *testing.T) {
+	for _, c := range []struct {
+		err              error
+		typ, reason, sub string
+	}{
+		{&relay.OpenError{FromUser: "A", FromClient: "1", ServerTime: 7, Err: relay.ErrTampered}, "relay.rejected", "tampered", "from A/1 rejected"},
+		{&relay.OpenError{FromUser: "A", FromClient: "1", Err: relay.ErrReplayed}, "relay.rejected", "replayed", "replayed"},
+		{&relay.ServerError{Reason: relay.DropRateLimited, Err: relay.ErrRateLimited}, "relay.dropped", "rate_limited", "dropped"},
+		{errors.Join(errors.New("read"), relay.ErrClosed), "relay.lost", "", "lost"},
+	} {
+		typ, text, attrs := relayNote(c.err)
+		if typ != c.typ || attrs["reason"] != c.reason || !strings.Contains(text, c.sub) {
+			t.Errorf("%v: note %s %q %v", c.err, typ, text, attrs)
+		}
+	}
+}
+
+// TestRelayErrorRecorded: an error of the relay client reaches the log
+// as a note of the device, through its loop.
+func TestRelayErrorRecorded(t *testing.T) {
+	wd := newWorld(t)
+	a := wd.add("A/1", nil)
+	a.onRelayErr(&relay.OpenError{FromUser: "B", FromClient: "1", Err: relay.ErrTampered})
+	if err := a.Do(func(*ecall.Client) {}); err != nil { // the note was posted before
+		t.Fatal(err)
+	}
+	if n := wd.count(a, "relay.rejected"); n != 1 {
+		t.Fatalf("%d relay.rejected notes, want 1", n)
+	}
+}
+
+func TestRelayURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8080":            "ws://127.0.0.1:8080/ws",
+		"ws://127.0.0.1:8080/ws":    "ws://127.0.0.1:8080/ws",
+		"http://example.org:80":     "ws://example.org:80/ws",
+		"https://example.org:443/x": "wss://example.org:443/x",
+	} {
+		if got, err := RelayURL(in); err != nil || got != want {
+			t.Errorf("RelayURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "example.org", "ws://nohost/ws"} {
+		if _, err := RelayURL(bad); err == nil {
+			t.Errorf("RelayURL(%q): no error", bad)
+		}
+	}
+}
