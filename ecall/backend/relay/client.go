@@ -104,10 +104,15 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 		return nil, fmt.Errorf("relay: dialing %s: %w", opts.URL, err)
 	}
 	c := &Client{
-		conv: opts.Conv, id: opts.Identity, ws: ws, log: opts.Logger,
-		keys:   newKeyCache(opts.Identity.Private),
-		sendTO: opts.SendTimeout, horizon: opts.ReplayHorizon,
-		rosterCh: make(chan struct{}), windows: make(map[[32]byte]*replayWindow),
+		conv:       opts.Conv,
+		id:         opts.Identity,
+		ws:         ws,
+		log:        opts.Logger,
+		keys:       newKeyCache(opts.Identity.Private),
+		sendTO:     opts.SendTimeout,
+		horizon:    opts.ReplayHorizon,
+		rosterCh:   make(chan struct{}),
+		windows:    make(map[[32]byte]*replayWindow),
 		readerDone: make(chan struct{}),
 	}
 	c.onMsg = func(r Received) {

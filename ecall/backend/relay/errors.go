@@ -48,6 +48,7 @@ type OpenError struct {
 	Err                  error
 }
 
+// Error names the stamped sender and the reason.
 func (e *OpenError) Error() string {
 	return fmt.Sprintf("relay: message from %s/%s dropped: %v", e.FromUser, e.FromClient, e.Err)
 }
@@ -64,6 +65,7 @@ type ServerError struct {
 	Err    error
 }
 
+// Error names the server's drop reason.
 func (e *ServerError) Error() string {
 	return fmt.Sprintf("relay: server dropped frame (%s): %v", e.Reason, e.Err)
 }
