@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/econn"
+	bolt "go.etcd.io/bbolt"
 )
 
 func tempLog(t *testing.T, opts *Options) *Log {
@@ -497,5 +498,37 @@ func TestClosedAndReadOnlyErrors(t *testing.T) {
 	}
 	if n := committed(t, ro); n != 4 {
 		t.Errorf("read-only log shows %d events, want 4", n)
+	}
+}
+
+// A failed commit is returned by the next Flush and every later call, and
+// the writer stops rather than leave a gap.
+func TestCommitFailureIsSticky(t *testing.T) {
+	for name, sabotage := range map[string]func(tx *bolt.Tx) error{
+		"call deleted": func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("s")) },
+		"foreign event": func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("s")).Bucket(bucketEvts).Put(seqKey(4), []byte("x"))
+		},
+	} {
+		l := tempLog(t, &Options{NoSync: true, BatchDelay: time.Hour})
+		w, _ := l.CreateCall(CallMeta{ID: "s"})
+		appendN(t, w, 1, 3)
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		appendN(t, w, 4, 6)
+		if err := l.db.Update(sabotage); err != nil {
+			t.Fatal(err)
+		}
+		err := w.Flush()
+		if err == nil || !strings.Contains(err.Error(), "commit of events 4..6") {
+			t.Errorf("%s: Flush: %v", name, err)
+		}
+		if _, err2 := w.Append(noteEvent(7)); err2 == nil || err2.Error() != err.Error() {
+			t.Errorf("%s: Append after the failure: %v", name, err2)
+		}
+		if err2 := w.Close(); err2 == nil {
+			t.Errorf("%s: Close after the failure returned nil", name)
+		}
 	}
 }
