@@ -123,14 +123,7 @@ func drawBar(scr tcell.Screen, t *theme, y, w int, text string) {
 }
 
 func drawHelp(scr tcell.Screen, t *theme, m *Model) {
-	lines := helpLines()
-	m.helpOff = min(m.helpOff, max(len(lines)-(m.height-1), 0))
-	for y, l := range lines[min(m.helpOff, len(lines)):] {
-		if y >= m.height-1 {
-			break
-		}
-		putLine(scr, t, 1, y, m.width, l, nil)
-	}
+	drawLines(scr, t, rect{1, 0, m.width - 1, m.height - 1}, helpLines(m.width-1), &m.helpOff)
 }
 
 func drawCallList(scr tcell.Screen, t *theme, m *Model) {

@@ -89,6 +89,7 @@ func TestScreens(t *testing.T) {
 		{"filter_80x24", 80, 24, Options{}, "fep=B/1", []Key{enter}},
 		{"filter_prompt_80x24", 80, 24, Options{}, "fkind=in", nil},
 		{"help_80x24", 80, 24, Options{}, "h", nil},
+		{"help_end_80x24", 80, 24, Options{}, "h" + strings.Repeat("j", 40), nil},
 		{"small_50x12", 50, 12, Options{At: 20}, "", nil},
 		{"tiny_15x4", 15, 4, Options{}, "", nil},
 	}

@@ -18,9 +18,20 @@ type LogCatalog struct {
 	sources []*CallSource // opened so far, closed by Close
 }
 
+// DefaultCheckpointEvery is the distance between the replay index's
+// checkpoints the viewer asks for: every key press may replay this many
+// events to show the states, so it is kept well under what a 20 ms answer
+// allows; the checkpoints of a 1,000,000-event call still take little
+// memory.
+const DefaultCheckpointEvery = 256
+
 // NewLogCatalog returns a Catalog over l; opts tune each call's replay
-// index (nil: the defaults). Close it before closing l.
+// index (nil: checkpoints every DefaultCheckpointEvery events). Close it
+// before closing l.
 func NewLogCatalog(l *eventlog.Log, opts *replay.IndexOptions) *LogCatalog {
+	if opts == nil {
+		opts = &replay.IndexOptions{CheckpointEvery: DefaultCheckpointEvery}
+	}
 	return &LogCatalog{log: l, opts: opts}
 }
 
@@ -119,7 +130,7 @@ func NewCallSource(r *eventlog.CallReader, opts *replay.IndexOptions) *CallSourc
 
 // warmStride is how many events each warming step replays: small enough
 // that a key press waiting for the index lock is not noticed.
-const warmStride = replay.DefaultCheckpointEvery
+const warmStride = 2048
 
 // Warm builds the index's checkpoints in the background, a stride at a
 // time, so that a jump far into a long call later replays at most one

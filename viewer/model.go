@@ -429,6 +429,10 @@ func (m *Model) moveRows(k int) {
 	if m.n == 0 || k == 0 {
 		return
 	}
+	if m.filter.Empty() { // every row is shown: no need to read any
+		m.setCursor(min(max(m.cursor+k, 0), m.n-1), false)
+		return
+	}
 	dir := 1
 	if k < 0 {
 		dir, k = -1, -k
@@ -440,6 +444,12 @@ func (m *Model) moveRows(k int) {
 
 // jumpFirst moves to the first shown row from index from in direction dir.
 func (m *Model) jumpFirst(from, dir int) {
+	if m.filter.Empty() {
+		if m.n > 0 {
+			m.setCursor(from, false)
+		}
+		return
+	}
 	if got := m.collect(from, dir, 1, m.shown); len(got) > 0 {
 		m.setCursor(got[0].Index, false)
 	}
@@ -645,18 +655,23 @@ func (m *Model) back(i, k int) int {
 // shown reports whether the filter keeps the row.
 func (m *Model) shown(r *Row) bool { return m.filter.Match(r) }
 
-// scanChunk is how many rows a scan reads from the Source at a time.
-const scanChunk = 256
+// A scan reads rows from the Source in chunks that start small, since the
+// row looked for is usually near, and double up to maxScanChunk.
+const (
+	minScanChunk = 32
+	maxScanChunk = 1024
+)
 
 // collect returns up to k rows satisfying pred, starting at index from
 // (included) and moving in direction dir (1 or -1), in the order met.
 // A Source error stops the scan and is shown in the status line.
 func (m *Model) collect(from, dir, k int, pred func(*Row) bool) []Row {
 	var out []Row
-	for from >= 0 && from < m.n && len(out) < k {
-		lo, n := from, min(scanChunk, m.n-from)
+	chunk := min(max(k, minScanChunk), maxScanChunk)
+	for ; from >= 0 && from < m.n && len(out) < k; chunk = min(2*chunk, maxScanChunk) {
+		lo, n := from, min(chunk, m.n-from)
 		if dir < 0 {
-			lo = max(from-scanChunk+1, 0)
+			lo = max(from-chunk+1, 0)
 			n = from - lo + 1
 		}
 		rows, err := m.src.Rows(lo, n)

@@ -1,0 +1,159 @@
+package viewer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay/replaytest"
+)
+
+// benchEvents is the size of the call the benchmarks open.
+const benchEvents = 1_000_000
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchPath string
+	benchErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// bigLog returns a log holding one call of at least benchEvents events,
+// recorded once per test process: a basic call with enough pings.
+func bigLog(b *testing.B) string {
+	benchOnce.Do(func() {
+		benchDir, benchErr = os.MkdirTemp("", "callrec-viewer-bench")
+		if benchErr != nil {
+			return
+		}
+		benchPath = filepath.Join(benchDir, "big.db")
+		benchErr = recordBig(benchPath)
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchPath
+}
+
+func recordBig(path string) error {
+	l, err := eventlog.Open(path, 0o644, &eventlog.Options{NoSync: true, BatchSize: 8192})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	w, err := l.CreateCall(eventlog.CallMeta{ID: "big"})
+	if err != nil {
+		return err
+	}
+	rec := replaytest.NewRecorder(w)
+	// A ping round is 8 events; the call's setup and end add a few dozen.
+	replaytest.BasicCall(rec, benchEvents/8)
+	if err := rec.Err(); err != nil {
+		return err
+	}
+	meta := replaytest.Meta(rec, "big")
+	if err := w.UpdateMeta(func(m *eventlog.CallMeta) { m.Endpoints, m.Conns = meta.Endpoints, meta.Conns }); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// BenchmarkOpenFirstScreen opens the 1,000,000-event call of a log file
+// and paints the first screen: what a person waits for after typing
+// `callreplay view`.
+func BenchmarkOpenFirstScreen(b *testing.B) {
+	path := bigLog(b)
+	scr := newScreen(b, 100, 30)
+	b.ResetTimer()
+	for b.Loop() {
+		l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cat := NewLogCatalog(l, nil)
+		m, err := New(cat, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Resize(100, 30)
+		draw(scr, m)
+		scr.Show()
+		if m.n < benchEvents {
+			b.Fatalf("the call has %d events", m.n)
+		}
+		cat.Close()
+		l.Close()
+	}
+}
+
+// BenchmarkKey answers one key press and repaints, at the start, the
+// middle and the end of the 1,000,000-event call, once the index has its
+// checkpoints (Warm builds them in the background after opening).
+func BenchmarkKey(b *testing.B) {
+	path := bigLog(b)
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	cat := NewLogCatalog(l, nil)
+	defer cat.Close()
+	src, err := cat.Open("big")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs := src.(*CallSource)
+	start := time.Now()
+	<-cs.done // let Warm build every checkpoint
+	b.Logf("warming the index of %d events took %v", cs.n, time.Since(start))
+	scr := newScreen(b, 100, 30)
+	m, err := New(singleCatalog{src}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Resize(100, 30)
+	for _, pos := range []int{0, cs.n / 2, cs.n - 2} {
+		for _, key := range []string{"j", "n", "G", "/"} {
+			b.Run(fmt.Sprintf("at=%d/key=%s", pos, key), func(b *testing.B) {
+				m.setCursor(pos, true)
+				m.refresh()
+				flip := 0
+				for b.Loop() {
+					flip++
+					switch key {
+					case "j": // j and k in turn: the cursor stays near pos
+						press(m, string("jk"[flip%2]))
+					case "n":
+						press(m, string("np"[flip%2]))
+					case "G": // the longest jumps: G and back
+						if flip%2 == 0 {
+							press(m, "G")
+						} else {
+							press(m, fmt.Sprintf(":%d", pos+1), enter)
+						}
+					case "/": // search for the next PING request
+						press(m, "/PING request", enter)
+						m.setCursor(pos, false)
+					}
+					draw(scr, m)
+					scr.Show()
+					if m.msgErr {
+						b.Fatal(m.msg)
+					}
+				}
+			})
+		}
+	}
+}
