@@ -315,3 +315,32 @@ func TestBenchEventSize(t *testing.T) {
 		t.Error("benchmark mix lost its received SETUP")
 	}
 }
+
+// BenchmarkDecode decodes one event of the mix (no bbolt): the codec's
+// share of reading, against encoding/json on the same event.
+func BenchmarkDecode(b *testing.B) {
+	evs := [2]Event{benchEvent(1), benchEvent(2)}
+	var bin, js [2][]byte
+	for i, ev := range evs {
+		bin[i], _ = EncodeEvent(ev)
+		js[i], _ = json.Marshal(toJSON(ev))
+	}
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := range b.N {
+			var ev jsonEvent
+			if err := json.Unmarshal(js[i%2], &ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("eventlog", func(b *testing.B) {
+		b.ReportAllocs()
+		ed := eventDecoder{intern: map[string]string{}}
+		for i := range b.N {
+			if _, _, err := ed.decode(uint64(i), bin[i%2], nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
