@@ -648,13 +648,29 @@ func wantGot(want string, raw []byte) error {
 }
 
 func decodeString(dst *string, raw []byte) error {
-	b, err := unquote(raw)
+	if raw[0] != '"' {
+		return wantGot("a string", raw)
+	}
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		*dst = string(inner)
+		return nil
+	}
+	// Unescape into a pooled buffer: the string conversion copies anyway.
+	bp := unquoteBufs.Get().(*[]byte)
+	defer unquoteBufs.Put(bp)
+	b, err := jsontext.AppendUnquote((*bp)[:0], raw)
+	*bp = b
 	if err != nil {
 		return err
 	}
 	*dst = string(b)
 	return nil
 }
+
+// unquoteBufs holds scratch buffers for decodeString; one grows to the
+// longest string seen (at most MaxMessageSize).
+var unquoteBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // unquote returns the contents of the JSON string raw, a sub-slice of raw
 // when it has no escapes.
