@@ -181,13 +181,13 @@ func TestVerify(t *testing.T) {
 
 // alterOutput changes the first SETUP response a callee sent and returns
 // the altered call and the seq of the input whose step now diverges.
-func alterOutput(t *testing.T, c call) (call, uint64) {
+func alterOutput(t *testing.T, c call, callee eventlog.Endpoint) (call, uint64) {
 	t.Helper()
 	evs := append([]eventlog.Event(nil), c.events...)
 	var input uint64
 	for i, ev := range evs {
 		if ev.Kind == eventlog.KindInput {
-			if ev.Endpoint == replaytest.B1 {
+			if ev.Endpoint == callee {
 				input = ev.Seq
 			}
 			continue
@@ -204,7 +204,7 @@ func alterOutput(t *testing.T, c call) (call, uint64) {
 }
 
 func TestVerifyReportsTheAlteredStep(t *testing.T) {
-	bad, step := alterOutput(t, basicCall(t))
+	bad, step := alterOutput(t, basicCall(t), replaytest.B1)
 	path := writeCalls(t, bad)
 	r := runCmd(t, "verify", path)
 	if r.code != exitDiverged {

@@ -82,16 +82,13 @@ type callView struct {
 	each  func(fn func(eventlog.Event) error) error
 }
 
-func openView(r *eventlog.CallReader, redact bool) (*callView, error) {
+// openView returns the call r, redacted by red unless it is nil.
+func openView(r *eventlog.CallReader, red *redactor) *callView {
 	v := &callView{meta: r.Meta(), count: r.Count(), each: func(fn func(eventlog.Event) error) error {
 		return eachEvent(r, nil, 1, fn)
 	}}
-	if !redact {
-		return v, nil
-	}
-	red, err := redactorFor(r)
-	if err != nil {
-		return nil, err
+	if red == nil {
+		return v
 	}
 	plain := v.each
 	v.meta = red.meta(v.meta)
@@ -104,20 +101,16 @@ func openView(r *eventlog.CallReader, redact bool) (*callView, error) {
 			return fn(ev)
 		})
 	}
-	return v, nil
+	return v
 }
 
-// redactorFor reads a call once to collect the ids it mentions.
-func redactorFor(r *eventlog.CallReader) (*redactor, error) {
-	ids := newIDCollector()
+// collectIDs reads a call once to collect the ids it mentions.
+func collectIDs(ids *idCollector, r *eventlog.CallReader) error {
 	ids.meta(r.Meta())
-	if err := eachEvent(r, nil, 1, func(ev eventlog.Event) error {
+	return eachEvent(r, nil, 1, func(ev eventlog.Event) error {
 		ids.event(ev)
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	return ids.redactor()
+	})
 }
 
 func exportRun(opts *exportOptions) (err error) {
@@ -131,10 +124,17 @@ func exportRun(opts *exportOptions) (err error) {
 		return err
 	}
 	defer r.Close()
-	v, err := openView(r, opts.Redact)
-	if err != nil {
-		return err
+	var red *redactor
+	if opts.Redact {
+		ids := newIDCollector()
+		if err := collectIDs(ids, r); err != nil {
+			return err
+		}
+		if red, err = ids.redactor(); err != nil {
+			return err
+		}
 	}
+	v := openView(r, red)
 	out := opts.ios.Out
 	if opts.Out != "" {
 		f, err := os.Create(opts.Out)

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -136,4 +137,69 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+// readCall loads the only call of a log into memory.
+func readCall(t *testing.T, path string) call {
+	t.Helper()
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := l.OnlyCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c := call{meta: r.Meta()}
+	cur := r.Cursor(nil)
+	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+		c.events = append(c.events, ev)
+	}
+	if err := cur.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestGoldenVerifyCatchesAChange alters one recorded output of a golden
+// log — a close reason — and checks that verify reports exactly the step
+// that output belongs to.
+func TestGoldenVerifyCatchesAChange(t *testing.T) {
+	c := readCall(t, goldenLog("02-hangup"))
+	lastInput := map[string]uint64{}
+	var step uint64
+	for i, ev := range c.events {
+		key := ev.Endpoint.String() + "#" + ev.Conn
+		if ev.Kind == eventlog.KindInput {
+			lastInput[key] = ev.Seq
+		}
+		if closed, ok := ev.Output.(econn.Closed); ok && step == 0 {
+			closed.Reason = econn.ErrTimedOut
+			c.events[i].Output = closed
+			step = lastInput[key]
+		}
+	}
+	if step == 0 {
+		t.Fatal("02-hangup has no Closed output")
+	}
+	path := writeCalls(t, c)
+	r := runCmd(t, "verify", path)
+	want := "step at event " + strconv.FormatUint(step, 10) + " ("
+	if r.code != exitDiverged || strings.Count(r.stdout, "DIVERGED") != 1 || !strings.Contains(r.stdout, want) ||
+		!strings.Contains(r.stdout, "closed: timed-out") || !strings.Contains(r.stdout, "closed: normal") {
+		t.Fatalf("exit %d, want %d and %q:\n%s", r.code, exitDiverged, want, r.stdout)
+	}
+}
+
+// TestGoldenRedacted redacts every golden log: each must still verify.
+func TestGoldenRedacted(t *testing.T) {
+	for _, name := range scenarios(t) {
+		out := filepath.Join(t.TempDir(), name+".log")
+		mustRun(t, "redact", goldenLog(name), out)
+		if r := runCmd(t, "verify", out); r.code != 0 {
+			t.Fatalf("redacted %s does not verify:\n%s", name, r.stdout)
+		}
+	}
 }

@@ -22,7 +22,7 @@ func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Comman
 		Use:   "redact IN OUT",
 		Short: "Copy a log with ids pseudonymized and SDPs scrubbed",
 		Long: "Copy every call of IN into the new log OUT with user and client ids replaced by\n" +
-			"pseudonyms that keep the ids' order (glare resolution compares ids, so the\n" +
+			"pseudonyms (one per id throughout the log) that keep the ids' order (glare resolution compares ids, so the\n" +
 			"redacted log verifies exactly like the original), and SDPs without ICE\n" +
 			"credentials, candidate addresses and fingerprints. Ids are replaced in the\n" +
 			"metadata, endpoints, configs, received message bytes (decoded and encoded\n" +
@@ -55,6 +55,10 @@ func redactRun(opts *redactOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	red, err := logRedactor(in, infos)
+	if err != nil {
+		return err
+	}
 	out, err := eventlog.Open(opts.Out, 0o600, &eventlog.Options{Timeout: lockTimeout})
 	if err != nil {
 		return err
@@ -69,7 +73,7 @@ func redactRun(opts *redactOptions) (err error) {
 	}()
 	var events uint64
 	for _, info := range infos {
-		n, err := redactCall(in, out, info.Meta.ID)
+		n, err := redactCall(in, out, info.Meta.ID, red)
 		if err != nil {
 			return fmt.Errorf("call %s: %w", info.Meta.ID, err)
 		}
@@ -79,16 +83,31 @@ func redactRun(opts *redactOptions) (err error) {
 	return nil
 }
 
-func redactCall(in, out *eventlog.Log, id string) (uint64, error) {
+// logRedactor collects the ids of every call, so that an id has one
+// pseudonym throughout the log.
+func logRedactor(l *eventlog.Log, infos []eventlog.CallInfo) (*redactor, error) {
+	ids := newIDCollector()
+	for _, info := range infos {
+		r, err := l.Call(info.Meta.ID)
+		if err != nil {
+			return nil, err
+		}
+		err = collectIDs(ids, r)
+		r.Close()
+		if err != nil {
+			return nil, fmt.Errorf("call %s: %w", info.Meta.ID, err)
+		}
+	}
+	return ids.redactor()
+}
+
+func redactCall(in, out *eventlog.Log, id string, red *redactor) (uint64, error) {
 	r, err := in.Call(id)
 	if err != nil {
 		return 0, err
 	}
 	defer r.Close()
-	v, err := openView(r, true)
-	if err != nil {
-		return 0, err
-	}
+	v := openView(r, red)
 	w, err := out.CreateCall(v.meta)
 	if err != nil {
 		return 0, err

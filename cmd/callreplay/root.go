@@ -132,7 +132,7 @@ func isCobraUsage(err error) bool {
 	s := err.Error()
 	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
 		strings.HasPrefix(s, "requires at least") || strings.HasPrefix(s, "unknown flag") ||
-		strings.HasPrefix(s, "unknown shorthand flag")
+		strings.HasPrefix(s, "unknown shorthand flag") || strings.HasPrefix(s, "required flag")
 }
 
 func oneLine(s string) string {

@@ -88,12 +88,16 @@ func verifyRun(opts *verifyOptions) error {
 	prog := newProgress(opts.ios, len(opts.Logs))
 	var sum logResult
 	var failed int
+	var firstErr error
 	for i, path := range opts.Logs {
 		<-done[i]
 		r := results[i]
 		prog.clear()
 		if r.err != nil {
 			failed++
+			if firstErr == nil {
+				firstErr = inputError{r.err}
+			}
 			fmt.Fprintf(opts.ios.Out, "ERROR     %s: %s\n", path, oneLine(r.err.Error()))
 		}
 		if _, err := opts.ios.Out.Write(r.report.Bytes()); err != nil {
@@ -107,15 +111,17 @@ func verifyRun(opts *verifyOptions) error {
 	}
 	wg.Wait()
 	prog.clear()
-	fmt.Fprintf(opts.ios.Out, "verified %d calls (%d events, %d steps) in %d logs in %s: %d ok, %d diverged",
-		sum.calls, sum.events, sum.steps, len(opts.Logs), time.Since(start).Round(time.Millisecond),
+	fmt.Fprintf(opts.ios.Out, "verified %d calls (%d events, %d steps) in %s in %s: %d ok, %d diverged",
+		sum.calls, sum.events, sum.steps, plural(len(opts.Logs), "log"), time.Since(start).Round(time.Millisecond),
 		sum.calls-sum.diverged, sum.diverged)
 	if failed > 0 {
-		fmt.Fprintf(opts.ios.Out, ", %d logs unreadable", failed)
+		fmt.Fprintf(opts.ios.Out, ", %s unreadable", plural(failed, "log"))
 	}
 	fmt.Fprintln(opts.ios.Out)
 	switch {
-	case failed > 0:
+	case failed == 1:
+		return firstErr
+	case failed > 1:
 		return fmt.Errorf("%w: %d of %d logs could not be verified", errInput, failed, len(opts.Logs))
 	case sum.diverged > 0:
 		return errDiverged
@@ -279,4 +285,12 @@ func (p *progress) clear() {
 		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.last)+"\r")
 		p.last = 0
 	}
+}
+
+// plural renders "1 log", "2 logs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay/replaytest"
+)
+
+// checkFails runs args and checks the exit status and that stderr is one
+// line naming the problem (plus cobra's usage hint for usage errors).
+func checkFails(t *testing.T, code int, want string, args ...string) {
+	t.Helper()
+	r := runCmd(t, args...)
+	if r.code != code {
+		t.Fatalf("callreplay %s: exit %d, want %d\nstderr: %s", strings.Join(args, " "), r.code, code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "callreplay: ") || !strings.Contains(lines[0], want) {
+		t.Fatalf("callreplay %s: stderr %q, want one line with %q", strings.Join(args, " "), r.stderr, want)
+	}
+	if len(lines) > 1 && !(code == exitUsage && len(lines) == 2) {
+		t.Fatalf("callreplay %s: stderr has %d lines:\n%s", strings.Join(args, " "), len(lines), r.stderr)
+	}
+	if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
+		t.Fatalf("stack trace:\n%s", r.stderr)
+	}
+}
+
+// newerLog returns a copy of a log whose format version is newer than this
+// build reads.
+func newerLog(t *testing.T) string {
+	t.Helper()
+	path := basicLog(t)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("_callrec")).Put([]byte("version"), []byte("99"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.log")
+	notLog := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notLog, []byte(strings.Repeat("this is not a log\n", 2000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.log")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := basicLog(t)
+	two := writeCalls(t, basicCall(t), generate(t, "glare", replaytest.Glare))
+	newer := newerLog(t)
+
+	// Every command that reads a log refuses the same bad logs.
+	reads := [][]string{{"ls"}, {"show"}, {"verify"}, {"export", "--format", "jsonl"}}
+	for _, cmd := range reads {
+		name := cmd[0]
+		with := func(path string) []string { return append([]string{name, path}, cmd[1:]...) }
+		t.Run(name, func(t *testing.T) {
+			checkFails(t, exitInput, "no such log file", with(missing)...)
+			checkFails(t, exitInput, "not a callrec event log", with(notLog)...)
+			checkFails(t, exitInput, "not a callrec event log", with(empty)...)
+			checkFails(t, exitInput, "newer", with(newer)...)
+		})
+	}
+	t.Run("redact", func(t *testing.T) {
+		checkFails(t, exitInput, "no such log file", "redact", missing, filepath.Join(dir, "r1.log"))
+		checkFails(t, exitInput, "not a callrec event log", "redact", notLog, filepath.Join(dir, "r2.log"))
+		checkFails(t, exitInput, "already exists", "redact", good, notLog)
+		if _, err := os.Stat(filepath.Join(dir, "r1.log")); err == nil {
+			t.Fatal("a failed redact left its output behind")
+		}
+	})
+	t.Run("unknown call", func(t *testing.T) {
+		checkFails(t, exitInput, "no such call", "show", good, "--call", "nope")
+		checkFails(t, exitInput, "no such call", "export", good, "--call", "nope", "--format", "text")
+	})
+	t.Run("several calls", func(t *testing.T) {
+		checkFails(t, exitInput, "holds 2 calls (call-1, glare)", "show", two)
+		mustRun(t, "show", two, "--call", "glare")
+	})
+	t.Run("locked", func(t *testing.T) {
+		l, err := eventlog.Open(good, 0o600, nil) // a recorder holding the log
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		checkFails(t, exitInput, "locked", "show", good)
+		checkFails(t, exitInput, "locked", "verify", good)
+	})
+	t.Run("usage", func(t *testing.T) {
+		checkFails(t, exitUsage, "accepts 1 arg(s), received 0", "show")
+		checkFails(t, exitUsage, "requires at least 1 arg(s)", "verify")
+		checkFails(t, exitUsage, "accepts 2 arg(s)", "redact", good)
+		checkFails(t, exitUsage, "--kind", "show", good, "--kind", "bogus")
+		checkFails(t, exitUsage, "--endpoint", "show", good, "--endpoint", "nobody")
+		checkFails(t, exitUsage, "--format", "export", good, "--format", "pdf")
+		checkFails(t, exitUsage, "required flag", "export", good)
+		checkFails(t, exitUsage, "--jobs", "verify", good, "--jobs", "0")
+		checkFails(t, exitUsage, "unknown flag", "ls", good, "--frobnicate")
+		checkFails(t, exitUsage, "unknown command", "frobnicate")
+	})
+}
