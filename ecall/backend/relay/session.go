@@ -25,15 +25,13 @@ type session struct {
 	limited bool // the last frame was over the rate limit (reader only)
 	out     chan []byte
 	done    chan struct{} // closed when the reader ends: the writer stops
-	kick    chan struct{} // closed when the out queue overflowed
-	kickOne sync.Once
+	kickOne sync.Once     // disconnects the client once when its queue overflows
 }
 
 func (ss *session) init() {
 	ss.limiter = ss.srv.rateLimiter()
 	ss.out = make(chan []byte, ss.srv.opts.QueueLength)
 	ss.done = make(chan struct{})
-	ss.kick = make(chan struct{})
 }
 
 // attrs are the log attributes of a drop.
@@ -62,7 +60,10 @@ func (ss *session) enqueue(data []byte) {
 		ss.kickOne.Do(func() {
 			ss.srv.dropped[DropSlowConsumer]++
 			ss.srv.log.Warn("relay: client disconnected", ss.attrs(DropSlowConsumer, "send queue full")...)
-			close(ss.kick)
+			// Closing the connection unblocks a writer stuck on the
+			// socket and ends the reader, which leaves the conversation.
+			// Not here: srv.mu is held.
+			go ss.ws.CloseNow()
 		})
 	}
 }
@@ -108,9 +109,6 @@ func (ss *session) writeLoop() {
 				ss.ws.CloseNow() // ends the reader too
 				return
 			}
-		case <-ss.kick:
-			ss.ws.CloseNow()
-			return
 		case <-ss.done:
 			return
 		}
