@@ -48,7 +48,7 @@ Each device records its own events into --out; callreplay verifies it.`,
 		Example: `  callrec call --relay 127.0.0.1:8080 --user B --client 1 --conv c1 --answer --answer-after 5s --out b1.db
   callrec call --relay 127.0.0.1:8080 --user B --client 2 --conv c1 --answer --out b2.db
   callrec call --relay 127.0.0.1:8080 --user A --client 1 --conv c1 --dial --members 3 --out a1.db`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
 				return &usageError{err}

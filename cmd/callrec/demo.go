@@ -42,7 +42,7 @@ replayed at the end to check that it reproduces.`,
 		Example: `  callrec demo
   callreplay view calls.db
   callrec demo --duration 10s --video --devices 3 --hangup b --out demo.db`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
 				return &usageError{err}

@@ -30,6 +30,14 @@ func usageFlags(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
+// noArgs refuses positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.Name(), args)}
+	}
+	return nil
+}
+
 // interruptible returns a context that ends on SIGINT or SIGTERM, so that
 // a live call interrupted by the user still hangs up and closes its log.
 func interruptible() (context.Context, context.CancelFunc) {

@@ -33,7 +33,7 @@ on stderr. It runs until interrupted, then prints its counters.`,
 		Example: `  callrec serve --listen 127.0.0.1:8080
   callrec call --relay 127.0.0.1:8080 --user B --client 2 --conv c1 --answer
   callrec call --relay 127.0.0.1:8080 --user A --client 1 --conv c1 --dial`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
 				return &usageError{err}
