@@ -1,0 +1,90 @@
+package ecall
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestLoopRunsInOrderOnOneGoroutine(t *testing.T) {
+	l := NewLoop()
+	var got []int
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Add(1)
+		l.Post(func() { got = append(got, i); wg.Done() })
+	}
+	wg.Wait()
+	l.Close()
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("position %d ran %d", i, v)
+		}
+	}
+	if len(got) != 100 {
+		t.Fatalf("ran %d of 100", len(got))
+	}
+}
+
+func TestLoopCloseDrainsThenRefuses(t *testing.T) {
+	l := NewLoop()
+	ran := 0
+	for range 10 {
+		l.Post(func() { ran++ })
+	}
+	l.Close()
+	if ran != 10 {
+		t.Fatalf("Close ran %d of 10 queued functions", ran)
+	}
+	if l.Post(func() { ran++ }) || l.Do(func() {}) {
+		t.Fatal("a closed loop must refuse work")
+	}
+	l.Close() // idempotent
+}
+
+func TestLoopDoWaits(t *testing.T) {
+	l := NewLoop()
+	defer l.Close()
+	x := 0
+	if !l.Do(func() { x = 42 }) || x != 42 {
+		t.Fatalf("Do returned before f ran (x=%d)", x)
+	}
+}
+
+func TestRealClockTimerRunsOnLoop(t *testing.T) {
+	l := NewLoop()
+	defer l.Close()
+	c := NewRealClock(l)
+	fired := make(chan time.Duration, 1)
+	c.AfterFunc(5*time.Millisecond, func() { fired <- c.Since() })
+	select {
+	case at := <-fired:
+		if at < 5*time.Millisecond {
+			t.Fatalf("fired at %s, before 5ms", at)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("timer never fired")
+	}
+	if c.Unix() == 0 || c.Start().IsZero() {
+		t.Fatal("wall clock not set")
+	}
+}
+
+// A timer stopped on the loop after it fired but before its function ran
+// must not run: ECONN timers are re-armed that way.
+func TestRealClockStopAfterFire(t *testing.T) {
+	l := NewLoop()
+	defer l.Close()
+	c := NewRealClock(l)
+	block := make(chan struct{})
+	l.Post(func() { <-block }) // hold the loop
+	ran := false
+	s := c.AfterFunc(10*time.Millisecond, func() { ran = true })
+	l.Post(func() { s.Stop() })       // queued before the timer fires
+	time.Sleep(40 * time.Millisecond) // it fires and queues f behind the Stop
+	close(block)
+	l.Do(func() {})
+	if ran {
+		t.Fatal("stopped timer ran")
+	}
+}
