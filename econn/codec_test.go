@@ -593,3 +593,51 @@ func ExampleMessage_Encode() {
 	// Output:
 	// {"version":"3.0","type":"PROPSYNC","sessid":"Ui6E","resp":false,"props":{"muted":"true","videosend":"paused"}}
 }
+
+// TestTypeMembers pins the members of each type, and which are required
+// (marked *), to ECONN.md "Wire format" and the choices documented in
+// codec.go, so that a change to the table is a deliberate one.
+func TestTypeMembers(t *testing.T) {
+	want := map[MsgType]string{
+		MsgSetup:          "sdp* props* url",
+		MsgCancel:         "",
+		MsgHangup:         "",
+		MsgPropsync:       "props*",
+		MsgGroupStart:     "props",
+		MsgGroupLeave:     "",
+		MsgGroupCheck:     "",
+		MsgGroupSetup:     "sdp* props*",
+		MsgConfConn:       "ice_servers update tool toolver status selective_audio selective_video vstreams",
+		MsgConfStart:      "sft_url* secret* timestamp* seqno* props",
+		MsgConfEnd:        "",
+		MsgConfPart:       "should_start timestamp* seqno* entropy participants*",
+		MsgConfKey:        "keys*",
+		MsgConfCheck:      "sft_url* secret* timestamp* seqno*",
+		MsgUpdate:         "sdp* props",
+		MsgReject:         "",
+		MsgAlert:          "level* descr*",
+		MsgPing:           "",
+		MsgDevpairPublish: "ice_servers sdp* username*",
+		MsgDevpairAccept:  "sdp*",
+	}
+	for _, typ := range MsgTypes {
+		var names []string
+		for _, mem := range typeMembers[typ] {
+			n := fields[mem.f].name
+			if mem.required {
+				n += "*"
+			}
+			names = append(names, n)
+		}
+		if got := strings.Join(names, " "); got != want[typ] {
+			t.Errorf("%v members %q, want %q", typ, got, want[typ])
+		}
+	}
+	var common []string
+	for _, mem := range commonMembers {
+		common = append(common, fields[mem.f].name+map[bool]string{true: "*"}[mem.required])
+	}
+	if got := strings.Join(common, " "); got != "sessid* src_userid src_clientid dest_userid dest_clientid resp*" {
+		t.Errorf("common members %q", got)
+	}
+}
