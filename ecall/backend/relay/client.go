@@ -137,7 +137,7 @@ func (o ClientOptions) validate() error {
 	if o.URL == "" {
 		return errors.New("relay: ClientOptions.URL is empty")
 	}
-	if err := checkID("conv", o.Conv); err != nil {
+	if err := checkLocalID("conv", o.Conv); err != nil {
 		return err
 	}
 	return o.Identity.validate()

@@ -22,10 +22,10 @@ type Identity struct {
 // NewIdentity draws a fresh key pair from rand (crypto/rand.Reader when
 // nil) for the given user and client ids.
 func NewIdentity(user, client string, rand io.Reader) (Identity, error) {
-	if err := checkID("user", user); err != nil {
+	if err := checkLocalID("user", user); err != nil {
 		return Identity{}, err
 	}
-	if err := checkID("client", client); err != nil {
+	if err := checkLocalID("client", client); err != nil {
 		return Identity{}, err
 	}
 	if rand == nil {
@@ -39,10 +39,10 @@ func NewIdentity(user, client string, rand io.Reader) (Identity, error) {
 }
 
 func (id Identity) validate() error {
-	if err := checkID("user", id.User); err != nil {
+	if err := checkLocalID("user", id.User); err != nil {
 		return err
 	}
-	if err := checkID("client", id.Client); err != nil {
+	if err := checkLocalID("client", id.Client); err != nil {
 		return err
 	}
 	if id.Public == nil || id.Private == nil {

@@ -120,14 +120,14 @@ func validateMembers(ms []wireMember) error {
 	return nil
 }
 
+// checkID bounds an id. (encoding/json has already replaced invalid UTF-8
+// with U+FFFD.)
 func checkID(what, id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("%w: empty %s id", ErrMalformed, what)
 	case len(id) > maxIDLen:
 		return fmt.Errorf("%w: %s id longer than %d bytes", ErrMalformed, what, maxIDLen)
-	case !utf8.ValidString(id):
-		return fmt.Errorf("%w: %s id is not UTF-8", ErrMalformed, what)
 	}
 	return nil
 }
@@ -137,6 +137,15 @@ func checkKey(what string, k []byte) error {
 		return fmt.Errorf("%w: %s has %d bytes, want 32", ErrMalformed, what, len(k))
 	}
 	return nil
+}
+
+// checkLocalID checks an id given by this process: JSON would silently
+// replace invalid UTF-8, and the roster would then name someone else.
+func checkLocalID(what, id string) error {
+	if !utf8.ValidString(id) {
+		return fmt.Errorf("%w: %s id is not UTF-8", ErrMalformed, what)
+	}
+	return checkID(what, id)
 }
 
 func firstErr(errs ...error) error {
