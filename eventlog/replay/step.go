@@ -67,6 +67,7 @@ type connRun struct {
 	conn        *econn.Conn       // nil when econn.New failed
 	lastInput   uint64            // seq of the input of its latest step
 	before      econn.Snapshot    // the data before its latest step
+	snap        econn.Snapshot    // the data now, after its latest step
 	created     bool              // its latest step is the New that created it
 	deadline    time.Duration     // when the armed timer fires, in call time
 	localProps  econn.Props
@@ -91,6 +92,7 @@ func newConnRun(ev eventlog.Event, st *Step) (*connRun, error) {
 	c.conn = conn
 	st.Replayed = append(st.Replayed, outs...)
 	st.After = conn.Snapshot()
+	c.snap = st.After
 	c.noteOutputs(ev.At, st.Replayed)
 	return c, nil
 }
@@ -105,8 +107,7 @@ func (c *connRun) step(ev eventlog.Event, st *Step) {
 		st.Divergence = &Divergence{Index: -1, Reason: st.Err.Error()}
 		return
 	}
-	st.Before = c.conn.Snapshot()
-	st.After = st.Before
+	st.Before, st.After = c.snap, c.snap
 	c.before = st.Before
 	in, ok := c.input(ev, st)
 	if !ok {
@@ -117,6 +118,7 @@ func (c *connRun) step(ev eventlog.Event, st *Step) {
 	st.Err = err
 	st.Replayed = append(st.Replayed, outs...)
 	st.After = c.conn.Snapshot()
+	c.snap = st.After
 	c.noteInput(in)
 	c.noteOutputs(ev.At, st.Replayed)
 }
@@ -228,12 +230,7 @@ func (c *connRun) noteOutputs(at time.Duration, outs []econn.Output) {
 }
 
 // snapshot returns the connection's current data (zero when never created).
-func (c *connRun) snapshot() econn.Snapshot {
-	if c.conn == nil {
-		return econn.Snapshot{}
-	}
-	return c.conn.Snapshot()
-}
+func (c *connRun) snapshot() econn.Snapshot { return c.snap }
 
 // clone copies the connection for a checkpoint. econn.Conn holds only
 // values and immutable errors, so a copy of the struct is a copy of its

@@ -75,6 +75,13 @@ func BasicCallBetween(rec *Recorder, caller, callee eventlog.Endpoint, rounds in
 	a.Step(econn.TimerFired{Gen: 99})
 }
 
+// LongCall records BasicCall with enough ping rounds (and an update every
+// 50 rounds) to make about n events.
+func LongCall(rec *Recorder, n int) {
+	const perFifty = 50*8 + 16 // events of 50 ping rounds and one update
+	BasicCall(rec, n*50/perFifty)
+}
+
 // Ping records one PING request from a and its response from b.
 func Ping(rec *Recorder, a, b *Conn) {
 	rec.Advance(time.Second)
