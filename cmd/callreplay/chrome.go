@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"time"
 
@@ -20,7 +19,7 @@ type traceEvent struct {
 	Dur  *float64       `json:"dur,omitempty"`
 	Pid  int            `json:"pid"`
 	Tid  int            `json:"tid"`
-	ID   string         `json:"id,omitempty"`
+	ID   int            `json:"id,omitempty"` // flows: both ends share it
 	Bp   string         `json:"bp,omitempty"`
 	S    string         `json:"s,omitempty"`
 	Args map[string]any `json:"args,omitempty"`
@@ -124,7 +123,10 @@ func (ts *trackSet) closeState(k connTrack, end float64) {
 // writeChromeTrace writes the call as a Chrome trace: a process per
 // endpoint; per connection a track of its states as spans and a track of
 // the messages it sent and received as one-microsecond slices, joined
-// sender to receiver by flow events; notes as instant events.
+// sender to receiver by flow events; notes as instant events. Each flow
+// event has the cat, pid, tid and ts of its slice, which is how both
+// Perfetto (the enclosing slice) and Chrome's viewer (equal fields) bind
+// a flow to a slice.
 func writeChromeTrace(w io.Writer, v *callView) error {
 	t := &chromeTrace{DisplayTimeUnit: "ms", TraceEvents: []traceEvent{}}
 	ts := &trackSet{t: t, pids: map[eventlog.Endpoint]int{}, tids: map[connTrack]int{}, nextT: map[int]int{},
@@ -164,7 +166,7 @@ func writeChromeTrace(w io.Writer, v *callView) error {
 			start := ts.slice(p, tid, at, 1, "recv "+a.Label(), "message", args)
 			if s, ok := sendAt[a.Sent]; ok && a.Sent != 0 {
 				flows++
-				id := fmt.Sprintf("m%d", flows)
+				id := flows
 				t.TraceEvents = append(t.TraceEvents,
 					traceEvent{Name: a.Label(), Cat: "message", Ph: "s", Ts: s.start, Pid: s.pid, Tid: s.tid, ID: id},
 					traceEvent{Name: a.Label(), Cat: "message", Ph: "f", Bp: "e", Ts: start, Pid: p, Tid: tid, ID: id})

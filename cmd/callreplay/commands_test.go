@@ -277,20 +277,24 @@ func checkChromeTrace(t *testing.T, data []byte) {
 	t.Helper()
 	var tr struct {
 		TraceEvents []struct {
-			Name, Ph, ID, Bp, S string
-			Ts                  float64
-			Dur                 *float64
-			Pid, Tid            int
+			Name, Ph, Bp, S, Cat string
+			ID                   int
+			Ts                   float64
+			Dur                  *float64
+			Pid, Tid             int
 		} `json:"traceEvents"`
 	}
 	if err := json.Unmarshal(data, &tr); err != nil {
 		t.Fatal(err)
 	}
 	type track struct{ pid, tid int }
-	type span struct{ start, end float64 }
+	type span struct {
+		start, end float64
+		cat        string
+	}
 	slices := map[track][]span{}
 	named := map[track]bool{}
-	flows := map[string]int{}
+	flows := map[int]int{}
 	var states, flowEnds int
 	for _, e := range tr.TraceEvents {
 		k := track{e.Pid, e.Tid}
@@ -306,7 +310,7 @@ func checkChromeTrace(t *testing.T, data []byte) {
 					t.Fatalf("slice %q at %v overlaps [%v,%v) on %v", e.Name, e.Ts, s.start, s.end, k)
 				}
 			}
-			slices[k] = append(slices[k], span{e.Ts, e.Ts + *e.Dur})
+			slices[k] = append(slices[k], span{e.Ts, e.Ts + *e.Dur, e.Cat})
 			if _, err := econn.ParseState(e.Name); err == nil {
 				states++
 			}
@@ -332,18 +336,18 @@ func checkChromeTrace(t *testing.T, data []byte) {
 			t.Fatalf("event %q on unnamed track %v", e.Name, k)
 		}
 		if e.Ph == "s" || e.Ph == "f" {
-			inside := false
+			bound := false
 			for _, s := range slices[k] {
-				inside = inside || (s.start <= e.Ts && e.Ts < s.end)
+				bound = bound || (s.start == e.Ts && s.cat == e.Cat && e.Ts < s.end)
 			}
-			if !inside {
-				t.Fatalf("flow %s end at %v is inside no slice of %v", e.ID, e.Ts, k)
+			if !bound {
+				t.Fatalf("flow %d end at %v starts no slice of its category on %v", e.ID, e.Ts, k)
 			}
 		}
 	}
 	for id, n := range flows {
 		if n != 2 {
-			t.Fatalf("flow %s has %d ends", id, n)
+			t.Fatalf("flow %d has %d ends", id, n)
 		}
 	}
 	if states < 4 || flowEnds < 6 {

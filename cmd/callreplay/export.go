@@ -234,9 +234,5 @@ func mermaidText(s string) string {
 	return strings.NewReplacer(";", ",", "#", "no. ", "\n", " ").Replace(s)
 }
 
-// writeJSON writes v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(v)
-}
+// writeJSON writes v as compact JSON.
+func writeJSON(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
