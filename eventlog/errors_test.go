@@ -330,3 +330,24 @@ func checkLocked(t *testing.T, path string) {
 		}
 	}
 }
+
+func TestPreload(t *testing.T) {
+	path := makeLog(t, 100)
+	for _, ro := range []bool{true, false} {
+		l, err := Open(path, 0, &Options{ReadOnly: ro, Preload: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := l.Call("c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, ok := r.Cursor(nil).Seek(77)
+		if !ok {
+			t.Fatal("Seek(77) found nothing")
+		}
+		checkNoteEvent(t, ev, 77)
+		r.Close()
+		l.Close()
+	}
+}
