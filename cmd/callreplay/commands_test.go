@@ -319,7 +319,7 @@ func checkChromeTrace(t *testing.T, data []byte) {
 			if e.Ph == "f" {
 				flowEnds++
 				if e.Bp != "e" {
-					t.Fatalf("flow end %s without bp=e", e.ID)
+					t.Fatalf("flow end %d without bp=e", e.ID)
 				}
 			}
 		case "i":
