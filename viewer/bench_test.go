@@ -130,7 +130,9 @@ func BenchmarkKey(b *testing.B) {
 				m.setCursor(pos, true)
 				m.refresh()
 				flip := 0
+				var worst time.Duration
 				for b.Loop() {
+					t0 := time.Now()
 					flip++
 					switch key {
 					case "j": // j and k in turn: the cursor stays near pos
@@ -149,11 +151,43 @@ func BenchmarkKey(b *testing.B) {
 					}
 					draw(scr, m)
 					scr.Show()
+					worst = max(worst, time.Since(t0))
 					if m.msgErr {
 						b.Fatal(m.msg)
 					}
 				}
+				b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms")
 			})
 		}
+	}
+}
+
+// BenchmarkColdJumpToEnd opens the 1,000,000-event call and presses G at
+// once, before the background warming got far: the jump replays the whole
+// call. This is the worst wait the viewer has; any later key replays at
+// most DefaultCheckpointEvery events.
+func BenchmarkColdJumpToEnd(b *testing.B) {
+	path := bigLog(b)
+	scr := newScreen(b, 100, 30)
+	b.ResetTimer()
+	for b.Loop() {
+		l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cat := NewLogCatalog(l, nil)
+		m, err := New(cat, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Resize(100, 30)
+		press(m, "G")
+		draw(scr, m)
+		scr.Show()
+		if m.msgErr || m.Cursor() != m.n-1 {
+			b.Fatalf("G: cursor %d of %d, %s", m.Cursor(), m.n, m.msg)
+		}
+		cat.Close()
+		l.Close()
 	}
 }

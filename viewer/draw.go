@@ -165,8 +165,15 @@ func drawZoom(scr tcell.Screen, t *theme, m *Model) {
 	drawLines(scr, t, rect{0, 1, m.width, m.height - 2}, m.detailPane(), &m.detailOff)
 }
 
+func (m *Model) replayingText() string {
+	return fmt.Sprintf("replaying the call: %.0f%%…", 100*m.warming)
+}
+
 // detailPane is what the detail pane shows: the event, or the state diff.
 func (m *Model) detailPane() []Line {
+	if m.diff && m.Pending() {
+		return []Line{styled(m.replayingText(), StyleDim)}
+	}
 	if m.diff {
 		return diffLines(m.states, m.labels)
 	}
@@ -469,6 +476,11 @@ func drawArrow(scr tcell.Screen, x0, x1, y, end int, msg *LadderMsg, st tcell.St
 func drawInspector(scr tcell.Screen, t *theme, m *Model) {
 	r := m.lay.Inspector
 	if r.H < 1 || r.W < 4 {
+		return
+	}
+	if m.Pending() {
+		paneTitle(scr, t, r, "State")
+		put(scr, r.X+1, r.Y+1, r.X+r.W, m.replayingText(), t.get(StyleDim))
 		return
 	}
 	c, pos, ok := m.Inspected()

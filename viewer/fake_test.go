@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -334,3 +335,12 @@ func TestGlareScript(t *testing.T) {
 func eventlogCallInfo(src Source) eventlog.CallInfo {
 	return eventlog.CallInfo{Meta: src.Meta(), Events: uint64(src.Len())}
 }
+
+// slowSource is a Source whose states are not ready until ready is set,
+// like a call whose replay index is still warming.
+type slowSource struct {
+	*memSource
+	ready atomic.Bool
+}
+
+func (s *slowSource) StatesReady(int) (bool, float64) { return s.ready.Load(), 0.25 }

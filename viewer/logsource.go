@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
@@ -111,8 +112,9 @@ type CallSource struct {
 	mu      sync.Mutex
 	remotes map[replay.ConnID]eventlog.Endpoint // the peer of each connection, for the arrows of sends
 
-	stop chan struct{}
-	done chan struct{}
+	warmed atomic.Uint64 // the index has checkpoints up to this event
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // NewCallSource returns a Source over the call r reads. The source owns r
@@ -134,8 +136,9 @@ const warmStride = 2048
 
 // Warm builds the index's checkpoints in the background, a stride at a
 // time, so that a jump far into a long call later replays at most one
-// checkpoint's distance. It stops at the end of the call, on an error
-// (which the next question will meet again) or at Close.
+// checkpoint's distance; StatesReady says how far it got. It stops at the
+// end of the call, on an error (which the next question will meet again)
+// or at Close. Without Warm, StatesReady is true only near the start.
 func (s *CallSource) Warm() {
 	if s.stop != nil {
 		return
@@ -149,7 +152,14 @@ func (s *CallSource) Warm() {
 				return
 			default:
 			}
-			if _, err := s.ix.At(min(seq, uint64(s.n))); err != nil || seq >= uint64(s.n) {
+			seq = min(seq, uint64(s.n))
+			if _, err := s.ix.At(seq); err != nil {
+				// Let States meet the error: it is what a person must see.
+				s.warmed.Store(uint64(s.n))
+				return
+			}
+			s.warmed.Store(seq)
+			if seq == uint64(s.n) {
 				return
 			}
 		}
@@ -185,10 +195,7 @@ func (s *CallSource) Rows(from, n int) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	lad, err := s.ladder(evs)
-	if err != nil {
-		return nil, err
-	}
+	lad := s.ladder(evs)
 	rows := make([]Row, len(evs))
 	for i, ev := range evs {
 		rows[i] = Row{Index: int(ev.Seq) - 1, Event: ev, Summary: describe.Sentence(ev)}
@@ -234,36 +241,37 @@ func (s *CallSource) findReceivers(rows []Row, lad *describe.Ladder) error {
 }
 
 // ladder returns a describe.Ladder that knows the peer of every connection
-// sending in evs: from the call's metadata, else from the replay engine.
-func (s *CallSource) ladder(evs []eventlog.Event) (*describe.Ladder, error) {
+// whose peer is known so far: from the call's metadata, or learned from
+// the messages the connection received in the windows read before. The
+// replay engine is not asked: that could replay the whole call.
+func (s *CallSource) ladder(evs []eventlog.Event) *describe.Ladder {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ev := range evs {
-		id := replay.ConnOf(ev)
-		if _, ok := s.remotes[id]; ok || ev.Kind != eventlog.KindOutput || ev.Type != "Send" {
-			continue
-		}
-		st, err := s.ix.At(ev.Seq)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range st.Conns {
-			if c.Remote != (eventlog.Endpoint{}) {
-				s.remotes[c.ID] = c.Remote
+		if rv, ok := ev.Input.(eventlog.RecvInput); ok {
+			id := replay.ConnOf(ev)
+			if _, known := s.remotes[id]; !known {
+				s.remotes[id] = eventlog.Endpoint{User: rv.FromUser, Client: rv.FromClient}
 			}
-		}
-		if _, ok := s.remotes[id]; !ok {
-			s.remotes[id] = eventlog.Endpoint{} // unknown for good: ask no more
 		}
 	}
 	lad := describe.NewLadder(s.meta.Endpoints)
 	for id, remote := range s.remotes {
-		if remote != (eventlog.Endpoint{}) {
-			lad.Add(eventlog.Event{Endpoint: id.Endpoint, Conn: id.Sess, Kind: eventlog.KindInput, Type: "New",
-				Input: eventlog.NewConn{Remote: remote}})
-		}
+		lad.Add(eventlog.Event{Endpoint: id.Endpoint, Conn: id.Sess, Kind: eventlog.KindInput, Type: "New",
+			Input: eventlog.NewConn{Remote: remote}})
 	}
-	return lad, nil
+	return lad
+}
+
+// StatesReady reports whether States(i) answers quickly: whether the
+// index's checkpoints reach close enough to event i. It also returns how
+// far the warming got, as a fraction of the call.
+func (s *CallSource) StatesReady(i int) (bool, float64) {
+	w := s.warmed.Load()
+	if s.n == 0 || s.stop == nil && w == 0 { // not warming: every question replays what it needs
+		return true, 1
+	}
+	return uint64(i)+1 <= w+warmStride, float64(w) / float64(s.n)
 }
 
 // States returns every connection at event i.

@@ -239,3 +239,51 @@ func TestArrowToUnknownPeer(t *testing.T) {
 		t.Fatalf("only %d sends", checked)
 	}
 }
+
+func TestStatesReadyFollowsWarming(t *testing.T) {
+	path := writeLog(t, map[string]func(*replaytest.Recorder){
+		"basic": func(r *replaytest.Recorder) { replaytest.BasicCall(r, 600) }})
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := l.Call("basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewCallSource(r, nil)
+	if ready, _ := s.StatesReady(s.Len() - 1); !ready {
+		t.Fatal("without warming every question must be answered directly")
+	}
+	if s.Len() < 2*warmStride+10 {
+		t.Fatalf("the call has %d events: too short to test warming", s.Len())
+	}
+	s.Warm()
+	<-s.done
+	if ready, progress := s.StatesReady(s.Len() - 1); !ready || progress != 1 {
+		t.Fatalf("after warming: ready %v, progress %v", ready, progress)
+	}
+	last, err := s.States(s.Len() - 1)
+	if err != nil || len(last) != 2 || last[0].After.State != econn.StateTerminating || !last[1].After.Closed {
+		t.Fatalf("states at the end: %v %+v", err, last)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Before warming got anywhere, the far end is not ready.
+	r2, err := l.Call("basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := NewCallSource(r2, nil)
+	s2.stop = make(chan struct{}) // warming, but no progress yet
+	if ready, _ := s2.StatesReady(s2.Len() - 1); ready {
+		t.Fatal("the far end is ready before any warming")
+	}
+	if ready, _ := s2.StatesReady(10); !ready {
+		t.Fatal("the start is not ready")
+	}
+	s2.stop = nil
+	s2.Close()
+}

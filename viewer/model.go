@@ -43,6 +43,7 @@ type Model struct {
 	windowKey          windowKey
 	states             []ConnState // at the cursor
 	statesAt           int
+	warming            float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
 	pin                string // connection the inspector keeps showing; "" follows the cursor
 	filter             Filter
 	breaks             []Breakpoint
@@ -96,7 +97,7 @@ func New(cat Catalog, opts Options) (*Model, error) {
 	if len(calls) == 0 {
 		return nil, errors.New("the log holds no calls")
 	}
-	m := &Model{opts: opts, catalog: cat, calls: calls, statesAt: -1}
+	m := &Model{opts: opts, catalog: cat, calls: calls, statesAt: -1, warming: -1}
 	m.Resize(80, 24)
 	switch {
 	case opts.Call != "":
@@ -723,7 +724,15 @@ func (m *Model) refresh() {
 		}
 		m.windowKey = key
 	}
+	m.warming = -1
 	if m.statesAt != m.cursor && m.n > 0 {
+		if w, ok := m.src.(Warming); ok {
+			if ready, progress := w.StatesReady(m.cursor); !ready {
+				// Answer the key now; Tick fetches the states when ready.
+				m.states, m.statesAt, m.warming = nil, -1, progress
+				return
+			}
+		}
 		st, err := m.src.States(m.cursor)
 		if err != nil {
 			m.fail(err)
@@ -732,6 +741,17 @@ func (m *Model) refresh() {
 		m.states, m.statesAt = st, m.cursor
 	}
 }
+
+// Tick lets the model fetch what was not ready at the last key, and
+// reports whether something is still pending (the event loop then ticks
+// again).
+func (m *Model) Tick() bool {
+	m.refresh()
+	return m.Pending()
+}
+
+// Pending reports whether the states at the cursor wait for the replay.
+func (m *Model) Pending() bool { return !m.inList && m.warming >= 0 }
 
 // Window returns the rows the timeline shows, top first.
 func (m *Model) Window() []Row { return m.window }

@@ -583,3 +583,28 @@ func TestEmptyCall(t *testing.T) {
 		t.Fatal("a row in an empty call")
 	}
 }
+
+func TestStatesWhileWarming(t *testing.T) {
+	src := &slowSource{memSource: glareCall(t).source()}
+	m, err := New(singleCatalog{src}, Options{At: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Pending() || m.States() != nil || m.CursorSeq() != 14 {
+		t.Fatalf("not ready: pending %v, %d states, at %d", m.Pending(), len(m.States()), m.CursorSeq())
+	}
+	if text := dump(paint(t, m, 80, 24)); !strings.Contains(text, "replaying the call: 25%") {
+		t.Fatalf("the inspector does not say it waits:\n%s", text)
+	}
+	press(m, "d")
+	if text := linesText(m.detailPane()); !strings.Contains(text, "replaying") {
+		t.Fatalf("diff while warming:\n%s", text)
+	}
+	if !m.Tick() {
+		t.Fatal("Tick: nothing pending any more, though not ready")
+	}
+	src.ready.Store(true)
+	if m.Tick() || len(m.States()) != 2 {
+		t.Fatalf("ready: pending %v, %d states", m.Pending(), len(m.States()))
+	}
+}

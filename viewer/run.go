@@ -3,6 +3,7 @@ package viewer
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 )
@@ -14,27 +15,53 @@ func Run(scr tcell.Screen, m *Model) error {
 	scr.EnableMouse()
 	w, h := scr.Size()
 	m.Resize(w, h)
+	stop := make(chan struct{})
+	defer close(stop)
+	go tick(scr, stop)
 	var buttons tcell.ButtonMask
+	dirty := true
 	for {
-		draw(scr, m)
-		scr.Show()
+		if dirty {
+			draw(scr, m)
+			scr.Show()
+		}
+		dirty = true
 		switch ev := scr.PollEvent().(type) {
 		case nil: // the screen was finalised
 			return nil
+		case *tcell.EventInterrupt:
+			if dirty = m.Pending(); dirty {
+				m.Tick()
+			}
 		case *tcell.EventResize:
 			w, h := ev.Size()
 			m.Resize(w, h)
 			scr.Sync()
 		case *tcell.EventKey:
 			k, ok := translateKey(ev)
-			if !ok {
-				continue
-			}
-			if quit := execute(m.Update(k), m); quit {
+			if dirty = ok; ok && execute(m.Update(k), m) {
 				return nil
 			}
 		case *tcell.EventMouse:
 			buttons = handleMouse(m, ev, buttons)
+		}
+	}
+}
+
+// tickEvery is how often Run looks whether pending states became ready.
+const tickEvery = 100 * time.Millisecond
+
+// tick wakes the event loop regularly, so that states the replay was
+// still preparing appear without a key press.
+func tick(scr tcell.Screen, stop <-chan struct{}) {
+	t := time.NewTicker(tickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			_ = scr.PostEvent(tcell.NewEventInterrupt(nil)) // a full queue has wake-ups enough
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,4 +88,57 @@ func TestExecuteReportsWriteError(t *testing.T) {
 	if !execute(Quit{}, m) || execute(nil, m) {
 		t.Fatal("Quit does not quit, or nil does")
 	}
+}
+
+func TestRunShowsStatesWhenReady(t *testing.T) {
+	src := &slowSource{memSource: glareCall(t).source()}
+	m, err := New(singleCatalog{src}, Options{At: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scr := &lockedScreen{SimulationScreen: newScreen(t, 80, 24)}
+	wait := runOn(t, scr, m)
+	waitScreen(t, scr, "replaying the call")
+	src.ready.Store(true) // no key: the tick must bring the states
+	waitScreen(t, scr, "conflict loser")
+	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	wait()
+}
+
+// lockedScreen lets a test read the screen while Run paints it: the
+// simulation screen hands out its cells without a lock.
+type lockedScreen struct {
+	tcell.SimulationScreen
+	mu sync.Mutex
+}
+
+func (l *lockedScreen) Show() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.SimulationScreen.Show()
+}
+
+func (l *lockedScreen) Sync() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.SimulationScreen.Sync()
+}
+
+func (l *lockedScreen) dump() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return dump(l.SimulationScreen)
+}
+
+// waitScreen polls the screen until it shows text.
+func waitScreen(t *testing.T, scr *lockedScreen, text string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(scr.dump(), text) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the screen never showed %q:\n%s", text, scr.dump())
 }

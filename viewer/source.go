@@ -23,6 +23,16 @@ type Source interface {
 	States(i int) ([]ConnState, error)
 }
 
+// Warming is implemented by a Source whose States can be slow for a while
+// after opening, because the replay engine is still building its
+// checkpoints. The model then shows the states once they are ready
+// instead of waiting for them.
+type Warming interface {
+	// StatesReady reports whether States(i) answers quickly now, and how
+	// far the warming got (0 to 1).
+	StatesReady(i int) (ready bool, progress float64)
+}
+
 // Catalog is a log holding one or more calls.
 type Catalog interface {
 	// Calls lists the calls in the log, in the order the call list shows.
