@@ -44,7 +44,7 @@ type Model struct {
 	states             []ConnState // at the cursor
 	statesAt           int
 	warming            float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
-	pin                string // connection the inspector keeps showing; "" follows the cursor
+	pin                string  // connection the inspector keeps showing; "" follows the cursor
 	filter             Filter
 	breaks             []Breakpoint
 	search             string // last search, lower-case
