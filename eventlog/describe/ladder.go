@@ -22,6 +22,9 @@ type Arrow struct {
 
 	Sent, Received     uint64        // sequence numbers of the Send output and the Recv input; 0 when absent
 	SentAt, ReceivedAt time.Duration // call times of those events
+
+	// Duplicate marks a second delivery of a send its receiver already got.
+	Duplicate bool
 }
 
 // Lost reports whether the message was sent but never received in the log.
@@ -35,12 +38,16 @@ func (a Arrow) First() uint64 {
 	return a.Received
 }
 
-// Label is the arrow's text: "SETUP", "HANGUP resp".
+// Label is the arrow's text: "SETUP", "HANGUP resp", "SETUP dup".
 func (a Arrow) Label() string {
+	s := a.Type.String()
 	if a.Resp {
-		return a.Type.String() + " resp"
+		s += " resp"
 	}
-	return a.Type.String()
+	if a.Duplicate {
+		s += " dup"
+	}
+	return s
 }
 
 type msgKey struct {
@@ -194,6 +201,14 @@ func (l *Ladder) received(ev eventlog.Event, k msgKey, via econn.Transport) Arro
 				l.pending[k] = append(p, len(l.arrows)-1)
 			}
 			return c
+		}
+	}
+	for n := len(p) - 1; n >= 0; n-- {
+		if a := l.arrows[p[n]]; a.Received != 0 && a.To == ev.Endpoint {
+			// Delivered again (a duplicating transport): the latest send wins.
+			a.Received, a.ReceivedAt, a.Duplicate = ev.Seq, ev.At, true
+			l.arrows = append(l.arrows, a)
+			return a
 		}
 	}
 	a := Arrow{From: k.from, To: ev.Endpoint, Type: k.typ, Resp: k.resp, Via: via, SessID: k.sessID,

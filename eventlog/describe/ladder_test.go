@@ -102,3 +102,18 @@ func TestLadderPropsyncNote(t *testing.T) {
 		t.Fatalf("arrow %+v", a)
 	}
 }
+
+func TestLadderDuplicate(t *testing.T) {
+	a1, b1 := replaytest.A1, replaytest.B1
+	setup := &econn.Message{Type: econn.MsgSetup, SessID: "sa", SDP: "v=0"}
+	raw, _ := setup.Encode()
+	recv := eventlog.RecvInput{FromUser: "A", FromClient: "1", Data: raw}
+	l := describe.NewLadder([]eventlog.Endpoint{a1, b1})
+	l.Add(eventlog.Event{Seq: 1, Endpoint: a1, Conn: "sa", Kind: eventlog.KindOutput, Type: "Send",
+		Output: econn.Send{Msg: setup, Via: econn.TransportBackend}})
+	l.Add(eventlog.Event{Seq: 2, Endpoint: b1, Conn: "sb", Kind: eventlog.KindInput, Type: "Recv", Input: recv})
+	a, _ := l.Add(eventlog.Event{Seq: 3, Endpoint: b1, Conn: "sb", Kind: eventlog.KindInput, Type: "Recv", Input: recv})
+	if !a.Duplicate || a.Sent != 1 || a.Received != 3 || a.Label() != "SETUP dup" || len(l.Arrows()) != 2 {
+		t.Fatalf("duplicate delivery: %+v, %d arrows", a, len(l.Arrows()))
+	}
+}
