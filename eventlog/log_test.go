@@ -532,3 +532,32 @@ func TestCommitFailureIsSticky(t *testing.T) {
 		}
 	}
 }
+
+// Events a cursor returned stay intact while it moves on: their strings
+// share blocks that later events are appended to.
+func TestCursorEventsStayValid(t *testing.T) {
+	l := tempLog(t, &Options{NoSync: true})
+	w, _ := l.CreateCall(CallMeta{})
+	appendN(t, w, 1, 3000)
+	w.Close()
+	r, _ := l.Call(w.ID())
+	defer r.Close()
+	var evs []Event
+	c := r.Cursor(nil)
+	for ev, ok := c.First(); ok; ev, ok = c.Next() {
+		evs = append(evs, ev)
+	}
+	for ev, ok := c.Last(); ok; ev, ok = c.Prev() {
+		evs = append(evs, ev)
+	}
+	if len(evs) != 6000 {
+		t.Fatalf("read %d events", len(evs))
+	}
+	for i, ev := range evs {
+		seq := uint64(i + 1)
+		if i >= 3000 {
+			seq = uint64(6000 - i)
+		}
+		checkNoteEvent(t, ev, seq)
+	}
+}

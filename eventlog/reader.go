@@ -167,7 +167,7 @@ const (
 
 // Cursor returns a cursor over the events f selects (nil: all).
 func (r *CallReader) Cursor(f *Filter) *Cursor {
-	c := &Cursor{r: r, f: compileFilter(f), ed: eventDecoder{intern: map[string]string{}}}
+	c := &Cursor{r: r, f: compileFilter(f), ed: eventDecoder{intern: map[string]string{}, d: decoder{chunkSize: 32 << 10}}}
 	if !r.closed {
 		c.c = r.data.events.Cursor()
 	}

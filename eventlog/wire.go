@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"unsafe"
 )
 
 // The primitives of the event encoding. Every value is written with an
@@ -84,14 +85,16 @@ type decoder struct {
 	off int
 	err error
 
-	// str is b as one string, made on the first string read: every string
-	// field of an event is a substring of it, one allocation per event.
-	str    string
-	hasStr bool
+	// Strings are copied into chunk, one block for the strings of many
+	// events (of chunkSize bytes; 0: of the one value decoded), which saves
+	// the allocation per string. Bytes appended to a chunk never change,
+	// so the strings pointing into it stay immutable.
+	chunk     []byte
+	chunkSize int
 }
 
 func (d *decoder) reset(b []byte) {
-	d.b, d.off, d.err, d.str, d.hasStr = b, 0, nil, "", false
+	d.b, d.off, d.err = b, 0, nil
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -208,10 +211,20 @@ func (d *decoder) string(what string) string {
 	if !ok || s == e {
 		return ""
 	}
-	if !d.hasStr {
-		d.str, d.hasStr = string(d.b), true
+	n := e - s
+	if cap(d.chunk)-len(d.chunk) < n {
+		size := d.chunkSize
+		switch {
+		case size == 0:
+			size = len(d.b) // room for all the strings of this value
+		case n > size/8:
+			return string(d.b[s:e])
+		}
+		d.chunk = make([]byte, 0, size)
 	}
-	return d.str[s:e]
+	start := len(d.chunk)
+	d.chunk = append(d.chunk, d.b[s:e]...)
+	return unsafe.String(&d.chunk[start], n)
 }
 
 // count reads a count+1 varint (0: nil) and checks that at least min bytes
