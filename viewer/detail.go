@@ -103,14 +103,15 @@ func jsonValue(v reflect.Value) any {
 
 // --- the detail pane ------------------------------------------------------------
 
-// detailLines renders the event in full for the detail pane.
-func detailLines(r *Row, labels endpointLabels) []Line {
+// detailLines renders the event in full for the detail pane; the summary
+// is left out when the caller shows it elsewhere.
+func detailLines(r *Row, labels endpointLabels, summary bool) []Line {
 	ev := &r.Event
 	lbl, st := labels.label(ev.Endpoint)
 	head := Line{{Text: fmtAt(ev.At) + " ", Style: StyleDim},
 		{Text: lbl, Style: st}, {Text: " " + ev.Kind.String() + " "}, {Text: ev.Type, Style: StyleHeader}}
 	lines := []Line{head}
-	if r.Summary != "" {
+	if summary && r.Summary != "" {
 		lines = append(lines, plain(r.Summary))
 	}
 	switch {

@@ -181,13 +181,27 @@ func (m *Model) detailPane() []Line {
 	if r == nil {
 		return nil
 	}
-	lines := detailLines(r, m.labels)
-	if in := m.StepInput(); in != nil {
-		// Say which input caused this output: the "why" of a step.
-		cause := Line{{Text: fmt.Sprintf("step of #%d: ", in.Event.Seq), Style: StyleDim}, {Text: in.Summary}}
-		lines = append(lines[:1], append([]Line{cause}, lines[1:]...)...)
+	// The whole step under the header: the input that caused this event
+	// and everything the step did, this event marked.
+	steps := m.Step()
+	lines := detailLines(r, m.labels, len(steps) == 0)
+	var step []Line
+	for i, x := range steps {
+		mark := "   "
+		if x.Index == r.Index {
+			mark = " ▸ "
+		}
+		if i == 0 {
+			step = append(step, Line{{Text: fmt.Sprintf("step #%d: ", x.Event.Seq), Style: StyleHeader}, {Text: x.Summary}})
+			continue
+		}
+		st := StyleNormal
+		if x.Index == r.Index {
+			st = StyleChanged
+		}
+		step = append(step, Line{{Text: fmt.Sprintf("%s#%d ", mark, x.Event.Seq), Style: StyleDim}, {Text: x.Summary, Style: st}})
 	}
-	return lines
+	return append(lines[:1], append(step, lines[1:]...)...)
 }
 
 // drawLines paints lines into r, wrapping long ones, from line *off on;

@@ -29,13 +29,13 @@ func connFields(c ConnState) []field {
 	return []field{
 		{name: "state", before: b.State.String(), after: a.State.String()},
 		{name: "direction", before: b.Dir.String(), after: a.Dir.String()},
-		{name: "conflict", before: b.Conflict.String(), after: a.Conflict.String(), inline: true},
+		{name: "conflict", before: b.Conflict.String(), after: a.Conflict.String()},
 		{name: "local", before: ids(b.UserID, b.ClientID, b.SessIDLocal), after: ids(a.UserID, a.ClientID, a.SessIDLocal)},
 		{name: "remote", before: ids(b.UserRemote, b.ClientRemote, b.SessIDRemote), after: ids(a.UserRemote, a.ClientRemote, a.SessIDRemote)},
 		timer,
 		{name: "setup err", before: errText(b.SetupErr), after: errText(a.SetupErr)},
 		{name: "error", before: errText(b.Err), after: errText(a.Err), inline: true},
-		{name: "closed", before: yesNo(b.Closed), after: yesNo(a.Closed)},
+		{name: "closed", before: yesNo(b.Closed), after: yesNo(a.Closed), inline: true},
 		{name: "props", before: attrsText(c.LocalProps), after: attrsText(c.LocalProps)},
 		{name: "peer props", before: attrsText(c.RemoteProps), after: attrsText(c.RemoteProps)},
 	}

@@ -157,13 +157,28 @@ func TestGlareLoserThroughTheLog(t *testing.T) {
 		c.After.State != econn.StateConflictResolution || c.After.Conflict != econn.ConflictLoser {
 		t.Fatalf("inspector: %+v", c)
 	}
-	in := m.StepInput()
-	if in == nil || in.Msg == nil || in.Msg.Type != econn.MsgSetup || in.Msg.From != replaytest.B1 {
+	step := m.Step()
+	if len(step) < 2 {
+		t.Fatalf("the step: %+v", step)
+	}
+	if in := step[0]; in.Msg == nil || in.Msg.Type != econn.MsgSetup || in.Msg.From != replaytest.B1 {
 		t.Fatalf("the step's input: %+v", in)
+	}
+	answered := false
+	for _, x := range step[1:] {
+		if a, ok := x.Event.Output.(econn.Answered); ok && a.Reset {
+			answered = true
+		}
+		if x.Event.Kind != eventlog.KindOutput || x.Event.Endpoint != replaytest.A1 {
+			t.Errorf("step output %d: %+v", x.Event.Seq, x.Event)
+		}
+	}
+	if !answered {
+		t.Errorf("the glare step lacks answered(reset): %+v", step)
 	}
 	scr := paint(t, m, 80, 24)
 	text := dump(scr)
-	for _, want := range []string{"Conflict-Resolution", "loser", "step of #"} {
+	for _, want := range []string{"Conflict-Resolution", "loser", "step #", "▸ #"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("screen lacks %q:\n%s", want, text)
 		}

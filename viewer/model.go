@@ -43,6 +43,8 @@ type Model struct {
 	windowKey          windowKey
 	states             []ConnState // at the cursor
 	statesAt           int
+	step               []Row // Step's answer at stepAt
+	stepAt             int
 	warming            float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
 	pin                string  // connection the inspector keeps showing; "" follows the cursor
 	filter             Filter
@@ -97,7 +99,7 @@ func New(cat Catalog, opts Options) (*Model, error) {
 	if len(calls) == 0 {
 		return nil, errors.New("the log holds no calls")
 	}
-	m := &Model{opts: opts, catalog: cat, calls: calls, statesAt: -1, warming: -1}
+	m := &Model{opts: opts, catalog: cat, calls: calls, statesAt: -1, stepAt: -1, warming: -1}
 	m.Resize(80, 24)
 	switch {
 	case opts.Call != "":
@@ -142,7 +144,7 @@ func (m *Model) openCall(id string) error {
 	}
 	m.src, m.meta, m.n = src, src.Meta(), src.Len()
 	m.labels = newEndpointLabels(m.meta.Endpoints)
-	m.cursor, m.top, m.statesAt, m.pin = 0, 0, -1, ""
+	m.cursor, m.top, m.statesAt, m.stepAt, m.pin = 0, 0, -1, -1, ""
 	m.filter, m.windowKey = Filter{}, windowKey{}
 	m.firstSeq = 1
 	if m.n > 0 {
@@ -769,27 +771,51 @@ func (m *Model) Current() *Row {
 // States returns every connection's state at the cursor.
 func (m *Model) States() []ConnState { return m.states }
 
-// StepInput returns the input of the step the event under the cursor
-// belongs to, when the cursor is on an output: the nearest input of the
-// same connection before it. It looks back a bounded distance only.
-func (m *Model) StepInput() *Row {
+// stepReach bounds how far around the cursor Step looks for the step's
+// input and outputs.
+const stepReach = 64
+
+// Step returns the step the event under the cursor belongs to: the input
+// event first, then the outputs the step returned; nil on a note. This is
+// the "why" of an output: the input that caused it and what else it did.
+func (m *Model) Step() []Row {
 	r := m.Current()
-	if r == nil || r.Event.Kind != eventlog.KindOutput {
+	if r == nil || r.Event.Kind == eventlog.KindNote {
 		return nil
 	}
-	const maxBack = 64
-	from := max(r.Index-maxBack, 0)
-	rows, err := m.src.Rows(from, r.Index-from)
+	if m.stepAt == m.cursor {
+		return m.step
+	}
+	from := max(r.Index-stepReach, 0)
+	rows, err := m.src.Rows(from, r.Index-from+1+stepReach)
 	if err != nil {
+		m.fail(err)
 		return nil
 	}
-	for i := len(rows) - 1; i >= 0; i-- {
-		ev := &rows[i].Event
-		if ev.Kind == eventlog.KindInput && ev.Endpoint == r.Event.Endpoint && ev.Conn == r.Event.Conn {
-			return &rows[i]
+	same := func(x *Row) bool { return x.Event.Endpoint == r.Event.Endpoint && x.Event.Conn == r.Event.Conn }
+	in := -1
+	for i := r.Index - from; i >= 0 && i < len(rows); i-- {
+		if same(&rows[i]) && rows[i].Event.Kind == eventlog.KindInput {
+			in = i
+			break
 		}
 	}
-	return nil
+	var step []Row
+	if in >= 0 {
+		step = append(step, rows[in])
+		for _, x := range rows[in+1:] {
+			if same(&x) {
+				if x.Event.Kind == eventlog.KindInput {
+					break
+				}
+				if x.Event.Kind == eventlog.KindOutput {
+					step = append(step, x)
+				}
+			}
+		}
+	}
+	m.step, m.stepAt = step, m.cursor
+	return step
 }
 
 // Inspected returns the connection the inspector shows: the pinned one,

@@ -100,7 +100,7 @@ func TestRunShowsStatesWhenReady(t *testing.T) {
 	wait := runOn(t, scr, m)
 	waitScreen(t, scr, "replaying the call")
 	src.ready.Store(true) // no key: the tick must bring the states
-	waitScreen(t, scr, "conflict loser")
+	waitScreen(t, scr, "conflict   loser")
 	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	wait()
 }

@@ -181,7 +181,7 @@ func TestViewInTmux(t *testing.T) {
 	s.keys("Enter")
 	s.keys("c")
 	pane := s.waitFor("breakpoint: state=Conflict-Resolution")
-	for _, want := range []string{"Pending-Outgoing → Conflict-Resolution", "loser", "step of #"} {
+	for _, want := range []string{"Pending-Outgoing → Conflict-Resolution", "loser", "step #", "glare lost"} {
 		if !strings.Contains(pane, want) {
 			t.Errorf("at the breakpoint the pane lacks %q:\n%s", want, pane)
 		}
