@@ -133,7 +133,9 @@ func (s *tmuxSession) run(args ...string) string {
 }
 
 // keys sends keys: each argument is a tmux key name or literal text.
-func (s *tmuxSession) keys(keys ...string) { s.run(append([]string{"send-keys", "-t", "view"}, keys...)...) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.run(append([]string{"send-keys", "-t", "view"}, keys...)...)
+}
 
 // waitFor polls the pane until it shows every text, and returns it.
 func (s *tmuxSession) waitFor(texts ...string) string {
