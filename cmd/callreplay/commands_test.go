@@ -213,8 +213,8 @@ func TestVerifyReportsTheAlteredStep(t *testing.T) {
 	for _, want := range []string{
 		"DIVERGED  " + path + "  call call-1  step at event " + strconv.FormatUint(step, 10) + " (B/1#b1)",
 		"input:   #" + strconv.FormatUint(step, 10), "answer {videosend=true}",
-		"before:  Pending-Incoming", "why:     output 2: recorded Send, replayed Send",
-		`recorded: {"data":{"Msg":{`, `"SessID":"tampered"`, `"SessID":"b1"`,
+		"before:  Pending-Incoming", "why:     output 2: the recorded and the replayed Send differ",
+		"output 2 differs in:\n    Msg.SessID       recorded \"tampered\"\n                     replayed \"b1\"\n",
 		"0 ok, 1 diverged",
 	} {
 		if !strings.Contains(r.stdout, want) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"runtime"
 	"strings"
 	"sync"
@@ -224,13 +226,11 @@ func writeDivergence(w io.Writer, path, id string, st *replay.Step, total uint64
 		}
 		fmt.Fprintf(w, "  %s%2d %-*s | %s\n", mark, i+1, colW, clip(left, colW), clip(right, colW))
 	}
-	if i := st.Divergence.Index; i >= 0 && (i < len(st.Recorded) || i < len(st.Replayed)) {
-		fmt.Fprintf(w, "  output %d in full:\n", i+1)
-		if i < len(st.Recorded) {
-			fmt.Fprintf(w, "    recorded: %s\n", outputJSON(st.Recorded[i].Output))
-		}
-		if i < len(st.Replayed) {
-			fmt.Fprintf(w, "    replayed: %s\n", outputJSON(st.Replayed[i]))
+	if i := st.Divergence.Index; i >= 0 && i < len(st.Recorded) && i < len(st.Replayed) {
+		diffs := fieldDiffs(st.Recorded[i].Output, st.Replayed[i])
+		fmt.Fprintf(w, "  output %d differs in:\n", i+1)
+		for _, d := range diffs {
+			fmt.Fprintf(w, "    %-16s recorded %s\n    %-16s replayed %s\n", d.field, clip(d.recorded, width-30), "", clip(d.replayed, width-30))
 		}
 	}
 	if total > 1 {
@@ -238,13 +238,70 @@ func writeDivergence(w io.Writer, path, id string, st *replay.Step, total uint64
 	}
 }
 
-func outputJSON(o econn.Output) string {
-	rec := describe.RecordOf(eventlog.Event{Kind: eventlog.KindOutput, Type: o.OutputName(), Output: o})
-	b, err := json.Marshal(map[string]any{"type": o.OutputName(), "data": rec.Data})
-	if err != nil {
-		return fmt.Sprintf("%#v", o)
+// fieldDiff is one field of an output that differs between record and
+// replay, with both values as JSON.
+type fieldDiff struct{ field, recorded, replayed string }
+
+// fieldDiffs lists the fields, flattened ("Msg.SessID"), in which two
+// outputs differ; for outputs of different types, the type.
+func fieldDiffs(rec, rep econn.Output) []fieldDiff {
+	if rec == nil || rep == nil || rec.OutputName() != rep.OutputName() {
+		return []fieldDiff{{"type", outputName(rec), outputName(rep)}}
 	}
-	return string(b)
+	a, b := map[string]string{}, map[string]string{}
+	flatten(a, "", describe.RecordOf(eventlog.Event{Kind: eventlog.KindOutput, Output: rec}).Data)
+	flatten(b, "", describe.RecordOf(eventlog.Event{Kind: eventlog.KindOutput, Output: rep}).Data)
+	var diffs []fieldDiff
+	for _, k := range slices.Sorted(maps.Keys(union(a, b))) {
+		if a[k] != b[k] {
+			diffs = append(diffs, fieldDiff{k, orNone(a[k]), orNone(b[k])})
+		}
+	}
+	return diffs
+}
+
+func outputName(o econn.Output) string {
+	if o == nil {
+		return "nothing"
+	}
+	return o.OutputName()
+}
+
+// flatten stores v's leaves in m under dotted keys, as JSON.
+func flatten(m map[string]string, prefix string, v any) {
+	if obj, ok := v.(map[string]any); ok {
+		for k, x := range obj {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			flatten(m, key, x)
+		}
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(fmt.Sprint(v))
+	}
+	m[prefix] = string(b)
+}
+
+func union(a, b map[string]string) map[string]bool {
+	u := map[string]bool{}
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 func clip(s string, n int) string {

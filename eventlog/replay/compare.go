@@ -68,9 +68,12 @@ func equalMessage(a, b *econn.Message) bool {
 func compareOutputs(recorded []eventlog.Event, replayed []econn.Output) *Divergence {
 	n := min(len(recorded), len(replayed))
 	for i := 0; i < n; i++ {
-		if !EqualOutput(recorded[i].Output, replayed[i]) {
+		if rec, rep := recorded[i].Output, replayed[i]; !EqualOutput(rec, rep) {
+			if outputName(rec) == outputName(rep) {
+				return &Divergence{Index: i, Reason: fmt.Sprintf("output %d: the recorded and the replayed %s differ", i+1, outputName(rep))}
+			}
 			return &Divergence{Index: i, Reason: fmt.Sprintf("output %d: recorded %s, replayed %s",
-				i+1, outputName(recorded[i].Output), outputName(replayed[i]))}
+				i+1, outputName(rec), outputName(rep))}
 		}
 	}
 	switch {
