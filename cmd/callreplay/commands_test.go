@@ -372,3 +372,36 @@ func TestCompletionAndHelp(t *testing.T) {
 		t.Fatalf("completion of --call:\n%s", out)
 	}
 }
+
+func TestVerifyProgressOnATerminal(t *testing.T) {
+	path := basicLog(t)
+	var out, errb strings.Builder
+	ios := &ioStreams{Out: &out, Err: &errb, ErrTerminal: true}
+	if code := run([]string{"verify", "-q", path, path, path}, ios); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	e := errb.String()
+	if !strings.Contains(e, "\rverify [") || !strings.Contains(e, "3/3 logs, 0 diverged") || !strings.HasSuffix(e, "\r") {
+		t.Fatalf("progress on stderr: %q", e)
+	}
+	// Not on a terminal, or for one log: no progress.
+	if r := runCmd(t, "verify", path, path); r.stderr != "" {
+		t.Fatalf("progress without a terminal: %q", r.stderr)
+	}
+}
+
+func TestShowLadderDefaultWidth(t *testing.T) {
+	path := basicLog(t)
+	if got, want := mustRun(t, "show", path, "--ladder"), mustRun(t, "show", path, "--ladder", "--width", "100"); got != want {
+		t.Fatalf("default ladder width is not 100 off a terminal:\n%s", got)
+	}
+	var out strings.Builder
+	if code := run([]string{"show", path, "--ladder"}, &ioStreams{Out: &out, Err: &out, OutTerminal: true, Width: 70}); code != 0 {
+		t.Fatal(out.String())
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if len([]rune(l)) > 70 {
+			t.Fatalf("wider than the 70-column terminal: %q", l)
+		}
+	}
+}
