@@ -206,6 +206,20 @@ func TestViewInTmux(t *testing.T) {
 	s.waitFor("callreplay view — keys", "reverse-continue")
 	s.keys("x", "j", "k", "G", "g")
 	s.waitFor("#1 of 1..")
+	// The mouse, as the terminal reports it (SGR, 1-based): a click on the
+	// sixth event row, then one wheel notch down (three events).
+	s.keys("-l", "\x1b[<0;5;8M")
+	s.keys("-l", "\x1b[<0;5;8m")
+	s.waitFor("#6 of 1..")
+	s.keys("-l", "\x1b[<65;5;8M")
+	s.waitFor("#9 of 1..")
+	// Shrink the terminal to 80×24: the viewer redraws for it.
+	s.run("resize-window", "-t", "view", "-x", "80", "-y", "24")
+	pane = s.waitFor("#9 of 1..", "State ")
+	lines := strings.Split(strings.TrimRight(pane, "\n"), "\n")
+	if len(lines) != 24 || !strings.HasPrefix(lines[23], "#9 of 1..") {
+		t.Fatalf("after resizing to 80×24 the status line is not the last of 24:\n%s", pane)
+	}
 	s.keys("q")
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
