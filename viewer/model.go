@@ -3,6 +3,7 @@ package viewer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -164,6 +165,15 @@ func (m *Model) openCall(id string) error {
 	return nil
 }
 
+// closeCall goes back to the call list, closing the call's Source when it
+// holds resources (a CallSource's reader and warming).
+func (m *Model) closeCall() {
+	if c, ok := m.src.(io.Closer); ok {
+		m.fail(c.Close())
+	}
+	m.inList, m.src, m.zoom, m.diff, m.window = true, nil, false, false, nil
+}
+
 // Resize tells the model the terminal's size.
 func (m *Model) Resize(w, h int) {
 	m.width, m.height = w, h
@@ -285,7 +295,7 @@ func (m *Model) updateCall(k Key) Cmd {
 		return Quit{}
 	case k.Code == KeyEsc:
 		if m.openedFromList && len(m.calls) > 1 {
-			m.inList, m.src, m.zoom, m.diff = true, nil, false, false
+			m.closeCall()
 			return nil
 		}
 		return Quit{}

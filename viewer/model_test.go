@@ -608,3 +608,40 @@ func TestStatesWhileWarming(t *testing.T) {
 		t.Fatalf("ready: pending %v, %d states", m.Pending(), len(m.States()))
 	}
 }
+
+// closingSource records that the model closed it.
+type closingSource struct {
+	*memSource
+	closed int
+}
+
+func (c *closingSource) Close() error { c.closed++; return nil }
+
+type closingCatalog struct {
+	memCatalog
+	opened []*closingSource
+}
+
+func (c *closingCatalog) Open(id string) (Source, error) {
+	src, err := c.memCatalog.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	cs := &closingSource{memSource: src.(*memSource)}
+	c.opened = append(c.opened, cs)
+	return cs, nil
+}
+
+func TestBackToListClosesTheCall(t *testing.T) {
+	a, b := glareCall(t), glareCall(t)
+	b.meta.ID = "second"
+	cat := &closingCatalog{memCatalog: memCatalog{a, b}}
+	m, err := New(cat, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	press(m, "", enter, esc, Rune('j'), enter, esc)
+	if len(cat.opened) != 2 || cat.opened[0].closed != 1 || cat.opened[1].closed != 1 {
+		t.Fatalf("opened %d calls; closed %+v", len(cat.opened), cat.opened)
+	}
+}
