@@ -113,8 +113,8 @@ func verifyRun(opts *verifyOptions) error {
 	}
 	wg.Wait()
 	prog.clear()
-	fmt.Fprintf(opts.ios.Out, "verified %d calls (%d events, %d steps) in %s in %s: %d ok, %d diverged",
-		sum.calls, sum.events, sum.steps, plural(len(opts.Logs), "log"), time.Since(start).Round(time.Millisecond),
+	fmt.Fprintf(opts.ios.Out, "verified %s (%d events, %d steps) in %s in %s: %d ok, %d diverged",
+		plural(int(sum.calls), "call"), sum.events, sum.steps, plural(len(opts.Logs), "log"), time.Since(start).Round(time.Millisecond),
 		sum.calls-sum.diverged, sum.diverged)
 	if failed > 0 {
 		fmt.Fprintf(opts.ios.Out, ", %s unreadable", plural(failed, "log"))

@@ -48,10 +48,12 @@ func RecordOf(ev eventlog.Event) Record {
 var (
 	errorType    = reflect.TypeFor[error]()
 	durationType = reflect.TypeFor[time.Duration]()
+	stringerType = reflect.TypeFor[interface{ String() string }]()
 )
 
 // plain converts v into maps, slices and scalars that encoding/json
-// renders readably: struct fields by name (zero ones left out), errors by
+// renders readably: struct fields by name (zero ones left out, except
+// enums), errors by
 // their text name, byte slices holding JSON as JSON, durations as text.
 func plain(v reflect.Value) any {
 	if !v.IsValid() {
@@ -76,7 +78,9 @@ func plain(v reflect.Value) any {
 		m := map[string]any{}
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Type().Field(i)
-			if !f.IsExported() || v.Field(i).IsZero() {
+			// Zero fields are left out, except enums, whose zero value
+			// is a name (TimerSetup, StateIdle, TransportBackend).
+			if !f.IsExported() || v.Field(i).IsZero() && !f.Type.Implements(stringerType) {
 				continue
 			}
 			m[f.Name] = plain(v.Field(i))
