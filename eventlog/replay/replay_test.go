@@ -1,6 +1,7 @@
 package replay_test
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -291,6 +292,47 @@ func TestEqualOutput(t *testing.T) {
 	} {
 		if got := replay.EqualOutput(tc.a, tc.b); got != tc.want {
 			t.Errorf("EqualOutput(%#v, %#v) = %t", tc.a, tc.b, got)
+		}
+	}
+}
+
+// TestDamagedLogsDoNotPanic replays logs with events dropped, swapped or
+// emptied at random: the engine reports errors and divergences, never
+// panics.
+func TestDamagedLogsDoNotPanic(t *testing.T) {
+	src := record(t, func(r *replaytest.Recorder) { replaytest.BasicCall(r, 2); replaytest.Glare(r) })
+	rng := rand.New(rand.NewSource(1))
+	for run := 0; run < 200; run++ {
+		evs := append([]eventlog.Event(nil), src.Events()...)
+		for n := 1 + rng.Intn(3); n > 0; n-- {
+			i := rng.Intn(len(evs))
+			switch rng.Intn(4) {
+			case 0:
+				evs = append(evs[:i], evs[i+1:]...)
+			case 1:
+				j := rng.Intn(len(evs))
+				evs[i], evs[j] = evs[j], evs[i]
+			case 2:
+				evs[i].Input, evs[i].Output = nil, nil
+			case 3:
+				evs[i].Output = econn.Send{}
+			}
+		}
+		for i := range evs {
+			evs[i].Seq = 0
+		}
+		s, err := replay.NewSlice(src.Meta(), evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := replay.NewReplayer(s)
+		for r.Next() {
+			_ = r.Step()
+		}
+		ix := replay.NewIndex(s, &replay.IndexOptions{CheckpointEvery: 5})
+		for seq := uint64(1); seq <= s.Count(); seq += 3 {
+			_, _ = ix.At(seq)
+			_, _ = ix.StepAt(seq)
 		}
 	}
 }
