@@ -11,8 +11,8 @@ import (
 // recorded. With a log file, the Source is replay.Reader(callReader).
 //
 // Steps come when complete, that is when their connection's next input
-// is read: B's Start, answered by the first message A's connection
-// receives, comes before A's.
+// is read: B receives A's SETUP before A receives B's, so B's Start step
+// completes, and comes, first.
 func ExampleReplayer() {
 	var m replaytest.Memory
 	rec := replaytest.NewRecorder(&m)
