@@ -157,9 +157,10 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	return ""
 }
 
-// The real binary in a real terminal: open the glare log, set a
-// breakpoint on Conflict-Resolution, continue to it, look at the diff,
-// copy the event, read the help, quit.
+// The real binary in a real terminal: open the glare scenario's golden
+// log, set a breakpoint on Conflict-Resolution, continue to it, see why
+// (the step: a SETUP from B/2 while calling, glare lost), look at the
+// diff, copy the event, read the help, click, scroll, resize, quit.
 func TestViewInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -172,12 +173,21 @@ func TestViewInTmux(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	logPath := viewTestLog(t)
+	// The golden log of the glare scenario, copied: the test must not
+	// touch the repository's file.
+	golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "04-glare.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "glare.log")
+	if err := os.WriteFile(logPath, golden, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	done := filepath.Join(dir, "exited")
 	s := newTmux(t, dir, 100, 30, []string{"NO_COLOR=1"},
 		fmt.Sprintf("%s view %s; echo $? > %s; sleep 60", bin, logPath, done))
 
-	s.waitFor("call glare", "A/1", "B/1", "h help")
+	s.waitFor("call 04-glare", "A/1", "B/2", "h help")
 	s.keys("b")
 	s.keys("-l", "state=Conflict-Resolution")
 	s.keys("Enter")
