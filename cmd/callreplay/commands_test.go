@@ -371,6 +371,12 @@ func TestCompletionAndHelp(t *testing.T) {
 	if !strings.Contains(out, "call-1\nglare\n") {
 		t.Fatalf("completion of --call:\n%s", out)
 	}
+	if out := mustRun(t, "__complete", "show", path, "--endpoint", ""); !strings.Contains(out, "A/1\nB/1\n") {
+		t.Fatalf("completion of --endpoint:\n%s", out)
+	}
+	if out := mustRun(t, "__complete", "export", path, "--format", ""); !strings.Contains(out, "jsonl\nmermaid\nchrome-trace\ntext\n") {
+		t.Fatalf("completion of --format:\n%s", out)
+	}
 }
 
 func TestVerifyProgressOnATerminal(t *testing.T) {

@@ -82,3 +82,31 @@ func callIDCompletion(cmd *cobra.Command, args []string, _ string) ([]cobra.Comp
 	}
 	return ids, cobra.ShellCompDirectiveNoFileComp
 }
+
+// endpointCompletion completes --endpoint with the endpoints of the calls
+// in the log named first.
+func endpointCompletion(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	l, err := openLog(args[0])
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	defer l.Close()
+	infos, err := l.Calls()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var eps []cobra.Completion
+	seen := map[eventlog.Endpoint]bool{}
+	for _, c := range infos {
+		for _, ep := range c.Meta.Endpoints {
+			if !seen[ep] {
+				seen[ep] = true
+				eps = append(eps, ep.String())
+			}
+		}
+	}
+	return eps, cobra.ShellCompDirectiveNoFileComp
+}

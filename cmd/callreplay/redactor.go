@@ -358,11 +358,15 @@ var (
 	// "user/client" pair, followed by punctuation or the end.
 	idWord = regexp.MustCompile(`(^|[\s(])(user (?:is )?|client (?:is )?)?([^\s/,;:()]+)(/([^\s/,;:()#]+))?`)
 	ipv4   = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
+	// ipv6 matches full addresses and compressed ones with "::" between
+	// groups; a bare "::1" names no one.
+	ipv6 = regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}\b`)
+	mdns = regexp.MustCompile(`\b[0-9A-Za-z-]+\.local\b`)
 )
 
 // text redacts free text (ignore reasons, notes): ids where the words
-// around them say so ("from user A", "client 1", "A/1"), IPv4 addresses,
-// and SDP credentials. econn's ignore reasons name ids only in these
+// around them say so ("from user A", "client 1", "A/1"), IP addresses,
+// mDNS host names, and SDP credentials. econn's ignore reasons name ids only in these
 // forms, so a redacted reason still equals the replayed one.
 func (r *redactor) text(s string) string {
 	if strings.Contains(s, "a=") && strings.Contains(s, "\n") {
@@ -385,7 +389,9 @@ func (r *redactor) text(s string) string {
 		}
 		return w
 	})
-	return ipv4.ReplaceAllString(s, "0.0.0.0")
+	s = ipv4.ReplaceAllString(s, "0.0.0.0")
+	s = ipv6.ReplaceAllString(s, "::")
+	return mdns.ReplaceAllString(s, "redacted.local")
 }
 
 // scrubSDP removes what identifies a peer from an SDP: ICE credentials,

@@ -57,6 +57,7 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 	f.BoolVar(&opts.Ladder, "ladder", false, "draw the messages as an ASCII call flow")
 	f.IntVar(&opts.Width, "width", 0, "ladder width in columns (default: the terminal's, else 100)")
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
+	_ = cmd.RegisterFlagCompletionFunc("endpoint", endpointCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
 		[]cobra.Completion{"input", "output", "note"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
