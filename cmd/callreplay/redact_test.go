@@ -155,12 +155,14 @@ func TestRedactText(t *testing.T) {
 		t.Fatal(err)
 	}
 	for in, want := range map[string]string{
-		"CANCEL from client 2, remote client is 1":           "CANCEL from client c2, remote client is c1",
-		"SETUP from user B, remote user is A":                "SETUP from user u2, remote user is u1",
-		"SETUP glare: B/2 wins over A/1, dropping the offer": "SETUP glare: u2/c2 wins over u1/c1, dropping the offer",
-		"answer the call from A/1 (at 10.0.0.1)":             "answer the call from u1/c1 (at 0.0.0.0)",
-		`UPDATE for session "A", remote session is "1"`:      `UPDATE for session "A", remote session is "1"`,
-		"timer #1 fired but #2 is the armed one":             "timer #1 fired but #2 is the armed one",
+		"CANCEL from client 2, remote client is 1":               "CANCEL from client c2, remote client is c1",
+		"SETUP from user B, remote user is A":                    "SETUP from user u2, remote user is u1",
+		"SETUP glare: B/2 wins over A/1, dropping the offer":     "SETUP glare: u2/c2 wins over u1/c1, dropping the offer",
+		"answer the call from A/1 (at 10.0.0.1)":                 "answer the call from u1/c1 (at 0.0.0.0)",
+		`UPDATE for session "A", remote session is "1"`:          `UPDATE for session "A", remote session is "1"`,
+		"timer #1 fired but #2 is the armed one":                 "timer #1 fired but #2 is the armed one",
+		"pair 2001:db8:85a3::8a2e:370:7334 <-> fe80::1 at 12:30": "pair :: <-> :: at 12:30",
+		"host 5f3c9a1e-0b6d-4c1e-9c2b-1d2e3f4a5b6c.local:50000":  "host redacted.local:50000",
 	} {
 		if got := r.text(in); got != want {
 			t.Errorf("text(%q) = %q, want %q", in, got, want)
