@@ -4,101 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/describe"
 )
 
 // EventJSON renders an event as indented JSON, the form `y` writes: the
-// event's header fields and its payload, with errors by their stable
-// names, messages in their wire form and SDP as text.
+// record `callreplay show --json` prints (package describe), with errors
+// by their stable names, received bytes as embedded JSON and SDP as text.
 func EventJSON(ev *eventlog.Event) ([]byte, error) {
-	out := struct {
-		Seq      uint64 `json:"seq"`
-		At       string `json:"at"`
-		AtNanos  int64  `json:"at_ns"`
-		Endpoint string `json:"endpoint"`
-		Conn     string `json:"conn,omitempty"`
-		Kind     string `json:"kind"`
-		Type     string `json:"type"`
-		Payload  any    `json:"payload,omitempty"`
-	}{
-		Seq: ev.Seq, At: ev.At.String(), AtNanos: int64(ev.At), Endpoint: ev.Endpoint.String(),
-		Conn: ev.Conn, Kind: ev.Kind.String(), Type: ev.Type, Payload: eventPayload(ev),
-	}
-	return json.MarshalIndent(out, "", "  ")
-}
-
-func eventPayload(ev *eventlog.Event) any {
-	switch {
-	case ev.Input != nil:
-		return jsonValue(reflect.ValueOf(ev.Input))
-	case ev.Output != nil:
-		return jsonValue(reflect.ValueOf(ev.Output))
-	case ev.Note != nil:
-		return ev.Note
-	}
-	return nil
-}
-
-var (
-	errorType   = reflect.TypeFor[error]()
-	stringer    = reflect.TypeFor[fmt.Stringer]()
-	messageType = reflect.TypeFor[*econn.Message]()
-	bytesType   = reflect.TypeFor[[]byte]()
-)
-
-// jsonValue turns a payload value into something encoding/json renders
-// readably: errors by name, enums and durations by their String, messages
-// and JSON bytes as embedded JSON, structs field by field.
-func jsonValue(v reflect.Value) any {
-	if !v.IsValid() {
-		return nil
-	}
-	t := v.Type()
-	switch {
-	case t == errorType || (t.Kind() == reflect.Interface && t.Implements(errorType)):
-		if v.IsNil() {
-			return nil
-		}
-		return econn.ErrorName(v.Interface().(error))
-	case t == messageType:
-		if v.IsNil() {
-			return nil
-		}
-		if data, err := v.Interface().(*econn.Message).Encode(); err == nil {
-			return json.RawMessage(data)
-		}
-		return v.Elem().Interface()
-	case t == bytesType:
-		if b := v.Bytes(); json.Valid(b) {
-			return json.RawMessage(b)
-		}
-		return string(v.Bytes())
-	case t.Kind() == reflect.Interface:
-		if v.IsNil() {
-			return nil
-		}
-		return jsonValue(v.Elem())
-	case t.Implements(stringer) && t.Kind() != reflect.Struct:
-		return v.Interface().(fmt.Stringer).String()
-	case t.Kind() == reflect.Struct:
-		if t.Implements(stringer) {
-			return v.Interface().(fmt.Stringer).String()
-		}
-		obj := make(map[string]any, t.NumField())
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() {
-				obj[f.Name] = jsonValue(v.Field(i))
-			}
-		}
-		return obj
-	}
-	return v.Interface()
+	return json.MarshalIndent(describe.RecordOf(*ev), "", "  ")
 }
 
 // --- the detail pane ------------------------------------------------------------
@@ -116,7 +35,7 @@ func detailLines(r *Row, labels endpointLabels, summary bool) []Line {
 	}
 	switch {
 	case ev.Input != nil:
-		lines = append(lines, inputLines(ev.Input)...)
+		lines = append(lines, inputLines(ev)...)
 	case ev.Output != nil:
 		lines = append(lines, outputLines(ev)...)
 	case ev.Note != nil:
@@ -125,8 +44,8 @@ func detailLines(r *Row, labels endpointLabels, summary bool) []Line {
 	return lines
 }
 
-func inputLines(in econn.Input) []Line {
-	if rv, ok := in.(eventlog.RecvInput); ok {
+func inputLines(ev *eventlog.Event) []Line {
+	if rv, ok := ev.Input.(eventlog.RecvInput); ok {
 		lines := []Line{plain(fmt.Sprintf("from %s/%s via %s, message time %d, received at %d",
 			rv.FromUser, rv.FromClient, rv.Via, rv.MsgTime, rv.CurrTime))}
 		if rv.DecodeErr != "" {
@@ -134,7 +53,7 @@ func inputLines(in econn.Input) []Line {
 		}
 		return append(lines, messageLines(rv.Data)...)
 	}
-	return fieldLines(in)
+	return fieldLines(ev)
 }
 
 func outputLines(ev *eventlog.Event) []Line {
@@ -161,7 +80,7 @@ func outputLines(ev *eventlog.Event) []Line {
 		return []Line{plain(fmt.Sprintf("timer %s after %s (generation %d), fires at %s",
 			out.Action, out.After, out.Gen, fmtAt(ev.At+out.After)))}
 	}
-	return fieldLines(ev.Output)
+	return fieldLines(ev)
 }
 
 func noteLines(n *eventlog.Note) []Line {
@@ -177,42 +96,57 @@ func noteLines(n *eventlog.Note) []Line {
 	return lines
 }
 
-// fieldLines lists a struct's exported fields, one a line, with any SDP
-// broken into sections at the end.
-func fieldLines(v any) []Line {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Struct {
-		return nil
+// fieldLines lists the event's payload fields, one a line, as `show
+// --json` names them; any SDP is broken into sections at the end.
+func fieldLines(ev *eventlog.Event) []Line {
+	data := describe.RecordOf(*ev).Data
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
 	}
+	sort.Strings(keys)
 	var lines []Line
 	sdp := ""
-	for i := range rv.NumField() {
-		f := rv.Type().Field(i)
-		if !f.IsExported() {
+	for _, k := range keys {
+		if text, ok := data[k].(string); ok && k == "SDP" {
+			sdp = text
 			continue
 		}
-		if f.Name == "SDP" {
-			sdp = rv.Field(i).String()
-			continue
-		}
-		val := jsonValue(rv.Field(i))
-		var text string
-		switch x := val.(type) {
-		case nil:
-			text = "—"
-		case string:
-			text = x
-		case map[string]string:
-			text = attrsText(x)
-		case econn.Props:
-			text = attrsText(x)
-		default:
-			b, _ := json.Marshal(x)
-			text = string(b)
-		}
-		lines = append(lines, Line{{Text: f.Name + ": ", Style: StyleDim}, {Text: text}})
+		lines = append(lines, Line{{Text: k + ": ", Style: StyleDim}, {Text: fieldText(data[k])}})
 	}
 	return append(lines, sdpLines(sdp)...)
+}
+
+// fieldText renders a payload value: text as is, an endpoint as
+// "user/client", props as "k=v k=v", anything else as JSON.
+func fieldText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		u, uok := x["User"].(string)
+		c, cok := x["Client"].(string)
+		if uok && cok && len(x) == 2 {
+			return u + "/" + c
+		}
+		flat := make(map[string]string, len(x))
+		for k, val := range x {
+			s, ok := val.(string)
+			if !ok {
+				flat = nil
+				break
+			}
+			flat[k] = s
+		}
+		if flat != nil {
+			return attrsText(flat)
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // messageLines shows wire bytes as indented JSON; the SDP inside is
