@@ -65,6 +65,15 @@ func TestBadInput(t *testing.T) {
 	good := basicLog(t)
 	two := writeCalls(t, basicCall(t), generate(t, "glare", replaytest.Glare))
 	newer := newerLog(t)
+	// A golden log holds only the pages in use: cut, it lacks some.
+	truncated := filepath.Join(dir, "truncated.log")
+	data, err := os.ReadFile(goldenLog("02-hangup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(truncated, data[:len(data)/3], 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	// Every command that reads a log refuses the same bad logs.
 	reads := [][]string{{"ls"}, {"show"}, {"verify"}, {"export", "--format", "jsonl"}}
@@ -76,6 +85,7 @@ func TestBadInput(t *testing.T) {
 			checkFails(t, exitInput, "not a callrec event log", with(notLog)...)
 			checkFails(t, exitInput, "not a callrec event log", with(empty)...)
 			checkFails(t, exitInput, "newer", with(newer)...)
+			checkFails(t, exitInput, "corrupt", with(truncated)...)
 		})
 	}
 	t.Run("redact", func(t *testing.T) {

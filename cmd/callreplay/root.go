@@ -81,11 +81,18 @@ func newRootCmd(ios *ioStreams) *cobra.Command {
 
 // run executes the command line and turns its error into one line on
 // stderr and an exit code.
-func run(args []string, ios *ioStreams) int {
+func run(args []string, ios *ioStreams) (code int) {
+	defer func() {
+		// A bug must not greet a user with a stack trace either.
+		if p := recover(); p != nil {
+			fmt.Fprintf(ios.Err, "callreplay: internal error: %v (please report it with the command line)\n", p)
+			code = exitFailure
+		}
+	}()
 	root := newRootCmd(ios)
 	root.SetArgs(args)
 	err := root.Execute()
-	code := exitCode(err)
+	code = exitCode(err)
 	if err != nil && !errors.Is(err, errDiverged) {
 		fmt.Fprintln(ios.Err, "callreplay: "+oneLine(err.Error()))
 		if code == exitUsage {
