@@ -21,7 +21,7 @@ var helpKeys = []struct{ keys, what string }{
 	{"b", "toggle a breakpoint: state=Conflict-Resolution, recv=SETUP, send=CANCEL, ignored, close; empty clears all"},
 	{"c, C", "continue to the next hit / reverse-continue to the previous"},
 	{"", "Looking"},
-	{"Tab, Shift-Tab", "inspect the next / previous connection; past the last, follow the cursor"},
+	{"Tab / →, Shift-Tab / ←", "inspect the next / previous connection; past the last, follow the cursor"},
 	{"d", "state diff: what this step changed, before → after"},
 	{"Enter / z", "detail full screen: j/k/PgDn/PgUp scroll, Enter/z/Esc go back"},
 	{"], [", "scroll the detail pane"},
@@ -38,7 +38,7 @@ var helpKeys = []struct{ keys, what string }{
 }
 
 // helpKeyWidth is the width of the help's key column, indent included.
-const helpKeyWidth = 23
+const helpKeyWidth = 26
 
 // helpLines renders the help for a screen w cells wide: descriptions
 // wrap at word boundaries under their own column.

@@ -340,9 +340,9 @@ func (m *Model) updateCall(k Key) Cmd {
 		if m.n > 0 {
 			m.prompt = &prompt{kind: promptWrite, text: []rune(fmt.Sprintf("event-%d.json", m.CursorSeq()))}
 		}
-	case k.Code == KeyTab:
+	case k.Code == KeyTab || k.Code == KeyRight:
 		m.cyclePin(1)
-	case k.Code == KeyBacktab:
+	case k.Code == KeyBacktab || k.Code == KeyLeft:
 		m.cyclePin(-1)
 	case k == Rune(']'):
 		m.detailOff += max(m.lay.Detail.H/2, 1)

@@ -377,6 +377,14 @@ func TestCyclePin(t *testing.T) {
 	if c, _, _ := m.Inspected(); c.Endpoint != epB {
 		t.Fatalf("Shift-Tab: %v", c.Endpoint)
 	}
+	press(m, "", Key{Code: KeyLeft})
+	if c, _, _ := m.Inspected(); c.Endpoint != epA || m.pin == "" {
+		t.Fatalf("←: %v", c.Endpoint)
+	}
+	press(m, "", Key{Code: KeyRight})
+	if c, _, _ := m.Inspected(); c.Endpoint != epB {
+		t.Fatalf("→: %v", c.Endpoint)
+	}
 }
 
 func TestCopyEvent(t *testing.T) {
