@@ -7,7 +7,9 @@
 // with econn.New from the recorded Config, feeds it the recorded inputs in
 // order — received messages are decoded again from their raw bytes, so the
 // current decoder runs too — and compares the outputs it gets with the
-// recorded ones. Notes are never replayed.
+// recorded ones. A received message that did not decode was not stepped:
+// replay checks that it still fails, with the same error (the recorder may
+// have logged it for no connection at all). Notes are never replayed.
 //
 // There are two ways in. Replayer streams a whole call once, in constant
 // memory, and yields a Step for every input: the input event, the input as
