@@ -22,6 +22,10 @@ func connFields(c ConnState) []field {
 	if c.Created {
 		b = econn.Snapshot{}
 	}
+	lp, rp := c.LocalProps, c.RemoteProps
+	if c.PropsBefore != nil {
+		lp, rp = c.PropsBefore[0], c.PropsBefore[1]
+	}
 	timer := field{name: "timer", before: timerText(b.Timer), after: timerText(a.Timer)}
 	if a.Timer.Armed {
 		timer.show = timer.after + " → " + fmtAt(c.Deadline)
@@ -36,8 +40,8 @@ func connFields(c ConnState) []field {
 		{name: "setup err", before: errText(b.SetupErr), after: errText(a.SetupErr)},
 		{name: "error", before: errText(b.Err), after: errText(a.Err), inline: true},
 		{name: "closed", before: yesNo(b.Closed), after: yesNo(a.Closed), inline: true},
-		{name: "props", before: attrsText(c.LocalProps), after: attrsText(c.LocalProps)},
-		{name: "peer props", before: attrsText(c.RemoteProps), after: attrsText(c.RemoteProps)},
+		{name: "props", before: attrsText(lp), after: attrsText(c.LocalProps)},
+		{name: "peer props", before: attrsText(rp), after: attrsText(c.RemoteProps)},
 	}
 }
 

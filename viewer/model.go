@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -751,7 +752,53 @@ func (m *Model) refresh() {
 			st = nil
 		}
 		m.states, m.statesAt = st, m.cursor
+		m.fillPropsBefore()
 	}
+}
+
+// fillPropsBefore marks the props the step changed: when the step's input
+// carries props (a local command sends them, a received message brings
+// the peer's), it compares with the connection just before the input.
+func (m *Model) fillPropsBefore() {
+	step := m.Step()
+	if len(step) == 0 || step[0].Index == 0 {
+		return
+	}
+	in := &step[0].Event
+	if !carriesProps(in.Input) {
+		return
+	}
+	key := in.Endpoint.String() + " " + in.Conn
+	for j := range m.states {
+		cs := &m.states[j]
+		if connKey(*cs) != key || cs.Created || m.cursor < step[0].Index {
+			continue
+		}
+		prev, err := m.src.States(step[0].Index - 1)
+		if err != nil {
+			m.fail(err)
+			return
+		}
+		var before [2]econn.Props
+		for _, p := range prev {
+			if connKey(p) == key {
+				before = [2]econn.Props{p.LocalProps, p.RemoteProps}
+			}
+		}
+		if attrsText(before[0]) != attrsText(cs.LocalProps) || attrsText(before[1]) != attrsText(cs.RemoteProps) {
+			cs.PropsBefore = &before
+		}
+	}
+}
+
+// carriesProps reports whether an input may change a connection's local
+// or remote props.
+func carriesProps(in econn.Input) bool {
+	switch in.(type) {
+	case econn.Start, econn.Answer, econn.UpdateReq, econn.UpdateResp, econn.SendPropsync, eventlog.RecvInput:
+		return true
+	}
+	return false
 }
 
 // Tick lets the model fetch what was not ready at the last key, and

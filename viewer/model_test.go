@@ -671,3 +671,32 @@ func TestFieldText(t *testing.T) {
 		}
 	}
 }
+
+func TestPropsChangeHighlighted(t *testing.T) {
+	changed := func(m *Model, name string) bool {
+		c, _, _ := m.Inspected()
+		for _, f := range connFields(c) {
+			if f.name == name {
+				return f.changed()
+			}
+		}
+		t.Fatalf("no field %s", name)
+		return false
+	}
+	m, _ := openGlare(t, Options{At: 13}) // A/1 receives B's SETUP with videosend=true
+	if !changed(m, "peer props") || changed(m, "props") {
+		t.Fatal("receiving the peer's props: peer props not marked, or props marked")
+	}
+	press(m, "j") // an output of the same step
+	if !changed(m, "peer props") {
+		t.Fatal("the step's output does not mark the peer props")
+	}
+	press(m, ":5", enter) // A/1 starts with videosend=false
+	if !changed(m, "props") {
+		t.Fatal("Start's props not marked")
+	}
+	press(m, ":18", enter) // A/1 answers with the same props
+	if changed(m, "props") || changed(m, "peer props") {
+		t.Fatal("props marked though the step left them as they were")
+	}
+}

@@ -77,7 +77,13 @@ type ConnState struct {
 	LocalProps  econn.Props
 	RemoteProps econn.Props
 	Created     bool // the connection was created by this step: Before is empty
+	// PropsBefore holds LocalProps and RemoteProps as they were before
+	// the step, when the step changed them; nil when it did not. The
+	// model fills it in; a Source may leave it nil.
+	PropsBefore *[2]econn.Props
 }
 
 // Changed reports whether the step changed the connection's data.
-func (c ConnState) Changed() bool { return c.Created || !c.Before.Equal(c.After) }
+func (c ConnState) Changed() bool {
+	return c.Created || !c.Before.Equal(c.After) || c.PropsBefore != nil
+}
