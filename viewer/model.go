@@ -765,7 +765,7 @@ func (m *Model) fillPropsBefore() {
 		return
 	}
 	in := &step[0].Event
-	if !carriesProps(in.Input) {
+	if !carriesProps(&step[0]) {
 		return
 	}
 	key := in.Endpoint.String() + " " + in.Conn
@@ -792,11 +792,20 @@ func (m *Model) fillPropsBefore() {
 }
 
 // carriesProps reports whether an input may change a connection's local
-// or remote props.
-func carriesProps(in econn.Input) bool {
-	switch in.(type) {
-	case econn.Start, econn.Answer, econn.UpdateReq, econn.UpdateResp, econn.SendPropsync, eventlog.RecvInput:
+// or remote props: a local command with props, or a received message of
+// a type that has them.
+func carriesProps(in *Row) bool {
+	switch in.Event.Input.(type) {
+	case econn.Start, econn.Answer, econn.UpdateReq, econn.UpdateResp, econn.SendPropsync:
 		return true
+	case eventlog.RecvInput:
+		if in.Msg == nil {
+			return false
+		}
+		switch in.Msg.Type {
+		case econn.MsgSetup, econn.MsgUpdate, econn.MsgPropsync, econn.MsgGroupStart, econn.MsgGroupSetup, econn.MsgConfStart:
+			return true
+		}
 	}
 	return false
 }
