@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,7 +46,7 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
-			if !contains(exportFormats, opts.Format) {
+			if !slices.Contains(exportFormats, opts.Format) {
 				return usageError{fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(exportFormats, ", "))}
 			}
 			if runF != nil {
@@ -63,15 +64,6 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // callView is a call as an export reads it: metadata and a way to walk its
