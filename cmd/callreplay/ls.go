@@ -110,7 +110,7 @@ func lsDescribe(l *eventlog.Log, info eventlog.CallInfo) (lsCall, error) {
 		return lsCall{}, err
 	}
 	m := info.Meta
-	c := lsCall{ID: m.ID, Start: m.Start.UTC(), Duration: info.Duration.String(), Events: info.Events,
+	c := lsCall{ID: m.ID, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
 		Source: m.Source, Scenario: m.Scenario, Endpoints: []string{}, Outcome: []lsConnOutcome{}, text: out.String()}
 	if m.HasSeed {
 		seed := m.Seed
