@@ -521,6 +521,10 @@ func drawStatus(scr tcell.Screen, t *theme, m *Model) {
 		scr.ShowCursor(min(x, m.width-1), y)
 		return
 	}
+	if m.scan != nil {
+		put(scr, 0, y, m.width, m.scanStatus(), t.bar)
+		return
+	}
 	if m.msg != "" {
 		st := t.bar
 		if m.msgErr {

@@ -48,6 +48,7 @@ type Model struct {
 	step               []Row // Step's answer at stepAt
 	stepAt             int
 	warming            float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
+	scan               *scan   // a search or continue under way
 	pin                string  // connection the inspector keeps showing; "" follows the cursor
 	filter             Filter
 	breaks             []Breakpoint
@@ -216,6 +217,12 @@ func (m *Model) Update(k Key) Cmd {
 	m.msg, m.msgErr = "", false
 	if k.Code == KeyCtrlC {
 		return Quit{}
+	}
+	if m.scan != nil { // any key stops a search; Esc does nothing else
+		m.stopScan()
+		if k.Code == KeyEsc {
+			return nil
+		}
 	}
 	switch {
 	case m.prompt != nil:
@@ -509,21 +516,21 @@ func (m *Model) repeatSearch() {
 		m.Notify("no search yet: / searches forwards, ? backwards", nil)
 		return
 	}
-	dir, from, wrapFrom := 1, m.cursor+1, 0
+	dir := 1
 	if m.searchBack {
-		dir, from, wrapFrom = -1, m.cursor-1, m.n-1
+		dir = -1
 	}
-	pred := func(r *Row) bool { return m.shown(r) && matchText(r, m.search) }
-	if got := m.collect(from, dir, 1, pred); len(got) > 0 {
-		m.setCursor(got[0].Index, true)
-		return
-	}
-	if got := m.collect(wrapFrom, dir, 1, pred); len(got) > 0 {
-		m.setCursor(got[0].Index, true)
-		m.Notify("search wrapped around: "+m.search, nil)
-		return
-	}
-	m.fail(fmt.Errorf("not found: %s", m.search))
+	needle := m.search
+	m.startScan(&scan{what: "search " + needle, next: m.cursor + dir, dir: dir, left: m.n - 1, wrap: true,
+		pred: func(r *Row) bool { return m.shown(r) && matchText(r, needle) },
+		hit: func(r *Row, wrapped bool) {
+			m.setCursor(r.Index, true)
+			if wrapped {
+				m.Notify("search wrapped around: "+needle, nil)
+			}
+		},
+		miss: func() { m.fail(fmt.Errorf("not found: %s", needle)) },
+	})
 }
 
 func (m *Model) continueTo(dir int) {
@@ -531,17 +538,24 @@ func (m *Model) continueTo(dir int) {
 		m.Notify("no breakpoints: b sets one", nil)
 		return
 	}
-	pred := func(r *Row) bool { return m.shown(r) && len(m.hits(r)) > 0 }
-	if got := m.collect(m.cursor+dir, dir, 1, pred); len(got) > 0 {
-		m.setCursor(got[0].Index, true)
-		m.Notify("breakpoint: "+joinBreaks(m.hits(&got[0])), nil)
-		return
+	left := m.n - 1 - m.cursor
+	if dir < 0 {
+		left = m.cursor
 	}
-	if dir > 0 {
-		m.Notify("no breakpoint hit up to the end of the call", nil)
-	} else {
-		m.Notify("no breakpoint hit back to the start of the call", nil)
-	}
+	m.startScan(&scan{what: "continue", next: m.cursor + dir, dir: dir, left: left,
+		pred: func(r *Row) bool { return m.shown(r) && len(m.hits(r)) > 0 },
+		hit: func(r *Row, _ bool) {
+			m.setCursor(r.Index, true)
+			m.Notify("breakpoint: "+joinBreaks(m.hits(r)), nil)
+		},
+		miss: func() {
+			if dir > 0 {
+				m.Notify("no breakpoint hit up to the end of the call", nil)
+			} else {
+				m.Notify("no breakpoint hit back to the start of the call", nil)
+			}
+		},
+	})
 }
 
 // hits returns the breakpoints the row matches.
@@ -810,16 +824,20 @@ func carriesProps(in *Row) bool {
 	return false
 }
 
-// Tick lets the model fetch what was not ready at the last key, and
-// reports whether something is still pending (the event loop then ticks
-// again).
+// Tick goes on with what was not done at the last key: a search or
+// continue under way, states that were not ready. It reports whether
+// something is still pending (the event loop then ticks again).
 func (m *Model) Tick() bool {
+	if m.scan != nil {
+		m.stepScan()
+	}
 	m.refresh()
 	return m.Pending()
 }
 
-// Pending reports whether the states at the cursor wait for the replay.
-func (m *Model) Pending() bool { return !m.inList && m.warming >= 0 }
+// Pending reports whether a search or continue is under way, or the
+// states at the cursor wait for the replay.
+func (m *Model) Pending() bool { return !m.inList && (m.scan != nil || m.warming >= 0) }
 
 // Window returns the rows the timeline shows, top first.
 func (m *Model) Window() []Row { return m.window }

@@ -25,6 +25,10 @@ func Run(scr tcell.Screen, m *Model) error {
 			draw(scr, m)
 			scr.Show()
 		}
+		if m.Scanning() {
+			// Go on with the search right after the keys already queued.
+			_ = scr.PostEvent(tcell.NewEventInterrupt(nil))
+		}
 		dirty = true
 		switch ev := scr.PollEvent().(type) {
 		case nil: // the screen was finalised
