@@ -162,11 +162,14 @@ func (ix *Index) StepAt(seq uint64) (*Step, error) {
 func (ix *Index) Events(from uint64, n int) ([]eventlog.Event, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if n <= 0 {
+		return nil, nil
+	}
 	if from == 0 {
 		from = 1
 	}
 	sc := ix.src.Scan(from)
-	evs := make([]eventlog.Event, 0, n)
+	evs := make([]eventlog.Event, 0, min(n, 4096))
 	for len(evs) < n {
 		ev, ok := sc.Next()
 		if !ok {

@@ -122,6 +122,9 @@ func TestIndexBadQuestions(t *testing.T) {
 			t.Errorf("StepAt(%d): no error", seq)
 		}
 	}
+	if evs, err := ix.Events(1, -1); err != nil || len(evs) != 0 {
+		t.Fatalf("Events(1, -1): %d events, %v", len(evs), err)
+	}
 	evs, err := ix.Events(src.Count()-2, 10)
 	if err != nil || len(evs) != 3 || evs[2].Seq != src.Count() {
 		t.Fatalf("Events at the end: %d events, %v", len(evs), err)
