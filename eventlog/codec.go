@@ -19,6 +19,7 @@ import (
 //	conn     string
 //	note     string: the note's Type, only when type is 0
 //	payload  the fields of the input, output or note, in declaration order
+//	         (a note's: 0 for a nil Note, or 1, Text, Attrs)
 //
 // The header comes first and has no payload in it, so that a Filter can
 // reject an event by reading a few bytes. The type ids are part of the
@@ -191,7 +192,7 @@ func checkEventFields(ev *Event) error {
 		if ev.Type == "" {
 			return errors.New("eventlog: a note event needs a Type")
 		}
-		return set(false, false, true)
+		return set(false, false, ev.Note != nil) // a note may be just its Type
 	}
 	return fmt.Errorf("eventlog: event kind %v is not input, output or note", ev.Kind)
 }
@@ -282,10 +283,20 @@ func (ed *eventDecoder) decode(seq uint64, data []byte, f *compiledFilter) (ev E
 }
 
 func appendNote(b []byte, n *Note) []byte {
-	b = putString(b, n.Text)
+	if n == nil {
+		return append(b, 0)
+	}
+	b = putString(append(b, 1), n.Text)
 	return putMap(b, n.Attrs)
 }
 
 func decNote(d *decoder) *Note {
-	return &Note{Text: d.string("note text"), Attrs: d.stringMap("note attrs")}
+	switch d.byte1("note") {
+	case 0:
+		return nil
+	case 1:
+		return &Note{Text: d.string("note text"), Attrs: d.stringMap("note attrs")}
+	}
+	d.fail("note: bad presence byte")
+	return nil
 }

@@ -175,6 +175,7 @@ func TestRoundTripZeroAndEmpty(t *testing.T) {
 		{Kind: KindInput, Type: "Start", Input: econn.Start{Props: econn.Props{}}},
 		{Kind: KindNote, Type: "x", Note: &Note{Attrs: map[string]string{}}},
 		{Kind: KindNote, Type: "x", Note: &Note{}},
+		{Kind: KindNote, Type: "x"},
 	} {
 		if got := roundTrip(t, ev); !reflect.DeepEqual(got, ev) {
 			t.Errorf("%s: got %#v, want %#v", ev.Type, got, ev)
@@ -240,7 +241,6 @@ func TestEncodeRejects(t *testing.T) {
 		"input without input": {Kind: KindInput},
 		"input and output":    {Kind: KindInput, Input: econn.End{}, Output: econn.PingReceived{}},
 		"output with note":    {Kind: KindOutput, Output: econn.PingReceived{}, Note: &Note{}},
-		"note without note":   {Kind: KindNote, Type: "x"},
 		"note without type":   {Kind: KindNote, Note: &Note{}},
 		"type mismatch":       {Kind: KindInput, Type: "Answer", Input: econn.Start{}},
 		"unknown input":       {Kind: KindInput, Input: strangeInput{}},
@@ -331,7 +331,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte{})
-	f.Add([]byte{3, 0, 0, 0, 0, 0, 1, 'x', 0, 0})
+	f.Add([]byte{3, 0, 0, 0, 0, 0, 1, 'x', 1, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := DecodeEvent(5, data)
 		if err != nil {

@@ -60,8 +60,10 @@ func ParseKind(s string) (Kind, error) {
 
 // Event is one entry of a call's log.
 //
-// Exactly one of Input, Output and Note is set, as Kind says. Type is the
-// input's InputName, the output's OutputName, or the note's type.
+// Input or Output is set as Kind says, the other two fields nil; a note
+// sets Note, or leaves it nil when its Type says all. Type is the input's
+// InputName, the output's OutputName (Append fills them in when empty), or
+// the note's type, which a note must have.
 type Event struct {
 	Seq      uint64        // 1-based, assigned by Append
 	At       time.Duration // since the call began (virtual time in a simulation)
