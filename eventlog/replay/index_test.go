@@ -1,6 +1,7 @@
 package replay_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -128,5 +129,41 @@ func TestIndexBadQuestions(t *testing.T) {
 	evs, err := ix.Events(src.Count()-2, 10)
 	if err != nil || len(evs) != 3 || evs[2].Seq != src.Count() {
 		t.Fatalf("Events at the end: %d events, %v", len(evs), err)
+	}
+}
+
+// TestIndexConcurrentUse asks one Index from several goroutines (run with
+// -race): its methods serialize.
+func TestIndexConcurrentUse(t *testing.T) {
+	src := record(t, basic)
+	ix := replay.NewIndex(src, &replay.IndexOptions{CheckpointEvery: 16})
+	want, err := replay.NewIndex(src, nil).At(src.Count())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for seq := uint64(1 + g); seq <= src.Count(); seq += 4 {
+				if _, err := ix.StepAt(seq); err != nil {
+					done <- err
+					return
+				}
+				if _, err := ix.Events(seq, 3); err != nil {
+					done <- err
+					return
+				}
+			}
+			st, err := ix.At(src.Count())
+			if err == nil && !st.Conns[0].After.Equal(want.Conns[0].After) {
+				err = fmt.Errorf("At(end) = %v, want %v", st.Conns[0].After, want.Conns[0].After)
+			}
+			done <- err
+		}(g)
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
