@@ -71,17 +71,21 @@ func record(t *testing.T, name string) {
 	// The writer's group commits depend on timing, so the same call can
 	// land on different pages: keep the old file when the content is the
 	// same, so that the diff shows only real changes.
-	if _, err := os.Stat(path); err == nil && dump(t, path) == dump(t, tmp) {
-		return
+	if old, ok := dump(t, path); ok {
+		if now, _ := dump(t, tmp); now == old {
+			return
+		}
 	}
 	compact(t, tmp, path)
 }
 
 // dump renders everything a log holds that matters: the call's metadata
-// and every event with its data.
-func dump(t *testing.T, path string) string {
+// and every event with its data. It reports false for a log it cannot
+// read (none yet, or an older format).
+func dump(t *testing.T, path string) (string, bool) {
 	t.Helper()
-	return mustRun(t, "ls", path, "--json") + mustRun(t, "export", path, "--format", "jsonl")
+	ls, events := runCmd(t, "ls", path, "--json"), runCmd(t, "export", path, "--format", "jsonl")
+	return ls.stdout + events.stdout, ls.code == 0 && events.code == 0
 }
 
 // compact copies the log's pages in use, without the space bbolt

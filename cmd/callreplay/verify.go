@@ -197,6 +197,9 @@ func writeDivergence(w io.Writer, path, id string, st *replay.Step, total uint64
 	ev := st.Input
 	fmt.Fprintf(w, "DIVERGED  %s  call %s  step at event %d (%s)\n", path, id, ev.Seq, st.Conn)
 	fmt.Fprintf(w, "  input:   #%d %+.3fs %s %s %s\n", ev.Seq, ev.At.Seconds(), ev.Endpoint, ev.Conn, describe.Sentence(ev))
+	if ri, ok := ev.Input.(eventlog.RecvInput); ok {
+		fmt.Fprintf(w, "  message: %s\n", clip(strings.ToValidUTF8(string(ri.Data), "?"), max(width-11, 40)))
+	}
 	if st.Created {
 		fmt.Fprintf(w, "  before:  (the connection did not exist)\n")
 	} else {
