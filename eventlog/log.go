@@ -515,14 +515,16 @@ func (l *Log) Call(id string) (r *CallReader, err error) {
 		return nil, err
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer l.recoverCorrupt(&err)
 	tx, err := l.db.Begin(false)
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
 	}
 	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %s: %v", ErrCorrupt, l.path, p)
+		}
 		if err != nil {
-			tx.Rollback()
+			tx.Rollback() // an open read transaction would block Close
 		}
 	}()
 	c, err := l.readCall(tx, id)
