@@ -59,11 +59,14 @@ func newRootCmd(ios *ioStreams) *cobra.Command {
 		Short: "List, show, verify, export and redact recorded calls",
 		Long: "callreplay reads callrec event logs. Every call in a log is rebuilt step by step\n" +
 			"from its recorded inputs by the current ECONN code; verify compares what the\n" +
-			"code does now with what it did when the call was recorded.",
-		Example: "  callrec sim testdata/scenarios/04-glare.txt --log glare.log\n" +
-			"  callreplay ls glare.log\n" +
-			"  callreplay show glare.log --ladder\n" +
-			"  callreplay verify glare.log",
+			"code does now with what it did when the call was recorded.\n\n" +
+			"Exit status: 0 success, 1 verify found a divergence, 2 bad flags or arguments,\n" +
+			"3 a log that cannot be used (missing, not a log, locked, newer format, corrupt,\n" +
+			"unknown call), 4 anything else.",
+		Example: "  callrec sim testdata/scenarios/04-glare.txt --out glare.db\n" +
+			"  callreplay ls glare.db\n" +
+			"  callreplay show glare.db --ladder\n" +
+			"  callreplay verify glare.db",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
