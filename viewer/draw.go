@@ -547,8 +547,8 @@ func drawStatus(scr tcell.Screen, t *theme, m *Model) {
 		if m.n > 0 {
 			left = append(left, fmt.Sprintf("#%d of %d..%d", m.CursorSeq(), m.firstSeq, m.firstSeq+uint64(m.n)-1))
 		}
-		if !m.filter.Empty() {
-			left = append(left, "filter "+m.filter.String())
+		if m.fidx != nil {
+			left = append(left, m.filterStatus())
 		}
 		if r := m.Current(); r != nil && len(m.hits(r)) > 0 {
 			left = append(left, "● at breakpoint "+joinBreaks(m.hits(r)))

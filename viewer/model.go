@@ -49,6 +49,7 @@ type Model struct {
 	stepAt             int
 	warming            float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
 	scan               *scan   // a search or continue under way
+	fidx               *filterIndex // the events the filter keeps; nil without a filter
 	pin                string  // connection the inspector keeps showing; "" follows the cursor
 	filter             Filter
 	breaks             []Breakpoint
@@ -64,6 +65,7 @@ type Model struct {
 type windowKey struct {
 	top, rows int
 	filter    string
+	matches   int // matches in the filter index, which grows while it is built
 	valid     bool
 }
 
@@ -148,7 +150,7 @@ func (m *Model) openCall(id string) error {
 	m.src, m.meta, m.n = src, src.Meta(), src.Len()
 	m.labels = newEndpointLabels(m.meta.Endpoints)
 	m.cursor, m.top, m.statesAt, m.stepAt, m.pin = 0, 0, -1, -1, ""
-	m.filter, m.windowKey = Filter{}, windowKey{}
+	m.filter, m.fidx, m.windowKey = Filter{}, nil, windowKey{}
 	m.firstSeq = 1
 	if m.n > 0 {
 		rows, err := src.Rows(0, 1)
@@ -450,39 +452,41 @@ func (m *Model) moveRows(k int) {
 	if m.n == 0 || k == 0 {
 		return
 	}
-	if m.filter.Empty() { // every row is shown: no need to read any
-		m.setCursor(min(max(m.cursor+k, 0), m.n-1), false)
+	if m.filtered() {
+		if i, ok := m.matchAt(m.matchPos(m.cursor) + k); ok && m.fidx.placed {
+			m.setCursor(i, false)
+		}
 		return
 	}
-	dir := 1
-	if k < 0 {
-		dir, k = -1, -k
-	}
-	if got := m.collect(m.cursor+dir, dir, k, m.shown); len(got) > 0 {
-		m.setCursor(got[len(got)-1].Index, false)
-	}
+	m.setCursor(min(max(m.cursor+k, 0), m.n-1), false)
 }
 
 // jumpFirst moves to the first shown row from index from in direction dir.
 func (m *Model) jumpFirst(from, dir int) {
-	if m.filter.Empty() {
-		if m.n > 0 {
-			m.setCursor(from, false)
+	switch {
+	case m.filtered():
+		p := 0
+		if dir < 0 {
+			p = len(m.fidx.matches) - 1
 		}
-		return
-	}
-	if got := m.collect(from, dir, 1, m.shown); len(got) > 0 {
-		m.setCursor(got[0].Index, false)
+		if i, ok := m.matchAt(p); ok && m.fidx.placed {
+			m.setCursor(i, false)
+		}
+	case m.n > 0:
+		m.setCursor(from, false)
 	}
 }
 
 func (m *Model) nextInput(dir int) {
-	isInput := func(r *Row) bool { return r.Event.Kind == eventlog.KindInput && m.shown(r) }
-	if got := m.collect(m.cursor+dir, dir, 1, isInput); len(got) > 0 {
-		m.setCursor(got[0].Index, false)
-		return
+	left := m.n - 1 - m.cursor
+	if dir < 0 {
+		left = m.cursor
 	}
-	m.Notify("no input "+dirWord(dir), nil)
+	m.startScan(&scan{what: "next input", next: m.cursor + dir, dir: dir, left: left,
+		pred: func(r *Row) bool { return r.Event.Kind == eventlog.KindInput && m.shown(r) },
+		hit:  func(r *Row, _ bool) { m.setCursor(r.Index, false) },
+		miss: func() { m.Notify("no input "+dirWord(dir), nil) },
+	})
 }
 
 func dirWord(dir int) string {
@@ -497,17 +501,21 @@ func (m *Model) gotoSeq(seq uint64) error {
 		return fmt.Errorf("sequence %d: the call has events %d..%d", seq, m.firstSeq, m.firstSeq+uint64(m.n)-1)
 	}
 	i := int(seq - m.firstSeq)
-	got := m.collect(i, 1, 1, m.shown)
-	if len(got) == 0 {
-		got = m.collect(i, -1, 1, m.shown)
+	if m.filtered() {
+		p := m.matchPos(i)
+		if p == len(m.fidx.matches) {
+			p-- // past the last match: the last one
+		}
+		j, ok := m.matchAt(p)
+		if !ok || !m.fidx.placed {
+			return fmt.Errorf("sequence %d: the filter has found no event yet", seq)
+		}
+		if j != i {
+			m.Notify(fmt.Sprintf("event %d is hidden by the filter; showing %d", seq, m.firstSeq+uint64(j)), nil)
+		}
+		i = j
 	}
-	if len(got) == 0 {
-		return fmt.Errorf("sequence %d: hidden by the filter", seq)
-	}
-	if got[0].Index != i {
-		m.Notify(fmt.Sprintf("event %d is hidden by the filter; showing %d", seq, got[0].Event.Seq), nil)
-	}
-	m.setCursor(got[0].Index, true)
+	m.setCursor(i, true)
 	return nil
 }
 
@@ -577,28 +585,6 @@ func joinBreaks(bs []Breakpoint) string {
 	return strings.Join(s, ", ")
 }
 
-func (m *Model) setFilter(text string) {
-	f, err := ParseFilter(text)
-	if err != nil {
-		m.fail(err)
-		return
-	}
-	old := m.filter
-	m.filter = f
-	keep := func(r *Row) bool { return f.Match(r) }
-	got := m.collect(m.cursor, 1, 1, keep)
-	if len(got) == 0 {
-		got = m.collect(m.cursor, -1, 1, keep)
-	}
-	if len(got) == 0 {
-		m.filter = old
-		m.fail(fmt.Errorf("filter %q matches no event", text))
-		return
-	}
-	m.windowKey.valid = false
-	m.setCursor(got[0].Index, true)
-}
-
 func (m *Model) toggleBreakpoint(text string) {
 	if text == "" {
 		m.breaks = nil
@@ -641,95 +627,43 @@ func (m *Model) setCursor(i int, jump bool) {
 // centre is set and the cursor is off screen, it lands mid-screen.
 func (m *Model) ensureVisible(centre bool) {
 	rows := m.lay.timelineRows()
-	if m.cursor < m.top {
+	if m.filtered() {
+		// The same, in positions of the filter index instead of events.
+		cur, top := m.matchPos(m.cursor), m.matchPos(m.top)
+		if cur >= top && cur < top+rows {
+			return
+		}
+		switch {
+		case centre:
+			top = cur - rows/2
+		case cur < top:
+			top = cur
+		default:
+			top = cur - rows + 1
+		}
+		if i, ok := m.matchAt(max(top, 0)); ok {
+			m.top = i
+		}
+		return
+	}
+	switch {
+	case m.cursor < m.top && centre:
+		m.top = max(m.cursor-rows/2, 0)
+	case m.cursor < m.top:
 		m.top = m.cursor
-		if centre {
-			m.top = m.back(m.cursor, rows/2)
-		}
-		return
+	case m.cursor >= m.top+rows && centre:
+		m.top = max(m.cursor-rows/2, 0)
+	case m.cursor >= m.top+rows:
+		m.top = m.cursor - rows + 1
 	}
-	if m.filter.Empty() {
-		if m.cursor >= m.top+rows {
-			m.top = m.cursor - rows + 1
-			if centre {
-				m.top = m.back(m.cursor, rows/2)
-			}
-		}
-		return
-	}
-	win := m.collect(m.top, 1, rows, m.shown)
-	if len(win) > 0 && m.cursor <= win[len(win)-1].Index {
-		return
-	}
-	if centre {
-		m.top = m.back(m.cursor, rows/2)
-	} else {
-		m.top = m.back(m.cursor, rows-1)
-	}
-}
-
-// back returns the index k shown rows above i, or the first shown one.
-func (m *Model) back(i, k int) int {
-	if m.filter.Empty() {
-		return max(i-k, 0)
-	}
-	got := m.collect(i, -1, k+1, m.shown)
-	if len(got) == 0 {
-		return i
-	}
-	return got[len(got)-1].Index
 }
 
 // shown reports whether the filter keeps the row.
 func (m *Model) shown(r *Row) bool { return m.filter.Match(r) }
 
-// A scan reads rows from the Source in chunks that start small, since the
-// row looked for is usually near, and double up to maxScanChunk.
-const (
-	minScanChunk = 32
-	maxScanChunk = 1024
-)
-
-// collect returns up to k rows satisfying pred, starting at index from
-// (included) and moving in direction dir (1 or -1), in the order met.
-// A Source error stops the scan and is shown in the status line.
-func (m *Model) collect(from, dir, k int, pred func(*Row) bool) []Row {
-	var out []Row
-	chunk := min(max(k, minScanChunk), maxScanChunk)
-	for ; from >= 0 && from < m.n && len(out) < k; chunk = min(2*chunk, maxScanChunk) {
-		lo, n := from, min(chunk, m.n-from)
-		if dir < 0 {
-			lo = max(from-chunk+1, 0)
-			n = from - lo + 1
-		}
-		rows, err := m.src.Rows(lo, n)
-		if err != nil {
-			m.fail(err)
-			return out
-		}
-		if len(rows) == 0 {
-			return out
-		}
-		for j := range rows {
-			r := &rows[j]
-			if dir < 0 {
-				r = &rows[len(rows)-1-j]
-			}
-			if pred(r) {
-				out = append(out, *r)
-				if len(out) == k {
-					return out
-				}
-			}
-		}
-		if dir > 0 {
-			from = lo + len(rows)
-		} else {
-			from = lo - 1
-		}
-	}
-	return out
-}
+// maxScanChunk is the most rows a scan or the filter index reads from
+// the Source at a time.
+const maxScanChunk = 1024
 
 // --- what the panes show ------------------------------------------------------
 
@@ -739,17 +673,19 @@ func (m *Model) refresh() {
 		return
 	}
 	key := windowKey{top: m.top, rows: m.lay.timelineRows(), filter: m.filter.String(), valid: true}
+	if m.filtered() {
+		key.matches = len(m.fidx.matches)
+	}
 	if key != m.windowKey {
-		if m.filter.Empty() {
-			rows, err := m.src.Rows(m.top, key.rows)
-			if err != nil {
-				m.fail(err)
-			}
-			m.window = rows
+		var rows []Row
+		var err error
+		if m.filtered() {
+			rows, err = m.filterWindow(m.top, key.rows)
 		} else {
-			m.window = m.collect(m.top, 1, key.rows, m.shown)
+			rows, err = m.src.Rows(m.top, key.rows)
 		}
-		m.windowKey = key
+		m.fail(err)
+		m.window, m.windowKey = rows, key
 	}
 	m.warming = -1
 	if m.statesAt != m.cursor && m.n > 0 {
@@ -831,13 +767,20 @@ func (m *Model) Tick() bool {
 	if m.scan != nil {
 		m.stepScan()
 	}
+	m.stepFilter()
 	m.refresh()
 	return m.Pending()
 }
 
+// Busy reports whether a search, a continue or the filter index is being
+// read: the event loop then ticks again at once.
+func (m *Model) Busy() bool { return m.scan != nil || m.fidx != nil && m.fidx.building(m.n) }
+
 // Pending reports whether a search or continue is under way, or the
 // states at the cursor wait for the replay.
-func (m *Model) Pending() bool { return !m.inList && (m.scan != nil || m.warming >= 0) }
+func (m *Model) Pending() bool {
+	return !m.inList && (m.scan != nil || m.warming >= 0 || m.fidx != nil && m.fidx.building(m.n))
+}
 
 // Window returns the rows the timeline shows, top first.
 func (m *Model) Window() []Row { return m.window }

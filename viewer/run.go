@@ -25,7 +25,7 @@ func Run(scr tcell.Screen, m *Model) error {
 			draw(scr, m)
 			scr.Show()
 		}
-		if m.Scanning() {
+		if m.Busy() {
 			// Go on with the search right after the keys already queued.
 			_ = scr.PostEvent(tcell.NewEventInterrupt(nil))
 		}

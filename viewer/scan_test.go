@@ -153,3 +153,84 @@ func TestRunGoesOnWithSearch(t *testing.T) {
 	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	wait()
 }
+
+func TestSparseFilterOnLongCall(t *testing.T) {
+	needles := []int{3*scanBudget + 1, 3*scanBudget + 2, 6 * scanBudget, 9*scanBudget + 7}
+	m, src := openSynth(t, 10*scanBudget, needles...)
+	press(m, ":100", enter)
+	src.read = 0
+	press(m, "ftype=Ignored", enter)
+	if !m.Busy() || m.Cursor() != 99 {
+		t.Fatalf("a filter over a long call finished in one key: busy %v, cursor %d", m.Busy(), m.Cursor())
+	}
+	if src.read > scanBudget+3*stepReach+m.lay.timelineRows() {
+		t.Fatalf("the key read %d rows", src.read)
+	}
+	if got := dump(paint(t, m, 100, 30)); !strings.Contains(got, "filtering type=Ignored: 0 matches in 10%") {
+		t.Fatalf("the status line does not show the filtering:\n%s", got)
+	}
+	for m.Busy() {
+		m.Tick()
+	}
+	if m.Cursor() != needles[0] {
+		t.Fatalf("the cursor landed on %d, want %d", m.Cursor(), needles[0])
+	}
+	var got []int
+	for _, r := range m.Window() {
+		got = append(got, r.Index)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(needles) {
+		t.Fatalf("window %v, want %v", got, needles)
+	}
+	// Every move is arithmetic on the index: no row read for it.
+	steps := []struct {
+		keys string
+		want int
+	}{{"j", needles[1]}, {"j", needles[2]}, {"G", needles[3]}, {"j", needles[3]}, {"k", needles[2]}, {"g", needles[0]}}
+	for _, s := range steps {
+		press(m, s.keys)
+		if m.Cursor() != s.want {
+			t.Fatalf("%s: at %d, want %d", s.keys, m.Cursor(), s.want)
+		}
+	}
+	press(m, fmt.Sprintf(":%d", 5*scanBudget), enter)
+	if m.Cursor() != needles[2] || !strings.Contains(m.msg, "hidden by the filter") {
+		t.Fatalf("goto a hidden event: at %d, %q", m.Cursor(), m.msg)
+	}
+	press(m, fmt.Sprintf(":%d", 10*scanBudget), enter)
+	if m.Cursor() != needles[3] {
+		t.Fatalf("goto past the last match: at %d", m.Cursor())
+	}
+	// A filter that matches nothing, found out after reading the call,
+	// gives the old filter back.
+	m.prompt = &prompt{kind: promptFilter, text: []rune("type=Recv")}
+	press(m, "", enter)
+	for m.Busy() {
+		m.Tick()
+	}
+	if !m.msgErr || m.Filter().String() != "type=Ignored" || m.Cursor() != needles[3] {
+		t.Fatalf("a filter matching nothing: %q, filter %q, at %d", m.msg, m.Filter(), m.Cursor())
+	}
+	// The window under the restored filter is still the four needles.
+	if len(m.Window()) != 4 {
+		t.Fatalf("window of %d rows", len(m.Window()))
+	}
+}
+
+func TestFilterThenSearchAndBreakpoints(t *testing.T) {
+	m, _ := openSynth(t, 4*scanBudget, 100, 2*scanBudget, 3*scanBudget)
+	press(m, "fkind=output", enter)
+	for m.Busy() {
+		m.Tick()
+	}
+	press(m, "bignored", enter, Rune('c'))
+	finish(t, m)
+	if m.Cursor() != 2*scanBudget {
+		t.Fatalf("c under a filter: at %d", m.Cursor())
+	}
+	press(m, "n") // no inputs at all
+	finish(t, m)
+	if !strings.Contains(m.msg, "no input") || m.Cursor() != 2*scanBudget {
+		t.Fatalf("n: %q at %d", m.msg, m.Cursor())
+	}
+}
