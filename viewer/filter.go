@@ -12,10 +12,10 @@ import (
 type filterIndex struct {
 	f       Filter
 	prev    *filterIndex // the filter before (nil: none), restored when f matches nothing
-	want    int    // the event the cursor was on: it lands on the nearest match
-	placed  bool   // the cursor is on a match
-	matches []int  // indexes of the events f keeps, ascending, found so far
-	next    int    // the next event to look at; the call's length when done
+	want    int          // the event the cursor was on: it lands on the nearest match
+	placed  bool         // the cursor is on a match
+	matches []int        // indexes of the events f keeps, ascending, found so far
+	next    int          // the next event to look at; the call's length when done
 }
 
 // building reports whether the index is still being read.

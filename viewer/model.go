@@ -47,10 +47,10 @@ type Model struct {
 	statesAt           int
 	step               []Row // Step's answer at stepAt
 	stepAt             int
-	warming            float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
-	scan               *scan   // a search or continue under way
+	warming            float64      // the replay's progress while the states at the cursor are not ready; -1 otherwise
+	scan               *scan        // a search or continue under way
 	fidx               *filterIndex // the events the filter keeps; nil without a filter
-	pin                string  // connection the inspector keeps showing; "" follows the cursor
+	pin                string       // connection the inspector keeps showing; "" follows the cursor
 	filter             Filter
 	breaks             []Breakpoint
 	search             string // last search, lower-case
