@@ -39,6 +39,8 @@ var (
 type Options struct {
 	// Timeout is how long Open waits for the file lock (held by another
 	// process that has the log open); then it returns ErrLocked. 0 means 1s.
+	// A writable Open of an existing file locks twice (it checks the file
+	// read-only first), so it may wait up to twice as long.
 	Timeout time.Duration
 
 	// ReadOnly opens an existing log for reading; other read-only openers
