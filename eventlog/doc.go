@@ -1,22 +1,39 @@
 // Package eventlog stores recorded calls in one bbolt file: each call's
 // metadata and the events of its ECONNs (every input, the outputs it
-// produced, and notes) keyed by a gapless sequence number. A recorder
-// appends through a CallWriter, which group-commits batches in the
-// background; the replayer and the viewer read through a CallReader and
-// its Cursor, forwards, backwards and by Seek.
+// produced, and notes) keyed by a gapless sequence number. The recorder
+// writes it, the replayer and the viewer read it, and field logs travel as
+// these files.
 //
-// Events are stored in a compact binary encoding whose fixed header (kind,
-// type, time, endpoint, connection) lets a Filter skip events without
-// decoding their payloads. Received messages are kept as their raw bytes
-// (RecvInput) so that replay runs the real decoder; errors are kept by
-// their stable names (econn.ErrorName).
+// Writing:
 //
-// Durability: an event is durable once a Flush that followed it returns,
-// or once its batch committed (Options.BatchSize events or
-// Options.BatchDelay after the batch's first event). A crash loses at most
-// the batches not yet committed and never damages earlier ones.
+//  1. Open the file (it is created if missing) and CreateCall, or
+//     ResumeCall after a restart.
+//  2. Append each event as it happens: an input before it is stepped, then
+//     the outputs the step returned, and notes. Append returns the event's
+//     Seq at once; a background goroutine group-commits batches of
+//     Options.BatchSize events, or Options.BatchDelay after a batch's first
+//     event.
+//  3. Flush where an event must be durable before going on; Close the
+//     CallWriter (or the Log) at the end.
 //
-// One process at a time may have a log open for writing; read-only opens
-// share the file with each other but not with a writer (bbolt's file lock).
-// Open fails with ErrLocked after Options.Timeout rather than wait.
+// Reading: Log.Calls lists the calls; Log.Call opens one as a CallReader,
+// a snapshot held by a read transaction until Close; its Cursor moves
+// forwards and backwards, Seeks by Seq, and with a Filter skips events by
+// their header without decoding their payloads.
+//
+// Events are stored in a compact binary encoding (EncodeEvent,
+// DecodeEvent) that decodes about ten times faster than JSON. Received messages are kept as their raw
+// bytes (RecvInput) so that replay runs the real decoder; errors are kept
+// by their stable names (econn.ErrorName).
+//
+// Durability: a crash loses at most the batches not yet committed and
+// never damages earlier ones; the file opens again and ResumeCall goes on
+// after the last stored event.
+//
+// Caveats: one process at a time may have a log open for writing, and
+// read-only opens share the file with each other but not with a writer
+// (bbolt's file lock): Open fails with ErrLocked after Options.Timeout
+// rather than wait. A damaged or foreign file gives ErrNotLog or
+// ErrCorrupt, never a panic. Reading a whole large log or seeking around
+// it is faster with Options.Preload.
 package eventlog
