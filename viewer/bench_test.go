@@ -191,3 +191,59 @@ func BenchmarkColdJumpToEnd(b *testing.B) {
 		l.Close()
 	}
 }
+
+// BenchmarkFilteredKey sets a filter on the 1,000,000-event call, lets
+// the event loop build its index (logged: how long), then answers j/k
+// and G/g under it: a dense filter (every input) and a sparse one (three
+// Ignored events in the whole call).
+func BenchmarkFilteredKey(b *testing.B) {
+	path := bigLog(b)
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	cat := NewLogCatalog(l, nil)
+	defer cat.Close()
+	src, err := cat.Open("big")
+	if err != nil {
+		b.Fatal(err)
+	}
+	<-src.(*CallSource).done
+	scr := newScreen(b, 100, 30)
+	m, err := New(singleCatalog{src}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Resize(100, 30)
+	for _, filter := range []string{"kind=input", "type=Ignored"} {
+		m.prompt = &prompt{kind: promptFilter, text: []rune(filter)}
+		start := time.Now()
+		var worst time.Duration
+		press(m, "", enter)
+		for m.Busy() {
+			t0 := time.Now()
+			m.Tick()
+			worst = max(worst, time.Since(t0))
+		}
+		b.Logf("filter %s: %s, indexed in %v, longest step %v", filter, m.filterStatus(), time.Since(start), worst)
+		for _, keys := range []string{"jk", "Gg"} {
+			b.Run(fmt.Sprintf("filter=%s/keys=%s", filter, keys), func(b *testing.B) {
+				flip := 0
+				var worst time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					flip++
+					press(m, string(keys[flip%2]))
+					draw(scr, m)
+					scr.Show()
+					worst = max(worst, time.Since(t0))
+					if m.msgErr {
+						b.Fatal(m.msg)
+					}
+				}
+				b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms")
+			})
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 // lets the event loop answer keys again; the event loop resumes it at
 // once (Tick). At a few hundred thousand events a second that keeps every
 // key under 20 ms even while a search runs through a million events.
-const scanBudget = 4096
+const scanBudget = 2048
 
 // scan is a search or a continue under way: it looks for the first event
 // that satisfies pred, from next in direction dir, for at most left more
