@@ -18,7 +18,8 @@ const benchEvents = 1_000_000
 
 var (
 	benchOnce sync.Once
-	benchPath string
+	benchPath string // in a directory removed at the end
+	keptPath  string // REPLAY_BENCH_LOG
 	benchErr  error
 )
 
@@ -34,9 +35,19 @@ func (c *counter) Append(ev eventlog.Event) (uint64, error) {
 }
 
 // longLog records a call of about benchEvents events into a log file, once
-// per test binary; the file is removed when the benchmarks end.
+// per test binary; the file is removed when the benchmarks end, unless
+// REPLAY_BENCH_LOG names where to write it (and keep it, to time the
+// command-line tools on it).
 func longLog(b *testing.B) string {
 	benchOnce.Do(func() {
+		if keep := os.Getenv("REPLAY_BENCH_LOG"); keep != "" {
+			if err := os.Remove(keep); err != nil && !os.IsNotExist(err) {
+				benchErr = err
+				return
+			}
+			keptPath, benchErr = keep, writeLong(keep)
+			return
+		}
 		dir, err := os.MkdirTemp("", "replay-bench")
 		if err != nil {
 			benchErr = err
@@ -47,6 +58,9 @@ func longLog(b *testing.B) string {
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
+	}
+	if keptPath != "" {
+		return keptPath
 	}
 	return benchPath
 }
