@@ -23,38 +23,44 @@ type Options struct {
 // performs no I/O besides reading its Source, and draws nothing: draw
 // paints it, Run feeds it keys.
 type Model struct {
-	opts    Options
-	catalog Catalog
-	calls   []CallEntry
-
+	opts          Options
+	catalog       Catalog
+	calls         []CallEntry
 	width, height int
 	lay           layout
 
-	// call list
-	inList             bool
-	listCur, listTop   int
-	openedFromList     bool
-	src                Source
-	meta               eventlog.CallMeta
-	labels             endpointLabels
-	n                  int           // events in the call
-	firstSeq           uint64        // Seq of event 0
-	lastAt             time.Duration // At of the last event, for column widths
-	cursor, top        int           // event indexes
-	window             []Row         // the rows the timeline shows, from top
-	windowKey          windowKey
-	states             []ConnState // at the cursor
-	statesAt           int
-	step               []Row // Step's answer at stepAt
-	stepAt             int
-	warming            float64      // the replay's progress while the states at the cursor are not ready; -1 otherwise
-	scan               *scan        // a search or continue under way
-	fidx               *filterIndex // the events the filter keeps; nil without a filter
-	pin                string       // connection the inspector keeps showing; "" follows the cursor
-	filter             Filter
-	breaks             []Breakpoint
-	search             string // last search, lower-case
-	searchBack         bool
+	// The call list.
+	inList, openedFromList bool
+	listCur, listTop       int
+
+	// The open call.
+	src      Source
+	meta     eventlog.CallMeta
+	labels   endpointLabels
+	n        int           // events in the call
+	firstSeq uint64        // Seq of event 0
+	lastAt   time.Duration // At of the last event, for column widths
+
+	// Where the person is, and what the panes show there.
+	cursor, top int   // event indexes
+	window      []Row // the rows the timeline shows, from top
+	windowKey   windowKey
+	states      []ConnState // at statesAt, the cursor once fetched
+	statesAt    int
+	warming     float64 // the replay's progress while the states at the cursor are not ready; -1 otherwise
+	step        []Row   // Step's answer at stepAt
+	stepAt      int
+	pin         string // connection the inspector keeps showing; "" follows the cursor
+
+	// Finding.
+	filter     Filter
+	fidx       *filterIndex // the events the filter keeps; nil without a filter
+	breaks     []Breakpoint
+	search     string // last search, lower-case
+	searchBack bool
+	scan       *scan // a search, continue or next-input under way
+
+	// Modes and messages.
 	diff, zoom, help   bool
 	detailOff, helpOff int
 	prompt             *prompt
@@ -149,9 +155,9 @@ func (m *Model) openCall(id string) error {
 	}
 	m.src, m.meta, m.n = src, src.Meta(), src.Len()
 	m.labels = newEndpointLabels(m.meta.Endpoints)
-	m.cursor, m.top, m.statesAt, m.stepAt, m.pin = 0, 0, -1, -1, ""
+	m.cursor, m.top, m.statesAt, m.stepAt, m.pin, m.detailOff = 0, 0, -1, -1, "", 0
 	m.filter, m.fidx, m.windowKey = Filter{}, nil, windowKey{}
-	m.firstSeq = 1
+	m.firstSeq, m.lastAt = 1, 0
 	if m.n > 0 {
 		rows, err := src.Rows(0, 1)
 		if err != nil {
