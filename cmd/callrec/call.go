@@ -116,7 +116,7 @@ func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (
 	var w *eventlog.CallWriter
 	start := time.Now()
 	if opts.out != "" {
-		if log, err = eventlog.Open(opts.out, 0o644, nil); err != nil {
+		if log, err = eventlog.Open(opts.out, 0o644, live.LogOptions()); err != nil {
 			return err
 		}
 		defer func() {

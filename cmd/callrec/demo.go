@@ -132,7 +132,7 @@ func (d *demo) setUp(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d.log, err = eventlog.Open(d.opts.out, 0o644, nil)
+	d.log, err = eventlog.Open(d.opts.out, 0o644, live.LogOptions())
 	if err != nil {
 		return err
 	}

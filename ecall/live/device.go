@@ -17,6 +17,16 @@ import (
 	"github.com/callrec/callrec/mediaflow"
 )
 
+// LogOptions are the event log options for recording live calls. A live
+// call records a few events a second (statistics every second per leg),
+// and each group commit costs two fsyncs and ~0.7 ms of CPU on the
+// project's machines; with the log's 10 ms default nearly every event
+// would commit on its own. A batch here waits up to a second: at most one
+// commit a second, and a crash loses at most the last second of events.
+func LogOptions() *eventlog.Options {
+	return &eventlog.Options{BatchDelay: time.Second}
+}
+
 // ErrClosed is returned by the commands of a closed Device.
 var ErrClosed = errors.New("live: device closed")
 

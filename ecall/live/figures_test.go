@@ -1,0 +1,452 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/ecall/backend/relay"
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/mediaflow"
+)
+
+// The figures of BENCHMARKS.md's "live mode", measured side by side in one
+// run. They take a few minutes, so they run only when asked:
+//
+//	CALLREC_FIGURES=1 go test -run TestFigures -v -timeout 20m ./ecall/live
+//
+// CALLREC_FIGURES=setup,memory,cpu picks some of them;
+// CALLREC_FIGURES_CPU_SECONDS sets the length of the calls whose CPU time is
+// compared (default 30), CALLREC_FIGURES_CPU_PAIRS the number of alternating
+// recorded / not recorded pairs (default 3).
+
+func TestFigures(t *testing.T) {
+	which := os.Getenv("CALLREC_FIGURES")
+	if which == "" {
+		t.Skip("set CALLREC_FIGURES=1 to measure the live-mode figures")
+	}
+	want := func(f string) bool { return which == "1" || strings.Contains(which, f) }
+	if want("setup") {
+		figSetup(t, 40)
+	}
+	if want("memory") {
+		figMemory(t, 1)
+		figMemory(t, 20)
+	}
+	if !want("cpu") {
+		return
+	}
+	secs := 30
+	if s := os.Getenv("CALLREC_FIGURES_CPU_SECONDS"); s != "" {
+		var err error
+		if secs, err = strconv.Atoi(s); err != nil || secs < 1 {
+			t.Fatalf("CALLREC_FIGURES_CPU_SECONDS=%q: want a positive number of seconds", s)
+		}
+	}
+	pairs := 3
+	if s := os.Getenv("CALLREC_FIGURES_CPU_PAIRS"); s != "" {
+		var err error
+		if pairs, err = strconv.Atoi(s); err != nil || pairs < 1 {
+			t.Fatalf("CALLREC_FIGURES_CPU_PAIRS=%q: want a positive number", s)
+		}
+	}
+	figCPU(t, time.Duration(secs)*time.Second, pairs)
+}
+
+// --- a bare pion pair: the baseline -----------------------------------------
+
+// barePair is two pion peer connections with the settings mediaflow uses on
+// loopback, an Opus track each and the same negotiated data channel, and
+// nothing around them: no Flow, no ECONN, no relay, no log.
+type barePair struct {
+	a, b         *webrtc.PeerConnection
+	ta, tb       *webrtc.TrackLocalStaticSample
+	openA, openB chan struct{}
+	stop         chan struct{}
+	done         chan struct{} // closed when sendAudio's goroutine returns
+	sending      bool
+}
+
+func newBarePair(t testing.TB) *barePair {
+	var s webrtc.SettingEngine
+	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetInterfaceFilter(func(name string) bool { return name == "lo" || name == "lo0" })
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(s))
+	p := &barePair{openA: make(chan struct{}), openB: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	for _, side := range []struct {
+		pc    **webrtc.PeerConnection
+		track **webrtc.TrackLocalStaticSample
+		open  chan struct{}
+	}{{&p.a, &p.ta, p.openA}, {&p.b, &p.tb, p.openB}} {
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "bare")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pc.AddTrack(track); err != nil {
+			t.Fatal(err)
+		}
+		negotiated, id := true, mediaflow.DataChannelID
+		dc, err := pc.CreateDataChannel(mediaflow.DataChannelLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := side.open
+		dc.OnOpen(func() { close(open) })
+		pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+			go func() {
+				for {
+					if _, _, err := tr.ReadRTP(); err != nil {
+						return
+					}
+				}
+			}()
+		})
+		*side.pc, *side.track = pc, track
+	}
+	return p
+}
+
+// connect negotiates with complete gathering; it returns the time from
+// CreateOffer and from the complete offer to both data channels open.
+func (p *barePair) connect(t testing.TB) (total, fromOffer time.Duration) {
+	complete := func(pc *webrtc.PeerConnection, d webrtc.SessionDescription) string {
+		done := webrtc.GatheringCompletePromise(pc)
+		if err := pc.SetLocalDescription(d); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		return pc.LocalDescription().SDP
+	}
+	start := time.Now()
+	offer, err := p.a.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offerSDP := complete(p.a, offer)
+	offered := time.Now()
+	if err := p.b.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := p.b.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answerSDP := complete(p.b, answer)
+	if err := p.a.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answerSDP}); err != nil {
+		t.Fatal(err)
+	}
+	<-p.openA
+	<-p.openB
+	end := time.Now()
+	return end.Sub(start), end.Sub(offered)
+}
+
+// sendAudio sends an Opus frame each way every 20 ms, as a Flow does.
+func (p *barePair) sendAudio() {
+	p.sending = true
+	go func() {
+		defer close(p.done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		frame := []byte{0xf8, 0xff, 0xfe}
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+				_ = p.ta.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond})
+				_ = p.tb.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond})
+			}
+		}
+	}()
+}
+
+func (p *barePair) close() {
+	close(p.stop)
+	if p.sending {
+		<-p.done
+	}
+	_ = p.a.GracefulClose()
+	_ = p.b.GracefulClose()
+}
+
+// --- a live call ---------------------------------------------------------------
+
+// liveCall is one call between A/1 and B/1 through a relay, recorded (or
+// not) into a log; B answers as soon as it rings.
+type liveCall struct {
+	a, b *Device
+}
+
+func newLiveCall(t *testing.T, rl *Relay, conv string, w *eventlog.CallWriter) *liveCall {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var rec ecall.Recorder
+	if w != nil {
+		rec = ecall.LogRecorder{W: w}
+	}
+	start := time.Now()
+	mk := func(name string, observe func(*Device, eventlog.Event)) *Device {
+		ep, _ := eventlog.ParseEndpoint(name)
+		var dev atomic.Pointer[Device]
+		cfg := DeviceConfig{Self: ep, RelayURL: rl.URL(), Conv: conv, Recorder: rec, Start: start,
+			OnError: func(err error) { t.Errorf("%s: %v", name, err) }}
+		if observe != nil {
+			cfg.Observe = func(ev eventlog.Event) { observe(dev.Load(), ev) }
+		}
+		d, err := NewDevice(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev.Store(d)
+		return d
+	}
+	c := &liveCall{a: mk("A/1", nil)}
+	// B answers on its loop right after the step that made it ring.
+	c.b = mk("B/1", func(d *Device, ev eventlog.Event) {
+		if _, ok := ev.Output.(econn.Incoming); ok {
+			d.loop.Post(func() { _ = d.client.Answer() })
+		}
+	})
+	if err := c.a.WaitMembers(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// connect starts the call and waits for both data channels; it returns the
+// time from Start and from the SETUP sent to both open.
+func (c *liveCall) connect(t *testing.T) (total, fromSetup time.Duration) {
+	total, fromSetup, _ = c.connectPhases(t)
+	return total, fromSetup
+}
+
+// connectPhases is connect with the phases of the setup: SETUP sent → B
+// rings, rings → answer sent, answer sent → both open.
+func (c *liveCall) connectPhases(t *testing.T) (total, fromSetup time.Duration, phases [3]time.Duration) {
+	start := c.a.clock.Since()
+	if err := c.a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*Device{c.a, c.b} {
+		wait(t, d, "established", established)
+	}
+	ca, cb := c.a.Calls()[0], c.b.Calls()[0]
+	open := max(ca.DataChanOpen, cb.DataChanOpen)
+	phases = [3]time.Duration{cb.Rang - ca.SetupSent, cb.AnswerSent - cb.Rang, open - cb.AnswerSent}
+	return open - start, open - ca.SetupSent, phases
+}
+
+func (c *liveCall) hangUp(t *testing.T) {
+	if err := c.a.End(); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, c.a, "closed", allClosed)
+	wait(t, c.b, "closed", allClosed)
+}
+
+func (c *liveCall) close() {
+	_ = c.a.Close()
+	_ = c.b.Close()
+}
+
+// --- figures ---------------------------------------------------------------------
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func p90(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)*9/10]
+}
+
+func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+// figSetup alternates n live calls and n bare pairs.
+func figSetup(t *testing.T, n int) {
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "setup.db"), 0o644, LogOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var liveTotal, liveSetup, bareTotal, bareOffer []time.Duration
+	var phases [3][]time.Duration
+	for i := range n {
+		w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newLiveCall(t, rl, fmt.Sprintf("setup-%d", i), w)
+		tot, setup, ph := c.connectPhases(t)
+		liveTotal, liveSetup = append(liveTotal, tot), append(liveSetup, setup)
+		for k := range ph {
+			phases[k] = append(phases[k], ph[k])
+		}
+		c.hangUp(t)
+		c.close()
+
+		p := newBarePair(t)
+		tot, off := p.connect(t)
+		bareTotal, bareOffer = append(bareTotal, tot), append(bareOffer, off)
+		p.close()
+	}
+	t.Logf("setup on loopback, median (p90) of %d, alternating:", n)
+	t.Logf("| live: SETUP sent → both data channels open | %s (%s) |", msf(median(liveSetup)), msf(p90(liveSetup)))
+	t.Logf("| bare pion: complete offer → both open | %s (%s) |", msf(median(bareOffer)), msf(p90(bareOffer)))
+	t.Logf("| ratio | %.2f× |", float64(median(liveSetup))/float64(median(bareOffer)))
+	t.Logf("| live phases: SETUP sent → B rings %s, rings → answer sent %s, answer sent → both open %s |",
+		msf(median(phases[0])), msf(median(phases[1])), msf(median(phases[2])))
+	t.Logf("| live: Start (offer gathering included) → both open | %s (%s) |", msf(median(liveTotal)), msf(p90(liveTotal)))
+	t.Logf("| bare pion: CreateOffer → both open | %s (%s) |", msf(median(bareTotal)), msf(p90(bareTotal)))
+	t.Logf("| ratio | %.2f× |", float64(median(liveTotal))/float64(median(bareTotal)))
+}
+
+// settle collects garbage and returns the goroutine count and the heap in
+// use.
+func settle() (int, uint64) {
+	var m runtime.MemStats
+	for range 3 {
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond)
+	}
+	runtime.ReadMemStats(&m)
+	return runtime.NumGoroutine(), m.HeapInuse
+}
+
+// figMemory compares n concurrent live calls (relay, recording and both
+// legs in this process) with n bare pairs, both sending audio.
+func figMemory(t *testing.T, n int) {
+	g0, h0 := settle()
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "mem.db"), 0o644, LogOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []*liveCall
+	for i := range n {
+		w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newLiveCall(t, rl, fmt.Sprintf("mem-%d", i), w)
+		c.connect(t)
+		calls = append(calls, c)
+	}
+	time.Sleep(2 * time.Second) // stats reports, RTCP, recording batches
+	g1, h1 := settle()
+	for _, c := range calls {
+		c.hangUp(t)
+		c.close()
+	}
+	rl.Close()
+	log.Close()
+
+	g2, h2 := settle()
+	var pairs []*barePair
+	for range n {
+		p := newBarePair(t)
+		p.connect(t)
+		p.sendAudio()
+		pairs = append(pairs, p)
+	}
+	time.Sleep(2 * time.Second)
+	g3, h3 := settle()
+	for _, p := range pairs {
+		p.close()
+	}
+	live := float64(int64(h1)-int64(h0)) / (1 << 20)
+	bare := float64(int64(h3)-int64(h2)) / (1 << 20)
+	t.Logf("memory of %d concurrent call(s), heap in use after GC / goroutines:", n)
+	t.Logf("| live (relay, E2EE, recording, both legs) | %.2f MiB | %d |", live, g1-g0)
+	t.Logf("| bare pion pairs | %.2f MiB | %d |", bare, g3-g2)
+	t.Logf("| ratio | %.2f× | |", live/bare)
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// figCPU compares the CPU time of calls of duration d recorded into a log
+// and not recorded, in alternating pairs.
+func figCPU(t *testing.T, d time.Duration, pairs int) {
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "cpu.db"), 0o644, LogOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var with, without, diffs []time.Duration
+	for i := range 2 * pairs {
+		var w *eventlog.CallWriter
+		if i%2 == 0 {
+			if w, err = log.CreateCall(eventlog.CallMeta{Source: "figures"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := newLiveCall(t, rl, fmt.Sprintf("cpu-%d", i), w)
+		runtime.GC()
+		before := cpuTime()
+		c.connect(t)
+		time.Sleep(d)
+		c.hangUp(t)
+		if w != nil {
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		used := cpuTime() - before
+		c.close()
+		if w != nil {
+			with = append(with, used)
+		} else {
+			without = append(without, used)
+			diffs = append(diffs, with[len(with)-1]-used)
+		}
+	}
+	t.Logf("CPU time of a %v call (both devices, relay in process), %d alternating pairs:", d, pairs)
+	t.Logf("| recorded | %v | median %v |", with, median(with))
+	t.Logf("| not recorded | %v | median %v |", without, median(without))
+	t.Logf("| median difference (recorded − not) | %v | %+.1f%% |", median(diffs),
+		100*float64(median(diffs))/float64(median(without)))
+}
