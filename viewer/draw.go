@@ -128,20 +128,14 @@ func drawHelp(scr tcell.Screen, t *theme, m *Model) {
 
 func drawCallList(scr tcell.Screen, t *theme, m *Model) {
 	drawBar(scr, t, 0, m.width, fmt.Sprintf("callreplay view — %d calls in the log: Enter opens one", len(m.calls)))
-	putLine(scr, t, 0, 1, m.width, styled(fmt.Sprintf("  %-10s %-14s %8s %8s  %-20s %s",
-		"call", "start (UTC)", "duration", "events", "endpoints", "outcome"), StyleHeader), nil)
-	for i := m.listTop; i < len(m.calls) && 2+i-m.listTop < m.height-1; i++ {
+	const format = "  %-12s %-14s %9s %8s  %-16s %s"
+	putLine(scr, t, 0, 1, m.width, styled(fmt.Sprintf(format,
+		"call", "scenario", "duration", "events", "endpoints", "outcome"), StyleHeader), nil)
+	rows := m.listRows()
+	for i := m.listTop; i < len(m.calls) && i-m.listTop < rows; i++ {
 		c := m.calls[i]
-		eps := make([]string, len(c.Info.Meta.Endpoints))
-		for j, e := range c.Info.Meta.Endpoints {
-			eps[j] = e.String()
-		}
-		start := "—"
-		if !c.Info.Meta.Start.IsZero() {
-			start = c.Info.Meta.Start.UTC().Format("01-02 15:04:05")
-		}
-		text := fmt.Sprintf("  %-10s %-14s %8s %8d  %-20s %s", c.Info.Meta.ID, start,
-			fmtDuration(c.Info.Duration), c.Info.Events, strings.Join(eps, " "), c.Outcome)
+		text := fmt.Sprintf(format, prefix(c.Info.Meta.ID, 12), prefix(callTitle(c.Info.Meta), 14),
+			fmtDuration(c.Info.Duration), fmt.Sprint(c.Info.Events), prefix(endpointList(c.Info.Meta), 16), c.Outcome)
 		var mod func(tcell.Style) tcell.Style
 		y := 2 + i - m.listTop
 		if i == m.listCur {
@@ -149,6 +143,52 @@ func drawCallList(scr tcell.Screen, t *theme, m *Model) {
 			fill(scr, 0, y, m.width, reverse(tcell.StyleDefault))
 		}
 		putLine(scr, t, 0, y, m.width, plain(text), mod)
+	}
+	if m.height >= minSplitHeight {
+		r := rect{0, m.height - 1 - callInfoLines, m.width, callInfoLines}
+		paneTitle(scr, t, rect{r.X, r.Y, r.W, 1}, "Selected call")
+		off := 0
+		drawLines(scr, t, rect{1, r.Y + 1, r.W - 1, r.H - 1}, callInfo(m.calls[m.listCur]), &off)
+	}
+}
+
+// callTitle names a call by its scenario, else by where it was recorded.
+func callTitle(meta eventlog.CallMeta) string {
+	if meta.Scenario != "" {
+		return meta.Scenario
+	}
+	return meta.Source
+}
+
+func endpointList(meta eventlog.CallMeta) string {
+	eps := make([]string, len(meta.Endpoints))
+	for i, e := range meta.Endpoints {
+		eps[i] = e.String()
+	}
+	return strings.Join(eps, " ")
+}
+
+// callInfo describes the selected call in full.
+func callInfo(c CallEntry) []Line {
+	meta := c.Info.Meta
+	head := []string{meta.ID}
+	for _, s := range []string{meta.Source, meta.Scenario} {
+		if s != "" {
+			head = append(head, s)
+		}
+	}
+	if meta.HasSeed {
+		head = append(head, fmt.Sprintf("seed %d", meta.Seed))
+	}
+	start := "start unknown"
+	if !meta.Start.IsZero() {
+		start = "started " + meta.Start.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return []Line{
+		plain(strings.Join(head, " · ")),
+		plain(fmt.Sprintf("%s · lasted %s · %d events", start, fmtDuration(c.Info.Duration), c.Info.Events)),
+		{{Text: "endpoints ", Style: StyleDim}, {Text: endpointList(meta)}},
+		{{Text: "outcome ", Style: StyleDim}, {Text: orDash(c.Outcome)}},
 	}
 }
 

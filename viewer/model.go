@@ -259,7 +259,7 @@ func (m *Model) updateHelp(k Key) {
 
 func (m *Model) updateList(k Key) Cmd {
 	last := len(m.calls) - 1
-	page := max(m.height-4, 1)
+	page := m.listRows()
 	switch {
 	case k == Rune('q') || k.Code == KeyEsc:
 		return Quit{}
@@ -287,6 +287,21 @@ func (m *Model) updateList(k Key) Cmd {
 	}
 	m.listTop = scrollTo(m.listTop, m.listCur, page)
 	return nil
+}
+
+// callInfoLines is the height of the call list's pane that describes the
+// selected call, on terminals tall enough for it.
+const callInfoLines = 6
+
+// listRows is how many calls the call list shows at once: the screen less
+// the title, the column header, the status line and the selected call's
+// pane.
+func (m *Model) listRows() int {
+	rows := m.height - 3
+	if m.height >= minSplitHeight {
+		rows -= callInfoLines
+	}
+	return max(rows, 1)
 }
 
 // scrollTo returns the new first line of a list of page lines so that cur
@@ -920,7 +935,7 @@ func (m *Model) Click(x, y int) {
 	}
 	if m.inList {
 		i := m.listTop + y - 2
-		if y < 2 || i < 0 || i >= len(m.calls) {
+		if y < 2 || y-2 >= m.listRows() || i >= len(m.calls) {
 			return
 		}
 		if i == m.listCur {
@@ -951,7 +966,7 @@ func (m *Model) Wheel(x, y, dy int) {
 	case m.help || m.prompt != nil:
 	case m.inList:
 		m.listCur = min(max(m.listCur+dy, 0), len(m.calls)-1)
-		m.listTop = scrollTo(m.listTop, m.listCur, max(m.height-4, 1))
+		m.listTop = scrollTo(m.listTop, m.listCur, m.listRows())
 	case m.zoom || m.lay.Detail.contains(x, y):
 		m.detailOff = max(m.detailOff+3*dy, 0)
 	default:

@@ -484,7 +484,28 @@ func TestCallList(t *testing.T) {
 	if !m.InCallList() {
 		t.Fatal("two calls: no call list")
 	}
-	press(m, "j", enter)
+	m.Click(5, 3) // the second call: selects it
+	if !m.InCallList() || m.listCur != 1 {
+		t.Fatalf("a click on the second call: list %v, selected %d", m.InCallList(), m.listCur)
+	}
+	m.Click(5, 22) // the selected call's pane: nothing
+	if !m.InCallList() || m.listCur != 1 {
+		t.Fatal("a click below the list changed something")
+	}
+	press(m, "k")
+	m.Wheel(5, 3, 1)
+	if m.listCur != 1 {
+		t.Fatalf("wheel in the list: selected %d", m.listCur)
+	}
+	m.Click(5, 3) // a click on the selected call opens it
+	if m.InCallList() || m.meta.ID != "second" {
+		t.Fatalf("the second click opened %q", m.meta.ID)
+	}
+	press(m, "", esc, Rune('g'), enter)
+	if m.InCallList() || m.meta.ID != "glare" {
+		t.Fatalf("Enter opened %q", m.meta.ID)
+	}
+	press(m, "", esc, Rune('j'), enter)
 	if m.InCallList() || m.meta.ID != "second" {
 		t.Fatalf("Enter opened %q", m.meta.ID)
 	}
