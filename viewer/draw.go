@@ -3,6 +3,7 @@ package viewer
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
@@ -192,7 +193,7 @@ func callInfo(c CallEntry) []Line {
 	}
 }
 
-func fmtDuration(d interface{ Seconds() float64 }) string {
+func fmtDuration(d time.Duration) string {
 	return fmt.Sprintf("%.3fs", d.Seconds())
 }
 
