@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,10 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	return ""
 }
 
+// colourEscape matches an SGR escape that sets a foreground or background
+// colour (39 and 49, back to the default, are no colour).
+var colourEscape = regexp.MustCompile(`\x1b\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9;]*)?m`)
+
 // The real binary in a real terminal: open the glare scenario's golden
 // log, set a breakpoint on Conflict-Resolution, continue to it, see why
 // (the step: a SETUP from B/2 while calling, glare lost), look at the
@@ -188,6 +193,10 @@ func TestViewInTmux(t *testing.T) {
 		fmt.Sprintf("%s view %s; echo $? > %s; sleep 60", bin, logPath, done))
 
 	s.waitFor("call 04-glare", "A/1", "B/2", "h help")
+	// NO_COLOR: attributes (bold, underline, reverse) but no colour at all.
+	if ansi := s.run("capture-pane", "-p", "-e", "-t", "view"); colourEscape.MatchString(ansi) {
+		t.Errorf("NO_COLOR set, yet the screen has colours: %q", colourEscape.FindAllString(ansi, 5))
+	}
 	s.keys("b")
 	s.keys("-l", "state=Conflict-Resolution")
 	s.keys("Enter")
