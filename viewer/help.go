@@ -16,6 +16,7 @@ var helpKeys = []struct{ keys, what string }{
 	{"/text Enter", "search forwards in summaries and payloads"},
 	{"?text Enter", "search backwards"},
 	{"N", "next match, in the last search's direction"},
+	{"any key", "stops a search, c/C or n/p still reading a long call"},
 	{"f", "filter: ep=A/1,B kind=input,note type=SETUP,Recv; empty clears"},
 	{"", "Breakpoints"},
 	{"b", "toggle a breakpoint: state=Conflict-Resolution, recv=SETUP, send=CANCEL, ignored, close; empty clears all"},
