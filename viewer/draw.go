@@ -319,7 +319,7 @@ func drawCall(scr tcell.Screen, t *theme, m *Model) {
 // where they differ.
 func (m *Model) endpointLegend() string {
 	var parts []string
-	for _, e := range m.meta.Endpoints {
+	for _, e := range m.labels.eps {
 		lbl, _ := m.labels.label(e)
 		if lbl == e.String() {
 			parts = append(parts, lbl)
@@ -438,11 +438,11 @@ func drawLadder(scr tcell.Screen, t *theme, m *Model) {
 	if r.W < 4 || r.H < 1 {
 		return
 	}
-	xs := ladderColumns(r, len(m.meta.Endpoints))
+	xs := ladderColumns(r, len(m.labels.eps))
 	end := r.X + r.W
 	hs := t.get(StyleHeader).Underline(true)
 	fill(scr, r.X, r.Y, end, hs)
-	for i, e := range m.meta.Endpoints {
+	for i, e := range m.labels.eps {
 		lbl, st := m.labels.label(e)
 		put(scr, max(xs[i]-textWidth(lbl)/2, r.X), r.Y, end, lbl, t.get(st).Bold(true).Underline(true))
 	}

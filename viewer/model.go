@@ -154,7 +154,7 @@ func (m *Model) openCall(id string) error {
 		return fmt.Errorf("open call %q: %w", id, err)
 	}
 	m.src, m.meta, m.n = src, src.Meta(), src.Len()
-	m.labels = newEndpointLabels(m.meta.Endpoints)
+	m.labels = newEndpointLabels(callEndpoints(m.meta))
 	m.cursor, m.top, m.statesAt, m.stepAt, m.pin, m.detailOff = 0, 0, -1, -1, "", 0
 	m.filter, m.fidx, m.windowKey = Filter{}, nil, windowKey{}
 	m.firstSeq, m.lastAt = 1, 0
@@ -175,6 +175,25 @@ func (m *Model) openCall(id string) error {
 	return nil
 }
 
+// callEndpoints lists the call's endpoints, the ladder's columns: those
+// of the metadata, then any other the connections were created for.
+func callEndpoints(meta eventlog.CallMeta) []eventlog.Endpoint {
+	eps := append([]eventlog.Endpoint(nil), meta.Endpoints...)
+	seen := map[eventlog.Endpoint]bool{{}: true}
+	for _, e := range eps {
+		seen[e] = true
+	}
+	for _, c := range meta.Conns {
+		for _, e := range []eventlog.Endpoint{c.Endpoint, c.Remote} {
+			if !seen[e] {
+				seen[e] = true
+				eps = append(eps, e)
+			}
+		}
+	}
+	return eps
+}
+
 // closeCall goes back to the call list, closing the call's Source when it
 // holds resources (a CallSource's reader and warming).
 func (m *Model) closeCall() {
@@ -187,7 +206,7 @@ func (m *Model) closeCall() {
 // Resize tells the model the terminal's size.
 func (m *Model) Resize(w, h int) {
 	m.width, m.height = w, h
-	m.lay = computeLayout(w, h, len(m.meta.Endpoints))
+	m.lay = computeLayout(w, h, len(m.labels.labels))
 	if !m.inList && m.src != nil {
 		m.ensureVisible(false)
 		m.refresh()

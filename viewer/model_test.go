@@ -3,10 +3,12 @@ package viewer
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
 )
 
 // press feeds the model each rune of s as a key, then the extra keys.
@@ -719,5 +721,14 @@ func TestPropsChangeHighlighted(t *testing.T) {
 	press(m, ":18", enter) // A/1 answers with the same props
 	if changed(m, "props") || changed(m, "peer props") {
 		t.Fatal("props marked though the step left them as they were")
+	}
+}
+
+func TestCallEndpoints(t *testing.T) {
+	meta := eventlog.CallMeta{Endpoints: []eventlog.Endpoint{epA},
+		Conns: []eventlog.ConnMeta{{Endpoint: epA, Remote: epB}, {Endpoint: ep("C/1")}, {Endpoint: epB, Remote: epA}}}
+	got := fmt.Sprint(callEndpoints(meta))
+	if got != "[A/1 B/1 C/1]" {
+		t.Fatalf("columns %s", got)
 	}
 }

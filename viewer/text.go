@@ -57,6 +57,7 @@ func (l Line) String() string {
 // a colour. Real ids are UUIDs; "A/1" style ids stay as they are.
 type endpointLabels struct {
 	index  map[eventlog.Endpoint]int
+	eps    []eventlog.Endpoint // in column order
 	labels []string
 }
 
@@ -68,6 +69,7 @@ func newEndpointLabels(eps []eventlog.Endpoint) endpointLabels {
 	for _, e := range eps {
 		if _, dup := l.index[e]; !dup {
 			l.index[e] = len(l.labels)
+			l.eps = append(l.eps, e)
 			l.labels = append(l.labels, "")
 		}
 	}
