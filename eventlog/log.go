@@ -21,7 +21,7 @@ import (
 //
 //	_callrec/magic        "callrec-eventlog"
 //	_callrec/version      FormatVersion, decimal
-//	_callrec/calls/<n>    call id, n big-endian in creation order
+//	_callrec/calls/<n>    call id, n big-endian in creation order (the index)
 //	<call id>/meta        CallMeta, JSON
 //	<call id>/events/<seq> the event (see codec.go), seq big-endian uint64
 var (
@@ -345,10 +345,13 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 	meta.FormatVersion = FormatVersion
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer l.recoverCorrupt(&err)
+	// Two transactions, each changing one top-level bucket: bbolt writes
+	// the pages of sibling buckets in map order, and a simulation's log
+	// should come out byte for byte the same from the same seed. Calls
+	// lists a call whose second transaction a crash prevented.
 	err = l.db.Update(func(tx *bolt.Tx) error {
-		calls := tx.Bucket(bucketRoot).Bucket(bucketCalls)
 		if meta.ID == "" {
-			meta.ID = freeCallID(tx, calls)
+			meta.ID = freeCallID(tx)
 		}
 		if err := checkCallID(meta.ID); err != nil {
 			return err
@@ -356,16 +359,28 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 		if tx.Bucket([]byte(meta.ID)) != nil {
 			return fmt.Errorf("eventlog: %s: call %q already exists", l.path, meta.ID)
 		}
-		return createCall(tx, calls, &meta)
+		return createCall(tx, &meta)
 	})
+	if err == nil {
+		err = l.db.Update(func(tx *bolt.Tx) error {
+			calls := tx.Bucket(bucketRoot).Bucket(bucketCalls)
+			n, err := calls.NextSequence()
+			if err != nil {
+				return err
+			}
+			return calls.Put(seqKey(n), []byte(meta.ID))
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	return l.newWriterLocked(meta, 0), nil
 }
 
-func freeCallID(tx *bolt.Tx, calls *bolt.Bucket) string {
-	for n := calls.Sequence() + 1; ; n++ {
+// freeCallID returns "call-NNNN" for the lowest N above the number of
+// calls listed that names no bucket.
+func freeCallID(tx *bolt.Tx) string {
+	for n := tx.Bucket(bucketRoot).Bucket(bucketCalls).Sequence() + 1; ; n++ {
 		id := fmt.Sprintf("call-%04d", n)
 		if tx.Bucket([]byte(id)) == nil {
 			return id
@@ -383,7 +398,7 @@ func checkCallID(id string) error {
 	return nil
 }
 
-func createCall(tx *bolt.Tx, calls *bolt.Bucket, meta *CallMeta) error {
+func createCall(tx *bolt.Tx, meta *CallMeta) error {
 	data, err := json.Marshal(meta)
 	if err != nil {
 		return fmt.Errorf("eventlog: call %s: encode meta: %w", meta.ID, err)
@@ -395,14 +410,7 @@ func createCall(tx *bolt.Tx, calls *bolt.Bucket, meta *CallMeta) error {
 	if _, err := b.CreateBucket(bucketEvts); err != nil {
 		return err
 	}
-	if err := b.Put(keyMeta, data); err != nil {
-		return err
-	}
-	n, err := calls.NextSequence()
-	if err != nil {
-		return err
-	}
-	return calls.Put(seqKey(n), []byte(meta.ID))
+	return b.Put(keyMeta, data)
 }
 
 // ResumeCall opens an existing call for appending, after a restart or a
@@ -496,16 +504,39 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 		if root == nil {
 			return nil // an empty file opened read-only
 		}
-		return root.Bucket(bucketCalls).ForEach(func(_, id []byte) error {
-			c, err := l.readCall(tx, string(id))
+		for _, id := range callIDs(tx, root) {
+			c, err := l.readCall(tx, id)
 			if errors.Is(err, ErrNoCall) {
 				err = fmt.Errorf("%w: %s: call %s is listed but missing", ErrCorrupt, l.path, id)
 			}
+			if err != nil {
+				return err
+			}
 			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur})
-			return err
-		})
+		}
+		return nil
 	})
 	return infos, err
+}
+
+// callIDs returns the ids of the calls in creation order: those the calls
+// index lists, then any call bucket it misses (a crash between
+// CreateCall's two transactions) in name order.
+func callIDs(tx *bolt.Tx, root *bolt.Bucket) []string {
+	var ids []string
+	listed := map[string]bool{}
+	root.Bucket(bucketCalls).ForEach(func(_, id []byte) error {
+		ids = append(ids, string(id))
+		listed[string(id)] = true
+		return nil
+	})
+	tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		if id := string(name); !listed[id] && !strings.HasPrefix(id, "_") {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids
 }
 
 // Call opens a call for reading. The reader holds a read transaction: it
