@@ -198,10 +198,18 @@ func openBolt(path string, mode os.FileMode, o *Options) (db *bolt.DB, err error
 	if err != nil {
 		return nil, openError(path, o.Timeout, err)
 	}
+	// With a large mapping, bbolt grows the file in AllocSize steps
+	// (16 MiB by default): a one-call log would take 16 MiB on disk.
+	db.AllocSize = allocSize
 	return db, nil
 }
 
 const initialMmapSize = 1 << 30 * (strconv.IntSize / 64)
+
+// allocSize is how much the file grows at a time once it outgrows its
+// pages: small enough for small logs, large enough that growing (a sync)
+// stays rare next to batch commits.
+const allocSize = 1 << 20
 
 func openError(path string, timeout time.Duration, err error) error {
 	switch {
