@@ -327,9 +327,55 @@ func figSetup(t *testing.T, n int) {
 	t.Logf("| ratio | %.2f× |", float64(median(liveSetup))/float64(median(bareOffer)))
 	t.Logf("| live phases: SETUP sent → B rings %s, rings → answer sent %s, answer sent → both open %s |",
 		msf(median(phases[0])), msf(median(phases[1])), msf(median(phases[2])))
+	t.Logf("| relay round trip (E2EE, WebSocket, loopback), median of %d | %s |", n, msf(relayRTT(t, rl, n)))
 	t.Logf("| live: Start (offer gathering included) → both open | %s (%s) |", msf(median(liveTotal)), msf(p90(liveTotal)))
 	t.Logf("| bare pion: CreateOffer → both open | %s (%s) |", msf(median(bareTotal)), msf(p90(bareTotal)))
 	t.Logf("| ratio | %.2f× |", float64(median(liveTotal))/float64(median(bareTotal)))
+}
+
+// relayRTT measures n round trips of a SETUP-sized message between two
+// relay clients: what the two relay hops of a call's setup cost.
+func relayRTT(t *testing.T, rl *Relay, n int) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got := make(chan struct{}, 1)
+	var echo *relay.Client
+	dial := func(user string, onMsg func(relay.Received)) *relay.Client {
+		id, err := relay.NewIdentity(user, "1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := relay.Dial(ctx, relay.ClientOptions{URL: rl.URL(), Conv: "rtt", Identity: id}, onMsg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a := dial("A", func(relay.Received) { got <- struct{}{} })
+	defer a.Close()
+	echoed := make(chan []byte, 1)
+	echo = dial("B", func(m relay.Received) { echoed <- m.Data })
+	defer echo.Close()
+	go func() {
+		for data := range echoed {
+			_ = echo.Send(data)
+		}
+	}()
+	defer close(echoed)
+	if err := a.WaitRoster(ctx, func(m []relay.Member) bool { return len(m) == 2 }); err != nil {
+		t.Fatal(err)
+	}
+	msg := make([]byte, 3000) // a SETUP with a complete SDP
+	var rtts []time.Duration
+	for range n {
+		start := time.Now()
+		if err := a.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+		<-got
+		rtts = append(rtts, time.Since(start))
+	}
+	return median(rtts)
 }
 
 // settle collects garbage and returns the goroutine count and the heap in
@@ -411,7 +457,9 @@ func figCPU(t *testing.T, d time.Duration, pairs int) {
 		t.Fatal(err)
 	}
 	defer rl.Close()
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "cpu.db"), 0o644, LogOptions())
+	opts := LogOptions()
+	opts.NoSync = os.Getenv("CALLREC_FIGURES_NOSYNC") != "" // to tell fsync's share from the rest
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "cpu.db"), 0o644, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

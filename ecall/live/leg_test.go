@@ -214,3 +214,52 @@ func TestRelayURL(t *testing.T) {
 		}
 	}
 }
+
+// TestLegUpdateGlareFails: after a first exchange, a leg with its own
+// re-offer out cannot answer the peer's re-offer and says why.
+func TestLegUpdateGlareFails(t *testing.T) {
+	checkLeaks(t)
+	a, b := newLegSide(t), newLegSide(t)
+	var la, lb ecall.Leg
+	var offer, answer string
+	var err error
+	a.on(func() {
+		if la, err = a.media.NewLeg("a", eventlog.Endpoint{User: "B", Client: "1"}); err == nil {
+			offer, err = la.Offer()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.on(func() {
+		if lb, err = b.media.NewLeg("b", eventlog.Endpoint{User: "A", Client: "1"}); err == nil {
+			answer, err = lb.Accept(offer)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.on(func() { err = la.SetAnswer(answer) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "data channels", func() bool {
+		return a.has(ecall.MediaDataChanOpen, "") && b.has(ecall.MediaDataChanOpen, "")
+	})
+	var reA string
+	a.on(func() { reA, err = la.Reoffer() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.on(func() {
+		if _, err = lb.Reoffer(); err == nil {
+			_, err = lb.Accept(reA)
+		}
+	})
+	if !errors.Is(err, mediaflow.ErrOfferPending) || !strings.Contains(err.Error(), "UPDATE") {
+		t.Fatalf("Accept in an UPDATE glare: %v", err)
+	}
+	if gen := lb.(*Leg).gen; gen != 1 {
+		t.Errorf("the established flow was replaced (generation %d)", gen)
+	}
+}

@@ -141,14 +141,21 @@ func (l *Leg) Offer() (string, error) {
 }
 
 // Accept implements ecall.Leg: the answer to a SETUP or an UPDATE. A Flow
-// that has an offer of its own out (the loser of a glare) cannot take the
-// peer's offer — pion cannot roll a local offer back — so the leg answers
-// with a new Flow and drops the old one.
+// that has an offer of its own out (the loser of a SETUP glare) cannot
+// take the peer's offer — mediaflow cannot roll a local offer back — so
+// the leg answers with a new Flow and drops the old one. The loser of an
+// UPDATE glare has no such way out: its Accept fails (and ecall closes the
+// connection as a media failure).
 func (l *Leg) Accept(offer string) (string, error) {
 	ctx, cancel := l.ctx()
 	defer cancel()
 	update := l.negotiated
 	sdp, err := l.flow.Accept(ctx, offer)
+	if errors.Is(err, mediaflow.ErrOfferPending) && update {
+		// The loser of an UPDATE glare: a new peer connection cannot take
+		// over an established one, and the Flow cannot roll back.
+		return "", fmt.Errorf("answer the peer's UPDATE while our own re-offer is out: %w", err)
+	}
 	if errors.Is(err, mediaflow.ErrOfferPending) {
 		l.note("media.flow", "own offer pending: answer the peer's offer on a new peer connection", nil)
 		l.m.closeFlow(l.flow, 0)
