@@ -30,7 +30,7 @@ import (
 //
 //	CALLREC_FIGURES=1 go test -run TestFigures -v -timeout 20m ./ecall/live
 //
-// CALLREC_FIGURES=setup,memory,cpu picks some of them;
+// CALLREC_FIGURES=setup,memory,recorder,cpu picks some of them;
 // CALLREC_FIGURES_CPU_SECONDS sets the length of the calls whose CPU time is
 // compared (default 30), CALLREC_FIGURES_CPU_PAIRS the number of alternating
 // recorded / not recorded pairs (default 3).
@@ -47,6 +47,9 @@ func TestFigures(t *testing.T) {
 	if want("memory") {
 		figMemory(t, 1)
 		figMemory(t, 20)
+	}
+	if want("recorder") {
+		figRecorder(t, 10*time.Second)
 	}
 	if !want("cpu") {
 		return
@@ -497,4 +500,45 @@ func figCPU(t *testing.T, d time.Duration, pairs int) {
 	t.Logf("| not recorded | %v | median %v |", without, median(without))
 	t.Logf("| median difference (recorded − not) | %v | %+.1f%% |", median(diffs),
 		100*float64(median(diffs))/float64(median(without)))
+}
+
+// figRecorder isolates the recorder's own CPU: for d, the statistics notes
+// an established call records (one a second per leg, with its real
+// attributes) appended to a log as live calls record, against the same
+// pacing with nothing appended.
+func figRecorder(t *testing.T, d time.Duration) {
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "rec.db"), 0o644, LogOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := ecall.LogRecorder{W: w}
+	text, attrs := statsNote(mediaflow.Stats{AudioSent: mediaflow.StreamStats{Packets: 1500, Bytes: 4500},
+		AudioRecv: mediaflow.StreamStats{Packets: 1499, Bytes: 4497, Jitter: time.Millisecond}, DataSent: 2, DataRecv: 2})
+	var used [2]time.Duration
+	for round := range 2 {
+		before := cpuTime()
+		tick := time.NewTicker(500 * time.Millisecond) // two legs, one report a second each
+		for range int(2 * d / time.Second) {
+			<-tick.C
+			if round == 1 {
+				_, err := rec.Append(eventlog.Event{At: time.Second, Endpoint: eventlog.Endpoint{User: "A", Client: "1"},
+					Conn: "0123456789abcdef0123456789abcdef", Kind: eventlog.KindNote, Type: "media.stats",
+					Note: &eventlog.Note{Text: text, Attrs: attrs}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		tick.Stop()
+		used[round] = cpuTime() - before
+	}
+	t.Logf("the recorder alone, %v of statistics notes (2 a second) with one-second group commits:", d)
+	t.Logf("| paced, nothing recorded | %v |", used[0].Round(100*time.Microsecond))
+	t.Logf("| paced, recorded | %v |", used[1].Round(100*time.Microsecond))
+	t.Logf("| recorder's CPU per second of call | %v |", ((used[1] - used[0]) / time.Duration(d.Seconds())).Round(10*time.Microsecond))
 }
