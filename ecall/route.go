@@ -138,7 +138,7 @@ func (cl *Client) recvPropsync(c *Call, m *econn.Message) {
 		attrs["prop."+k] = v
 	}
 	cl.note(c, "ecall.propsync", fmt.Sprintf("PROPSYNC %s from %s: remote props %s",
-		reqResp(m.Resp), c.remote, formatProps(m.Props)), attrs)
+		reqResp(m.Resp), c.remote, m.Props), attrs)
 	c.remoteProps = m.Props.Clone()
 	if !m.Resp && c.State() == econn.StateDataChanEstablished {
 		props := cl.props.Clone()

@@ -2,6 +2,7 @@ package econn
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -264,4 +265,24 @@ func (p Props) Clone() Props {
 		c[k] = v
 	}
 	return c
+}
+
+// String renders props sorted by key, "{muted=false videosend=true}", so
+// that logs and transcripts are deterministic.
+func (p Props) String() string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k + "=" + p[k])
+	}
+	b.WriteByte('}')
+	return b.String()
 }
