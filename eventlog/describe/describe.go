@@ -8,8 +8,6 @@ package describe
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/callrec/callrec/econn"
@@ -198,24 +196,5 @@ func withProps(p econn.Props) string {
 	if len(p) == 0 {
 		return ""
 	}
-	return " " + Props(p)
-}
-
-// Props renders props sorted by key: {muted=false videosend=true}.
-func Props(p econn.Props) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k + "=" + p[k])
-	}
-	b.WriteByte('}')
-	return b.String()
+	return " " + p.String()
 }

@@ -74,6 +74,17 @@ func TestRecordJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Zero fields are left out, nil props too; enums stay.
+	b2, _ := json.Marshal(describe.RecordOf(eventlog.Event{Kind: eventlog.KindOutput, Type: "Answered",
+		Output: econn.Answered{SDP: "v=0"}}).Data)
+	if string(b2) != `{"SDP":"v=0"}` {
+		t.Fatalf("Answered data %s", b2)
+	}
+	b3, _ := json.Marshal(describe.RecordOf(eventlog.Event{Kind: eventlog.KindOutput, Type: "SetTimer",
+		Output: econn.SetTimer{Gen: 1}}).Data)
+	if string(b3) != `{"Action":"setup","After":"0s","Gen":1}` {
+		t.Fatalf("SetTimer data %s", b3)
+	}
 	want := `{"seq":7,"at":"1.5s","at_ns":1500000000,"endpoint":"A/1","conn":"a1","kind":"output","type":"Closed","text":"closed: timed-out","data":{"MsgTime":3,"Reason":"timed-out"}}`
 	if string(b) != want {
 		t.Fatalf("got  %s\nwant %s", b, want)

@@ -51,6 +51,16 @@ var (
 	stringerType = reflect.TypeFor[interface{ String() string }]()
 )
 
+// isEnum reports whether t is a named scalar with a String method, whose
+// zero value is a name worth showing.
+func isEnum(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Interface, reflect.Struct:
+		return false
+	}
+	return t.Implements(stringerType)
+}
+
 // plain converts v into maps, slices and scalars that encoding/json
 // renders readably: struct fields by name (zero ones left out, except
 // enums), errors by
@@ -80,7 +90,7 @@ func plain(v reflect.Value) any {
 			f := v.Type().Field(i)
 			// Zero fields are left out, except enums, whose zero value
 			// is a name (TimerSetup, StateIdle, TransportBackend).
-			if !f.IsExported() || v.Field(i).IsZero() && !f.Type.Implements(stringerType) {
+			if !f.IsExported() || v.Field(i).IsZero() && !isEnum(f.Type) {
 				continue
 			}
 			m[f.Name] = plain(v.Field(i))
