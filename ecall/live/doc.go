@@ -21,4 +21,7 @@
 //	b.Answer()  // media connects, the data channel opens on both sides
 //	a.End()     // HANGUP over the data channel
 //	a.Close(); b.Close(); rl.Close()
+//
+// (the package example runs it). Recording: give every device of a call the
+// same ecall.LogRecorder and Start, and open the log with LogOptions.
 package live
