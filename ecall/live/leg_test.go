@@ -1,7 +1,9 @@
 package live
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -261,5 +263,30 @@ func TestLegUpdateGlareFails(t *testing.T) {
 	}
 	if gen := lb.(*Leg).gen; gen != 1 {
 		t.Errorf("the established flow was replaced (generation %d)", gen)
+	}
+}
+
+// TestLegClosedWhileBuilding: a leg closed before its peer connection is
+// built closes it once built; nothing is left running.
+func TestLegClosedWhileBuilding(t *testing.T) {
+	checkLeaks(t)
+	s := newLegSide(t)
+	var legs []ecall.Leg
+	s.on(func() {
+		for i := range 5 {
+			l, err := s.media.NewLeg(fmt.Sprint("x", i), eventlog.Endpoint{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			l.Close()
+			legs = append(legs, l)
+		}
+	})
+	s.media.Wait()
+	for _, l := range legs {
+		if _, err := l.(*Leg).flow.CreateOffer(context.Background()); !errors.Is(err, mediaflow.ErrClosed) {
+			t.Errorf("the flow of a closed leg still offers: %v", err)
+		}
 	}
 }

@@ -57,10 +57,16 @@ func (m *Media) NewLeg(conn string, remote eventlog.Endpoint) (ecall.Leg, error)
 	if m.shut {
 		return nil, mediaflow.ErrClosed
 	}
-	l := &Leg{m: m, conn: conn, remote: remote}
-	if err := l.newFlow(); err != nil {
-		return nil, err
-	}
+	// The peer connection is built in the background: a callee's is then
+	// ready while its device rings, and the SETUP's step does not wait
+	// for it. Offer, Accept and the rest wait for it (see await).
+	l := &Leg{m: m, conn: conn, remote: remote, gen: 1, ready: make(chan struct{})}
+	m.closing.Add(1)
+	go func() {
+		defer m.closing.Done()
+		defer close(l.ready)
+		l.flow, l.err = l.create(1)
+	}()
 	m.legs[conn] = l
 	return l, nil
 }
@@ -102,8 +108,10 @@ type Leg struct {
 	conn   string
 	remote eventlog.Endpoint
 
-	flow *mediaflow.Flow
-	gen  int // the Flow's generation: events of replaced flows are dropped
+	flow  *mediaflow.Flow
+	gen   int           // the Flow's generation: events of replaced flows are dropped
+	ready chan struct{} // closed once the first Flow is built (or failed to be)
+	err   error         // why the first Flow could not be built
 
 	negotiated    bool // one offer/answer exchange has completed
 	renegotiating bool // a Reoffer waits for its answer
@@ -114,13 +122,24 @@ type Leg struct {
 	stats    mediaflow.Stats
 }
 
+// create builds a Flow of generation gen whose events go to the loop.
+func (l *Leg) create(gen int) (*mediaflow.Flow, error) {
+	return mediaflow.New(l.m.opts, func(ev mediaflow.Event) {
+		l.m.loop.Post(func() { l.onEvent(gen, ev) })
+	})
+}
+
+// await waits until the first Flow is built and returns why it could not
+// be.
+func (l *Leg) await() error {
+	<-l.ready
+	return l.err
+}
+
 // newFlow replaces the leg's Flow with a fresh one.
 func (l *Leg) newFlow() error {
 	l.gen++
-	gen := l.gen
-	f, err := mediaflow.New(l.m.opts, func(ev mediaflow.Event) {
-		l.m.loop.Post(func() { l.onEvent(gen, ev) })
-	})
+	f, err := l.create(l.gen)
 	if err != nil {
 		return err
 	}
@@ -135,6 +154,9 @@ func (l *Leg) ctx() (context.Context, context.CancelFunc) {
 
 // Offer implements ecall.Leg.
 func (l *Leg) Offer() (string, error) {
+	if err := l.await(); err != nil {
+		return "", err
+	}
 	ctx, cancel := l.ctx()
 	defer cancel()
 	return l.flow.CreateOffer(ctx)
@@ -147,6 +169,9 @@ func (l *Leg) Offer() (string, error) {
 // UPDATE glare has no such way out: its Accept fails (and ecall closes the
 // connection as a media failure).
 func (l *Leg) Accept(offer string) (string, error) {
+	if err := l.await(); err != nil {
+		return "", err
+	}
 	ctx, cancel := l.ctx()
 	defer cancel()
 	update := l.negotiated
@@ -177,6 +202,9 @@ func (l *Leg) Accept(offer string) (string, error) {
 
 // SetAnswer implements ecall.Leg.
 func (l *Leg) SetAnswer(answer string) error {
+	if err := l.await(); err != nil {
+		return err
+	}
 	if err := l.flow.SetAnswer(answer); err != nil {
 		return err
 	}
@@ -190,6 +218,9 @@ func (l *Leg) SetAnswer(answer string) error {
 
 // Reoffer implements ecall.Leg.
 func (l *Leg) Reoffer() (string, error) {
+	if err := l.await(); err != nil {
+		return "", err
+	}
 	ctx, cancel := l.ctx()
 	defer cancel()
 	sdp, err := l.flow.Reoffer(ctx)
@@ -217,10 +248,20 @@ func (l *Leg) renegotiated() {
 }
 
 // SendDirect implements ecall.Leg.
-func (l *Leg) SendDirect(data []byte) error { return l.flow.SendData(data) }
+func (l *Leg) SendDirect(data []byte) error {
+	if err := l.await(); err != nil {
+		return err
+	}
+	return l.flow.SendData(data)
+}
 
 // SetVideo implements ecall.Leg.
-func (l *Leg) SetVideo(on bool) error { return l.flow.SetVideo(on) }
+func (l *Leg) SetVideo(on bool) error {
+	if err := l.await(); err != nil {
+		return err
+	}
+	return l.flow.SetVideo(on)
+}
 
 // Close implements ecall.Leg: it keeps the final statistics, records them
 // (after the step that closed the leg) and closes the Flow.
@@ -229,6 +270,23 @@ func (l *Leg) Close() {
 		return
 	}
 	l.closed = true
+	select {
+	case <-l.ready:
+	default:
+		// Closed before its peer connection was built (a call that
+		// stopped ringing at once): close it once it is.
+		l.m.closing.Add(1)
+		go func() {
+			defer l.m.closing.Done()
+			if l.await() == nil {
+				_ = l.flow.Close()
+			}
+		}()
+		return
+	}
+	if l.err != nil {
+		return
+	}
 	l.stats = latest(l.stats, l.flow.Stats())
 	linger := time.Duration(0)
 	if l.dcOpen {

@@ -177,5 +177,12 @@ func TestTamperedSetupRejectedAndRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(t, a, "closed", allClosed)
+	// Close the devices while the proxy still runs (its cleanup cuts its
+	// connections before the world's would close them).
+	for _, d := range []*Device{a, b} {
+		if err := d.Close(); err != nil {
+			t.Errorf("close %s: %v", d.Self(), err)
+		}
+	}
 	wd.verify()
 }
