@@ -92,22 +92,24 @@ func (l *Loop) run() {
 	}
 }
 
-// RealClock is the live Clock: time since it was created, the wall clock,
-// and timers whose functions run on a Loop.
+// RealClock is the live Clock: time since a start (shared by every device
+// that records into the same call, so that their events line up), the wall
+// clock for message ages, and timers whose functions run on a Loop.
 type RealClock struct {
 	start time.Time
 	loop  *Loop
 }
 
-// NewRealClock returns a clock that starts now and runs timers on loop.
-func NewRealClock(loop *Loop) *RealClock {
-	return &RealClock{start: time.Now(), loop: loop}
+// NewRealClock returns a clock measuring from start that runs timers on
+// loop.
+func NewRealClock(start time.Time, loop *Loop) *RealClock {
+	return &RealClock{start: start, loop: loop}
 }
 
-// Start returns the wall-clock time the clock started.
+// Start returns the wall-clock time the clock measures from.
 func (c *RealClock) Start() time.Time { return c.start }
 
-// Since returns the time since the clock started.
+// Since returns the time since the clock's start.
 func (c *RealClock) Since() time.Duration { return time.Since(c.start) }
 
 // Unix returns the wall-clock time in seconds.

@@ -54,7 +54,7 @@ func TestLoopDoWaits(t *testing.T) {
 func TestRealClockTimerRunsOnLoop(t *testing.T) {
 	l := NewLoop()
 	defer l.Close()
-	c := NewRealClock(l)
+	c := NewRealClock(time.Now(), l)
 	fired := make(chan time.Duration, 1)
 	c.AfterFunc(5*time.Millisecond, func() { fired <- c.Since() })
 	select {
@@ -75,7 +75,7 @@ func TestRealClockTimerRunsOnLoop(t *testing.T) {
 func TestRealClockStopAfterFire(t *testing.T) {
 	l := NewLoop()
 	defer l.Close()
-	c := NewRealClock(l)
+	c := NewRealClock(time.Now(), l)
 	block := make(chan struct{})
 	l.Post(func() { <-block }) // hold the loop
 	ran := false

@@ -65,7 +65,7 @@ type DeviceConfig struct {
 type Device struct {
 	cfg     DeviceConfig
 	loop    *ecall.Loop
-	clock   *Clock
+	clock   *ecall.RealClock
 	media   *Media
 	backend backend
 	client  *ecall.Client
@@ -109,7 +109,7 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 		cfg: cfg, loop: ecall.NewLoop(), conns: make(map[string]*connTimes),
 		changed: make(chan struct{}), done: make(chan struct{}),
 	}
-	d.clock = NewClock(cfg.Start, d.loop)
+	d.clock = ecall.NewRealClock(cfg.Start, d.loop)
 	d.media = NewMedia(opts, d.loop, d.clock, func(sess string, ev ecall.MediaEvent) { d.client.MediaEvent(sess, ev) })
 	ccfg := cfg.Client
 	ccfg.Self = cfg.Self
@@ -157,7 +157,7 @@ func NewSessID() string {
 func (d *Device) Self() eventlog.Endpoint { return d.cfg.Self }
 
 // Clock returns the device's clock.
-func (d *Device) Clock() *Clock { return d.clock }
+func (d *Device) Clock() *ecall.RealClock { return d.clock }
 
 // Do runs f with the client on the device's loop and waits for it. It
 // returns ErrClosed once the device is closed.

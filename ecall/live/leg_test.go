@@ -26,7 +26,7 @@ type legSide struct {
 
 func newLegSide(t *testing.T) *legSide {
 	s := &legSide{loop: ecall.NewLoop()}
-	s.media = NewMedia(mediaflow.DefaultOptions(), s.loop, NewClock(time.Now(), s.loop),
+	s.media = NewMedia(mediaflow.DefaultOptions(), s.loop, ecall.NewRealClock(time.Now(), s.loop),
 		func(_ string, ev ecall.MediaEvent) {
 			s.mu.Lock()
 			s.evs = append(s.evs, ev)

@@ -3,16 +3,12 @@ package sim
 import (
 	"time"
 
+	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/eventlog"
 )
 
-// recorder writes a run into a call of the log, and lists each ECONN in
-// the call's metadata as it is created.
-type recorder struct {
-	w *eventlog.CallWriter
-}
-
-func newRecorder(opts Options, sc *Scenario) (*recorder, error) {
+// newRecorder creates the call a run records into.
+func newRecorder(opts Options, sc *Scenario) (*eventlog.CallWriter, ecall.Recorder, error) {
 	meta := eventlog.CallMeta{
 		ID:          opts.CallID,
 		ToolVersion: opts.ToolVersion,
@@ -25,20 +21,7 @@ func newRecorder(opts Options, sc *Scenario) (*recorder, error) {
 	}
 	w, err := opts.Log.CreateCall(meta)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &recorder{w: w}, nil
-}
-
-// Append records ev; a new ECONN also goes into the metadata.
-func (r *recorder) Append(ev eventlog.Event) (uint64, error) {
-	if nc, ok := ev.Input.(eventlog.NewConn); ok {
-		err := r.w.UpdateMeta(func(m *eventlog.CallMeta) {
-			m.Conns = append(m.Conns, eventlog.ConnMeta{Endpoint: ev.Endpoint, Remote: nc.Remote, Config: nc.Config})
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	return r.w.Append(ev)
+	return w, ecall.LogRecorder{W: w}, nil
 }

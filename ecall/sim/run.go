@@ -53,27 +53,24 @@ func (e *ExpectError) Error() string {
 // the expectations that failed (all of them, joined).
 func Run(sc *Scenario, opts Options) (res *Result, err error) {
 	r := &runner{sc: sc, opts: opts}
-	var rec *recorder
+	var w *eventlog.CallWriter
+	var rec ecall.Recorder
 	if opts.Log != nil {
-		rec, err = newRecorder(opts, sc)
+		w, rec, err = newRecorder(opts, sc)
 		if err != nil {
 			return nil, err
 		}
 		defer func() {
-			if cerr := rec.w.Close(); cerr != nil && err == nil {
+			if cerr := w.Close(); cerr != nil && err == nil {
 				err = cerr
 			}
 		}()
 	}
-	var ecallRec ecall.Recorder
-	if rec != nil {
-		ecallRec = rec
-	}
-	r.w = newWorld(sc.Clients, opts.Seed, ecallRec)
+	r.w = newWorld(sc.Clients, opts.Seed, rec)
 	r.w.observe = opts.Observe
 	res = &Result{World: r.w}
-	if rec != nil {
-		res.CallID = rec.w.ID()
+	if w != nil {
+		res.CallID = w.ID()
 	}
 	for _, c := range sc.Cmds {
 		if err := r.exec(c); err != nil {
