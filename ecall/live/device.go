@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -146,11 +145,17 @@ func identity(cfg DeviceConfig) (relay.Identity, error) {
 	return relay.NewIdentity(cfg.Self.User, cfg.Self.Client, nil)
 }
 
-// NewSessID draws a random session id (16 random bytes in hex).
+// NewSessID draws a random session id of 8 letters and digits.
 func NewSessID() string {
-	var b [16]byte
+	// The reference draws 5 random characters; 8 keep collisions within a
+	// conversation negligible and transcripts readable.
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	return hex.EncodeToString(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
 }
 
 // Self returns the device's endpoint.
