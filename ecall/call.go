@@ -1,6 +1,7 @@
 package ecall
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -66,7 +67,8 @@ func (c *Call) DataChanOpen() bool { return c.dcOpen }
 
 // step records an input (write-ahead), steps the ECONN, records and
 // carries out its outputs. A refused command is returned and recorded as
-// a note; it changed nothing.
+// a note; it changed nothing. A send that failed is returned too, after
+// the ECONN was told (SendFailed), as the reference's commands return it.
 func (c *Call) step(in econn.Input) error {
 	c.cl.record(c, eventlog.KindInput, in.InputName(), in, nil)
 	return c.stepRecorded(in)
@@ -81,39 +83,58 @@ func (c *Call) stepRecorded(in econn.Input) error {
 	}
 	// The slice is reused by the next Step, and carrying out an output may
 	// step again (a send failure): work on a copy.
-	c.handle(slices.Clone(outs))
+	if err := c.handle(slices.Clone(outs)); err != nil {
+		return fmt.Errorf("%s %s: %w", c.cl.cfg.Self, in.InputName(), err)
+	}
 	return nil
 }
 
-// handle records the outputs of one step, then carries them out. Send
-// failures are fed back after the other outputs, before any other input.
-func (c *Call) handle(outs []econn.Output) {
+// handle records the outputs of one step, then carries them out: first
+// sends and timers, in order; then the failed sends are fed back, before
+// any other input; last the notifications, which may step again (answer
+// a glare, answer an UPDATE).
+func (c *Call) handle(outs []econn.Output) error {
 	for _, o := range outs {
 		c.cl.record(c, eventlog.KindOutput, o.OutputName(), nil, o)
 	}
 	var failed []econn.SendFailed
 	for _, o := range outs {
-		if f, ok := c.do(o); !ok {
+		if f, ok := c.effect(o); ok {
 			failed = append(failed, f)
 		}
 	}
+	// After the step's own timers, so that a timer the failure arms
+	// replaces theirs.
+	var sendErrs []error
 	for _, f := range failed {
+		sendErrs = append(sendErrs, fmt.Errorf("send %s: %w", f.Type, f.Err))
 		_ = c.step(f)
 	}
+	for _, o := range outs {
+		c.notify(o)
+	}
+	return errors.Join(sendErrs...)
 }
 
-// do carries out one output; it returns false with the SendFailed to feed
-// when a send failed.
-func (c *Call) do(o econn.Output) (econn.SendFailed, bool) {
+// effect carries out a send or a timer; it reports a failed send with the
+// SendFailed to feed.
+func (c *Call) effect(o econn.Output) (econn.SendFailed, bool) {
 	switch o := o.(type) {
 	case econn.Send:
 		if err := c.send(o); err != nil {
-			return econn.SendFailed{Type: o.Msg.Type, Resp: o.Msg.Resp, Err: err}, false
+			return econn.SendFailed{Type: o.Msg.Type, Resp: o.Msg.Resp, Err: err}, true
 		}
 	case econn.SetTimer:
 		c.armTimer(o)
 	case econn.CancelTimer:
 		c.stopTimer()
+	}
+	return econn.SendFailed{}, false
+}
+
+// notify acts on what the ECONN told the application.
+func (c *Call) notify(o econn.Output) {
+	switch o := o.(type) {
 	case econn.Incoming:
 		c.incoming++
 		c.remoteSDP, c.remoteProps = o.SDP, o.Props.Clone()
@@ -129,7 +150,6 @@ func (c *Call) do(o econn.Output) (econn.SendFailed, bool) {
 	case econn.Closed:
 		c.onClosed(o)
 	}
-	return econn.SendFailed{}, true
 }
 
 func (c *Call) send(o econn.Send) error {

@@ -249,16 +249,18 @@ func (cl *Client) newCall(remote eventlog.Endpoint) (*Call, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: new connection: %w", cl.cfg.Self, err)
 	}
-	c := &Call{cl: cl, conn: conn, sess: cfg.SessID, remote: remote}
-	cl.record(c, eventlog.KindInput, "New", eventlog.NewConn{Config: conn.Config(), Remote: remote}, nil)
-	leg, err := cl.env.Media.NewLeg(c.sess, remote)
+	// The leg first: a connection whose media cannot be had is never
+	// recorded as created.
+	leg, err := cl.env.Media.NewLeg(cfg.SessID, remote)
 	if err != nil {
-		return nil, fmt.Errorf("%s: media for %s: %w", cl.cfg.Self, c.sess, err)
+		err = fmt.Errorf("%s: media for a new connection: %w", cl.cfg.Self, err)
+		cl.note(nil, "media.failed", err.Error(), nil)
+		return nil, err
 	}
-	c.leg = leg
+	c := &Call{cl: cl, conn: conn, sess: cfg.SessID, remote: remote, leg: leg}
+	cl.record(c, eventlog.KindInput, "New", eventlog.NewConn{Config: conn.Config(), Remote: remote}, nil)
 	cl.calls = append(cl.calls, c)
-	c.handle(slices.Clone(outs))
-	return c, nil
+	return c, c.handle(slices.Clone(outs))
 }
 
 // mediaFailure closes c after its media failed; the error is returned too.

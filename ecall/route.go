@@ -81,13 +81,17 @@ func (cl *Client) route(from eventlog.Endpoint, m *econn.Message) (c *Call, crea
 		}
 		return nil
 	}
-	if c := pick(func(c *Call) bool { return !c.closed && c.remote == from }); c != nil {
+	// A new call (SETUP request) never goes to a connection that is
+	// already ending: it gets a connection of its own.
+	newCall := m.Type == econn.MsgSetup && !m.Resp
+	live := func(c *Call) bool { return !c.closed && !(newCall && c.ending()) }
+	if c := pick(func(c *Call) bool { return live(c) && c.remote == from }); c != nil {
 		return c, false
 	}
-	if c := pick(func(c *Call) bool { return !c.closed && c.remote.User == "" }); c != nil {
+	if c := pick(func(c *Call) bool { return c.remote.User == "" && c.awaitsAnswer() }); c != nil {
 		return c, false // my outgoing call, not yet answered: any callee may answer
 	}
-	if c := pick(func(c *Call) bool { return !c.closed && sameUser(c.remote.User, from.User) }); c != nil {
+	if c := pick(func(c *Call) bool { return live(c) && sameUser(c.remote.User, from.User) }); c != nil {
 		return c, false
 	}
 	if m.Type == econn.MsgSetup && !m.Resp {
@@ -99,6 +103,22 @@ func (cl *Client) route(from eventlog.Endpoint, m *econn.Message) (c *Call, crea
 		return c, true
 	}
 	return pick(func(c *Call) bool { return c.remote == from }), false
+}
+
+// ending reports whether the connection is on its way out.
+func (c *Call) ending() bool {
+	switch c.State() {
+	case econn.StateTerminating, econn.StateHangupSent, econn.StateHangupRecv:
+		return true
+	}
+	return false
+}
+
+// awaitsAnswer reports whether c is an outgoing call still waiting for its
+// callee (or resolving glare).
+func (c *Call) awaitsAnswer() bool {
+	s := c.State()
+	return s == econn.StatePendingOutgoing || s == econn.StateConflictResolution
 }
 
 // learnRemote picks up the remote ids the ECONN adopted.

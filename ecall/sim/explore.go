@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/callrec/callrec/econn"
@@ -141,8 +142,8 @@ func (inv *invariants) observe(ev eventlog.Event) {
 // check runs after every step.
 func (inv *invariants) check(w *World) error {
 	inv.w = w
-	for k, n := range inv.closes {
-		if n > 1 {
+	for _, k := range sortedKeys(inv.closes) {
+		if n := inv.closes[k]; n > 1 {
 			return &invariantError{"close-once", fmt.Sprintf("connection %s closed %d times", k, n)}
 		}
 	}
@@ -181,8 +182,8 @@ func (inv *invariants) oneDevice(w *World) error {
 			}
 		}
 	}
-	for k, devs := range inCall {
-		if len(devs) > 1 {
+	for _, k := range sortedKeys(inCall) {
+		if devs := inCall[k]; len(devs) > 1 {
 			return &invariantError{"one-device", fmt.Sprintf("call %s has devices %s in it", k, strings.Join(devs, ", "))}
 		}
 	}
@@ -225,4 +226,14 @@ func shrink(text string, stillFails func(string) bool) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// sortedKeys makes reports independent of map order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

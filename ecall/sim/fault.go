@@ -33,6 +33,9 @@ func parseRule(c Cmd) (*rule, error) {
 	if r.kind == "delay" && r.by == 0 {
 		return nil, fmt.Errorf("fault delay needs by=DURATION")
 	}
+	if r.kind == "reorder" && r.to != nil && r.via != "direct" {
+		return nil, fmt.Errorf("fault reorder: to= only applies to direct messages (via=direct); a backend message is reordered for every recipient")
+	}
 	if r.kind == "fail-send" && r.to != nil && r.via != "direct" {
 		return nil, fmt.Errorf("fault fail-send: to= only applies to direct messages (via=direct); a backend send has no single recipient")
 	}

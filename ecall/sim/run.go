@@ -73,7 +73,7 @@ func Run(sc *Scenario, opts Options) (res *Result, err error) {
 		res.CallID = w.ID()
 	}
 	for _, c := range sc.Cmds {
-		if err := r.exec(c); err != nil {
+		if err := mustFail(c, r.exec(c)); err != nil {
 			err = fmt.Errorf("%s:%d: %s: %w", sc.Name, c.Line, c.Text, err)
 			if !opts.KeepGoing {
 				return res, err
@@ -91,6 +91,18 @@ func Run(sc *Scenario, opts Options) (res *Result, err error) {
 		return res, errors.Join(r.w.errs...)
 	}
 	return res, nil
+}
+
+// mustFail turns the outcome of a "!" command around: its error is
+// expected, its success is the failure.
+func mustFail(c Cmd, err error) error {
+	if !c.MustFail {
+		return err
+	}
+	if err == nil {
+		return errors.New("the command succeeded, the scenario says it must fail")
+	}
+	return nil
 }
 
 type runner struct {

@@ -29,6 +29,9 @@ type Cmd struct {
 	Args   []string // positional words after the target
 	KV     []KV     // key=value words, in order
 	Text   string   // the line as written, without its comment
+	// MustFail is set by a leading "!": the command must return an error
+	// (a send that fails, a command refused in the state).
+	MustFail bool
 }
 
 // KV is one key=value word.
@@ -98,6 +101,13 @@ func Parse(file, name string, r io.Reader) (*Scenario, error) {
 	return sc, nil
 }
 
+// commandVerbs are the commands a client carries out, which may fail.
+var commandVerbs = map[string]bool{
+	"start": true, "answer": true, "answer-glare": true, "answer-update": true,
+	"update": true, "end": true, "reject": true, "propsync": true, "ping": true,
+	"alert": true, "props": true,
+}
+
 // verbs lists every command with whether it takes a target.
 var verbs = map[string]bool{
 	"clients": false, "config": true, "props": true, "start": true, "run": false,
@@ -109,6 +119,13 @@ var verbs = map[string]bool{
 
 func parseLine(n int, text string) (Cmd, error) {
 	cmd := Cmd{Line: n, Text: text}
+	if rest, ok := strings.CutPrefix(text, "!"); ok {
+		cmd.MustFail = true
+		text = strings.TrimSpace(rest)
+		if text == "" {
+			return cmd, fmt.Errorf("\"!\" needs a command after it")
+		}
+	}
 	words := strings.Fields(text)
 	cmd.Verb = words[0]
 	takesTarget, ok := verbs[cmd.Verb]
@@ -169,6 +186,9 @@ func check(sc *Scenario, c Cmd, known map[eventlog.Endpoint]bool) error {
 		if err := checkEndpoint(c.Target, known); err != nil {
 			return err
 		}
+	}
+	if c.MustFail && !commandVerbs[c.Verb] {
+		return fmt.Errorf("\"!\" only goes before a client command (start, answer, end, ...), not %s", c.Verb)
 	}
 	switch c.Verb {
 	case "run", "step", "start", "update", "end", "reject", "ping", "answer-glare", "answer-update":

@@ -63,6 +63,21 @@ func TestCommandErrorStopsTheRun(t *testing.T) {
 	}
 }
 
+func TestMustFail(t *testing.T) {
+	sc, err := ParseString("m.txt", "clients A/1 B/1\n! start A/1\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(sc, Options{})
+	if err == nil || !strings.Contains(err.Error(), "m:2: ! start A/1: the command succeeded, the scenario says it must fail") {
+		t.Fatalf("a \"!\" command that succeeds must fail the run, got %v", err)
+	}
+	sc, _ = ParseString("m.txt", "clients A/1 B/1\n! answer B/1\nexpect B/1 conns=0\n")
+	if _, err := Run(sc, Options{}); err != nil {
+		t.Fatalf("a \"!\" command that fails is fine: %v", err)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	cases := map[string]string{
 		"start A/1\n":                                  "f.txt:1: start before the clients line",
@@ -87,6 +102,9 @@ func TestParseErrors(t *testing.T) {
 		"clients A/1\nalert A/1 level=-1\n":            "f.txt:2: alert level \"-1\": want an unsigned number",
 		"clients A/1 B/1\nfault fail-send to=B/1\n":    "f.txt:2: fault fail-send: to= only applies to direct messages",
 		"clients A/1\nconfig A/1 setup-timeout=-5ms\n": "f.txt:2: config setup-timeout: negative duration",
+		"clients A/1 B/1\nfault reorder to=B/1\n":      "f.txt:2: fault reorder: to= only applies to direct messages",
+		"clients A/1\n! run\n":                         "f.txt:2: \"!\" only goes before a client command",
+		"clients A/1\n!\n":                             "f.txt:2: \"!\" needs a command after it",
 	}
 	for text, want := range cases {
 		_, err := ParseString("f.txt", text)

@@ -17,15 +17,16 @@ const DefaultMediaDelay = 20 * time.Millisecond
 // World is one simulated conversation: its clients, the virtual clock, the
 // fan-out backend with its faults and the fake media.
 type World struct {
-	clock   Clock
-	rng     *rand.Rand
-	clients []*simClient
-	byEP    map[eventlog.Endpoint]*simClient
-	rules   []*rule
-	held    []func() // reordered messages, released after the next send
-	legs    []*leg
-	rec     ecall.Recorder
-	observe func(eventlog.Event)
+	clock    Clock
+	rng      *rand.Rand
+	clients  []*simClient
+	byEP     map[eventlog.Endpoint]*simClient
+	rules    []*rule
+	held     []func() // reordered messages, released after the next send
+	legs     []*leg
+	sessions map[string]bool
+	rec      ecall.Recorder
+	observe  func(eventlog.Event)
 
 	// Backend and Direct count the messages that went through the backend
 	// and over data channels, by type.
@@ -44,11 +45,12 @@ type simClient struct {
 
 func newWorld(clients []eventlog.Endpoint, seed int64, rec ecall.Recorder) *World {
 	w := &World{
-		rng:     rand.New(rand.NewPCG(uint64(seed), 0x63616c6c726563)),
-		byEP:    map[eventlog.Endpoint]*simClient{},
-		rec:     rec,
-		Backend: map[econn.MsgType]int{},
-		Direct:  map[econn.MsgType]int{},
+		rng:      rand.New(rand.NewPCG(uint64(seed), 0x63616c6c726563)),
+		byEP:     map[eventlog.Endpoint]*simClient{},
+		sessions: map[string]bool{},
+		rec:      rec,
+		Backend:  map[econn.MsgType]int{},
+		Direct:   map[econn.MsgType]int{},
 	}
 	for _, ep := range clients {
 		sc := &simClient{w: w, ep: ep, mediaDelay: DefaultMediaDelay, mediaMode: "ok"}
@@ -82,13 +84,19 @@ func (w *World) start(sc *simClient) error {
 
 const sessAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-// newSessID draws a 4-character session id from the seeded source.
+// newSessID draws a 4-character session id from the seeded source, never
+// one the world has handed out before.
 func (w *World) newSessID() string {
-	b := make([]byte, 4)
-	for i := range b {
-		b[i] = sessAlphabet[w.rng.IntN(len(sessAlphabet))]
+	for {
+		b := make([]byte, 4)
+		for i := range b {
+			b[i] = sessAlphabet[w.rng.IntN(len(sessAlphabet))]
+		}
+		if s := string(b); !w.sessions[s] {
+			w.sessions[s] = true
+			return s
+		}
 	}
-	return string(b)
 }
 
 // --- backend ---------------------------------------------------------------
