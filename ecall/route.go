@@ -157,7 +157,7 @@ func (cl *Client) recvPropsync(c *Call, m *econn.Message) {
 	for k, v := range m.Props {
 		attrs["prop."+k] = v
 	}
-	cl.note(c, "ecall.propsync", fmt.Sprintf("PROPSYNC %s from %s: remote props %s",
+	cl.note(c, eventlog.NotePropsync, fmt.Sprintf("PROPSYNC %s from %s: remote props %s",
 		reqResp(m.Resp), c.remote, m.Props), attrs)
 	c.remoteProps = m.Props.Clone()
 	if !m.Resp && c.State() == econn.StateDataChanEstablished {

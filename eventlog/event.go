@@ -120,3 +120,23 @@ type NewConn struct {
 
 // InputName returns "New".
 func (NewConn) InputName() string { return "New" }
+
+// NotePropsync is the note type the call layer records for a PROPSYNC it
+// received and handled itself, without stepping the ECONN (ECONN.md: the
+// layer above handles PROPSYNC). Its "resp" attribute says request or
+// response; each "prop.<name>" attribute is one received prop.
+const NotePropsync = "ecall.propsync"
+
+// PropsOfNote returns the props a NotePropsync note carries.
+func PropsOfNote(n *Note) econn.Props {
+	p := econn.Props{}
+	if n == nil {
+		return p
+	}
+	for k, v := range n.Attrs {
+		if name, ok := strings.CutPrefix(k, "prop."); ok {
+			p[name] = v
+		}
+	}
+	return p
+}

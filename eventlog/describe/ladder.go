@@ -82,7 +82,7 @@ type Ladder struct {
 // PROPSYNC it received and handled itself, without stepping the ECONN; its
 // "resp" attribute says request or response. The ladder counts it as the
 // receive of that PROPSYNC.
-const PropsyncNote = "ecall.propsync"
+const PropsyncNote = eventlog.NotePropsync
 
 // NewLadder returns an empty ladder whose columns start with endpoints.
 func NewLadder(endpoints []eventlog.Endpoint) *Ladder {

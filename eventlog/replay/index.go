@@ -312,7 +312,25 @@ func (ix *Index) checkpoint(seq uint64) {
 }
 
 // apply steps one event into w.
+// applyPropsync keeps the remote props of a PROPSYNC the call layer
+// received: it is a note, not an ECONN input, but it is what the remote
+// side's props are from then on.
+func (ix *Index) applyPropsync(w *work, ev eventlog.Event) {
+	idx, ok := ix.byID[ConnOf(ev)]
+	if !ok || idx >= len(w.conns) {
+		return
+	}
+	if !w.owned[idx] {
+		w.conns[idx], w.owned[idx] = w.conns[idx].clone(), true
+	}
+	w.conns[idx].remoteProps = eventlog.PropsOfNote(ev.Note)
+}
+
 func (ix *Index) apply(w *work, ev eventlog.Event, st *Step) error {
+	if ev.Kind == eventlog.KindNote && ev.Type == eventlog.NotePropsync {
+		ix.applyPropsync(w, ev)
+		return nil
+	}
 	if ev.Kind != eventlog.KindInput || ev.Conn == "" {
 		return nil // only inputs of connections change state
 	}
