@@ -90,8 +90,13 @@ func (cl *Client) Calls() []*Call { return slices.Clone(cl.calls) }
 // --- local commands --------------------------------------------------------
 
 // Start calls the conversation: a new ECONN sends a SETUP request that the
-// backend fans out to every other client.
+// backend fans out to every other client. A device has one call at a time
+// in a conversation, as the reference's ecall does: Start is refused while
+// a connection is in progress (not closed and not ending).
 func (cl *Client) Start() error {
+	if c := cl.find(func(c *Call) bool { return !c.closed && !c.ending() }); c != nil {
+		return fmt.Errorf("%s: already in a call (connection %s, %s)", cl.cfg.Self, c.sess, c.State())
+	}
 	c, err := cl.newCall(eventlog.Endpoint{})
 	if err != nil {
 		return err

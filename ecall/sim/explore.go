@@ -76,9 +76,10 @@ func randomCommand(rng *rand.Rand, pick func() string) string {
 		return "ping " + pick()
 	case n < 18:
 		kind := []string{"drop", "delay by=2s", "duplicate", "reorder", "fail-send"}[rng.IntN(5)]
-		return fmt.Sprintf("fault %s from=%s type=%s count=1", kind, pick(), types[rng.IntN(len(types))])
+		limit := []string{"count=1", "count=2", "prob=0.5"}[rng.IntN(3)]
+		return fmt.Sprintf("fault %s from=%s type=%s %s", kind, pick(), types[rng.IntN(len(types))], limit)
 	default:
-		return fmt.Sprintf("media %s %s", pick(), []string{"fail", "block", "no-rtp", "dc-close", "ok"}[rng.IntN(5)])
+		return fmt.Sprintf("media %s %s", pick(), []string{"fail", "block", "no-rtp", "no-dc", "dc-close", "ok"}[rng.IntN(6)])
 	}
 }
 

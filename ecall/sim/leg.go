@@ -122,7 +122,7 @@ func (l *leg) connect() {
 	if l.owner.mediaMode != "no-rtp" {
 		ev(ecall.MediaStarted)
 	}
-	if l.closed {
+	if l.closed || l.owner.mediaMode == "no-dc" {
 		return
 	}
 	l.dcOpen = true

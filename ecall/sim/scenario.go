@@ -348,7 +348,7 @@ func checkFault(c Cmd, known map[eventlog.Endpoint]bool) error {
 	return nil
 }
 
-var mediaActions = []string{"fail", "block", "no-rtp", "dc-close", "ok"}
+var mediaActions = []string{"fail", "block", "no-rtp", "no-dc", "dc-close", "ok"}
 
 func checkMedia(c Cmd) error {
 	if len(c.Args) != 1 || len(c.KV) != 0 || !contains(mediaActions, c.Args[0]) {
