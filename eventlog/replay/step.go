@@ -196,11 +196,9 @@ func (c *connRun) noteInput(in econn.Input) {
 		p = in.Props
 	case econn.SendPropsync:
 		p = in.Props
-	case econn.Recv:
-		if in.Msg != nil && in.Msg.Type == econn.MsgPropsync && in.Msg.Props != nil {
-			c.remoteProps = in.Msg.Props
-		}
 	}
+	// A received PROPSYNC is no ECONN input: the call layer handles it and
+	// records a NotePropsync note, which the Index applies.
 	if p != nil {
 		c.localProps = p
 	}
