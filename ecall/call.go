@@ -19,9 +19,8 @@ type Call struct {
 	remote eventlog.Endpoint
 	leg    Leg
 
-	timer          Stopper // the ECONN's timer
-	mediaTimer     Stopper // connection, media-start or data-channel timer
-	mediaTimerName string
+	timer      Stopper // the ECONN's timer
+	mediaTimer Stopper // connection, media-start or data-channel timer
 
 	remoteSDP   string // the offer to answer (incoming, glare)
 	remoteProps econn.Props
@@ -245,7 +244,6 @@ func (c *Call) armMediaTimer(name string, d time.Duration) {
 	if d < 0 {
 		return
 	}
-	c.mediaTimerName = name
 	c.mediaTimer = c.cl.env.Clock.AfterFunc(d, func() {
 		c.mediaTimer = nil
 		c.mediaTimeout(name)

@@ -67,17 +67,6 @@ func (c *Clock) runOne(limit time.Duration, each func()) bool {
 	return false
 }
 
-// pending reports how many live functions are scheduled.
-func (c *Clock) pending() int {
-	n := 0
-	for _, it := range c.queue {
-		if !it.stopped {
-			n++
-		}
-	}
-	return n
-}
-
 type item struct {
 	at      time.Duration
 	seq     uint64

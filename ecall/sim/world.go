@@ -126,7 +126,7 @@ func (w *World) sendBackend(from *simClient, data []byte) error {
 		if to == from {
 			continue
 		}
-		h := hits.merge(w.hits(from.ep, to.ep, m, econn.TransportBackend), to.ep)
+		h := hits.merge(w.hits(from.ep, to.ep, m, econn.TransportBackend))
 		to := to
 		deliver := func() { to.client.RecvBackend(from.ep, serverTime, data) }
 		deliveries = append(deliveries, w.plan(h, deliver)...)
@@ -139,7 +139,6 @@ func (w *World) sendBackend(from *simClient, data []byte) error {
 type effect struct {
 	drop, duplicate, reorder, failSend bool
 	delay                              time.Duration
-	toOnly                             map[eventlog.Endpoint]effect
 }
 
 // hits applies the rules to a message from from to to (zero: the whole
@@ -172,7 +171,7 @@ func (w *World) hits(from, to eventlog.Endpoint, m *econn.Message, via econn.Tra
 }
 
 // merge adds a recipient's own effects to the fan-out's.
-func (e effect) merge(o effect, _ eventlog.Endpoint) effect {
+func (e effect) merge(o effect) effect {
 	e.drop = e.drop || o.drop
 	e.duplicate = e.duplicate || o.duplicate
 	e.delay += o.delay
