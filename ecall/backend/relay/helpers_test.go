@@ -235,6 +235,16 @@ func (r *rawPeer) write(t *testing.T, data []byte) {
 	}
 }
 
+// writeUntilCut sends a frame the server is expected to answer by closing
+// the connection. The server may cut the connection while the frame is
+// still being written, so a write error is not a failure here; what the
+// caller checks is how the others see the disconnect.
+func (r *rawPeer) writeUntilCut(data []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
+	defer cancel()
+	_ = r.ws.Write(ctx, websocket.MessageText, data)
+}
+
 // read returns the next frame other than a roster update.
 func (r *rawPeer) read(t *testing.T) *frame {
 	t.Helper()

@@ -390,7 +390,7 @@ func TestBadFramesDropped(t *testing.T) {
 
 	// Beyond the hard limit the connection goes; the others only see a
 	// roster change.
-	m.write(t, bytes.Repeat([]byte("y"), 5*max))
+	m.writeUntilCut(bytes.Repeat([]byte("y"), 5*max))
 	a.waitMembers(t, 2)
 	b.waitMembers(t, 2)
 	if err := b.Send([]byte("after")); err != nil {
