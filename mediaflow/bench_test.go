@@ -23,7 +23,7 @@ func newBarePair(b *testing.B) *barePair {
 	var s webrtc.SettingEngine
 	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	s.SetIncludeLoopbackCandidate(true)
-	s.SetInterfaceFilter(isLoopbackInterface)
+	s.SetInterfaceFilter(loopbackFilter())
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(s))
 	p := &barePair{openA: make(chan struct{}), openB: make(chan struct{})}

@@ -70,12 +70,7 @@ func New(opts Options, onEvent func(Event)) (*Flow, error) {
 		firstRTP: make(map[string]bool),
 		stop:     make(chan struct{}),
 	}
-	api, err := opts.api(func(_ string, g stats.Getter) { f.sentStats = g })
-	if err != nil {
-		return nil, err
-	}
-	// The interceptor hands over its Getter during NewPeerConnection.
-	f.pc, err = api.NewPeerConnection(webrtc.Configuration{ICEServers: opts.ICEServers})
+	f.pc, f.sentStats, err = opts.newPeerConnection()
 	if err != nil {
 		return nil, fmt.Errorf("mediaflow: create peer connection: %w", err)
 	}

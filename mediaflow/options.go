@@ -1,8 +1,12 @@
 package mediaflow
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -55,6 +59,29 @@ type Options struct {
 	// FrameInterval is the duration of one Opus packet: 10, 20, 40 or 60 ms;
 	// 0 means 20 ms.
 	FrameInterval time.Duration
+
+	// Certificate is the DTLS certificate of the peer connection; nil
+	// generates a fresh one for each Flow. A device should make one with
+	// NewCertificate and reuse it for all its Flows, as browsers do: a
+	// peer connection with a given certificate is built in about a
+	// quarter of the time (BENCHMARKS.md), and that time is on the
+	// callee's path from SETUP to answer.
+	Certificate *webrtc.Certificate
+}
+
+// NewCertificate generates a DTLS certificate for Options.Certificate: an
+// ECDSA P-256 key, pion's default, and a self-signed certificate valid for
+// a month.
+func NewCertificate() (*webrtc.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("mediaflow: certificate key: %w", err)
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return nil, fmt.Errorf("mediaflow: certificate: %w", err)
+	}
+	return cert, nil
 }
 
 // DefaultOptions returns audio-only, loopback-only options with 1 s
@@ -90,10 +117,68 @@ func (o Options) normalize() (Options, error) {
 	return o, nil
 }
 
+// sharedAPI is a pion API with the state handed over during
+// NewPeerConnection. Building an API (codecs, interceptor factories) costs
+// about as much as the peer connection itself and nothing in it is per
+// call, so Flows share one per network setting; pion copies the media
+// engine and builds the interceptors for each peer connection.
+type sharedAPI struct {
+	mu     sync.Mutex // serialises NewPeerConnection, for getter
+	api    *webrtc.API
+	getter stats.Getter // set by the statistics interceptor, under mu
+}
+
+// apis holds the shared APIs, by Options.Loopback.
+var apis struct {
+	sync.Mutex
+	byLoopback map[bool]*sharedAPI
+}
+
+// newPeerConnection builds a peer connection with the API for o and
+// returns it with the statistics Getter of its sent streams.
+func (o Options) newPeerConnection() (*webrtc.PeerConnection, stats.Getter, error) {
+	s, err := o.sharedAPI()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := webrtc.Configuration{ICEServers: o.ICEServers}
+	if o.Certificate != nil {
+		cfg.Certificates = []webrtc.Certificate{*o.Certificate}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.getter = nil
+	pc, err := s.api.NewPeerConnection(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pc, s.getter, nil
+}
+
+// sharedAPI returns the API for o's network setting, building it once.
+func (o Options) sharedAPI() (*sharedAPI, error) {
+	apis.Lock()
+	defer apis.Unlock()
+	if s := apis.byLoopback[o.Loopback]; s != nil {
+		return s, nil
+	}
+	s := &sharedAPI{}
+	api, err := o.api(func(_ string, g stats.Getter) { s.getter = g })
+	if err != nil {
+		return nil, err
+	}
+	s.api = api
+	if apis.byLoopback == nil {
+		apis.byLoopback = make(map[bool]*sharedAPI)
+	}
+	apis.byLoopback[o.Loopback] = s
+	return s, nil
+}
+
 // api builds the pion API: default codecs; NACK, RTCP reports and TWCC
 // interceptors as pion's defaults have them; and a statistics interceptor
-// of the Flow's own whose Getter is handed to onStats (pion's default one
-// keeps its getters private). The network settings follow the options.
+// whose Getters are handed to onStats (pion's default one keeps its
+// getters private). The network settings follow o.Loopback.
 func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -122,15 +207,37 @@ func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, erro
 		// loopback from ~6.6 ms to ~4.5 ms (MEASUREMENTS.md).
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 		s.SetIncludeLoopbackCandidate(true)
-		s.SetInterfaceFilter(isLoopbackInterface)
+		s.SetInterfaceFilter(loopbackFilter())
 		s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir),
 		webrtc.WithSettingEngine(s)), nil
 }
 
-// isLoopbackInterface keeps loopback interfaces only ("lo" on Linux, "lo0"
-// on the BSDs and macOS), judged by the interface's flags, not its name.
+// loopbackFilter returns an interface filter that keeps loopback
+// interfaces only ("lo" on Linux, "lo0" on the BSDs and macOS), judged by
+// the interfaces' flags, not their names. The interfaces are listed once,
+// when the filter is made: pion calls the filter for every interface
+// several times per gathering, and a lookup per call (net.InterfaceByName
+// dumps the whole interface table) cost a quarter of a live call's setup
+// allocations.
+func loopbackFilter() func(name string) bool {
+	loopback := make(map[string]bool)
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		// Without the list, fall back to a lookup per call.
+		return isLoopbackInterface
+	}
+	for _, iface := range ifaces {
+		if iface.Flags&net.FlagLoopback != 0 {
+			loopback[iface.Name] = true
+		}
+	}
+	return func(name string) bool { return loopback[name] }
+}
+
+// isLoopbackInterface reports whether the interface called name is a
+// loopback interface.
 func isLoopbackInterface(name string) bool {
 	iface, err := net.InterfaceByName(name)
 	return err == nil && iface.Flags&net.FlagLoopback != 0

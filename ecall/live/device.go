@@ -104,6 +104,13 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 	if cfg.Media != nil {
 		opts = *cfg.Media
 	}
+	if opts.Certificate == nil {
+		// One DTLS certificate for all the device's calls: a callee's peer
+		// connection is then built in a quarter of the time.
+		if opts.Certificate, err = mediaflow.NewCertificate(); err != nil {
+			return nil, fmt.Errorf("live: %s: %w", cfg.Self, err)
+		}
+	}
 	d := &Device{
 		cfg: cfg, loop: ecall.NewLoop(), conns: make(map[string]*connTimes),
 		changed: make(chan struct{}), done: make(chan struct{}),

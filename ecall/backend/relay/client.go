@@ -238,6 +238,15 @@ func (c *Client) setRoster(ws []wireMember) {
 		}
 		return ms[i].Client < ms[j].Client
 	})
+	// Derive the shared keys of new members before the roster is
+	// published: a derivation is two Curve25519 multiplications, which the
+	// first message to or from the member (a call's SETUP) would pay
+	// otherwise. Known members cost a map lookup.
+	for _, m := range ms {
+		if m.User != c.id.User || m.Client != c.id.Client {
+			_, _ = c.keys.shared(m.Public) // an unusable key is reported when used
+		}
+	}
 	c.mu.Lock()
 	c.roster = ms
 	close(c.rosterCh)

@@ -186,3 +186,28 @@ func TestMaliciousRelay(t *testing.T) {
 		t.Fatal("authentic message not delivered")
 	}
 }
+
+// The shared key with every member is derived when the roster arrives,
+// not by the first message.
+func TestRosterWarmsSharedKeys(t *testing.T) {
+	ts := startServer(t, ServerOptions{})
+	a := dial(t, ts.url, "conv", "A", "1")
+	b := dial(t, ts.url, "conv", "B", "1")
+	a.waitMembers(t, 2)
+	b.waitMembers(t, 2)
+	for _, p := range []struct {
+		self *peer
+		peer Identity
+	}{{a, b.id}, {b, a.id}} {
+		p.self.keys.mu.Lock()
+		_, ok := p.self.keys.keys[*p.peer.Public]
+		_, own := p.self.keys.keys[*p.self.id.Public]
+		p.self.keys.mu.Unlock()
+		if !ok {
+			t.Errorf("%s/%s: no shared key with %s/%s after the roster", p.self.id.User, p.self.id.Client, p.peer.User, p.peer.Client)
+		}
+		if own {
+			t.Errorf("%s/%s derived a key with itself", p.self.id.User, p.self.id.Client)
+		}
+	}
+}
