@@ -58,6 +58,16 @@ type Options struct {
 	// commits; 0 means 10ms.
 	BatchDelay time.Duration
 
+	// NoteDelay is the longest a note waits before its batch commits when
+	// no input or output joins it (one that does makes the batch due
+	// BatchDelay after itself); 0 means BatchDelay. Notes are context —
+	// statistics, media states — not what replay re-runs, so a recorder
+	// may let them wait longer than inputs and outputs: a live call's
+	// steady statistics then cost a commit every NoteDelay, not every
+	// BatchDelay. A process crash loses at most NoteDelay of notes and
+	// BatchDelay of everything else.
+	NoteDelay time.Duration
+
 	// Preload maps the whole file into memory at Open (MAP_POPULATE, Linux
 	// only), so that cursors and seeks never wait for a page fault: Open
 	// then costs reading the file once. Worth it for a viewer that jumps
@@ -88,6 +98,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.BatchDelay <= 0 {
 		r.BatchDelay = DefaultBatchDelay
+	}
+	if r.NoteDelay < r.BatchDelay {
+		r.NoteDelay = r.BatchDelay
 	}
 	return r
 }

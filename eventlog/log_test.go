@@ -366,6 +366,48 @@ func TestBatchCommitsByDelay(t *testing.T) {
 	}
 }
 
+// Notes wait NoteDelay; an input joining them makes their batch due
+// BatchDelay after the input; a metadata change too.
+func TestNotesWaitNoteDelay(t *testing.T) {
+	l := tempLog(t, &Options{NoSync: true, BatchDelay: 20 * time.Millisecond, NoteDelay: time.Hour})
+	w, _ := l.CreateCall(CallMeta{})
+	appendN(t, w, 1, 3)
+	time.Sleep(100 * time.Millisecond) // five BatchDelays
+	if n := committed(t, l); n != 0 {
+		t.Fatalf("%d notes committed before their NoteDelay", n)
+	}
+	in := sampleEvents()[0] // an input
+	if in.Kind != KindInput {
+		t.Fatalf("sample event 0 is a %v, want an input", in.Kind)
+	}
+	if _, err := w.Append(in); err != nil {
+		t.Fatal(err)
+	}
+	waitForCount(t, l, 4) // the notes go with the input
+
+	appendNote := func(seq uint64) {
+		ev := noteEvent(seq)
+		if _, err := w.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendNote(5)
+	time.Sleep(60 * time.Millisecond)
+	if n := committed(t, l); n != 4 {
+		t.Fatalf("%d events committed, want 4 (the new note waits)", n)
+	}
+	if err := w.UpdateMeta(func(m *CallMeta) { m.Source = "changed" }); err != nil {
+		t.Fatal(err)
+	}
+	waitForCount(t, l, 5)
+
+	// Without NoteDelay, notes wait BatchDelay like everything else.
+	l2 := tempLog(t, &Options{NoSync: true, BatchDelay: 20 * time.Millisecond})
+	w2, _ := l2.CreateCall(CallMeta{})
+	appendN(t, w2, 1, 2)
+	waitForCount(t, l2, 2)
+}
+
 func committed(t *testing.T, l *Log) uint64 {
 	t.Helper()
 	infos, err := l.Calls()

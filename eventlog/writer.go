@@ -13,9 +13,10 @@ import (
 
 // CallWriter appends the events of one call. Append encodes an event into
 // the current batch and returns; a background goroutine commits a batch in
-// one bbolt transaction when it holds Options.BatchSize events or
-// Options.BatchDelay after its first event, whichever comes first, while
-// Append fills the next batch. Append blocks only when the next batch is
+// one bbolt transaction when it holds Options.BatchSize events or when it
+// is due, whichever comes first, while Append fills the next batch. A batch
+// is due Options.BatchDelay after its first input, output or metadata
+// change, and Options.NoteDelay after its first note. Append blocks only when the next batch is
 // full too, that is for at most one commit.
 //
 // A failed commit breaks the writer: that error is returned by every later
@@ -28,7 +29,8 @@ type CallWriter struct {
 	log       *Log
 	id        string
 	batchSize int
-	delay     time.Duration
+	delay     time.Duration // for inputs, outputs and metadata
+	noteDelay time.Duration // for notes
 
 	mu        sync.Mutex
 	cond      sync.Cond // on mu: a batch was taken or committed, or the loop ended
@@ -54,17 +56,18 @@ type batch struct {
 	buf   []byte    // the encoded events, back to back
 	ends  []int     // end offset in buf of each event
 	keys  []byte    // scratch for the big-endian keys
-	start time.Time // when the batch got its first event or meta change
+	due   time.Time // when the batch must commit; zero while empty
 	meta  []byte    // the meta to store with it, JSON; nil if unchanged
 	gen   uint64    // the writer's gen when taken
 }
 
 func (b *batch) reset() {
-	b.buf, b.ends, b.meta = b.buf[:0], b.ends[:0], nil
+	b.buf, b.ends, b.meta, b.due = b.buf[:0], b.ends[:0], nil, time.Time{}
 }
 
 func (l *Log) newWriterLocked(meta CallMeta, last uint64) *CallWriter {
-	w := &CallWriter{log: l, id: meta.ID, batchSize: l.opts.BatchSize, delay: l.opts.BatchDelay,
+	w := &CallWriter{log: l, id: meta.ID, batchSize: l.opts.BatchSize,
+		delay: l.opts.BatchDelay, noteDelay: l.opts.NoteDelay,
 		meta: meta, seq: last, pend: &batch{}, spare: &batch{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	w.cond.L = &w.mu
@@ -102,7 +105,11 @@ func (w *CallWriter) Append(ev Event) (uint64, error) {
 	w.pend.ends = append(w.pend.ends, len(buf))
 	if len(w.pend.ends) == 1 {
 		w.pend.first = ev.Seq
-		w.startLocked()
+	}
+	if ev.Kind == KindNote {
+		w.dueLocked(w.noteDelay)
+	} else {
+		w.dueLocked(w.delay)
 	}
 	if len(w.pend.ends) >= w.batchSize {
 		w.poke()
@@ -127,10 +134,8 @@ func (w *CallWriter) UpdateMeta(update func(*CallMeta)) error {
 		return fmt.Errorf("eventlog: call %s: UpdateMeta may not change ID or FormatVersion", w.id)
 	}
 	w.meta = m
-	if len(w.pend.ends) == 0 && !w.metaDirty {
-		w.startLocked()
-	}
 	w.metaDirty = true
+	w.dueLocked(w.delay)
 	w.gen++
 	return nil
 }
@@ -193,11 +198,14 @@ func (w *CallWriter) usableLocked() error {
 	return nil
 }
 
-// startLocked notes that the current batch got its first content and
-// wakes the loop to start the BatchDelay clock.
-func (w *CallWriter) startLocked() {
-	w.pend.start = time.Now()
-	w.poke()
+// dueLocked makes the current batch due at most delay from now, and wakes
+// the loop when that moves its deadline.
+func (w *CallWriter) dueLocked(delay time.Duration) {
+	due := time.Now().Add(delay)
+	if w.pend.due.IsZero() || due.Before(w.pend.due) {
+		w.pend.due = due
+		w.poke()
+	}
 }
 
 func (w *CallWriter) poke() {
@@ -242,7 +250,7 @@ func (w *CallWriter) nextLocked(now time.Time) (b *batch, wait time.Duration, ex
 		return nil, 0, w.err != nil || w.closing
 	}
 	due := len(w.pend.ends) >= w.batchSize || w.flushGen > w.durable || w.closing
-	if wait := w.pend.start.Add(w.delay).Sub(now); !due && wait > 0 {
+	if wait := w.pend.due.Sub(now); !due && wait > 0 {
 		return nil, wait, false
 	}
 	b = w.pend

@@ -17,13 +17,15 @@ import (
 )
 
 // LogOptions are the event log options for recording live calls. A live
-// call records a few events a second (statistics every second per leg),
-// and each group commit costs two fsyncs and ~0.7 ms of CPU on the
-// project's machines; with the log's 10 ms default nearly every event
-// would commit on its own. A batch here waits up to a second: at most one
-// commit a second, and a crash loses at most the last second of events.
+// call records a burst of events while it is set up and torn down and, in
+// between, a statistics note a second per leg; each group commit costs two
+// fsyncs and ~0.7 ms of CPU on the project's machines, so with the log's
+// 10 ms default nearly every event would commit on its own. Here inputs
+// and outputs wait up to a second and notes up to five: a steady call
+// commits once every five seconds, and a process crash loses at most the
+// last second of inputs and outputs and five of notes.
 func LogOptions() *eventlog.Options {
-	return &eventlog.Options{BatchDelay: time.Second}
+	return &eventlog.Options{BatchDelay: time.Second, NoteDelay: 5 * time.Second}
 }
 
 // ErrClosed is returned by the commands of a closed Device.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -28,12 +30,14 @@ import (
 // The figures of BENCHMARKS.md's "live mode", measured side by side in one
 // run. They take a few minutes, so they run only when asked:
 //
-//	CALLREC_FIGURES=1 go test -run TestFigures -v -timeout 20m ./ecall/live
+//	CALLREC_FIGURES=1 go test -count=1 -run TestFigures -v -timeout 30m ./ecall/live
 //
 // CALLREC_FIGURES=setup,memory,recorder,cpu picks some of them;
 // CALLREC_FIGURES_CPU_SECONDS sets the length of the calls whose CPU time is
-// compared (default 30), CALLREC_FIGURES_CPU_PAIRS the number of alternating
-// recorded / not recorded pairs (default 3).
+// compared (default 30), CALLREC_FIGURES_CPU_PAIRS the number of pairs of
+// recorded and not recorded calls, run side by side (default 5);
+// CALLREC_FIGURES_CPU_AA=1 runs two calls not recorded side by side instead,
+// to show the measurement's noise floor.
 
 func TestFigures(t *testing.T) {
 	which := os.Getenv("CALLREC_FIGURES")
@@ -49,7 +53,7 @@ func TestFigures(t *testing.T) {
 		figMemory(t, 20)
 	}
 	if want("recorder") {
-		figRecorder(t, 10*time.Second)
+		figRecorder(t, 30*time.Second)
 	}
 	if !want("cpu") {
 		return
@@ -61,7 +65,7 @@ func TestFigures(t *testing.T) {
 			t.Fatalf("CALLREC_FIGURES_CPU_SECONDS=%q: want a positive number of seconds", s)
 		}
 	}
-	pairs := 3
+	pairs := 5
 	if s := os.Getenv("CALLREC_FIGURES_CPU_PAIRS"); s != "" {
 		var err error
 		if pairs, err = strconv.Atoi(s); err != nil || pairs < 1 {
@@ -396,6 +400,7 @@ func settle() (int, uint64) {
 // figMemory compares n concurrent live calls (relay, recording and both
 // legs in this process) with n bare pairs, both sending audio.
 func figMemory(t *testing.T, n int) {
+	memoryWarmUp(t)
 	g0, h0 := settle()
 	rl, err := StartRelay(relay.ServerOptions{})
 	if err != nil {
@@ -445,6 +450,35 @@ func figMemory(t *testing.T, n int) {
 	t.Logf("| ratio | %.2f× | |", live/bare)
 }
 
+// memoryWarmUp runs one live call and one bare pair, so that what a
+// process allocates once and keeps (pion's shared API, codec tables, the
+// JSON codecs' caches, the loopback interface list) is not counted as the
+// memory of the calls measured next, on either side.
+func memoryWarmUp(t *testing.T) {
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "warm.db"), 0o644, LogOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newLiveCall(t, rl, "mem-warm-up", w)
+	c.connect(t)
+	c.hangUp(t)
+	c.close()
+	rl.Close()
+	log.Close()
+	p := newBarePair(t)
+	p.connect(t)
+	p.sendAudio()
+	p.close()
+}
+
 // cpuTime is the process's user and system CPU time.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -453,68 +487,201 @@ func cpuTime() time.Duration {
 }
 
 // figCPU compares the CPU time of calls of duration d recorded into a log
-// and not recorded, in alternating pairs.
+// and not recorded. Each call runs in a process of its own
+// (TestFiguresCPUChild), and the two of a pair run at the same time: what
+// the machine does meanwhile (other work, the kernel's accounting of
+// loopback traffic, frequency changes) then weighs on both alike, which
+// calls run one after the other in one process could not promise. The
+// order in which the two start alternates from pair to pair.
 func figCPU(t *testing.T, d time.Duration, pairs int) {
+	var with, without, diffs []time.Duration
+	for i := range pairs {
+		modes := []string{"recorded", "not-recorded"}
+		if os.Getenv("CALLREC_FIGURES_CPU_AA") != "" {
+			// The noise floor: two identical calls side by side.
+			modes[0] = "not-recorded"
+		}
+		if i%2 == 1 {
+			modes[0], modes[1] = modes[1], modes[0]
+		}
+		var used [2]time.Duration
+		var errs [2]error
+		var wg sync.WaitGroup
+		for k, mode := range modes {
+			wg.Go(func() { used[k], errs[k] = cpuChild(mode, d) })
+			time.Sleep(10 * time.Millisecond)
+		}
+		wg.Wait()
+		for k := range errs {
+			if errs[k] != nil {
+				t.Fatalf("%s call: %v", modes[k], errs[k])
+			}
+		}
+		rec, plain := used[0], used[1]
+		if modes[1] == "recorded" {
+			rec, plain = plain, rec
+		}
+		with, without = append(with, rec), append(without, plain)
+		diffs = append(diffs, rec-plain)
+	}
+	t.Logf("CPU time of a %v call (both devices and the relay in one process), recorded and not, %d pairs of processes run side by side:", d, pairs)
+	t.Logf("| recorded | %v | median %v |", roundAll(with), median(with).Round(time.Millisecond))
+	t.Logf("| not recorded | %v | median %v |", roundAll(without), median(without).Round(time.Millisecond))
+	t.Logf("| difference per pair | %v | median %v, %+.1f%% |", roundAll(diffs), median(diffs).Round(time.Millisecond),
+		100*float64(median(diffs))/float64(median(without)))
+}
+
+func roundAll(ds []time.Duration) []time.Duration {
+	r := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		r[i] = d.Round(time.Millisecond)
+	}
+	return r
+}
+
+// cpuChild runs TestFiguresCPUChild in a child process and returns the
+// CPU time of its call.
+func cpuChild(mode string, d time.Duration) (time.Duration, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFiguresCPUChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "CALLREC_FIGURES_CHILD="+mode,
+		fmt.Sprintf("CALLREC_FIGURES_CHILD_SECONDS=%d", int(d.Seconds())))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%w\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if ns, ok := strings.CutPrefix(line, "CALLREC_CPU_NS "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(ns), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("child's CPU line %q: %v", line, err)
+			}
+			return time.Duration(n), nil
+		}
+	}
+	return 0, fmt.Errorf("no CPU figure in the child's output:\n%s", out)
+}
+
+// TestFiguresCPUChild is one call of figCPU, run in a process of its own:
+// a relay and two devices, a warm-up call, then the measured call of
+// CALLREC_FIGURES_CHILD_SECONDS, recorded into a log opened with
+// LogOptions or not recorded (CALLREC_FIGURES_CHILD). It prints the CPU
+// time the process used from the measured call's start to its end, the
+// log's last commit included.
+func TestFiguresCPUChild(t *testing.T) {
+	mode := os.Getenv("CALLREC_FIGURES_CHILD")
+	if mode == "" {
+		t.Skip("run by TestFigures (CALLREC_FIGURES=cpu)")
+	}
+	secs, err := strconv.Atoi(os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))
+	if err != nil || secs < 1 {
+		t.Fatalf("CALLREC_FIGURES_CHILD_SECONDS=%q", os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))
+	}
 	rl, err := StartRelay(relay.ServerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rl.Close()
-	opts := LogOptions()
-	opts.NoSync = os.Getenv("CALLREC_FIGURES_NOSYNC") != "" // to tell fsync's share from the rest
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "cpu.db"), 0o644, opts)
+	var w *eventlog.CallWriter
+	if mode == "recorded" {
+		log, err := eventlog.Open(filepath.Join(t.TempDir(), "cpu.db"), 0o644, LogOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer log.Close()
+		if w, err = log.CreateCall(eventlog.CallMeta{Source: "figures"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A first call, not measured, so that the measured one pays for no
+	// warming up.
+	warm := newLiveCall(t, rl, "cpu-warm-up", nil)
+	warm.connect(t)
+	time.Sleep(2 * time.Second)
+	warm.hangUp(t)
+	warm.close()
+
+	c := newLiveCall(t, rl, "cpu", w)
+	runtime.GC()
+	before := cpuTime()
+	c.connect(t)
+	time.Sleep(time.Duration(secs) * time.Second)
+	c.hangUp(t)
+	if w != nil {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used := cpuTime() - before
+	c.close()
+	fmt.Printf("CALLREC_CPU_NS %d\n", used.Nanoseconds())
+}
+
+// figRecorder isolates the recorder's own CPU on a live call: it records
+// one call of duration d, then appends that call's events again, each at
+// its original moment, into a log opened with LogOptions, in rounds that
+// alternate with rounds keeping the same pace and appending nothing. The
+// difference is what recording costs the call; it is set against the CPU
+// time of the call itself. Unlike the side-by-side calls of figCPU, both
+// sides of the difference run the same deterministic work, so the figure
+// resolves a fraction of a percent.
+func figRecorder(t *testing.T, d time.Duration) {
+	events, callCPU := recordOneCall(t, d)
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "rec.db"), 0o644, LogOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	// A first call, not measured, so that neither column pays for warming
-	// up (and for the garbage of earlier figures).
-	warm := newLiveCall(t, rl, "cpu-warm-up", nil)
-	warm.connect(t)
-	time.Sleep(min(d, 5*time.Second))
-	warm.hangUp(t)
-	warm.close()
-	var with, without, diffs []time.Duration
-	for i := range 2 * pairs {
+	settle()
+	var used [2]time.Duration
+	const rounds = 4 // two of each, after one not counted
+	for round := -1; round < rounds; round++ {
+		record := round >= 0 && round%2 == 1
 		var w *eventlog.CallWriter
-		if i%2 == 0 {
+		if record {
 			if w, err = log.CreateCall(eventlog.CallMeta{Source: "figures"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		c := newLiveCall(t, rl, fmt.Sprintf("cpu-%d", i), w)
 		runtime.GC()
 		before := cpuTime()
-		c.connect(t)
-		time.Sleep(d)
-		c.hangUp(t)
+		start := time.Now()
+		for _, ev := range events {
+			time.Sleep(time.Until(start.Add(ev.At)))
+			if w != nil {
+				ev.Seq = 0
+				if _, err := (ecall.LogRecorder{W: w}).Append(ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		if w != nil {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		used := cpuTime() - before
-		c.close()
-		if w != nil {
-			with = append(with, used)
-		} else {
-			without = append(without, used)
-			diffs = append(diffs, with[len(with)-1]-used)
+		if round >= 0 {
+			used[round%2] += cpuTime() - before
 		}
 	}
-	t.Logf("CPU time of a %v call (both devices, relay in process), %d alternating pairs:", d, pairs)
-	t.Logf("| recorded | %v | median %v |", with, median(with))
-	t.Logf("| not recorded | %v | median %v |", without, median(without))
-	t.Logf("| median difference (recorded − not) | %v | %+.1f%% |", median(diffs),
-		100*float64(median(diffs))/float64(median(without)))
+	per := (used[1] - used[0]) / (rounds / 2)
+	t.Logf("the recorder alone: the %d events of a recorded %v call appended again at their own pace into a log opened with LogOptions, %d rounds alternating with rounds of the same pace and nothing appended:",
+		len(events), d, rounds)
+	t.Logf("| paced, nothing recorded, per round | %v |", (used[0] / (rounds / 2)).Round(100*time.Microsecond))
+	t.Logf("| paced, recorded, per round | %v |", (used[1] / (rounds / 2)).Round(100*time.Microsecond))
+	t.Logf("| recorder's CPU per call | %v |", per.Round(100*time.Microsecond))
+	t.Logf("| the call's own CPU (both devices and the relay) | %v |", callCPU.Round(time.Millisecond))
+	t.Logf("| recorder / call | %.2f%% (target < 2%%) |", 100*float64(per)/float64(callCPU))
 }
 
-// figRecorder isolates the recorder's own CPU: for d, the statistics notes
-// an established call records (one a second per leg, with its real
-// attributes) appended to a log as live calls record, against the same
-// pacing with nothing appended.
-func figRecorder(t *testing.T, d time.Duration) {
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "rec.db"), 0o644, LogOptions())
+// recordOneCall records a live call of duration d and returns its events
+// and the CPU time the process used for it.
+func recordOneCall(t *testing.T, d time.Duration) ([]eventlog.Event, time.Duration) {
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), "call.db"), 0o644, LogOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -523,35 +690,29 @@ func figRecorder(t *testing.T, d time.Duration) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := ecall.LogRecorder{W: w}
-	text, attrs := statsNote(mediaflow.Stats{AudioSent: mediaflow.StreamStats{Packets: 1500, Bytes: 4500},
-		AudioRecv: mediaflow.StreamStats{Packets: 1499, Bytes: 4497, Jitter: time.Millisecond}, DataSent: 2, DataRecv: 2})
-	// Let earlier figures' goroutines and garbage go, run one round that
-	// is not counted, then alternate rounds so that both see the same load.
-	settle()
-	var used [2]time.Duration
-	for round := -1; round < 4; round++ {
-		runtime.GC()
-		before := cpuTime()
-		tick := time.NewTicker(500 * time.Millisecond) // two legs, one report a second each
-		for range int(d / time.Second) {
-			<-tick.C
-			if round >= 0 && round%2 == 1 {
-				_, err := rec.Append(eventlog.Event{At: time.Second, Endpoint: eventlog.Endpoint{User: "A", Client: "1"},
-					Conn: "0123456789abcdef0123456789abcdef", Kind: eventlog.KindNote, Type: "media.stats",
-					Note: &eventlog.Note{Text: text, Attrs: attrs}})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		tick.Stop()
-		if round >= 0 {
-			used[round%2] += cpuTime() - before
-		}
+	c := newLiveCall(t, rl, "recorded", w)
+	runtime.GC()
+	before := cpuTime()
+	c.connect(t)
+	time.Sleep(d)
+	c.hangUp(t)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("the recorder alone, 2 × %v of statistics notes (2 a second) with one-second group commits, alternating with idle rounds:", d/2)
-	t.Logf("| paced, nothing recorded | %v |", used[0].Round(100*time.Microsecond))
-	t.Logf("| paced, recorded | %v |", used[1].Round(100*time.Microsecond))
-	t.Logf("| recorder's CPU per second of call | %v |", ((used[1] - used[0]) / time.Duration(d.Seconds())).Round(10*time.Microsecond))
+	used := cpuTime() - before
+	c.close()
+	r, err := log.Call(w.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var events []eventlog.Event
+	cur := r.Cursor(nil)
+	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+		events = append(events, ev)
+	}
+	if err := cur.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return events, used
 }
