@@ -31,3 +31,18 @@ func TestDecodeFrameErrors(t *testing.T) {
 		t.Errorf("non-UTF-8 user id: got %v", err)
 	}
 }
+
+// A name given twice is malformed, not last-one-wins: a frame must mean
+// one thing to every reader. Text with invalid UTF-8 still encodes.
+func TestFrameDuplicateNamesAndInvalidUTF8(t *testing.T) {
+	if _, err := decodeFrame([]byte(`{"type":"error","reason":"a","reason":"b"}`)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("duplicate name: got %v, want ErrMalformed", err)
+	}
+	f, err := decodeFrame(encodeFrame(&frame{Type: frameError, Reason: "x", Detail: "bad \xff byte"}))
+	if err != nil {
+		t.Fatalf("frame with invalid UTF-8 text: %v", err)
+	}
+	if f.Detail != "bad \uFFFD byte" {
+		t.Errorf("detail %q, want the invalid byte replaced", f.Detail)
+	}
+}
