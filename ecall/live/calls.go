@@ -44,21 +44,26 @@ func (d *Device) Calls() []CallInfo {
 
 func (d *Device) calls() ([]CallInfo, error) {
 	var out []CallInfo
-	err := d.Do(func(*ecall.Client) {
-		for _, c := range d.client.Calls() {
-			info := CallInfo{
-				Sess: c.Sess(), Remote: c.Remote(), Dir: c.Snapshot().Dir, State: c.State(),
-				Incoming: c.Incoming(), Answered: c.Answered(), Closed: c.Closed(), Reason: c.Reason(),
-			}
-			if t := d.conns[c.Sess()]; t != nil {
-				info.SetupSent, info.Rang, info.AnswerSent, info.ClosedAt = t.setupSent, t.rang, t.answerSent, t.closedAt
-			}
-			if l := d.media.Leg(c.Sess()); l != nil {
-				info.DataChanOpen, _ = l.OpenedAt()
-				info.Stats = l.Stats()
-			}
-			out = append(out, info)
-		}
-	})
+	err := d.Do(func(*ecall.Client) { out = d.callsOnLoop() })
 	return out, err
+}
+
+// callsOnLoop is calls, run on the loop.
+func (d *Device) callsOnLoop() []CallInfo {
+	var out []CallInfo
+	for _, c := range d.client.Calls() {
+		info := CallInfo{
+			Sess: c.Sess(), Remote: c.Remote(), Dir: c.Snapshot().Dir, State: c.State(),
+			Incoming: c.Incoming(), Answered: c.Answered(), Closed: c.Closed(), Reason: c.Reason(),
+		}
+		if t := d.conns[c.Sess()]; t != nil {
+			info.SetupSent, info.Rang, info.AnswerSent, info.ClosedAt = t.setupSent, t.rang, t.answerSent, t.closedAt
+		}
+		if l := d.media.Leg(c.Sess()); l != nil {
+			info.DataChanOpen, _ = l.OpenedAt()
+			info.Stats = l.Stats()
+		}
+		out = append(out, info)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -72,12 +73,12 @@ type Device struct {
 	client  *ecall.Client
 	relay   *relay.Client
 
-	conns map[string]*connTimes // by session id; loop only
+	conns   map[string]*connTimes // by session id; loop only
+	waiters []*waiter             // the Waits in progress; loop only
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever an event is recorded
-	closed  bool
-	done    chan struct{} // closed by Close
+	mu     sync.Mutex
+	closed bool
+	done   chan struct{} // closed by Close
 }
 
 // connTimes are the moments of one connection the summary reports, on the
@@ -115,10 +116,11 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 	}
 	d := &Device{
 		cfg: cfg, loop: ecall.NewLoop(), conns: make(map[string]*connTimes),
-		changed: make(chan struct{}), done: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	d.clock = ecall.NewRealClock(cfg.Start, d.loop)
 	d.media = NewMedia(opts, d.loop, d.clock, func(sess string, ev ecall.MediaEvent) { d.client.MediaEvent(sess, ev) })
+	d.media.KeepSpare()
 	ccfg := cfg.Client
 	ccfg.Self = cfg.Self
 	if ccfg.NewSessID == nil {
@@ -213,28 +215,52 @@ func (d *Device) WaitMembers(ctx context.Context, n int) error {
 // Members returns the conversation's roster.
 func (d *Device) Members() []relay.Member { return d.relay.Roster() }
 
-// Wait waits until cond holds for the device's connections, re-checking
-// after every recorded event; it returns ctx's error or ErrClosed.
+// Wait waits until cond holds for the device's connections, checking it
+// on the device's loop after every recorded event (cond must not call the
+// Device); it returns ctx's error or ErrClosed.
 func (d *Device) Wait(ctx context.Context, cond func([]CallInfo) bool) error {
-	for {
-		d.mu.Lock()
-		ch := d.changed
-		d.mu.Unlock()
-		calls, err := d.calls()
-		if err != nil {
-			return err
+	w := &waiter{cond: cond, done: make(chan struct{})}
+	if err := d.Do(func(*ecall.Client) {
+		if cond(d.callsOnLoop()) {
+			close(w.done)
+			return
 		}
-		if cond(calls) {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.done:
-			return ErrClosed
-		}
+		d.waiters = append(d.waiters, w)
+	}); err != nil {
+		return err
 	}
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		d.loop.Post(func() { d.waiters = slices.DeleteFunc(d.waiters, func(x *waiter) bool { return x == w }) })
+		return ctx.Err()
+	case <-d.done:
+		return ErrClosed
+	}
+}
+
+// waiter is one Wait in progress.
+type waiter struct {
+	cond func([]CallInfo) bool
+	done chan struct{} // closed once cond held
+}
+
+// wakeWaiters checks the conditions of the Waits in progress, on the loop.
+// Checking here rather than in the waiting goroutines spares the loop a
+// round trip per event and waiter while a call is set up.
+func (d *Device) wakeWaiters() {
+	if len(d.waiters) == 0 {
+		return
+	}
+	calls := d.callsOnLoop()
+	d.waiters = slices.DeleteFunc(d.waiters, func(w *waiter) bool {
+		if w.cond(calls) {
+			close(w.done)
+			return true
+		}
+		return false
+	})
 }
 
 // observe runs on the loop for every recorded event: it keeps the times
@@ -265,10 +291,7 @@ func (d *Device) observe(ev eventlog.Event) {
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(ev)
 	}
-	d.mu.Lock()
-	close(d.changed)
-	d.changed = make(chan struct{})
-	d.mu.Unlock()
+	d.wakeWaiters()
 }
 
 // onRelayMsg hands a delivery to the client, on the loop.

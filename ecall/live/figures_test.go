@@ -324,6 +324,7 @@ func figSetup(t *testing.T, n int) {
 		c.close()
 
 		p := newBarePair(t)
+		p.sendAudio() // as a Flow's source does from its start
 		tot, off := p.connect(t)
 		bareTotal, bareOffer = append(bareTotal, tot), append(bareOffer, off)
 		p.close()

@@ -290,3 +290,51 @@ func TestLegClosedWhileBuilding(t *testing.T) {
 		}
 	}
 }
+
+// With KeepSpare, a leg is built ahead while no leg is open: the next
+// NewLeg takes it, none is kept during the call, a new one is built when
+// the call's leg closes, and Close disposes of it.
+func TestSpareLeg(t *testing.T) {
+	checkLeaks(t)
+	s := newLegSide(t)
+	var spare *Leg
+	s.on(func() {
+		s.media.KeepSpare()
+		spare = s.media.spare
+	})
+	if spare == nil {
+		t.Fatal("KeepSpare built no spare")
+	}
+	if err := spare.await(); err != nil {
+		t.Fatalf("spare: %v", err)
+	}
+	var leg ecall.Leg
+	var err error
+	s.on(func() {
+		leg, err = s.media.NewLeg("c1", eventlog.Endpoint{User: "B", Client: "1"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leg != ecall.Leg(spare) {
+		t.Error("NewLeg did not take the spare")
+	}
+	s.on(func() {
+		if s.media.spare != nil {
+			t.Error("a spare is kept during a call")
+		}
+		if _, err := leg.Offer(); err != nil {
+			t.Errorf("Offer on the spare: %v", err)
+		}
+		leg.Close()
+		if s.media.spare == nil {
+			t.Error("no spare built after the call's leg closed")
+		}
+		spare = s.media.spare
+	})
+	if spare.conn != "" {
+		t.Errorf("the new spare belongs to connection %q", spare.conn)
+	}
+	// newLegSide's cleanup closes the media; checkLeaks then finds no
+	// goroutine of the spare's peer connection left.
+}

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -250,5 +251,41 @@ func TestCallOneAnswersOtherStopsRinging(t *testing.T) {
 	wd.verify()
 	if n := len(wd.w.Meta().Conns); n != 3 {
 		t.Errorf("%d connections in the metadata, want 3", n)
+	}
+}
+
+// A Wait that gives up leaves nothing behind on the loop; a Wait on a
+// closed device returns ErrClosed.
+func TestWaitCanceledAndClosed(t *testing.T) {
+	checkLeaks(t)
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	d, err := NewDevice(context.Background(), DeviceConfig{
+		Self: eventlog.Endpoint{User: "A", Client: "1"}, RelayURL: rl.URL(), Conv: "wait"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	never := func([]CallInfo) bool { return false }
+	if err := d.Wait(ctx, never); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait: got %v, want the context's deadline", err)
+	}
+	var left int
+	d.Do(func(*ecall.Client) { left = len(d.waiters) })
+	if left != 0 {
+		t.Errorf("%d waiters left after a canceled Wait", left)
+	}
+	if err := d.Wait(context.Background(), func([]CallInfo) bool { return true }); err != nil {
+		t.Errorf("Wait for a condition that holds: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Wait(context.Background(), never); !errors.Is(err, ErrClosed) {
+		t.Errorf("Wait on a closed device: got %v, want ErrClosed", err)
 	}
 }

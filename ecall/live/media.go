@@ -39,6 +39,9 @@ type Media struct {
 	legs    map[string]*Leg // by connection, never removed: stats outlive a call
 	shut    bool
 	closing sync.WaitGroup // flows closing in the background
+
+	keepSpare bool // build a leg ahead while no leg is open (KeepSpare)
+	spare     *Leg // built ahead, taken by the next NewLeg; nil if none
 }
 
 // NewMedia returns media whose legs use opts and deliver their events, on
@@ -57,18 +60,52 @@ func (m *Media) NewLeg(conn string, remote eventlog.Endpoint) (ecall.Leg, error)
 	if m.shut {
 		return nil, mediaflow.ErrClosed
 	}
-	// The peer connection is built in the background: a callee's is then
-	// ready while its device rings, and the SETUP's step does not wait
-	// for it. Offer, Accept and the rest wait for it (see await).
-	l := &Leg{m: m, conn: conn, remote: remote, gen: 1, ready: make(chan struct{})}
+	l := m.spare
+	m.spare = nil
+	if l == nil {
+		l = m.build()
+	}
+	l.conn, l.remote = conn, remote
+	m.legs[conn] = l
+	return l, nil
+}
+
+// build starts building a leg's peer connection in the background: a
+// callee's is then ready while its device rings, and the SETUP's step does
+// not wait for it. Offer, Accept and the rest wait for it (see await).
+func (m *Media) build() *Leg {
+	l := &Leg{m: m, gen: 1, ready: make(chan struct{})}
 	m.closing.Add(1)
 	go func() {
 		defer m.closing.Done()
 		defer close(l.ready)
 		l.flow, l.err = l.create(1)
 	}()
-	m.legs[conn] = l
-	return l, nil
+	return l
+}
+
+// KeepSpare makes the media keep one leg built ahead whenever no leg is
+// open: the next call, made or received, starts with its peer connection
+// ready, as it would with a bare pion pair built before the call. A device
+// has one call at a time, so while it has a call no spare is kept and a
+// call costs no more memory than without one. It builds the first spare
+// now.
+func (m *Media) KeepSpare() {
+	m.keepSpare = true
+	m.refillSpare()
+}
+
+// refillSpare builds a spare leg if one should be kept and none is.
+func (m *Media) refillSpare() {
+	if !m.keepSpare || m.shut || m.spare != nil {
+		return
+	}
+	for _, l := range m.legs {
+		if !l.closed {
+			return // a call is in progress
+		}
+	}
+	m.spare = m.build()
 }
 
 // Leg returns the leg of connection conn, or nil.
@@ -80,6 +117,10 @@ func (m *Media) Close() {
 	m.shut = true
 	for _, l := range m.legs {
 		l.Close()
+	}
+	if m.spare != nil {
+		m.spare.Close()
+		m.spare = nil
 	}
 }
 
@@ -270,6 +311,7 @@ func (l *Leg) Close() {
 		return
 	}
 	l.closed = true
+	defer l.m.refillSpare() // the device may have no call any more
 	select {
 	case <-l.ready:
 	default:
@@ -285,6 +327,10 @@ func (l *Leg) Close() {
 		return
 	}
 	if l.err != nil {
+		return
+	}
+	if l.conn == "" { // an unused spare: nothing to report
+		l.m.closeFlow(l.flow, 0)
 		return
 	}
 	l.stats = latest(l.stats, l.flow.Stats())
@@ -326,8 +372,8 @@ func (l *Leg) OpenedAt() (time.Duration, bool) { return l.openedAt, l.openedAt !
 
 // onEvent translates one event of the Flow of generation gen.
 func (l *Leg) onEvent(gen int, ev mediaflow.Event) {
-	if l.closed || gen != l.gen {
-		return // a closed or replaced Flow's last words
+	if l.closed || gen != l.gen || l.conn == "" {
+		return // a closed or replaced Flow's last words, or a spare's
 	}
 	deliver := func(t ecall.MediaEventType) { l.m.deliver(l.conn, ecall.MediaEvent{Type: t}) }
 	switch e := ev.(type) {
