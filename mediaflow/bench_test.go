@@ -214,3 +214,30 @@ func settle() (goroutines int, heap uint64) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkNew builds a Flow (and closes it, untimed): with a certificate
+// of its own each time, and with one certificate reused, as a device does.
+func BenchmarkNew(b *testing.B) {
+	cert, err := NewCertificate()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cert *webrtc.Certificate
+	}{{"fresh-certificate", nil}, {"reused-certificate", cert}} {
+		b.Run(c.name, func(b *testing.B) {
+			o := DefaultOptions()
+			o.Certificate = c.cert
+			for b.Loop() {
+				f, err := New(o, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				_ = f.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
