@@ -53,6 +53,7 @@ Each device records its own events into --out; callreplay verifies it.`,
 			if err := opts.check(); err != nil {
 				return &usageError{err}
 			}
+			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
 			return callRun(ctx, opts, stdout, stderr)

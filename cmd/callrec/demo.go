@@ -47,6 +47,7 @@ replayed at the end to check that it reproduces.`,
 			if err := opts.check(); err != nil {
 				return &usageError{err}
 			}
+			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
 			return demoRun(ctx, opts, stdout, stderr)

@@ -45,6 +45,13 @@ func TestFigures(t *testing.T) {
 		t.Skip("set CALLREC_FIGURES=1 to measure the live-mode figures")
 	}
 	want := func(f string) bool { return which == "1" || strings.Contains(which, f) }
+	// Both sides of every figure run under the collector setting the live
+	// commands ship with (GOGC in the environment overrides it).
+	if TuneGC() {
+		t.Logf("garbage collector: GOGC=%d (live.TuneGC)", GCPercent)
+	} else {
+		t.Logf("garbage collector: GOGC=%s from the environment", os.Getenv("GOGC"))
+	}
 	if want("setup") {
 		figSetup(t, 40)
 	}
