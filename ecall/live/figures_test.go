@@ -580,6 +580,7 @@ func TestFiguresCPUChild(t *testing.T) {
 	if mode == "" {
 		t.Skip("run by TestFigures (CALLREC_FIGURES=cpu)")
 	}
+	TuneGC() // as in the parent: the setting the live commands ship with
 	secs, err := strconv.Atoi(os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))
 	if err != nil || secs < 1 {
 		t.Fatalf("CALLREC_FIGURES_CHILD_SECONDS=%q", os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))
