@@ -73,8 +73,9 @@ type Device struct {
 	client  *ecall.Client
 	relay   *relay.Client
 
-	conns   map[string]*connTimes // by session id; loop only
-	waiters []*waiter             // the Waits in progress; loop only
+	conns      map[string]*connTimes // by session id; loop only
+	waiters    []*waiter             // the Waits in progress; loop only
+	wakePosted bool                  // a wakeWaiters is queued on the loop
 
 	mu     sync.Mutex
 	closed bool
@@ -120,7 +121,6 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 	}
 	d.clock = ecall.NewRealClock(cfg.Start, d.loop)
 	d.media = NewMedia(opts, d.loop, d.clock, func(sess string, ev ecall.MediaEvent) { d.client.MediaEvent(sess, ev) })
-	d.media.KeepSpare()
 	ccfg := cfg.Client
 	ccfg.Self = cfg.Self
 	if ccfg.NewSessID == nil {
@@ -142,6 +142,8 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 		return nil, fmt.Errorf("live: %s: join %s at %s: %w", cfg.Self, cfg.Conv, cfg.RelayURL, err)
 	}
 	d.backend.c.Store(d.relay)
+	// Only now, so that a device that failed to start leaves no spare.
+	d.loop.Do(d.media.KeepSpare)
 	return d, nil
 }
 
@@ -216,8 +218,8 @@ func (d *Device) WaitMembers(ctx context.Context, n int) error {
 func (d *Device) Members() []relay.Member { return d.relay.Roster() }
 
 // Wait waits until cond holds for the device's connections, checking it
-// on the device's loop after every recorded event (cond must not call the
-// Device); it returns ctx's error or ErrClosed.
+// on the device's loop after every step that recorded an event (cond must
+// not call the Device); it returns ctx's error or ErrClosed.
 func (d *Device) Wait(ctx context.Context, cond func([]CallInfo) bool) error {
 	w := &waiter{cond: cond, done: make(chan struct{})}
 	if err := d.Do(func(*ecall.Client) {
@@ -246,9 +248,10 @@ type waiter struct {
 	done chan struct{} // closed once cond held
 }
 
-// wakeWaiters checks the conditions of the Waits in progress, on the loop.
-// Checking here rather than in the waiting goroutines spares the loop a
-// round trip per event and waiter while a call is set up.
+// wakeWaiters checks the conditions of the Waits in progress, on the loop,
+// after a step that recorded events. Checking here rather than in the
+// waiting goroutines spares the loop a round trip per event and waiter
+// while a call is set up.
 func (d *Device) wakeWaiters() {
 	if len(d.waiters) == 0 {
 		return
@@ -291,7 +294,15 @@ func (d *Device) observe(ev eventlog.Event) {
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(ev)
 	}
-	d.wakeWaiters()
+	// An event is recorded in the middle of a step: check the waiters once
+	// the step is over, when the connection shows all of it.
+	if len(d.waiters) > 0 && !d.wakePosted {
+		d.wakePosted = true
+		d.loop.Post(func() {
+			d.wakePosted = false
+			d.wakeWaiters()
+		})
+	}
 }
 
 // onRelayMsg hands a delivery to the client, on the loop.

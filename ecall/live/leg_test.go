@@ -2,8 +2,14 @@ package live
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +19,7 @@ import (
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/mediaflow"
+	"github.com/pion/webrtc/v4"
 )
 
 // legSide is one Media on its own loop, collecting the events its legs
@@ -337,4 +344,30 @@ func TestSpareLeg(t *testing.T) {
 	}
 	// newLegSide's cleanup closes the media; checkLeaks then finds no
 	// goroutine of the spare's peer connection left.
+}
+
+// A shared certificate close to expiry is replaced before the next Flow.
+func TestCertificateRenewed(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon, err := webrtc.NewCertificate(key, x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "callrec"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := mediaflow.DefaultOptions()
+	opts.Certificate = soon
+	loop := ecall.NewLoop()
+	defer loop.Close()
+	m := NewMedia(opts, loop, ecall.NewRealClock(time.Now(), loop), func(string, ecall.MediaEvent) {})
+	got := m.flowOptions().Certificate
+	if got == soon || time.Until(got.Expires()) < certRenewal {
+		t.Errorf("certificate expiring in an hour not replaced (expires %v)", got.Expires())
+	}
+	if again := m.flowOptions().Certificate; again != got {
+		t.Error("a fresh certificate was replaced again")
+	}
 }

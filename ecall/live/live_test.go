@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
+	"github.com/callrec/callrec/mediaflow"
 )
 
 // world is one conversation in the test process: a loopback relay, a log
@@ -309,5 +311,53 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GC percent %d after TuneGC with GOGC set, want it untouched (100)", got)
+	}
+}
+
+// Wait sees the state a step leaves, not the state when the step's first
+// event was recorded: a call that closes at once, with no event after its
+// close (its leg never got a peer connection), still ends a Wait for it.
+func TestWaitSeesTheEndOfAStep(t *testing.T) {
+	checkLeaks(t)
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	bad := mediaflow.DefaultOptions()
+	bad.FrameInterval = 7 * time.Millisecond // not an Opus duration: no Flow can be built
+	d, err := NewDevice(context.Background(), DeviceConfig{
+		Self: eventlog.Endpoint{User: "A", Client: "1"}, RelayURL: rl.URL(), Conv: "wait-step", Media: &bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- d.Wait(ctx, allClosed)
+	}()
+	time.Sleep(20 * time.Millisecond) // let the Wait register first
+	_ = d.Start()                     // fails: the offer cannot be made
+	if err := <-done; err != nil {
+		t.Fatalf("Wait(all closed): %v; calls: %s", err, describe(d.Calls()))
+	}
+}
+
+// A device that cannot join leaves nothing running.
+func TestNewDeviceFailureLeavesNothing(t *testing.T) {
+	checkLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "ws://" + ln.Addr().String() + "/ws"
+	ln.Close() // nobody listens there now
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = NewDevice(ctx, DeviceConfig{Self: eventlog.Endpoint{User: "A", Client: "1"}, RelayURL: url, Conv: "c"})
+	if err == nil {
+		t.Fatal("NewDevice joined a relay that is not there")
 	}
 }

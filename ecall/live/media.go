@@ -75,13 +75,30 @@ func (m *Media) NewLeg(conn string, remote eventlog.Endpoint) (ecall.Leg, error)
 // not wait for it. Offer, Accept and the rest wait for it (see await).
 func (m *Media) build() *Leg {
 	l := &Leg{m: m, gen: 1, ready: make(chan struct{})}
+	opts := m.flowOptions()
 	m.closing.Add(1)
 	go func() {
 		defer m.closing.Done()
 		defer close(l.ready)
-		l.flow, l.err = l.create(1)
+		l.flow, l.err = l.create(opts, 1)
 	}()
 	return l
+}
+
+// certRenewal is how long before its certificate expires a device makes a
+// new one: a DTLS handshake with an expired certificate fails.
+const certRenewal = 24 * time.Hour
+
+// flowOptions returns the options of the next Flow, on the loop. A shared
+// certificate close to expiry (pion's are valid for a month) is replaced
+// first, so that a device running for weeks keeps making calls.
+func (m *Media) flowOptions() mediaflow.Options {
+	if c := m.opts.Certificate; c != nil && time.Until(c.Expires()) < certRenewal {
+		if fresh, err := mediaflow.NewCertificate(); err == nil {
+			m.opts.Certificate = fresh
+		} // else keep it: the call fails with pion's error, and says why
+	}
+	return m.opts
 }
 
 // KeepSpare makes the media keep one leg built ahead whenever no leg is
@@ -164,8 +181,8 @@ type Leg struct {
 }
 
 // create builds a Flow of generation gen whose events go to the loop.
-func (l *Leg) create(gen int) (*mediaflow.Flow, error) {
-	return mediaflow.New(l.m.opts, func(ev mediaflow.Event) {
+func (l *Leg) create(opts mediaflow.Options, gen int) (*mediaflow.Flow, error) {
+	return mediaflow.New(opts, func(ev mediaflow.Event) {
 		l.m.loop.Post(func() { l.onEvent(gen, ev) })
 	})
 }
@@ -180,7 +197,7 @@ func (l *Leg) await() error {
 // newFlow replaces the leg's Flow with a fresh one.
 func (l *Leg) newFlow() error {
 	l.gen++
-	f, err := l.create(l.gen)
+	f, err := l.create(l.m.flowOptions(), l.gen)
 	if err != nil {
 		return err
 	}
