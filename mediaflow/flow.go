@@ -40,9 +40,11 @@ type Flow struct {
 	recv      map[uint32]*recvStream // by SSRC
 	firstRTP  map[string]bool        // by kind
 	connected bool                   // the connection has been established once
+	up        chan struct{}          // closed when connected is set
 	failed    bool                   // MediaFailed for the connection was reported
 
 	dataSent, dataRecv atomic.Uint64
+	framesWritten      atomic.Uint64 // media frames handed to pion by the sources
 
 	stop      chan struct{} // closed by Close: stops the sources and the stats ticker
 	wg        sync.WaitGroup
@@ -69,6 +71,7 @@ func New(opts Options, onEvent func(Event)) (*Flow, error) {
 		recv:     make(map[uint32]*recvStream),
 		firstRTP: make(map[string]bool),
 		stop:     make(chan struct{}),
+		up:       make(chan struct{}),
 	}
 	f.pc, f.sentStats, err = opts.newPeerConnection()
 	if err != nil {
@@ -193,7 +196,10 @@ func (f *Flow) onConnectionState(s webrtc.PeerConnectionState) {
 	report := false
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
-		f.connected = true
+		if !f.connected {
+			f.connected = true
+			close(f.up)
+		}
 	case webrtc.PeerConnectionStateFailed:
 		report = !f.failed
 		f.failed = true
@@ -236,10 +242,25 @@ func (f *Flow) readTrack(track *webrtc.TrackRemote, st *recvStream) {
 	}
 }
 
-// runSources sends the built-in audio and video at their pace until Close.
-// Samples written before the track is bound to a negotiated sender are
-// dropped by pion, so the sources can run from the start.
+// waitUp waits until the connection is first established; it reports
+// false if the Flow closed first.
+func (f *Flow) waitUp() bool {
+	select {
+	case <-f.up:
+		return true
+	case <-f.stop:
+		return false
+	}
+}
+
+// runSources sends the built-in audio and video at their pace, from the
+// moment the connection is established until Close. Before, pion would
+// drop the samples anyway; not ticking spares a Flow that rings, or waits
+// for a call, fifty wake-ups a second.
 func (f *Flow) runSources() {
+	if !f.waitUp() {
+		return
+	}
 	audio := time.NewTicker(f.opts.FrameInterval)
 	defer audio.Stop()
 	video := time.NewTicker(VideoFrameInterval)
@@ -261,6 +282,7 @@ func (f *Flow) runSources() {
 }
 
 func (f *Flow) writeSample(track *webrtc.TrackLocalStaticSample, data []byte, d time.Duration) {
+	f.framesWritten.Add(1)
 	err := track.WriteSample(media.Sample{Data: data, Duration: d})
 	if err != nil && !errors.Is(err, io.ErrClosedPipe) && !f.isClosed() {
 		f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: write %s track: %w", track.Kind(), err)})
@@ -270,6 +292,9 @@ func (f *Flow) writeSample(track *webrtc.TrackLocalStaticSample, data []byte, d 
 // runStats posts a StatsReport every StatsInterval once the connection has
 // been established.
 func (f *Flow) runStats() {
+	if !f.waitUp() {
+		return
+	}
 	t := time.NewTicker(f.opts.StatsInterval)
 	defer t.Stop()
 	for {

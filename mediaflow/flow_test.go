@@ -405,3 +405,20 @@ func TestReceiveOnlyAnd40msFrames(t *testing.T) {
 		t.Errorf("caller got %d FirstRTP from a callee without audio", n)
 	}
 }
+
+// The sources do not tick before the connection is established (pion
+// would drop their frames), and do once it is.
+func TestSourcesStartWhenConnected(t *testing.T) {
+	checkGoroutines(t)
+	a, b := newPair(t, testOptions(), testOptions())
+	time.Sleep(100 * time.Millisecond) // five frame intervals
+	if n := a.framesWritten.Load() + b.framesWritten.Load(); n != 0 {
+		t.Fatalf("%d frames written before any offer", n)
+	}
+	signalPair(t, a, b, false)
+	a.rec.waitFor(t, "first audio RTP at a", 1, is[FirstRTP]) // b sent
+	b.rec.waitFor(t, "first audio RTP at b", 1, is[FirstRTP]) // a sent
+	if a.framesWritten.Load() == 0 || b.framesWritten.Load() == 0 {
+		t.Errorf("frames written once connected: a %d, b %d", a.framesWritten.Load(), b.framesWritten.Load())
+	}
+}

@@ -331,7 +331,7 @@ func figSetup(t *testing.T, n int) {
 		c.close()
 
 		p := newBarePair(t)
-		p.sendAudio() // as a Flow's source does from its start
+		p.sendAudio() // media from the start; pion drops frames until the track is bound
 		tot, off := p.connect(t)
 		bareTotal, bareOffer = append(bareTotal, tot), append(bareOffer, off)
 		p.close()

@@ -145,11 +145,20 @@ func newKeyCache(priv *[32]byte) *keyCache {
 	return &keyCache{priv: priv, keys: make(map[[32]byte]sharedKey)}
 }
 
+// maxCachedKeys bounds the cache: a relay that sends roster after roster
+// of made-up members must not make a client's memory grow without end.
+// Far above any conversation's size; when full, the cache starts over. (A
+// variable so that a test can make it small.)
+var maxCachedKeys = 4096
+
 func (k *keyCache) shared(peer [32]byte) (*[32]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if s, ok := k.keys[peer]; ok {
 		return s.key, s.err
+	}
+	if len(k.keys) >= maxCachedKeys {
+		clear(k.keys)
 	}
 	s := sharedKey{err: checkPublicKey(peer[:])}
 	if s.err == nil {
