@@ -64,8 +64,8 @@ func TestFigures(t *testing.T) {
 		figSetup(t, n)
 	}
 	if want("memory") {
-		figMemory(t, 1)
-		figMemory(t, 20)
+		figMemory(t, 1, 5)
+		figMemory(t, 20, 1)
 	}
 	if want("recorder") {
 		figRecorder(t, 30*time.Second)
@@ -420,9 +420,45 @@ func settle() (int, uint64) {
 }
 
 // figMemory compares n concurrent live calls (relay, recording and both
-// legs in this process) with n bare pairs, both sending audio.
-func figMemory(t *testing.T, n int) {
+// legs in this process) with n bare pairs, both sending audio: the median
+// of reps alternating measurements (one call's heap moves by a tenth of a
+// MiB from one measurement to the next).
+func figMemory(t *testing.T, n, reps int) {
 	memoryWarmUp(t)
+	var lives, bares []float64
+	var gLive, gBare int
+	for range reps {
+		l, gl, b, gb := memoryOnce(t, n)
+		lives, bares = append(lives, l), append(bares, b)
+		gLive, gBare = gl, gb
+	}
+	live, bare := medianF(lives), medianF(bares)
+	t.Logf("memory of %d concurrent call(s), heap in use after GC / goroutines, median of %d:", n, reps)
+	t.Logf("| live (relay, E2EE, recording, both legs) | %.2f MiB%s | %d |", live, fmtAll(lives), gLive)
+	t.Logf("| bare pion pairs | %.2f MiB%s | %d |", bare, fmtAll(bares), gBare)
+	t.Logf("| ratio | %.2f× | |", live/bare)
+}
+
+func medianF(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func fmtAll(v []float64) string {
+	if len(v) < 2 {
+		return ""
+	}
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// memoryOnce measures n live calls, then n bare pairs, once: heap in use
+// (MiB) and goroutines of each.
+func memoryOnce(t *testing.T, n int) (live float64, gLive int, bare float64, gBare int) {
 	g0, h0 := settle()
 	rl, err := StartRelay(relay.ServerOptions{})
 	if err != nil {
@@ -464,12 +500,9 @@ func figMemory(t *testing.T, n int) {
 	for _, p := range pairs {
 		p.close()
 	}
-	live := float64(int64(h1)-int64(h0)) / (1 << 20)
-	bare := float64(int64(h3)-int64(h2)) / (1 << 20)
-	t.Logf("memory of %d concurrent call(s), heap in use after GC / goroutines:", n)
-	t.Logf("| live (relay, E2EE, recording, both legs) | %.2f MiB | %d |", live, g1-g0)
-	t.Logf("| bare pion pairs | %.2f MiB | %d |", bare, g3-g2)
-	t.Logf("| ratio | %.2f× | |", live/bare)
+	live = float64(int64(h1)-int64(h0)) / (1 << 20)
+	bare = float64(int64(h3)-int64(h2)) / (1 << 20)
+	return live, g1 - g0, bare, g3 - g2
 }
 
 // memoryWarmUp runs one live call and one bare pair, so that what a
