@@ -15,6 +15,8 @@ type Loop struct {
 	wake   chan struct{}
 	closed bool
 	done   chan struct{}
+
+	after []func() // Deferred by the running task; the loop's goroutine only
 }
 
 // NewLoop starts a loop.
@@ -55,6 +57,12 @@ func (l *Loop) Do(f func()) bool {
 	}
 }
 
+// Defer runs f on the loop right after the task in progress, before any
+// other queued task: for work that must see the whole of a step (a state
+// check after several events) and nothing after it. Call it only from a
+// task running on the loop.
+func (l *Loop) Defer(f func()) { l.after = append(l.after, f) }
+
 // Close runs what is queued, then stops the loop and waits for it.
 func (l *Loop) Close() {
 	l.mu.Lock()
@@ -81,6 +89,7 @@ func (l *Loop) run() {
 			l.mu.Unlock()
 			for _, f := range q {
 				f()
+				l.runDeferred()
 			}
 			if len(q) == 0 {
 				if closed {
@@ -98,6 +107,17 @@ func (l *Loop) run() {
 type RealClock struct {
 	start time.Time
 	loop  *Loop
+}
+
+// runDeferred runs what the last task deferred, and what that defers.
+func (l *Loop) runDeferred() {
+	for len(l.after) > 0 {
+		after := l.after
+		l.after = nil
+		for _, f := range after {
+			f()
+		}
+	}
 }
 
 // NewRealClock returns a clock measuring from start that runs timers on

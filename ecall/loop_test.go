@@ -1,6 +1,7 @@
 package ecall
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,5 +87,26 @@ func TestRealClockStopAfterFire(t *testing.T) {
 	l.Do(func() {})
 	if ran {
 		t.Fatal("stopped timer ran")
+	}
+}
+
+// A deferred function runs right after the task that deferred it, before
+// tasks queued meanwhile, and may defer more.
+func TestLoopDeferRunsBeforeQueuedTasks(t *testing.T) {
+	l := NewLoop()
+	defer l.Close()
+	var order []string
+	l.Do(func() {
+		l.Post(func() { order = append(order, "queued") })
+		l.Defer(func() {
+			order = append(order, "deferred")
+			l.Defer(func() { order = append(order, "deferred by deferred") })
+		})
+		order = append(order, "task")
+	})
+	l.Do(func() {})
+	want := "task deferred deferred by deferred queued"
+	if got := strings.Join(order, " "); got != want {
+		t.Errorf("order %q, want %q", got, want)
 	}
 }

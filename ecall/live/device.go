@@ -295,10 +295,11 @@ func (d *Device) observe(ev eventlog.Event) {
 		d.cfg.Observe(ev)
 	}
 	// An event is recorded in the middle of a step: check the waiters once
-	// the step is over, when the connection shows all of it.
+	// the step is over, when the connection shows all of it, and before
+	// anything else changes it.
 	if len(d.waiters) > 0 && !d.wakePosted {
 		d.wakePosted = true
-		d.loop.Post(func() {
+		d.loop.Defer(func() {
 			d.wakePosted = false
 			d.wakeWaiters()
 		})

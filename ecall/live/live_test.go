@@ -338,8 +338,12 @@ func TestWaitSeesTheEndOfAStep(t *testing.T) {
 		defer cancel()
 		done <- d.Wait(ctx, allClosed)
 	}()
-	time.Sleep(20 * time.Millisecond) // let the Wait register first
-	_ = d.Start()                     // fails: the offer cannot be made
+	eventually(t, "the Wait registered", func() bool {
+		n := 0
+		d.Do(func(*ecall.Client) { n = len(d.waiters) })
+		return n == 1
+	})
+	_ = d.Start() // fails: the offer cannot be made
 	if err := <-done; err != nil {
 		t.Fatalf("Wait(all closed): %v; calls: %s", err, describe(d.Calls()))
 	}

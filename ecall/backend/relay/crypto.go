@@ -132,6 +132,7 @@ func openBox(shared *[32]byte, conv string, sealed []byte) (seq uint64, data []b
 // pass rather than a Curve25519 scalar multiplication.
 type keyCache struct {
 	priv *[32]byte
+	max  int // bound on len(keys)
 	mu   sync.Mutex
 	keys map[[32]byte]sharedKey
 }
@@ -142,14 +143,13 @@ type sharedKey struct {
 }
 
 func newKeyCache(priv *[32]byte) *keyCache {
-	return &keyCache{priv: priv, keys: make(map[[32]byte]sharedKey)}
+	return &keyCache{priv: priv, max: maxCachedKeys, keys: make(map[[32]byte]sharedKey)}
 }
 
 // maxCachedKeys bounds the cache: a relay that sends roster after roster
 // of made-up members must not make a client's memory grow without end.
-// Far above any conversation's size; when full, the cache starts over. (A
-// variable so that a test can make it small.)
-var maxCachedKeys = 4096
+// Far above any conversation's size; when full, the cache starts over.
+const maxCachedKeys = 4096
 
 func (k *keyCache) shared(peer [32]byte) (*[32]byte, error) {
 	k.mu.Lock()
@@ -157,7 +157,7 @@ func (k *keyCache) shared(peer [32]byte) (*[32]byte, error) {
 	if s, ok := k.keys[peer]; ok {
 		return s.key, s.err
 	}
-	if len(k.keys) >= maxCachedKeys {
+	if len(k.keys) >= k.max {
 		clear(k.keys)
 	}
 	s := sharedKey{err: checkPublicKey(peer[:])}

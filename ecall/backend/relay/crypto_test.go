@@ -214,19 +214,21 @@ func TestRosterWarmsSharedKeys(t *testing.T) {
 
 // The key cache stays bounded however many peers it sees.
 func TestKeyCacheBounded(t *testing.T) {
-	defer func(n int) { maxCachedKeys = n }(maxCachedKeys)
-	maxCachedKeys = 16
 	id, err := NewIdentity("A", "1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := newKeyCache(id.Private)
-	for i := range maxCachedKeys + 10 {
+	if k.max != maxCachedKeys {
+		t.Fatalf("cache bound %d, want %d", k.max, maxCachedKeys)
+	}
+	k.max = 16 // a small bound, to keep the test fast
+	for i := range k.max + 10 {
 		var pub [32]byte
 		pub[0], pub[1], pub[2] = byte(i), byte(i>>8), 9 // not low-order points
 		k.shared(pub)
 	}
-	if n := len(k.keys); n > maxCachedKeys || n == 0 {
-		t.Errorf("%d keys cached, bound %d", n, maxCachedKeys)
+	if n := len(k.keys); n > k.max || n == 0 {
+		t.Errorf("%d keys cached, bound %d", n, k.max)
 	}
 }
