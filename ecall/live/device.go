@@ -73,9 +73,9 @@ type Device struct {
 	client  *ecall.Client
 	relay   *relay.Client
 
-	conns      map[string]*connTimes // by session id; loop only
-	waiters    []*waiter             // the Waits in progress; loop only
-	wakePosted bool                  // a wakeWaiters is queued on the loop
+	conns        map[string]*connTimes // by session id; loop only
+	waiters      []*waiter             // the Waits in progress; loop only
+	wakeDeferred bool                  // a wakeWaiters is queued on the loop
 
 	mu     sync.Mutex
 	closed bool
@@ -297,10 +297,10 @@ func (d *Device) observe(ev eventlog.Event) {
 	// An event is recorded in the middle of a step: check the waiters once
 	// the step is over, when the connection shows all of it, and before
 	// anything else changes it.
-	if len(d.waiters) > 0 && !d.wakePosted {
-		d.wakePosted = true
+	if len(d.waiters) > 0 && !d.wakeDeferred {
+		d.wakeDeferred = true
 		d.loop.Defer(func() {
-			d.wakePosted = false
+			d.wakeDeferred = false
 			d.wakeWaiters()
 		})
 	}

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -54,14 +55,7 @@ func TestFigures(t *testing.T) {
 		t.Logf("garbage collector: GOGC=%s from the environment", os.Getenv("GOGC"))
 	}
 	if want("setup") {
-		n := 100
-		if s := os.Getenv("CALLREC_FIGURES_SETUP_N"); s != "" {
-			var err error
-			if n, err = strconv.Atoi(s); err != nil || n < 1 {
-				t.Fatalf("CALLREC_FIGURES_SETUP_N=%q: want a positive number", s)
-			}
-		}
-		figSetup(t, n)
+		figSetup(t, envCount(t, "CALLREC_FIGURES_SETUP_N", 100))
 	}
 	if want("memory") {
 		figMemory(t, 1, 5)
@@ -73,21 +67,50 @@ func TestFigures(t *testing.T) {
 	if !want("cpu") {
 		return
 	}
-	secs := 30
-	if s := os.Getenv("CALLREC_FIGURES_CPU_SECONDS"); s != "" {
-		var err error
-		if secs, err = strconv.Atoi(s); err != nil || secs < 1 {
-			t.Fatalf("CALLREC_FIGURES_CPU_SECONDS=%q: want a positive number of seconds", s)
-		}
+	secs := envCount(t, "CALLREC_FIGURES_CPU_SECONDS", 30)
+	figCPU(t, time.Duration(secs)*time.Second, envCount(t, "CALLREC_FIGURES_CPU_PAIRS", 5))
+}
+
+// envCount reads a positive number from the environment variable name, or
+// returns def when it is not set.
+func envCount(t *testing.T, name string, def int) int {
+	s, ok := os.LookupEnv(name)
+	if !ok || s == "" {
+		return def
 	}
-	pairs := 5
-	if s := os.Getenv("CALLREC_FIGURES_CPU_PAIRS"); s != "" {
-		var err error
-		if pairs, err = strconv.Atoi(s); err != nil || pairs < 1 {
-			t.Fatalf("CALLREC_FIGURES_CPU_PAIRS=%q: want a positive number", s)
-		}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", name, s)
 	}
-	figCPU(t, time.Duration(secs)*time.Second, pairs)
+	return n
+}
+
+// figureRelay starts a relay with the default limits.
+func figureRelay(t *testing.T) *Relay {
+	rl, err := StartRelay(relay.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rl
+}
+
+// figureLog opens a log named name in the test's directory, as live
+// recordings open theirs (LogOptions).
+func figureLog(t *testing.T, name string) *eventlog.Log {
+	log, err := eventlog.Open(filepath.Join(t.TempDir(), name), 0o644, LogOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+// figureCall adds a call to log.
+func figureCall(t *testing.T, log *eventlog.Log) *eventlog.CallWriter {
+	w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // --- a bare pion pair: the baseline -----------------------------------------
@@ -296,39 +319,29 @@ func (c *liveCall) close() {
 
 // --- figures ---------------------------------------------------------------------
 
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
+func median[T cmp.Ordered](v []T) T { return quantile(v, 1, 2) }
 
-func p90(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
+func p90[T cmp.Ordered](v []T) T { return quantile(v, 9, 10) }
+
+// quantile returns the element at num/den of v sorted.
+func quantile[T cmp.Ordered](v []T, num, den int) T {
+	s := slices.Clone(v)
 	slices.Sort(s)
-	return s[len(s)*9/10]
+	return s[len(s)*num/den]
 }
 
 func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
 // figSetup alternates n live calls and n bare pairs.
 func figSetup(t *testing.T, n int) {
-	rl, err := StartRelay(relay.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl := figureRelay(t)
 	defer rl.Close()
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "setup.db"), 0o644, LogOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := figureLog(t, "setup.db")
 	defer log.Close()
 	var liveTotal, liveSetup, bareTotal, bareOffer []time.Duration
 	var phases [3][]time.Duration
 	for i := range n {
-		w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := figureCall(t, log)
 		c := newLiveCall(t, rl, fmt.Sprintf("setup-%d", i), w)
 		tot, setup, ph := c.connectPhases(t)
 		liveTotal, liveSetup = append(liveTotal, tot), append(liveSetup, setup)
@@ -432,17 +445,11 @@ func figMemory(t *testing.T, n, reps int) {
 		lives, bares = append(lives, l), append(bares, b)
 		gLive, gBare = gl, gb
 	}
-	live, bare := medianF(lives), medianF(bares)
+	live, bare := median(lives), median(bares)
 	t.Logf("memory of %d concurrent call(s), heap in use after GC / goroutines, median of %d:", n, reps)
 	t.Logf("| live (relay, E2EE, recording, both legs) | %.2f MiB%s | %d |", live, fmtAll(lives), gLive)
 	t.Logf("| bare pion pairs | %.2f MiB%s | %d |", bare, fmtAll(bares), gBare)
 	t.Logf("| ratio | %.2f× | |", live/bare)
-}
-
-func medianF(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func fmtAll(v []float64) string {
@@ -460,20 +467,11 @@ func fmtAll(v []float64) string {
 // (MiB) and goroutines of each.
 func memoryOnce(t *testing.T, n int) (live float64, gLive int, bare float64, gBare int) {
 	g0, h0 := settle()
-	rl, err := StartRelay(relay.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "mem.db"), 0o644, LogOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl := figureRelay(t)
+	log := figureLog(t, "mem.db")
 	var calls []*liveCall
 	for i := range n {
-		w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := figureCall(t, log)
 		c := newLiveCall(t, rl, fmt.Sprintf("mem-%d", i), w)
 		c.connect(t)
 		calls = append(calls, c)
@@ -510,18 +508,9 @@ func memoryOnce(t *testing.T, n int) (live float64, gLive int, bare float64, gBa
 // JSON codecs' caches, the loopback interface list) is not counted as the
 // memory of the calls measured next, on either side.
 func memoryWarmUp(t *testing.T) {
-	rl, err := StartRelay(relay.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "warm.db"), 0o644, LogOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl := figureRelay(t)
+	log := figureLog(t, "warm.db")
+	w := figureCall(t, log)
 	c := newLiveCall(t, rl, "mem-warm-up", w)
 	c.connect(t)
 	c.hangUp(t)
@@ -632,21 +621,13 @@ func TestFiguresCPUChild(t *testing.T) {
 	if err != nil || secs < 1 {
 		t.Fatalf("CALLREC_FIGURES_CHILD_SECONDS=%q", os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))
 	}
-	rl, err := StartRelay(relay.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl := figureRelay(t)
 	defer rl.Close()
 	var w *eventlog.CallWriter
 	if mode == "recorded" {
-		log, err := eventlog.Open(filepath.Join(t.TempDir(), "cpu.db"), 0o644, LogOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
+		log := figureLog(t, "cpu.db")
 		defer log.Close()
-		if w, err = log.CreateCall(eventlog.CallMeta{Source: "figures"}); err != nil {
-			t.Fatal(err)
-		}
+		w = figureCall(t, log)
 	}
 	// A first call, not measured, so that the measured one pays for no
 	// warming up.
@@ -682,10 +663,7 @@ func TestFiguresCPUChild(t *testing.T) {
 // resolves a fraction of a percent.
 func figRecorder(t *testing.T, d time.Duration) {
 	events, callCPU := recordOneCall(t, d)
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "rec.db"), 0o644, LogOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := figureLog(t, "rec.db")
 	defer log.Close()
 	settle()
 	var used [2]time.Duration
@@ -694,9 +672,7 @@ func figRecorder(t *testing.T, d time.Duration) {
 		record := round >= 0 && round%2 == 1
 		var w *eventlog.CallWriter
 		if record {
-			if w, err = log.CreateCall(eventlog.CallMeta{Source: "figures"}); err != nil {
-				t.Fatal(err)
-			}
+			w = figureCall(t, log)
 		}
 		runtime.GC()
 		before := cpuTime()
@@ -732,20 +708,11 @@ func figRecorder(t *testing.T, d time.Duration) {
 // recordOneCall records a live call of duration d and returns its events
 // and the CPU time the process used for it.
 func recordOneCall(t *testing.T, d time.Duration) ([]eventlog.Event, time.Duration) {
-	rl, err := StartRelay(relay.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rl := figureRelay(t)
 	defer rl.Close()
-	log, err := eventlog.Open(filepath.Join(t.TempDir(), "call.db"), 0o644, LogOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := figureLog(t, "call.db")
 	defer log.Close()
-	w, err := log.CreateCall(eventlog.CallMeta{Source: "figures"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := figureCall(t, log)
 	c := newLiveCall(t, rl, "recorded", w)
 	runtime.GC()
 	before := cpuTime()
