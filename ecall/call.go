@@ -69,7 +69,7 @@ func (c *Call) DataChanOpen() bool { return c.dcOpen }
 // a note; it changed nothing. A send that failed is returned too, after
 // the ECONN was told (SendFailed), as the reference's commands return it.
 func (c *Call) step(in econn.Input) error {
-	c.cl.record(c, eventlog.KindInput, in.InputName(), in, nil)
+	c.cl.record(c, eventlog.KindInput, in.InputName(), eventlog.StepInput{In: in}, nil)
 	return c.stepRecorded(in)
 }
 

@@ -263,7 +263,7 @@ func (cl *Client) newCall(remote eventlog.Endpoint) (*Call, error) {
 		return nil, err
 	}
 	c := &Call{cl: cl, conn: conn, sess: cfg.SessID, remote: remote, leg: leg}
-	cl.record(c, eventlog.KindInput, "New", eventlog.NewConn{Config: conn.Config(), Remote: remote}, nil)
+	cl.record(c, eventlog.KindInput, eventlog.TypeNew, eventlog.NewConn{Config: conn.Config(), Remote: remote}, nil)
 	cl.calls = append(cl.calls, c)
 	return c, c.handle(slices.Clone(outs))
 }
@@ -279,7 +279,7 @@ func (cl *Client) mediaFailure(c *Call, err error) error {
 
 // --- recording -------------------------------------------------------------
 
-func (cl *Client) record(c *Call, kind eventlog.Kind, typ string, in econn.Input, out econn.Output) {
+func (cl *Client) record(c *Call, kind eventlog.Kind, typ string, in eventlog.Input, out econn.Output) {
 	ev := eventlog.Event{
 		At: cl.env.Clock.Since(), Endpoint: cl.cfg.Self, Kind: kind, Type: typ,
 		Input: in, Output: out,

@@ -32,7 +32,7 @@ func (cl *Client) RecvBackend(from eventlog.Endpoint, serverTime uint32, data []
 	if created {
 		cl.note(c, "ecall.new", "new connection for the call from "+from.String(), nil)
 	}
-	cl.record(c, eventlog.KindInput, "Recv", raw, nil)
+	cl.record(c, eventlog.KindInput, eventlog.TypeRecv, raw, nil)
 	_ = c.stepRecorded(econn.Recv{FromUser: from.User, FromClient: from.Client, Msg: m})
 	c.learnRemote()
 }
@@ -45,7 +45,7 @@ func (cl *Client) decode(c *Call, raw eventlog.RecvInput) (*econn.Message, bool)
 		return m, true
 	}
 	raw.DecodeErr = econn.ErrorName(err)
-	cl.record(c, eventlog.KindInput, "Recv", raw, nil)
+	cl.record(c, eventlog.KindInput, eventlog.TypeRecv, raw, nil)
 	cl.note(c, "ecall.undecodable", fmt.Sprintf("undecodable message from %s/%s: %v",
 		raw.FromUser, raw.FromClient, err), nil)
 	return nil, false
@@ -148,7 +148,7 @@ func (cl *Client) recvDirect(c *Call, data []byte) {
 		cl.recvPropsync(c, m)
 		return
 	}
-	cl.record(c, eventlog.KindInput, "Recv", raw, nil)
+	cl.record(c, eventlog.KindInput, eventlog.TypeRecv, raw, nil)
 	_ = c.stepRecorded(econn.Recv{FromUser: c.remote.User, FromClient: c.remote.Client, Msg: m})
 }
 

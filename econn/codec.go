@@ -134,8 +134,8 @@ var typeMembers = map[MsgType][]member{
 
 // typeByName maps a wire type name to its type; names are matched exactly.
 var typeByName = func() map[string]MsgType {
-	m := make(map[string]MsgType, len(MsgTypes))
-	for _, t := range MsgTypes {
+	m := make(map[string]MsgType, len(msgTypes))
+	for _, t := range msgTypes {
 		m[t.String()] = t
 	}
 	return m

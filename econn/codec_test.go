@@ -111,7 +111,7 @@ func TestCodecCoversEveryType(t *testing.T) {
 	for _, m := range sampleMessages() {
 		seen[m.Type] = true
 	}
-	for _, typ := range MsgTypes {
+	for _, typ := range msgTypes {
 		if !seen[typ] {
 			t.Errorf("no sample message of type %v", typ)
 		}
@@ -119,8 +119,8 @@ func TestCodecCoversEveryType(t *testing.T) {
 			t.Errorf("type %v has no entry in typeMembers", typ)
 		}
 	}
-	if len(typeMembers) != len(MsgTypes) {
-		t.Errorf("typeMembers has %d types, want %d", len(typeMembers), len(MsgTypes))
+	if len(typeMembers) != len(msgTypes) {
+		t.Errorf("typeMembers has %d types, want %d", len(typeMembers), len(msgTypes))
 	}
 }
 
@@ -620,7 +620,7 @@ func TestTypeMembers(t *testing.T) {
 		MsgDevpairPublish: "ice_servers sdp* username*",
 		MsgDevpairAccept:  "sdp*",
 	}
-	for _, typ := range MsgTypes {
+	for _, typ := range msgTypes {
 		var names []string
 		for _, mem := range typeMembers[typ] {
 			n := fields[mem.f].name

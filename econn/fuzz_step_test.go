@@ -118,7 +118,7 @@ func (fz *fuzzRun) input() Input {
 		// A stale or made-up generation: an earlier one, or any.
 		return TimerFired{Gen: fz.maxGen - uint64(b%4)}
 	default:
-		return SendFailed{Type: MsgTypes[int(b)%len(MsgTypes)], Resp: b&0x80 != 0,
+		return SendFailed{Type: msgTypes[int(b)%len(msgTypes)], Resp: b&0x80 != 0,
 			Err: fuzzErrs[1+int(fz.next())%(len(fuzzErrs)-1)]}
 	}
 }
@@ -132,7 +132,7 @@ func (fz *fuzzRun) recv(b byte) Input {
 		return Recv{FromUser: who[0], FromClient: who[1]}
 	}
 	m := &Message{
-		Type:   MsgTypes[int(k)%len(MsgTypes)],
+		Type:   msgTypes[int(k)%len(msgTypes)],
 		SessID: fuzzSess[int(fz.next())%len(fuzzSess)],
 		Resp:   b&0x80 != 0,
 		SDP:    fuzzAfter[int(k)%len(fuzzAfter)],

@@ -64,9 +64,9 @@ func fmtOut(o Output) string {
 		return fmt.Sprintf("Closed(%q, t=%d)", ErrorName(o.Reason), o.MsgTime)
 	case Ignored:
 		if o.Type == 0 {
-			return "Ignored(" + o.Reason + ")"
+			return "Ignored(" + o.Sentence() + ")"
 		}
-		return fmt.Sprintf("Ignored(%s: %s)", o.Type, o.Reason)
+		return fmt.Sprintf("Ignored(%s: %s)", o.Type, o.Sentence())
 	}
 	return fmt.Sprintf("unknown output %T", o)
 }
@@ -571,7 +571,7 @@ func (h *hconn) wantCounts(t testing.TB, incoming, answered int) {
 // type not listed must have gone through zero times.
 func (w *world) wantBackend(t testing.TB, counts map[MsgType]int) {
 	t.Helper()
-	for _, typ := range MsgTypes {
+	for _, typ := range msgTypes {
 		if w.backend[typ] != counts[typ] {
 			t.Errorf("backend carried %d %s, want %d", w.backend[typ], typ, counts[typ])
 		}

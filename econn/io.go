@@ -5,18 +5,45 @@ import "time"
 // Input is one thing that happens to a connection: a local command, a
 // received message, a timer expiry, a data-channel event or a send failure.
 // Step takes one at a time. Inputs are plain struct values.
+//
+// The set is closed: only the types in this file are inputs, and
+// InputKinds lists them. Everything that must know every kind asks the
+// kind itself (Describe, Equal, Redact) rather than switching over types.
 type Input interface {
 	// InputName is the input's type name ("Start", "Recv", ...), stable
 	// for logs.
 	InputName() string
+	// Describe returns one sentence a person reads ("start a call").
+	Describe() string
+	// Equal reports whether o is the same input by meaning: errors by
+	// stable name, nil props equal to empty props.
+	Equal(o Input) bool
+	// Redact returns a copy in which every piece of personal data the
+	// input carries went through r.
+	Redact(r Redactor) Input
+
+	isInput()
 }
 
 // Output is one thing Step asks its caller to do or to know. Outputs are
 // plain struct values, returned in the order they happened.
+//
+// The set is closed like Input's; OutputKinds lists it.
 type Output interface {
 	// OutputName is the output's type name ("Send", "StateChanged", ...),
 	// stable for logs.
 	OutputName() string
+	// Describe returns one sentence a person reads ("Idle → Pending-Outgoing").
+	Describe() string
+	// Equal reports whether o is the same output by meaning: messages
+	// field by field, errors by stable name, nil props equal to empty
+	// props, Ignored by reason code and arguments (never by wording).
+	Equal(o Output) bool
+	// Redact returns a copy in which every piece of personal data the
+	// output carries went through r.
+	Redact(r Redactor) Output
+
+	isOutput()
 }
 
 // Start is the local command to call the remote side: send a SETUP request.
@@ -182,11 +209,13 @@ type Closed struct {
 	MsgTime uint32
 }
 
-// Ignored reports an input that changed nothing, and why. Type is the
-// message type for a received message or a send failure, 0 otherwise.
+// Ignored reports an input that changed nothing, and why: a stable reason
+// code and the facts it names. Type is the message type for a received
+// message or a send failure, 0 otherwise. Sentence renders it for a person.
 type Ignored struct {
 	Type   MsgType
-	Reason string
+	Reason IgnoreReason
+	Args   IgnoreArgs
 }
 
 func (StateChanged) OutputName() string     { return "StateChanged" }

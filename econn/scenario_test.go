@@ -218,7 +218,7 @@ func TestScenario07TwoCallers(t *testing.T) {
 	if s := b8.conn.Snapshot(); s.ClientRemote != "4" {
 		t.Errorf("B8 rings for client %s, want 4", s.ClientRemote)
 	}
-	if len(b8.ignored) != 1 || !strings.Contains(b8.ignored[0].Reason, "from client 5, remote client is 4") {
+	if len(b8.ignored) != 1 || !strings.Contains(b8.ignored[0].Sentence(), "from client 5, remote client is 4") {
 		t.Errorf("B8 ignored %+v, want the second SETUP from client 5", b8.ignored)
 	}
 	w.checkGolden(t)

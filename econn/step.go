@@ -152,8 +152,8 @@ func (c *Conn) cancelTimer() {
 	c.timer = Timer{}
 }
 
-func (c *Conn) ignore(t MsgType, format string, args ...any) {
-	c.emit(Ignored{Type: t, Reason: fmt.Sprintf(format, args...)})
+func (c *Conn) ignore(t MsgType, r IgnoreReason, a IgnoreArgs) {
+	c.emit(Ignored{Type: t, Reason: r, Args: a})
 }
 
 func (c *Conn) newMsg(t MsgType, resp bool) *Message {
@@ -232,7 +232,7 @@ func (c *Conn) end() {
 		c.setState(StateHangupSent)
 		c.armTimer(TimerTerm, c.cfg.TermTimeout)
 	case StateTerminating:
-		c.ignore(0, "End in state Terminating: already terminating")
+		c.ignore(0, IgnoreEndTerminating, IgnoreArgs{})
 	default: // Idle, HangupSent, HangupRecv
 		c.setState(StateTerminating)
 		c.armTimer(TimerTerm, c.cfg.TermTimeout)
@@ -257,7 +257,7 @@ func (c *Conn) close(reason error, msgTime uint32) {
 
 func (c *Conn) dataChanEstablished() {
 	if c.state != StateAnswered {
-		c.ignore(0, "data channel established in state %s, not Answered", c.state)
+		c.ignore(0, IgnoreDataChanState, IgnoreArgs{State: c.state})
 		return
 	}
 	c.setState(StateDataChanEstablished)
@@ -281,11 +281,11 @@ func (c *Conn) sendPropsync(in SendPropsync) error {
 
 func (c *Conn) timerFired(gen uint64) {
 	if !c.timer.Armed {
-		c.ignore(0, "timer #%d fired but no timer is armed", gen)
+		c.ignore(0, IgnoreTimerNotArmed, IgnoreArgs{Gen: gen})
 		return
 	}
 	if gen != c.timer.Gen {
-		c.ignore(0, "timer #%d fired but #%d is the armed one", gen, c.timer.Gen)
+		c.ignore(0, IgnoreTimerStale, IgnoreArgs{Gen: gen, ArmedGen: c.timer.Gen})
 		return
 	}
 	action := c.timer.Action
@@ -318,15 +318,8 @@ func (c *Conn) sendFailed(in SendFailed) {
 		}
 		c.armTimer(TimerTerm, time.Millisecond)
 	default:
-		c.ignore(in.Type, "send of %s %s failed (%s): no effect", in.Type, reqResp(in.Resp), ErrorName(in.Err))
+		c.ignore(in.Type, IgnoreSendFailedNoEffect, IgnoreArgs{Resp: in.Resp, Err: ErrorName(in.Err)})
 	}
-}
-
-func reqResp(resp bool) string {
-	if resp {
-		return "response"
-	}
-	return "request"
 }
 
 // --- received messages -------------------------------------------------------
@@ -334,7 +327,7 @@ func reqResp(resp bool) string {
 func (c *Conn) recv(in Recv) {
 	m := in.Msg
 	if m == nil {
-		c.ignore(0, "received no message")
+		c.ignore(0, IgnoreNoMessage, IgnoreArgs{})
 		return
 	}
 	switch m.Type {
@@ -353,9 +346,9 @@ func (c *Conn) recv(in Recv) {
 	case MsgPing:
 		c.emit(PingReceived{Resp: m.Resp})
 	case MsgReject, MsgDevpairPublish, MsgDevpairAccept, MsgConfConn:
-		c.ignore(m.Type, "%s accepted: it has no effect on a connection", m.Type)
+		c.ignore(m.Type, IgnoreNoEffect, IgnoreArgs{})
 	default:
-		c.ignore(m.Type, "%s is not handled by a connection", m.Type)
+		c.ignore(m.Type, IgnoreNotHandled, IgnoreArgs{})
 	}
 }
 
@@ -363,11 +356,11 @@ func (c *Conn) recv(in Recv) {
 // reports whether the sender matches them.
 func (c *Conn) adoptRemote(m *Message, user, client string) bool {
 	if c.userRemote != "" && !strings.EqualFold(c.userRemote, user) {
-		c.ignore(m.Type, "%s from user %s, remote user is %s", m.Type, user, c.userRemote)
+		c.ignore(m.Type, IgnoreWrongUser, IgnoreArgs{User: user, RemoteUser: c.userRemote})
 		return false
 	}
 	if c.clientRemote != "" && !strings.EqualFold(c.clientRemote, client) {
-		c.ignore(m.Type, "%s from client %s, remote client is %s", m.Type, client, c.clientRemote)
+		c.ignore(m.Type, IgnoreWrongClient, IgnoreArgs{Client: client, RemoteClient: c.clientRemote})
 		return false
 	}
 	// Once set, the remote ids never change, not even their case; and a
@@ -398,7 +391,7 @@ func (c *Conn) recvSetup(user, client string, m *Message) {
 		c.glare(user, client, m)
 		return
 	default:
-		c.ignore(MsgSetup, "SETUP request in state %s", c.state)
+		c.ignore(MsgSetup, IgnoreInState, IgnoreArgs{State: c.state})
 		return
 	}
 	c.setState(StatePendingIncoming)
@@ -417,8 +410,8 @@ func (c *Conn) glare(user, client string, m *Message) {
 	c.sessRemote = m.SessID
 	if IsWinner(c.cfg.UserID, c.cfg.ClientID, user, client) {
 		c.conflict = ConflictWinner
-		c.ignore(MsgSetup, "SETUP glare: %s/%s wins over %s/%s, dropping the remote offer",
-			c.cfg.UserID, c.cfg.ClientID, user, client)
+		c.ignore(MsgSetup, IgnoreSetupGlareWon, IgnoreArgs{
+			LocalUser: c.cfg.UserID, LocalClient: c.cfg.ClientID, User: user, Client: client})
 		return
 	}
 	c.conflict = ConflictLoser
@@ -428,7 +421,7 @@ func (c *Conn) glare(user, client string, m *Message) {
 
 func (c *Conn) recvSetupResp(m *Message) {
 	if c.state != StatePendingOutgoing && c.state != StateConflictResolution {
-		c.ignore(MsgSetup, "SETUP response in state %s", c.state)
+		c.ignore(MsgSetup, IgnoreInState, IgnoreArgs{Resp: true, State: c.state})
 		return
 	}
 	c.cancelTimer()
@@ -442,10 +435,10 @@ func (c *Conn) sameSession(m *Message) bool {
 		return true
 	}
 	if c.sessRemote == "" {
-		c.ignore(m.Type, "%s for session %q, no remote session yet", m.Type, m.SessID)
+		c.ignore(m.Type, IgnoreNoRemoteSession, IgnoreArgs{Sess: m.SessID})
 		return false
 	}
-	c.ignore(m.Type, "%s for session %q, remote session is %q", m.Type, m.SessID, c.sessRemote)
+	c.ignore(m.Type, IgnoreWrongSession, IgnoreArgs{Sess: m.SessID, RemoteSess: c.sessRemote})
 	return false
 }
 
@@ -454,10 +447,10 @@ func (c *Conn) sameClient(m *Message, client string) bool {
 		return true
 	}
 	if c.clientRemote == "" {
-		c.ignore(m.Type, "%s from client %s, no remote client yet", m.Type, client)
+		c.ignore(m.Type, IgnoreNoRemoteClient, IgnoreArgs{Client: client})
 		return false
 	}
-	c.ignore(m.Type, "%s from client %s, remote client is %s", m.Type, client, c.clientRemote)
+	c.ignore(m.Type, IgnoreWrongClient, IgnoreArgs{Client: client, RemoteClient: c.clientRemote})
 	return false
 }
 
@@ -467,7 +460,7 @@ func (c *Conn) recvUpdate(user, client string, m *Message) {
 	}
 	if m.Resp {
 		if c.state != StateUpdateSent {
-			c.ignore(MsgUpdate, "UPDATE response in state %s", c.state)
+			c.ignore(MsgUpdate, IgnoreInState, IgnoreArgs{Resp: true, State: c.state})
 			return
 		}
 		c.cancelTimer()
@@ -480,13 +473,13 @@ func (c *Conn) recvUpdate(user, client string, m *Message) {
 	case StateAnswered, StateDataChanEstablished:
 	case StateUpdateSent:
 		if IsWinner(c.cfg.UserID, c.cfg.ClientID, user, client) {
-			c.ignore(MsgUpdate, "UPDATE glare: %s/%s wins over %s/%s, dropping the remote update",
-				c.cfg.UserID, c.cfg.ClientID, user, client)
+			c.ignore(MsgUpdate, IgnoreUpdateGlareWon, IgnoreArgs{
+				LocalUser: c.cfg.UserID, LocalClient: c.cfg.ClientID, User: user, Client: client})
 			return
 		}
 		reset = true
 	default:
-		c.ignore(MsgUpdate, "UPDATE request in state %s", c.state)
+		c.ignore(MsgUpdate, IgnoreInState, IgnoreArgs{State: c.state})
 		return
 	}
 	c.setState(StateUpdateRecv)
@@ -504,7 +497,7 @@ func (c *Conn) recvCancel(client string, m *Message) {
 		reason = ErrCanceled
 	case StateUpdateSent, StateUpdateRecv, StateAnswered, StateDataChanEstablished:
 	default:
-		c.ignore(MsgCancel, "CANCEL in state %s", c.state)
+		c.ignore(MsgCancel, IgnoreCancelInState, IgnoreArgs{State: c.state})
 		return
 	}
 	if !c.sameSession(m) {
@@ -522,7 +515,7 @@ func (c *Conn) recvHangup(m *Message) {
 		return
 	}
 	if c.state != StateDataChanEstablished && c.state != StateHangupSent {
-		c.ignore(MsgHangup, "HANGUP %s in state %s", reqResp(m.Resp), c.state)
+		c.ignore(MsgHangup, IgnoreInState, IgnoreArgs{Resp: m.Resp, State: c.state})
 		return
 	}
 	c.setState(StateHangupRecv)

@@ -137,8 +137,13 @@ func cancelT(gen uint64) string { return fmt.Sprintf("CancelTimer(#%d)", gen) }
 func closedOut(reason error, msgTime uint32) string {
 	return fmt.Sprintf("Closed(%q, t=%d)", ErrorName(reason), msgTime)
 }
+
+// ignoredOut is how fmtOut prints an Ignored whose sentence reads so.
 func ignoredOut(t MsgType, format string, args ...any) string {
-	return fmtOut(Ignored{Type: t, Reason: fmt.Sprintf(format, args...)})
+	if t == 0 {
+		return "Ignored(" + fmt.Sprintf(format, args...) + ")"
+	}
+	return fmt.Sprintf("Ignored(%s: %s)", t, fmt.Sprintf(format, args...))
 }
 
 func wantOuts(s ...string) stepWant  { return stepWant{out: s} }
@@ -845,14 +850,11 @@ func TestNewArmsSetupTimerAndAppliesTimeouts(t *testing.T) {
 	}
 }
 
-type bogusInput struct{}
-
-func (bogusInput) InputName() string { return "Bogus" }
-
 func TestStepRefusesUnknownInput(t *testing.T) {
 	c := newConn(t, selfCfg)
 	before := c.Snapshot()
-	for _, in := range []Input{nil, bogusInput{}} {
+	// Input is sealed, so nil is the only input Step does not know.
+	for _, in := range []Input{nil} {
 		outs, err := c.Step(in)
 		if !errors.Is(err, ErrInvalid) || len(outs) != 0 {
 			t.Errorf("Step(%#v) = %v, %v; want ErrInvalid", in, outs, err)
@@ -930,7 +932,7 @@ func TestIsCreator(t *testing.T) {
 
 func TestTransportFor(t *testing.T) {
 	direct := map[MsgType]bool{MsgHangup: true, MsgPropsync: true, MsgConfPart: true, MsgPing: true}
-	for _, typ := range MsgTypes {
+	for _, typ := range msgTypes {
 		via, ok := TransportFor(typ)
 		switch {
 		case typ == MsgConfKey:

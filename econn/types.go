@@ -2,6 +2,7 @@ package econn
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -128,13 +129,17 @@ const (
 	MsgDevpairAccept
 )
 
-// MsgTypes lists every message type in code order.
-var MsgTypes = []MsgType{
+// msgTypes lists every message type in code order.
+var msgTypes = [...]MsgType{
 	MsgSetup, MsgCancel, MsgHangup, MsgPropsync, MsgGroupStart, MsgGroupLeave,
 	MsgGroupCheck, MsgGroupSetup, MsgConfConn, MsgConfStart, MsgConfEnd,
 	MsgConfPart, MsgConfKey, MsgConfCheck, MsgUpdate, MsgReject, MsgAlert,
 	MsgPing, MsgDevpairPublish, MsgDevpairAccept,
 }
+
+// MsgTypes returns every message type in code order (a fresh slice: the
+// list itself cannot be changed from outside).
+func MsgTypes() []MsgType { return slices.Clone(msgTypes[:]) }
 
 var msgNames = map[MsgType]string{
 	MsgSetup: "SETUP", MsgCancel: "CANCEL", MsgHangup: "HANGUP",
@@ -163,7 +168,7 @@ func (t MsgType) Valid() bool {
 
 // ParseMsgType returns the type with the given wire name (case-insensitive).
 func ParseMsgType(name string) (MsgType, error) {
-	for _, t := range MsgTypes {
+	for _, t := range msgTypes {
 		if strings.EqualFold(msgNames[t], name) {
 			return t, nil
 		}

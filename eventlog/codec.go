@@ -60,14 +60,15 @@ const (
 	idPingReceived
 	idConfPartReceived
 	idClosed
-	idIgnored
+	idIgnored     // format 1: the reason as a sentence (read only)
+	idIgnoredCode // format 2: the reason as a code and arguments
 )
 
 // typeInfo describes one type id: its Event.Type and how to decode its payload.
 type typeInfo struct {
 	name   string
 	kind   Kind
-	input  func(d *decoder) econn.Input
+	input  func(d *decoder) Input
 	output func(d *decoder) econn.Output
 }
 
@@ -75,24 +76,29 @@ var types [256]typeInfo
 
 var inputTypes = map[typeID]struct {
 	name string
-	dec  func(*decoder) econn.Input
+	dec  func(*decoder) Input
 }{
-	idStart:               {"Start", decStart},
-	idAnswer:              {"Answer", decAnswer},
-	idUpdateReq:           {"UpdateReq", decUpdateReq},
-	idUpdateResp:          {"UpdateResp", decUpdateResp},
-	idEnd:                 {"End", decEnd},
-	idClose:               {"Close", decClose},
-	idDataChanEstablished: {"DataChanEstablished", decDataChanEstablished},
-	idSetError:            {"SetError", decSetError},
-	idSendPropsync:        {"SendPropsync", decSendPropsync},
-	idSendAlert:           {"SendAlert", decSendAlert},
-	idSendPing:            {"SendPing", decSendPing},
-	idRecv:                {"Recv", decRecv},
-	idTimerFired:          {"TimerFired", decTimerFired},
-	idSendFailed:          {"SendFailed", decSendFailed},
-	idRecvInput:           {"Recv", decRecvInput},
-	idNewConn:             {"New", decNewConn},
+	idStart:               {"Start", step(decStart)},
+	idAnswer:              {"Answer", step(decAnswer)},
+	idUpdateReq:           {"UpdateReq", step(decUpdateReq)},
+	idUpdateResp:          {"UpdateResp", step(decUpdateResp)},
+	idEnd:                 {"End", step(decEnd)},
+	idClose:               {"Close", step(decClose)},
+	idDataChanEstablished: {"DataChanEstablished", step(decDataChanEstablished)},
+	idSetError:            {"SetError", step(decSetError)},
+	idSendPropsync:        {"SendPropsync", step(decSendPropsync)},
+	idSendAlert:           {"SendAlert", step(decSendAlert)},
+	idSendPing:            {"SendPing", step(decSendPing)},
+	idRecv:                {TypeRecv, step(decRecv)},
+	idTimerFired:          {"TimerFired", step(decTimerFired)},
+	idSendFailed:          {"SendFailed", step(decSendFailed)},
+	idRecvInput:           {TypeRecv, decRecvInput},
+	idNewConn:             {TypeNew, decNewConn},
+}
+
+// step wraps the decoder of an econn input into a logged StepInput.
+func step(dec func(*decoder) econn.Input) func(*decoder) Input {
+	return func(d *decoder) Input { return StepInput{In: dec(d)} }
 }
 
 var outputTypes = map[typeID]struct {
@@ -111,7 +117,8 @@ var outputTypes = map[typeID]struct {
 	idPingReceived:     {"PingReceived", decPingReceived},
 	idConfPartReceived: {"ConfPartReceived", decConfPartReceived},
 	idClosed:           {"Closed", decClosed},
-	idIgnored:          {"Ignored", decIgnored},
+	idIgnored:          {"Ignored", decIgnoredV1},
+	idIgnoredCode:      {"Ignored", decIgnoredCode},
 }
 
 // init fills the lookup table the decoder indexes by type id.

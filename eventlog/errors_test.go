@@ -3,6 +3,7 @@ package eventlog
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -242,7 +243,8 @@ func TestNewerVersion(t *testing.T) {
 	path = makeLog(t, 3)
 	rewrite(t, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("c"))
-		meta := bytes.Replace(b.Get(keyMeta), []byte(`"FormatVersion":1`), []byte(`"FormatVersion":2`), 1)
+		newer := fmt.Sprintf(`"FormatVersion":%d`, FormatVersion+1)
+		meta := bytes.Replace(b.Get(keyMeta), []byte(fmt.Sprintf(`"FormatVersion":%d`, FormatVersion)), []byte(newer), 1)
 		return b.Put(keyMeta, meta)
 	})
 	l, err := Open(path, 0, nil)
@@ -250,7 +252,7 @@ func TestNewerVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if infos, err := l.Calls(); err != nil || infos[0].Meta.FormatVersion != 2 {
+	if infos, err := l.Calls(); err != nil || infos[0].Meta.FormatVersion != FormatVersion+1 {
 		t.Errorf("Calls lists a newer call: %v", err)
 	}
 	if _, err := l.Call("c"); !errors.Is(err, ErrNewerVersion) {

@@ -72,7 +72,7 @@ type Event struct {
 	Kind     Kind
 	Type     string
 
-	Input  econn.Input  // econn's inputs, except Recv: see RecvInput; and NewConn
+	Input  Input        // StepInput, RecvInput or NewConn
 	Output econn.Output // econn's outputs
 	Note   *Note
 }
@@ -83,6 +83,58 @@ type Event struct {
 type Note struct {
 	Text  string            // one sentence a person reads
 	Attrs map[string]string // optional structured fields
+}
+
+// The Type of the two inputs that are not econn inputs stepped as they are.
+const (
+	TypeNew  = "New"  // NewConn: an ECONN was created
+	TypeRecv = "Recv" // RecvInput: a message arrived, as raw bytes
+)
+
+// Input is what an input event holds: the closed set of logged inputs.
+// StepInput is an econn input stepped as it is; RecvInput a received
+// message as it arrived; NewConn the creation of an ECONN.
+type Input interface {
+	// InputName is the event's Type: the econn input's name, TypeRecv or TypeNew.
+	InputName() string
+	// Describe returns one sentence a person reads.
+	Describe() string
+
+	loggedInput()
+}
+
+// StepInput is an econn input logged as the value that was stepped: a
+// local command, a timer, a data-channel event, a send failure. (A received
+// message is logged as RecvInput, with its raw bytes.)
+type StepInput struct{ In econn.Input }
+
+// InputName returns the econn input's name.
+func (s StepInput) InputName() string {
+	if s.In == nil {
+		return ""
+	}
+	return s.In.InputName()
+}
+
+// Describe returns the econn input's sentence.
+func (s StepInput) Describe() string {
+	if s.In == nil {
+		return "empty input"
+	}
+	return s.In.Describe()
+}
+
+func (StepInput) loggedInput() {}
+func (RecvInput) loggedInput() {}
+func (NewConn) loggedInput()   {}
+
+// Stepped returns the econn input of a StepInput event; nil for any other
+// event.
+func (ev *Event) Stepped() econn.Input {
+	if s, ok := ev.Input.(StepInput); ok {
+		return s.In
+	}
+	return nil
 }
 
 // RecvInput is how a received message is logged: the raw bytes as they
@@ -98,8 +150,25 @@ type RecvInput struct {
 	DecodeErr            string
 }
 
-// InputName returns "Recv".
-func (RecvInput) InputName() string { return "Recv" }
+// InputName returns TypeRecv.
+func (RecvInput) InputName() string { return TypeRecv }
+
+// Describe says what arrived from whom, decoding the bytes again.
+func (r RecvInput) Describe() string {
+	from := r.FromUser + "/" + r.FromClient
+	if r.DecodeErr != "" {
+		return fmt.Sprintf("recv %d bytes from %s that do not decode: %s", len(r.Data), from, r.DecodeErr)
+	}
+	m, err := econn.Decode(r.Data, r.CurrTime, r.MsgTime)
+	if err != nil {
+		return fmt.Sprintf("recv %d bytes from %s that no longer decode: %s", len(r.Data), from, econn.ErrorName(err))
+	}
+	s := econn.Recv{FromUser: r.FromUser, FromClient: r.FromClient, Msg: m}.Describe()
+	if r.Via == econn.TransportDirect {
+		s += " via direct"
+	}
+	return s
+}
 
 // Decode runs the econn decoder on the recorded bytes and returns the input
 // to step.
@@ -118,8 +187,18 @@ type NewConn struct {
 	Remote Endpoint // the remote client it was created for, when known
 }
 
-// InputName returns "New".
-func (NewConn) InputName() string { return "New" }
+// InputName returns TypeNew.
+func (NewConn) InputName() string { return TypeNew }
+
+// Describe names the connection, its remote and its timeouts.
+func (n NewConn) Describe() string {
+	s := "new connection " + n.Config.SessID
+	if n.Remote != (Endpoint{}) {
+		s += " to " + n.Remote.String()
+	}
+	return s + fmt.Sprintf(" (setup %s, term %s)",
+		econn.ShortDuration(n.Config.SetupTimeout), econn.ShortDuration(n.Config.TermTimeout))
+}
 
 // NotePropsync is the note type the call layer records for a PROPSYNC it
 // received and handled itself, without stepping the ECONN (ECONN.md: the

@@ -34,7 +34,7 @@ func Example() {
 	// Append: an input, an output it produced, and a note.
 	for _, ev := range []eventlog.Event{
 		{At: 0, Endpoint: alice, Conn: "s1", Kind: eventlog.KindInput,
-			Input: econn.Start{SDP: "v=0", Props: econn.Props{"videosend": "false"}}},
+			Input: eventlog.StepInput{In: econn.Start{SDP: "v=0", Props: econn.Props{"videosend": "false"}}}},
 		{At: time.Millisecond, Endpoint: alice, Conn: "s1", Kind: eventlog.KindOutput,
 			Output: econn.StateChanged{From: econn.StateIdle, To: econn.StatePendingOutgoing}},
 		{At: 2 * time.Millisecond, Endpoint: alice, Kind: eventlog.KindNote, Type: "media",

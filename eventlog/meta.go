@@ -7,8 +7,16 @@ import (
 )
 
 // FormatVersion is the version of the on-disk format this build writes and
-// the newest it reads.
-const FormatVersion = 1
+// the newest it reads. Every older version stays readable and verifiable
+// (testdata/compat/vN holds logs of each):
+//
+//	1  the first release; an Ignored output stored its reason as a sentence
+//	2  an Ignored output stores its reason code and arguments (v1.go reads
+//	   the sentences of version 1 back into codes)
+//
+// A file records the version of the build that created it; each call
+// records its own, so a file may hold calls of several versions.
+const FormatVersion = 2
 
 // CallMeta describes one recorded call.
 type CallMeta struct {

@@ -69,7 +69,7 @@ func outputLines(ev *eventlog.Event) []Line {
 		}
 		return append(lines, messageLines(data)...)
 	case econn.Ignored:
-		return []Line{styled("Ignored: "+out.Reason, StyleError)}
+		return []Line{styled("Ignored: "+out.Sentence(), StyleError)}
 	case econn.Closed:
 		why := econn.ErrorName(out.Reason)
 		if why == "" {

@@ -74,7 +74,7 @@ func (s *script) newConn(e, remote eventlog.Endpoint, sess string) {
 }
 
 // input steps ep's connection with in and records it.
-func (s *script) input(e eventlog.Endpoint, in econn.Input) {
+func (s *script) input(e eventlog.Endpoint, in eventlog.Input) {
 	sc := s.conn(e)
 	before := s.snapshot()
 	var outs []econn.Output
@@ -92,16 +92,15 @@ func (s *script) input(e eventlog.Endpoint, in econn.Input) {
 			}
 		}
 	} else {
-		outs, err = sc.c.Step(in)
+		outs, err = sc.c.Step(in.(eventlog.StepInput).In)
 	}
 	if err != nil {
 		s.t.Fatalf("step %s %s: %v", e, in.InputName(), err)
 	}
-	switch x := in.(type) {
-	case econn.Start:
-		sc.local = x.Props
-	case econn.Answer:
-		sc.local = x.Props
+	if s, ok := in.(eventlog.StepInput); ok {
+		if p, ok := econn.CommandProps(s.In); ok {
+			sc.local = p
+		}
 	}
 	s.record(sc, logged, outs, false, before)
 }
@@ -144,7 +143,7 @@ func (s *script) snapshot() []econn.Snapshot {
 	return snaps
 }
 
-func (s *script) record(sc *scriptConn, in econn.Input, outs []econn.Output, created bool, before []econn.Snapshot) {
+func (s *script) record(sc *scriptConn, in eventlog.Input, outs []econn.Output, created bool, before []econn.Snapshot) {
 	step := len(s.states)
 	for _, o := range outs {
 		if st, ok := o.(econn.SetTimer); ok {
@@ -187,7 +186,7 @@ func (s *script) record(sc *scriptConn, in econn.Input, outs []econn.Output, cre
 		case econn.StateChanged:
 			summary = fmt.Sprintf("%s → %s", x.From, x.To)
 		case econn.Ignored:
-			summary = "ignored: " + x.Reason
+			summary = "ignored: " + x.Sentence()
 		}
 		s.add(ev, summary, msg)
 		s.step = append(s.step, step)
@@ -300,20 +299,20 @@ func glareCall(t testing.TB) *script {
 	s.newConn(epA, epB, "sessA")
 	s.newConn(epB, epA, "sessB")
 	s.advance(10 * time.Millisecond)
-	s.input(epA, econn.Start{SDP: sdpA, Props: econn.Props{"videosend": "false"}})
-	s.input(epB, econn.Start{SDP: sdpB, Props: econn.Props{"videosend": "true"}})
+	s.input(epA, eventlog.StepInput{In: econn.Start{SDP: sdpA, Props: econn.Props{"videosend": "false"}}})
+	s.input(epB, eventlog.StepInput{In: econn.Start{SDP: sdpB, Props: econn.Props{"videosend": "true"}}})
 	s.advance(40 * time.Millisecond)
 	s.recv(epA, epB, econn.MsgSetup)
 	s.recv(epB, epA, econn.MsgSetup)
 	s.advance(5 * time.Millisecond)
-	s.input(epA, econn.Answer{SDP: sdpA, Props: econn.Props{"videosend": "false"}})
+	s.input(epA, eventlog.StepInput{In: econn.Answer{SDP: sdpA, Props: econn.Props{"videosend": "false"}}})
 	s.advance(30 * time.Millisecond)
 	s.recv(epB, epA, econn.MsgSetup)
 	s.note(epA, "data channel open", map[string]string{"label": "calling-3.0"})
-	s.input(epA, econn.DataChanEstablished{})
-	s.input(epB, econn.DataChanEstablished{})
+	s.input(epA, eventlog.StepInput{In: econn.DataChanEstablished{}})
+	s.input(epB, eventlog.StepInput{In: econn.DataChanEstablished{}})
 	s.advance(2 * time.Second)
-	s.input(epA, econn.End{})
+	s.input(epA, eventlog.StepInput{In: econn.End{}})
 	s.advance(20 * time.Millisecond)
 	s.recv(epB, epA, econn.MsgHangup)
 	s.recv(epA, epB, econn.MsgHangup)

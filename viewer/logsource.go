@@ -63,7 +63,7 @@ func (c *LogCatalog) outcome(id string) (string, error) {
 	}
 	defer r.Close()
 	out := describe.NewOutcome()
-	cur := r.Cursor(&eventlog.Filter{Types: []string{"New", "StateChanged", "Closed"}})
+	cur := r.Cursor(&eventlog.Filter{Types: []string{eventlog.TypeNew, "StateChanged", "Closed"}})
 	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
 		out.Add(ev)
 	}
@@ -257,7 +257,7 @@ func (s *CallSource) ladder(evs []eventlog.Event) *describe.Ladder {
 	}
 	lad := describe.NewLadder(s.meta.Endpoints)
 	for id, remote := range s.remotes {
-		lad.Add(eventlog.Event{Endpoint: id.Endpoint, Conn: id.Sess, Kind: eventlog.KindInput, Type: "New",
+		lad.Add(eventlog.Event{Endpoint: id.Endpoint, Conn: id.Sess, Kind: eventlog.KindInput, Type: eventlog.TypeNew,
 			Input: eventlog.NewConn{Remote: remote}})
 	}
 	return lad

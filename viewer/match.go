@@ -242,54 +242,21 @@ func containsFold(s, needle string) bool {
 // eachPayloadText calls visit with every searchable text of the event's
 // payload until visit returns true.
 func eachPayloadText(ev *eventlog.Event, visit func(string) bool) {
+	// Each kind knows its own data (econn.InputData, OutputData) and its
+	// sentence; a raw received message is searched as it arrived.
 	var texts []string
 	switch in := ev.Input.(type) {
 	case eventlog.RecvInput:
 		texts = append(texts, string(in.Data), in.DecodeErr, in.FromUser, in.FromClient)
 	case eventlog.NewConn:
 		texts = append(texts, in.Config.SessID, in.Remote.String())
-	case econn.Start:
-		texts = append(texts, in.SDP, propsText(in.Props))
-	case econn.Answer:
-		texts = append(texts, in.SDP, propsText(in.Props))
-	case econn.UpdateReq:
-		texts = append(texts, in.SDP, propsText(in.Props))
-	case econn.UpdateResp:
-		texts = append(texts, in.SDP, propsText(in.Props))
-	case econn.Close:
-		texts = append(texts, econn.ErrorName(in.Reason))
-	case econn.SetError:
-		texts = append(texts, econn.ErrorName(in.Err))
-	case econn.SendFailed:
-		texts = append(texts, in.Type.String(), econn.ErrorName(in.Err))
-	case econn.SendPropsync:
-		texts = append(texts, propsText(in.Props))
-	case econn.SendAlert:
-		texts = append(texts, in.Descr)
+	case eventlog.StepInput:
+		texts = append(texts, in.In.Describe())
+		texts = append(texts, econn.InputData(in.In)...)
 	}
-	switch out := ev.Output.(type) {
-	case econn.Send:
-		if out.Msg != nil {
-			texts = append(texts, out.Msg.Type.String(), out.Msg.SessID, out.Msg.SDP, propsText(out.Msg.Props), out.Msg.Descr)
-		}
-	case econn.StateChanged:
-		texts = append(texts, out.From.String(), out.To.String())
-	case econn.SetTimer:
-		texts = append(texts, out.Action.String())
-	case econn.Incoming:
-		texts = append(texts, out.SDP, propsText(out.Props))
-	case econn.Answered:
-		texts = append(texts, out.SDP, propsText(out.Props))
-	case econn.UpdateRequested:
-		texts = append(texts, out.SDP, propsText(out.Props))
-	case econn.UpdateAnswered:
-		texts = append(texts, out.SDP, propsText(out.Props))
-	case econn.AlertReceived:
-		texts = append(texts, out.Descr)
-	case econn.Closed:
-		texts = append(texts, econn.ErrorName(out.Reason))
-	case econn.Ignored:
-		texts = append(texts, out.Reason, out.Type.String())
+	if ev.Output != nil {
+		texts = append(texts, ev.Output.Describe())
+		texts = append(texts, econn.OutputData(ev.Output)...)
 	}
 	if ev.Note != nil {
 		texts = append(texts, ev.Note.Text, attrsText(ev.Note.Attrs))

@@ -785,9 +785,10 @@ func (m *Model) fillPropsBefore() {
 // or remote props: a local command with props, or a received message of
 // a type that has them.
 func carriesProps(in *Row) bool {
-	switch in.Event.Input.(type) {
-	case econn.Start, econn.Answer, econn.UpdateReq, econn.UpdateResp, econn.SendPropsync:
+	if _, ok := econn.CommandProps(in.Event.Stepped()); ok {
 		return true
+	}
+	switch in.Event.Input.(type) {
 	case eventlog.RecvInput:
 		if in.Msg == nil {
 			return false

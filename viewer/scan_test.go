@@ -32,7 +32,7 @@ func (s *synthSource) Rows(from, n int) ([]Row, error) {
 		summary := ev.Note.Text
 		if s.needles[i] {
 			ev = eventlog.Event{Seq: uint64(i + 1), Endpoint: epA, Conn: "c", Kind: eventlog.KindOutput, Type: "Ignored",
-				Output: econn.Ignored{Reason: "needle"}}
+				Output: econn.Ignored{Reason: econn.IgnoreUnknown, Args: econn.IgnoreArgs{Text: "needle"}}}
 			summary = "ignored: needle"
 		}
 		rows = append(rows, Row{Index: i, Event: ev, Summary: summary})

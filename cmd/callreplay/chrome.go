@@ -148,7 +148,7 @@ func writeChromeTrace(w io.Writer, v *callView) error {
 			t.TraceEvents = append(t.TraceEvents, traceEvent{Name: ev.Type, Cat: "note", Ph: "i", Ts: at,
 				Pid: p, Tid: notesTid, S: "t", Args: map[string]any{"text": describe.Sentence(ev), "seq": ev.Seq}})
 			return nil
-		case ev.Type == "New":
+		case ev.Type == eventlog.TypeNew:
 			ts.tid(ev.Endpoint, ev.Conn, false)
 			ts.states[k] = openState{econn.StateIdle.String(), at}
 		}

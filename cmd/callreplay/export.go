@@ -178,7 +178,7 @@ func writeMermaid(w io.Writer, v *callView) error {
 		lad.Add(ev)
 		switch o := ev.Output.(type) {
 		case econn.StateChanged, econn.Closed:
-			notes = append(notes, note{ev.Seq, ev.Endpoint, ev.Conn + " " + describe.Output(o)})
+			notes = append(notes, note{ev.Seq, ev.Endpoint, ev.Conn + " " + o.Describe()})
 		}
 		return nil
 	}); err != nil {

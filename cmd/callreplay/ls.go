@@ -102,7 +102,7 @@ func lsDescribe(l *eventlog.Log, info eventlog.CallInfo) (lsCall, error) {
 	// Only these events say how a connection ended; the filter skips
 	// decoding the others.
 	out := describe.NewOutcome()
-	cur := r.Cursor(&eventlog.Filter{Types: []string{"New", "StateChanged", "Closed"}})
+	cur := r.Cursor(&eventlog.Filter{Types: []string{eventlog.TypeNew, "StateChanged", "Closed"}})
 	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
 		out.Add(ev)
 	}

@@ -217,11 +217,11 @@ func writeDivergence(w io.Writer, path, id string, st *replay.Step, total uint64
 		left, right := "", ""
 		if i < len(st.Recorded) {
 			rec = st.Recorded[i].Output
-			left = describe.Output(rec)
+			left = describe.Sentence(st.Recorded[i])
 		}
 		if i < len(st.Replayed) {
 			rep = st.Replayed[i]
-			right = describe.Output(rep)
+			right = rep.Describe()
 		}
 		mark := " "
 		if i >= len(st.Recorded) || i >= len(st.Replayed) || !replay.EqualOutput(rec, rep) {

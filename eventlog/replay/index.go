@@ -337,7 +337,7 @@ func (ix *Index) apply(w *work, ev eventlog.Event, st *Step) error {
 	id := ConnOf(ev)
 	idx, known := ix.byID[id]
 	if !known {
-		if ev.Type != "New" {
+		if ev.Type != eventlog.TypeNew {
 			return fmt.Errorf("replay: event %d: input %s for %s, which no New created", ev.Seq, ev.Type, id)
 		}
 		idx = len(w.conns)

@@ -129,7 +129,7 @@ func (r *Replayer) input(id ConnID, ev eventlog.Event) error {
 	st := r.newStep()
 	c := r.conns[id]
 	switch {
-	case c == nil && ev.Type == "New":
+	case c == nil && ev.Type == eventlog.TypeNew:
 		var err error
 		if c, err = newConnRun(ev, st); err != nil {
 			return err

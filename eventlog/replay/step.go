@@ -146,9 +146,12 @@ func (c *connRun) input(ev eventlog.Event, st *Step) (econn.Input, bool) {
 		st.Err = fmt.Errorf("replay: event %d: input %s holds no value", ev.Seq, ev.Type)
 		st.Divergence = &Divergence{Index: -1, Reason: st.Err.Error()}
 		return nil, false
-	default:
-		return in, true
+	case eventlog.StepInput:
+		return in.In, true
 	}
+	st.Err = fmt.Errorf("replay: event %d: input %s of unknown kind %T", ev.Seq, ev.Type, ev.Input)
+	st.Divergence = &Divergence{Index: -1, Reason: st.Err.Error()}
+	return nil, false
 }
 
 // connless fills st for an input recorded for no connection: a received
@@ -184,19 +187,7 @@ func decodeChange(recorded, replayed string) string {
 
 // noteInput keeps the local props a command carried.
 func (c *connRun) noteInput(in econn.Input) {
-	var p econn.Props
-	switch in := in.(type) {
-	case econn.Start:
-		p = in.Props
-	case econn.Answer:
-		p = in.Props
-	case econn.UpdateReq:
-		p = in.Props
-	case econn.UpdateResp:
-		p = in.Props
-	case econn.SendPropsync:
-		p = in.Props
-	}
+	p, _ := econn.CommandProps(in)
 	// A received PROPSYNC is no ECONN input: the call layer handles it and
 	// records a NotePropsync note, which the Index applies.
 	if p != nil {

@@ -96,7 +96,7 @@ func (r *Recorder) NewConn(self, remote eventlog.Endpoint, cfg econn.Config) *Co
 // Sess returns the connection's local session id.
 func (c *Conn) Sess() string { return c.sess }
 
-func (c *Conn) record(in econn.Input) {
+func (c *Conn) record(in eventlog.Input) {
 	c.rec.append(eventlog.Event{Endpoint: c.Self, Conn: c.sess, Kind: eventlog.KindInput,
 		Type: in.InputName(), Input: in})
 }
@@ -111,7 +111,7 @@ func (c *Conn) recordOutputs(outs []econn.Output) {
 // Step records in, steps it and records the outputs; it returns a copy of
 // the outputs. A refused command is recorded as a note, like ecall does.
 func (c *Conn) Step(in econn.Input) []econn.Output {
-	c.record(in)
+	c.record(eventlog.StepInput{In: in})
 	outs, err := c.Econn.Step(in)
 	if err != nil {
 		c.rec.Note(c.Self, c.sess, "ecall.refused", fmt.Sprintf("%s refused: %v", in.InputName(), err))
