@@ -28,6 +28,27 @@ package econn
 //   - Optional members are omitted when zero ("", false, 0, nil).
 //   - VStreams is clamped to 0..32 both ways.
 //   - Base64 is the standard alphabet; Decode also accepts it unpadded.
+//   - Type names are matched ignoring ASCII case, as the reference does
+//     ("setup" is a SETUP); Encode always writes the upper-case name.
+//
+// Where Decode deliberately differs from the reference decoder:
+//   - It accepts an UPDATE without "props" (Props stays nil). The message
+//     table makes props optional for UPDATE, but the reference's decoder
+//     logs "no props" and still fails; a peer may well leave them out.
+//
+// Decode is stricter than the reference, by choice, and rejects with
+// ErrBadMessage:
+//   - duplicate member names, at any depth (the reference keeps one);
+//   - bytes other than white space after the object;
+//   - ids (sessid, src_userid, src_clientid, dest_userid, dest_clientid)
+//     and prop values that are not JSON strings;
+//   - an ALERT level that is not an integer in 0..2^32-1 (negative,
+//     fractional or too large);
+//   - a missing sessid (the reference decodes a message of no type that its
+//     ECONN then drops, so the effect is the same).
+//
+// The protocol reference, with these notes, is ECONN.md ("Wire format",
+// "Conformance notes").
 
 import (
 	"bytes"
@@ -132,14 +153,44 @@ var typeMembers = map[MsgType][]member{
 	MsgDevpairAccept:  {req(fSDP)},
 }
 
-// typeByName maps a wire type name to its type; names are matched exactly.
+// typeByName maps each upper-case wire type name to its type. It is built
+// from Valid and String rather than from a list, so that it holds exactly
+// the types MsgType knows.
 var typeByName = func() map[string]MsgType {
-	m := make(map[string]MsgType, len(MsgTypes))
-	for _, t := range MsgTypes {
-		m[t.String()] = t
+	m := make(map[string]MsgType)
+	for code := range 256 {
+		if t := MsgType(code); t.Valid() {
+			m[t.String()] = t
+		}
 	}
 	return m
 }()
+
+// maxTypeName bounds the length of a name lookupType folds; every known
+// name is shorter.
+const maxTypeName = 32
+
+// lookupType returns the type of a wire type name, ignoring ASCII case as
+// the reference's strcasecmp does. Only ASCII letters fold: "ſetup" (with
+// U+017F) is not a SETUP, although Unicode case folding would make it one.
+func lookupType(name []byte) (MsgType, bool) {
+	if t, ok := typeByName[string(name)]; ok {
+		return t, true
+	}
+	if len(name) > maxTypeName {
+		return 0, false
+	}
+	var buf [maxTypeName]byte
+	upper := buf[:len(name)]
+	for i, b := range name {
+		if 'a' <= b && b <= 'z' {
+			b -= 'a' - 'A'
+		}
+		upper[i] = b
+	}
+	t, ok := typeByName[string(upper)]
+	return t, ok
+}
 
 // fieldByName maps a member name to its field.
 var fieldByName = func() map[string]field {
@@ -156,8 +207,8 @@ var fieldByName = func() map[string]field {
 //
 // Errors wrap ErrTooLarge (over MaxMessageSize), ErrBadMessage (not a JSON
 // object; a required member missing or a member of the wrong JSON type),
-// ErrVersion (version is not "3.0") or ErrUnsupported (unknown type name),
-// and say which member was wrong.
+// ErrVersion (version is not "3.0") or ErrUnsupported (unknown type name,
+// compared ignoring ASCII case), and say which member was wrong.
 func Decode(data []byte, currTime, msgTime uint32) (*Message, error) {
 	if len(data) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxMessageSize)
@@ -274,7 +325,7 @@ func decodeHeader(raw *rawMembers) (MsgType, error) {
 	if err != nil {
 		return 0, err
 	}
-	t, ok := typeByName[string(name)]
+	t, ok := lookupType(name)
 	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrUnsupported, name)
 	}

@@ -293,6 +293,10 @@ func TestDecodeBadValues(t *testing.T) {
 		{"key data not base64", `"type":"CONFKEY","keys":[{"idx":1,"data":"*"}]}`, "keys"},
 		{"key idx fraction", `"type":"CONFKEY","keys":[{"idx":1.5,"data":"AA=="}]}`, "keys"},
 		{"src_userid mistyped", `"type":"PING","src_userid":7}`, "src_userid"},
+		{"sessid a number", `"type":"PING","sessid":7}`, "sessid"},
+		{"src_clientid a number", `"type":"PING","src_clientid":1234}`, "src_clientid"},
+		{"dest_userid a boolean", `"type":"PING","dest_userid":true}`, "dest_userid"},
+		{"dest_clientid an array", `"type":"PING","dest_clientid":["c"]}`, "dest_clientid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,7 +327,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"version padded", `{"version":" 3.0","type":"PING","sessid":"s","resp":false}`, ErrVersion, `" 3.0"`},
 		{"version number", `{"version":3.0,"type":"PING","sessid":"s","resp":false}`, ErrBadMessage, `"version"`},
 		{"unknown type", `{"version":"3.0","type":"FOO","sessid":"s","resp":false}`, ErrUnsupported, `"FOO"`},
-		{"lower-case type", `{"version":"3.0","type":"setup","sessid":"s","resp":false}`, ErrUnsupported, `"setup"`},
+		{"unicode-folded type", `{"version":"3.0","type":"\u017fetup","sessid":"s","resp":false}`, ErrUnsupported, `"ſetup"`},
+		{"type with a space", `{"version":"3.0","type":"SETUP ","sessid":"s","resp":false}`, ErrUnsupported, `"SETUP "`},
+		{"trailing garbage", `{"version":"3.0","type":"PING","sessid":"s","resp":false}x`, ErrBadMessage, "not JSON"},
+		{"duplicate prop", `{"version":"3.0","type":"PROPSYNC","sessid":"s","resp":false,"props":{"a":"1","a":"2"}}`, ErrBadMessage, "not JSON"},
 		{"type number", `{"version":"3.0","type":1,"sessid":"s","resp":false}`, ErrBadMessage, `"type"`},
 		{"resp string", `{"version":"3.0","type":"PING","sessid":"s","resp":"false"}`, ErrBadMessage, `"resp"`},
 	}
@@ -337,6 +344,50 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("Decode returned a message with an error")
 			}
 		})
+	}
+}
+
+// TestDecodeTypeNameCase: type names match ignoring ASCII case, as in the
+// reference, and Encode writes them upper-case again.
+func TestDecodeTypeNameCase(t *testing.T) {
+	for _, m := range sampleMessages() {
+		upper := mustEncode(t, m)
+		name := m.Type.String()
+		mixed := []byte(strings.ToUpper(name[:1]) + strings.ToLower(name[1:]))
+		for _, spelling := range [][]byte{bytes.ToLower([]byte(name)), mixed} {
+			data := bytes.Replace(upper, []byte(`"type":"`+name+`"`), []byte(`"type":"`+string(spelling)+`"`), 1)
+			got, err := Decode(data, 0, 0)
+			if err != nil {
+				t.Errorf("type %q: %v", spelling, err)
+				continue
+			}
+			if !got.Equal(m) {
+				t.Errorf("type %q decoded to %+v, want %+v", spelling, got, m)
+			}
+			if again := mustEncode(t, got); !bytes.Equal(again, upper) {
+				t.Errorf("type %q re-encoded to %s, want %s", spelling, again, upper)
+			}
+		}
+	}
+	// A lower-case SETUP request starts a call, as in the reference.
+	data := `{"version":"3.0","type":"setup","sessid":"s","resp":false,"sdp":"v=0","props":{}}`
+	got, err := Decode([]byte(data), 0, 0)
+	if err != nil || got.Type != MsgSetup || got.Resp {
+		t.Fatalf("Decode(%s) = %+v, %v; want a SETUP request", data, got, err)
+	}
+	c, _, err := New(Config{UserID: "B", ClientID: "1", SessID: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Step(Recv{FromUser: "A", FromClient: "1", Msg: got}); err != nil {
+		t.Fatal(err)
+	}
+	if c.State() != StatePendingIncoming {
+		t.Errorf("state after a lower-case SETUP: %s, want %s", c.State(), StatePendingIncoming)
+	}
+	// Escapes are undone before the comparison.
+	if m, err := Decode([]byte(`{"version":"3.0","type":"p\u0069nG","sessid":"s","resp":false}`), 0, 0); err != nil || m.Type != MsgPing {
+		t.Errorf("escaped mixed-case PING: %+v, %v", m, err)
 	}
 }
 
@@ -433,6 +484,8 @@ func TestPropsNormalisation(t *testing.T) {
 	if m := decode(`"type":"SETUP","sdp":"","props":{}}`); m.Props == nil || len(m.Props) != 0 {
 		t.Errorf("SETUP props {} decoded to %#v, want an empty map", m.Props)
 	}
+	// UPDATE without props is accepted, a deliberate difference from the
+	// reference decoder (see the codec's doc comment).
 	if m := decode(`"type":"UPDATE","sdp":""}`); m.Props != nil {
 		t.Errorf("UPDATE without props decoded to %#v, want nil", m.Props)
 	}
