@@ -38,7 +38,7 @@ package econn
 //
 // Decode is stricter than the reference, by choice, and rejects with
 // ErrBadMessage:
-//   - duplicate member names, at any depth (the reference keeps one);
+//   - duplicate member names, at any depth;
 //   - bytes other than white space after the object;
 //   - ids (sessid, src_userid, src_clientid, dest_userid, dest_clientid)
 //     and prop values that are not JSON strings;

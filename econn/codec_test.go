@@ -329,6 +329,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unicode-folded type", `{"version":"3.0","type":"\u017fetup","sessid":"s","resp":false}`, ErrUnsupported, `"ſetup"`},
 		{"type with a space", `{"version":"3.0","type":"SETUP ","sessid":"s","resp":false}`, ErrUnsupported, `"SETUP "`},
 		{"trailing garbage", `{"version":"3.0","type":"PING","sessid":"s","resp":false}x`, ErrBadMessage, "not JSON"},
+		{"duplicate in an unknown member", `{"version":"3.0","type":"PING","sessid":"s","resp":false,"extra":{"a":1,"a":2}}`, ErrBadMessage, "duplicate"},
 		{"duplicate prop", `{"version":"3.0","type":"PROPSYNC","sessid":"s","resp":false,"props":{"a":"1","a":"2"}}`, ErrBadMessage, "not JSON"},
 		{"type number", `{"version":"3.0","type":1,"sessid":"s","resp":false}`, ErrBadMessage, `"type"`},
 		{"resp string", `{"version":"3.0","type":"PING","sessid":"s","resp":"false"}`, ErrBadMessage, `"resp"`},
