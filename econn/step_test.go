@@ -919,11 +919,11 @@ func TestIsCreator(t *testing.T) {
 		{"A", "1", "B", "1", update, false, false},
 		{"A", "1", "B", "1", nil, false, false},
 	} {
-		if got := IsCreator(tc.su, tc.ru, tc.m); got != tc.creator {
-			t.Errorf("IsCreator(%s, %s, %v) = %t, want %t", tc.su, tc.ru, tc.m, got, tc.creator)
+		if got := isCreator(tc.su, tc.ru, tc.m); got != tc.creator {
+			t.Errorf("isCreator(%s, %s, %v) = %t, want %t", tc.su, tc.ru, tc.m, got, tc.creator)
 		}
-		if got := IsCreatorFull(tc.su, tc.sc, tc.ru, tc.rc, tc.m); got != tc.full {
-			t.Errorf("IsCreatorFull(%s/%s, %s/%s, %v) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, tc.m, got, tc.full)
+		if got := isCreatorFull(tc.su, tc.sc, tc.ru, tc.rc, tc.m); got != tc.full {
+			t.Errorf("isCreatorFull(%s/%s, %s/%s, %v) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, tc.m, got, tc.full)
 		}
 	}
 }
