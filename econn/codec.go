@@ -8,17 +8,18 @@ package econn
 // member the codec knows starts and ends. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
 // and unknown members are ignored, as the reference does. Encoding appends
-// the members in the order ECONN.md prescribes, so that the bytes are
-// deterministic (props keys are sorted).
+// the members in the order docs/protocol.md prescribes ("Wire format",
+// "Encoding"), so that the bytes are deterministic (props keys are sorted).
 //
 // Which members each type carries, and which of them are required, is the
-// table typeMembers below. Required members beyond those ECONN.md names:
-// CONFSTART and CONFCHECK need sft_url, secret, timestamp and seqno (a
-// receiver cannot join the conference without them); CONFPART needs
-// timestamp, seqno and participants; CONFKEY needs keys; DEVPAIR_PUBLISH
-// needs sdp and username; DEVPAIR_ACCEPT needs sdp. All CONFCONN members are
-// optional. Inside arrays, an ICE server needs urls, a participant userid
-// and clientid, a key idx and data.
+// table typeMembers below. Required members beyond those the reference
+// names (docs/protocol.md, "Members of each type"): CONFSTART and CONFCHECK
+// need sft_url, secret, timestamp and seqno (a receiver cannot join the
+// conference without them); CONFPART needs timestamp, seqno and
+// participants; CONFKEY needs keys; DEVPAIR_PUBLISH needs sdp and username;
+// DEVPAIR_ACCEPT needs sdp. All CONFCONN members are optional. Inside
+// arrays, an ICE server needs urls, a participant userid and clientid, a
+// key idx and data.
 //
 // Normalisation, so that Decode(Encode(m)) is Equal to m:
 //   - A member whose value is JSON null counts as absent.
@@ -47,8 +48,8 @@ package econn
 //   - a missing sessid (the reference decodes a message of no type that its
 //     ECONN then drops, so the effect is the same).
 //
-// The protocol reference, with these notes, is ECONN.md ("Wire format",
-// "Conformance notes").
+// The protocol reference, with these notes, is docs/protocol.md ("Wire
+// format", "Conformance notes").
 
 import (
 	"bytes"

@@ -581,8 +581,8 @@ func ExampleMessage_Encode() {
 }
 
 // TestTypeMembers pins the members of each type, and which are required
-// (marked *), to ECONN.md "Wire format" and the choices documented in
-// codec.go, so that a change to the table is a deliberate one.
+// (marked *), to docs/protocol.md "Wire format" and the choices documented
+// in codec.go, so that a change to the table is a deliberate one.
 func TestTypeMembers(t *testing.T) {
 	want := map[MsgType]string{
 		MsgSetup:          "sdp* props* url",

@@ -7,8 +7,8 @@ import (
 )
 
 // Message is one Calling 3.0 signalling message. Which fields a type uses
-// is listed in ECONN.md ("Wire format"); the codec (Encode, Decode) writes
-// and checks exactly those.
+// is listed in docs/protocol.md ("Wire format"); the codec (Encode, Decode)
+// writes and checks exactly those.
 type Message struct {
 	Type      MsgType
 	SessID    string

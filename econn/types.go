@@ -9,7 +9,7 @@ import (
 // State is the state of one ECONN. The zero value is StateIdle.
 type State uint8
 
-// The eleven states of ECONN.md, in the reference's order.
+// The eleven states of docs/protocol.md ("States"), in the reference's order.
 const (
 	StateIdle State = iota
 	StatePendingOutgoing
@@ -39,7 +39,7 @@ var stateNames = [...]string{
 	StateTerminating:         "Terminating",
 }
 
-// String returns the name ECONN.md prints for the state.
+// String returns the state's printed name (docs/protocol.md, "States").
 func (s State) String() string {
 	if s < numStates {
 		return stateNames[s]
@@ -209,7 +209,7 @@ func TransportFor(t MsgType) (Transport, bool) {
 // TimerAction is what the connection's single timer does when it expires.
 type TimerAction uint8
 
-// Timer actions: see "Timer expiry" in ECONN.md.
+// Timer actions: see "Timer expiry" in docs/protocol.md.
 const (
 	TimerSetup TimerAction = iota
 	TimerTerm

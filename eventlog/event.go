@@ -122,8 +122,8 @@ type NewConn struct {
 func (NewConn) InputName() string { return "New" }
 
 // NotePropsync is the note type the call layer records for a PROPSYNC it
-// received and handled itself, without stepping the ECONN (ECONN.md: the
-// layer above handles PROPSYNC). Its "resp" attribute says request or
+// received and handled itself, without stepping the ECONN (docs/protocol.md,
+// "The layer above ECONN": that layer handles PROPSYNC). Its "resp" attribute says request or
 // response; each "prop.<name>" attribute is one received prop.
 const NotePropsync = "ecall.propsync"
 
