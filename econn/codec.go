@@ -8,17 +8,18 @@ package econn
 // member the codec knows starts and ends. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
 // and unknown members are ignored, as the reference does. Encoding appends
-// the members in the order ECONN.md prescribes, so that the bytes are
-// deterministic (props keys are sorted).
+// the members in the order docs/protocol.md prescribes ("Wire format",
+// "Encoding"), so that the bytes are deterministic (props keys are sorted).
 //
 // Which members each type carries, and which of them are required, is the
-// table typeMembers below. Required members beyond those ECONN.md names:
-// CONFSTART and CONFCHECK need sft_url, secret, timestamp and seqno (a
-// receiver cannot join the conference without them); CONFPART needs
-// timestamp, seqno and participants; CONFKEY needs keys; DEVPAIR_PUBLISH
-// needs sdp and username; DEVPAIR_ACCEPT needs sdp. All CONFCONN members are
-// optional. Inside arrays, an ICE server needs urls, a participant userid
-// and clientid, a key idx and data.
+// table typeMembers below. Required members beyond those the reference
+// names (docs/protocol.md, "Members of each type"): CONFSTART and CONFCHECK
+// need sft_url, secret, timestamp and seqno (a receiver cannot join the
+// conference without them); CONFPART needs timestamp, seqno and
+// participants; CONFKEY needs keys; DEVPAIR_PUBLISH needs sdp and username;
+// DEVPAIR_ACCEPT needs sdp. All CONFCONN members are optional. Inside
+// arrays, an ICE server needs urls, a participant userid and clientid, a
+// key idx and data.
 //
 // Normalisation, so that Decode(Encode(m)) is Equal to m:
 //   - A member whose value is JSON null counts as absent.
@@ -28,6 +29,27 @@ package econn
 //   - Optional members are omitted when zero ("", false, 0, nil).
 //   - VStreams is clamped to 0..32 both ways.
 //   - Base64 is the standard alphabet; Decode also accepts it unpadded.
+//   - Type names are matched ignoring ASCII case, as the reference does
+//     ("setup" is a SETUP); Encode always writes the upper-case name.
+//
+// Where Decode deliberately differs from the reference decoder:
+//   - It accepts an UPDATE without "props" (Props stays nil). The message
+//     table makes props optional for UPDATE, but the reference's decoder
+//     logs "no props" and still fails; a peer may well leave them out.
+//
+// Decode is stricter than the reference, by choice, and rejects with
+// ErrBadMessage:
+//   - duplicate member names, at any depth;
+//   - bytes other than white space after the object;
+//   - ids (sessid, src_userid, src_clientid, dest_userid, dest_clientid)
+//     and prop values that are not JSON strings;
+//   - an ALERT level that is not an integer in 0..2^32-1 (negative,
+//     fractional or too large);
+//   - a missing sessid (the reference decodes a message of no type that its
+//     ECONN then drops, so the effect is the same).
+//
+// The protocol reference, with these notes, is docs/protocol.md ("Wire
+// format", "Conformance notes").
 
 import (
 	"bytes"
@@ -132,7 +154,7 @@ var typeMembers = map[MsgType][]member{
 	MsgDevpairAccept:  {req(fSDP)},
 }
 
-// typeByName maps a wire type name to its type; names are matched exactly.
+// typeByName maps each upper-case wire type name to its type.
 var typeByName = func() map[string]MsgType {
 	m := make(map[string]MsgType, len(msgTypes))
 	for _, t := range msgTypes {
@@ -140,6 +162,32 @@ var typeByName = func() map[string]MsgType {
 	}
 	return m
 }()
+
+// maxTypeName bounds the length of a name lookupType folds; every known
+// name is shorter.
+const maxTypeName = 32
+
+// lookupType returns the type of a wire type name, ignoring ASCII case as
+// the reference's strcasecmp does. Only ASCII letters fold: "ſetup" (with
+// U+017F) is not a SETUP, although Unicode case folding would make it one.
+func lookupType(name []byte) (MsgType, bool) {
+	if t, ok := typeByName[string(name)]; ok {
+		return t, true
+	}
+	if len(name) > maxTypeName {
+		return 0, false
+	}
+	var buf [maxTypeName]byte
+	upper := buf[:len(name)]
+	for i, b := range name {
+		if 'a' <= b && b <= 'z' {
+			b -= 'a' - 'A'
+		}
+		upper[i] = b
+	}
+	t, ok := typeByName[string(upper)]
+	return t, ok
+}
 
 // fieldByName maps a member name to its field.
 var fieldByName = func() map[string]field {
@@ -156,8 +204,8 @@ var fieldByName = func() map[string]field {
 //
 // Errors wrap ErrTooLarge (over MaxMessageSize), ErrBadMessage (not a JSON
 // object; a required member missing or a member of the wrong JSON type),
-// ErrVersion (version is not "3.0") or ErrUnsupported (unknown type name),
-// and say which member was wrong.
+// ErrVersion (version is not "3.0") or ErrUnsupported (unknown type name,
+// compared ignoring ASCII case), and say which member was wrong.
 func Decode(data []byte, currTime, msgTime uint32) (*Message, error) {
 	if len(data) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxMessageSize)
@@ -274,7 +322,7 @@ func decodeHeader(raw *rawMembers) (MsgType, error) {
 	if err != nil {
 		return 0, err
 	}
-	t, ok := typeByName[string(name)]
+	t, ok := lookupType(name)
 	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrUnsupported, name)
 	}
@@ -890,34 +938,4 @@ func decodeKeys(dst *[]ConfKey, raw []byte) error {
 	}
 	*dst = out
 	return nil
-}
-
-// Equal reports whether m and o carry the same wire content: every field
-// but Time, Age and Transient. Nil and empty Props, byte slices and slices
-// count as equal. Two nil messages are equal.
-func (m *Message) Equal(o *Message) bool {
-	if m == nil || o == nil {
-		return m == o
-	}
-	return m.Type == o.Type && m.SessID == o.SessID && m.Resp == o.Resp &&
-		m.SrcUser == o.SrcUser && m.SrcClient == o.SrcClient &&
-		m.DestUser == o.DestUser && m.DestClient == o.DestClient &&
-		m.SDP == o.SDP && maps.Equal(m.Props, o.Props) && m.URL == o.URL &&
-		m.Level == o.Level && m.Descr == o.Descr &&
-		m.SFTURL == o.SFTURL && bytes.Equal(m.Secret, o.Secret) &&
-		m.Timestamp == o.Timestamp && m.Seqno == o.Seqno &&
-		slices.EqualFunc(m.ICEServers, o.ICEServers, iceServerEqual) &&
-		m.Update == o.Update && m.Tool == o.Tool && m.ToolVer == o.ToolVer &&
-		m.Status == o.Status && m.SelectiveAudio == o.SelectiveAudio &&
-		m.SelectiveVideo == o.SelectiveVideo && m.VStreams == o.VStreams &&
-		m.ShouldStart == o.ShouldStart && bytes.Equal(m.Entropy, o.Entropy) &&
-		slices.Equal(m.Participants, o.Participants) &&
-		slices.EqualFunc(m.Keys, o.Keys, func(a, b ConfKey) bool {
-			return a.Idx == b.Idx && bytes.Equal(a.Data, b.Data)
-		}) &&
-		m.Username == o.Username
-}
-
-func iceServerEqual(a, b ICEServer) bool {
-	return slices.Equal(a.URLs, b.URLs) && a.Username == b.Username && a.Credential == b.Credential
 }

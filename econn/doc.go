@@ -5,7 +5,8 @@ one remote client; it is a pure function of its inputs: it never reads a
 clock, draws randomness, starts a goroutine or touches I/O, so a recorded
 sequence of inputs replays to the same states and outputs, step by step.
 The behaviour is that of the reference implementation, described in
-ECONN.md.
+docs/protocol.md (with the deliberate differences in its "Conformance
+notes").
 
 # Usage
 
@@ -59,7 +60,8 @@ changes nothing and returns no outputs.
 The layer above a Conn (package ecall) keeps one Conn per remote client,
 creates one when a SETUP request arrives from an unknown client, handles
 PROPSYNC itself and closes a ringing Conn with ErrCanceled when another
-device of the same user answered; see "The layer above ECONN" in ECONN.md.
+device of the same user answered; see "The layer above ECONN" in
+docs/protocol.md.
 
 # Errors
 

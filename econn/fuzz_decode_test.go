@@ -24,6 +24,8 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add([]byte(`{"version":"3.0","type":"CONFCONN","sessid":"s","resp":false,"vstreams":-99999999999999999999}`))
+	f.Add([]byte(`{"version":"3.0","type":"setup","sessid":"s","resp":false,"sdp":"v=0","props":{}}`))
+	f.Add([]byte(`{"version":"3.0","type":"Devpair_Accept","sessid":"s","resp":true,"sdp":""}`))
 	f.Add([]byte(`{"v\u0065rsion":"3.0","type":"CONFKEY","sessid":"","resp":true,"keys":[{"idx":0,"data":"AA"}]}`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -1,8 +1,14 @@
 package econn
 
+import (
+	"bytes"
+	"maps"
+	"slices"
+)
+
 // Message is one Calling 3.0 signalling message. Which fields a type uses
-// is listed in ECONN.md ("Wire format"); the codec (Encode, Decode) writes
-// and checks exactly those.
+// is listed in docs/protocol.md ("Wire format"); the codec (Encode, Decode)
+// writes and checks exactly those.
 type Message struct {
 	Type      MsgType
 	SessID    string
@@ -70,4 +76,34 @@ type ConfParticipant struct {
 type ConfKey struct {
 	Idx  int
 	Data []byte // base64 on the wire
+}
+
+// Equal reports whether m and o carry the same wire content: every field
+// but Time, Age and Transient. Nil and empty Props, byte slices and slices
+// count as equal. Two nil messages are equal.
+func (m *Message) Equal(o *Message) bool {
+	if m == nil || o == nil {
+		return m == o
+	}
+	return m.Type == o.Type && m.SessID == o.SessID && m.Resp == o.Resp &&
+		m.SrcUser == o.SrcUser && m.SrcClient == o.SrcClient &&
+		m.DestUser == o.DestUser && m.DestClient == o.DestClient &&
+		m.SDP == o.SDP && maps.Equal(m.Props, o.Props) && m.URL == o.URL &&
+		m.Level == o.Level && m.Descr == o.Descr &&
+		m.SFTURL == o.SFTURL && bytes.Equal(m.Secret, o.Secret) &&
+		m.Timestamp == o.Timestamp && m.Seqno == o.Seqno &&
+		slices.EqualFunc(m.ICEServers, o.ICEServers, iceServerEqual) &&
+		m.Update == o.Update && m.Tool == o.Tool && m.ToolVer == o.ToolVer &&
+		m.Status == o.Status && m.SelectiveAudio == o.SelectiveAudio &&
+		m.SelectiveVideo == o.SelectiveVideo && m.VStreams == o.VStreams &&
+		m.ShouldStart == o.ShouldStart && bytes.Equal(m.Entropy, o.Entropy) &&
+		slices.Equal(m.Participants, o.Participants) &&
+		slices.EqualFunc(m.Keys, o.Keys, func(a, b ConfKey) bool {
+			return a.Idx == b.Idx && bytes.Equal(a.Data, b.Data)
+		}) &&
+		m.Username == o.Username
+}
+
+func iceServerEqual(a, b ICEServer) bool {
+	return slices.Equal(a.URLs, b.URLs) && a.Username == b.Username && a.Credential == b.Credential
 }

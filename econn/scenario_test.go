@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// The twelve scenarios at the end of ECONN.md, the ones the reference's
-// own tests check, run through the harness in harness_test.go: every
-// message is encoded, fanned out by the backend, decoded and routed as the
-// layer above does it.
+// The twelve scenarios of docs/protocol.md ("Reference scenarios"), the
+// ones the reference's own tests check, run through the harness in
+// harness_test.go: every message is encoded, fanned out by the backend,
+// decoded and routed as the layer above does it.
 
 // establish runs A1 calling B1 up to an open data channel and returns the
 // two ends.

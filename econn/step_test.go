@@ -11,8 +11,9 @@ import (
 
 // Transition tests: every start state × every input, with the exact
 // outputs (type and order) and the exact Snapshot after. The expectations
-// are written from ECONN.md; a start state is reached by driving a fresh
-// Conn with inputs, never by setting fields.
+// are written from docs/protocol.md ("Local commands" to "Transitions"); a
+// start state is reached by driving a fresh Conn with inputs, never by
+// setting fields.
 
 // The local client is B/1. Against peerLo (A/1) it wins glare, against
 // peerHi (C/1) it loses.
@@ -169,8 +170,8 @@ func armedTimer(a TimerAction, after time.Duration, gen uint64) Timer {
 	return Timer{Armed: true, Action: a, After: after, Gen: gen}
 }
 
-// closeExpect is Close(reason, msgTime) as ECONN.md defines it, from the
-// start state r.
+// closeExpect is Close(reason, msgTime) as docs/protocol.md ("Local
+// commands") defines it, from the start state r.
 func closeExpect(r *reached, reason error, msgTime uint32) stepWant {
 	var o []string
 	o = append(o, cancelIfArmed(r)...)
@@ -921,11 +922,11 @@ func TestIsCreator(t *testing.T) {
 		{"A", "1", "B", "1", update, false, false},
 		{"A", "1", "B", "1", nil, false, false},
 	} {
-		if got := IsCreator(tc.su, tc.ru, tc.m); got != tc.creator {
-			t.Errorf("IsCreator(%s, %s, %v) = %t, want %t", tc.su, tc.ru, tc.m, got, tc.creator)
+		if got := isCreator(tc.su, tc.ru, tc.m); got != tc.creator {
+			t.Errorf("isCreator(%s, %s, %v) = %t, want %t", tc.su, tc.ru, tc.m, got, tc.creator)
 		}
-		if got := IsCreatorFull(tc.su, tc.sc, tc.ru, tc.rc, tc.m); got != tc.full {
-			t.Errorf("IsCreatorFull(%s/%s, %s/%s, %v) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, tc.m, got, tc.full)
+		if got := isCreatorFull(tc.su, tc.sc, tc.ru, tc.rc, tc.m); got != tc.full {
+			t.Errorf("isCreatorFull(%s/%s, %s/%s, %v) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, tc.m, got, tc.full)
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 // State is the state of one ECONN. The zero value is StateIdle.
 type State uint8
 
-// The eleven states of ECONN.md, in the reference's order.
+// The eleven states of docs/protocol.md ("States"), in the reference's order.
 const (
 	StateIdle State = iota
 	StatePendingOutgoing
@@ -40,7 +40,7 @@ var stateNames = [...]string{
 	StateTerminating:         "Terminating",
 }
 
-// String returns the name ECONN.md prints for the state.
+// String returns the state's printed name (docs/protocol.md, "States").
 func (s State) String() string {
 	if s < numStates {
 		return stateNames[s]
@@ -166,12 +166,11 @@ func (t MsgType) Valid() bool {
 	return ok
 }
 
-// ParseMsgType returns the type with the given wire name (case-insensitive).
+// ParseMsgType returns the type with the given wire name, with ASCII
+// letters matched in any case, as Decode matches them.
 func ParseMsgType(name string) (MsgType, error) {
-	for _, t := range msgTypes {
-		if strings.EqualFold(msgNames[t], name) {
-			return t, nil
-		}
+	if t, ok := lookupType([]byte(name)); ok {
+		return t, nil
 	}
 	return 0, fmt.Errorf("%w: unknown message type %q", ErrUnsupported, name)
 }
@@ -214,7 +213,7 @@ func TransportFor(t MsgType) (Transport, bool) {
 // TimerAction is what the connection's single timer does when it expires.
 type TimerAction uint8
 
-// Timer actions: see "Timer expiry" in ECONN.md.
+// Timer actions: see "Timer expiry" in docs/protocol.md.
 const (
 	TimerSetup TimerAction = iota
 	TimerTerm

@@ -201,8 +201,8 @@ func (n NewConn) Describe() string {
 }
 
 // NotePropsync is the note type the call layer records for a PROPSYNC it
-// received and handled itself, without stepping the ECONN (ECONN.md: the
-// layer above handles PROPSYNC). Its "resp" attribute says request or
+// received and handled itself, without stepping the ECONN (docs/protocol.md,
+// "The layer above ECONN": that layer handles PROPSYNC). Its "resp" attribute says request or
 // response; each "prop.<name>" attribute is one received prop.
 const NotePropsync = "ecall.propsync"
 

@@ -289,8 +289,8 @@ var (
 	epB = ep("B/1")
 )
 
-// glareCall is scenario 4 of ECONN.md carried on to the end: A/1 and B/1
-// call each other at once; A/1 loses, answers B's offer; the data channel
+// glareCall is scenario 4 of docs/protocol.md ("Reference scenarios")
+// carried on to the end: A/1 and B/1 call each other at once; A/1 loses, answers B's offer; the data channel
 // opens; A/1 hangs up.
 func glareCall(t testing.TB) *script {
 	s := newScript(t, "glare", epA, epB)
