@@ -9,7 +9,10 @@ import (
 
 // RecvBackend delivers a message the backend fanned out to this client,
 // stamped by the backend with the sender's ids and the server time
-// (seconds). The raw bytes are recorded before anything else happens.
+// (seconds). The bytes are decoded and routed first: a message that does
+// not decode is recorded as raw bytes for no connection, one no
+// connection takes is a note, and one that is routed is recorded as it
+// arrived (raw bytes) right before its connection steps it.
 func (cl *Client) RecvBackend(from eventlog.Endpoint, serverTime uint32, data []byte) {
 	raw := eventlog.RecvInput{
 		FromUser: from.User, FromClient: from.Client, Via: econn.TransportBackend,
@@ -26,7 +29,7 @@ func (cl *Client) RecvBackend(from eventlog.Endpoint, serverTime uint32, data []
 	c, created := cl.route(from, m)
 	if c == nil {
 		cl.note(nil, "ecall.drop", fmt.Sprintf("%s %s from %s dropped: no connection for it",
-			m.Type, reqResp(m.Resp), from), map[string]string{"sessid": m.SessID})
+			m.Type, econn.ReqResp(m.Resp), from), map[string]string{"sessid": m.SessID})
 		return
 	}
 	if created {
@@ -56,7 +59,7 @@ func (cl *Client) decode(c *Call, raw eventlog.RecvInput) (*econn.Message, bool)
 func (cl *Client) fromOwnUser(from eventlog.Endpoint, m *econn.Message) {
 	if m.Type != econn.MsgSetup || !m.Resp {
 		cl.note(nil, "ecall.drop", fmt.Sprintf("%s %s from my own device %s ignored",
-			m.Type, reqResp(m.Resp), from), nil)
+			m.Type, econn.ReqResp(m.Resp), from), nil)
 		return
 	}
 	for _, c := range cl.calls {
@@ -158,7 +161,7 @@ func (cl *Client) recvPropsync(c *Call, m *econn.Message) {
 		attrs["prop."+k] = v
 	}
 	cl.note(c, eventlog.NotePropsync, fmt.Sprintf("PROPSYNC %s from %s: remote props %s",
-		reqResp(m.Resp), c.remote, m.Props), attrs)
+		econn.ReqResp(m.Resp), c.remote, m.Props), attrs)
 	c.remoteProps = m.Props.Clone()
 	if !m.Resp && c.State() == econn.StateDataChanEstablished {
 		props := cl.props.Clone()
@@ -167,11 +170,4 @@ func (cl *Client) recvPropsync(c *Call, m *econn.Message) {
 		}
 		_ = c.step(econn.SendPropsync{Resp: true, Props: props})
 	}
-}
-
-func reqResp(resp bool) string {
-	if resp {
-		return "response"
-	}
-	return "request"
 }

@@ -78,12 +78,6 @@ type Ladder struct {
 	remoteSID map[connKey]string // the session id of the remote side, from received messages
 }
 
-// PropsyncNote is the note type the call layer (ecall) records for a
-// PROPSYNC it received and handled itself, without stepping the ECONN; its
-// "resp" attribute says request or response. The ladder counts it as the
-// receive of that PROPSYNC.
-const PropsyncNote = eventlog.NotePropsync
-
 // NewLadder returns an empty ladder whose columns start with endpoints.
 func NewLadder(endpoints []eventlog.Endpoint) *Ladder {
 	l := &Ladder{pending: make(map[msgKey][]int), remotes: make(map[connKey]eventlog.Endpoint),
@@ -132,7 +126,7 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 	case eventlog.RecvInput:
 		return l.recv(ev, ck, v)
 	}
-	if ev.Kind == eventlog.KindNote && ev.Type == PropsyncNote && ev.Note != nil {
+	if ev.Kind == eventlog.KindNote && ev.Type == eventlog.NotePropsync && ev.Note != nil {
 		from, ok := l.remotes[ck]
 		if !ok {
 			return Arrow{}, false

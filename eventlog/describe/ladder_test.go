@@ -96,7 +96,7 @@ func TestLadderPropsyncNote(t *testing.T) {
 		Input: eventlog.RecvInput{FromUser: "B", FromClient: "1", Data: setup}})
 	l.Add(eventlog.Event{Seq: 2, Endpoint: b1, Conn: "sb", Kind: eventlog.KindOutput, Type: "Send",
 		Output: econn.Send{Msg: &econn.Message{Type: econn.MsgPropsync, SessID: "sb", Resp: true}, Via: econn.TransportDirect}})
-	a, ok := l.Add(eventlog.Event{Seq: 3, Endpoint: a1, Conn: "sa", Kind: eventlog.KindNote, Type: describe.PropsyncNote,
+	a, ok := l.Add(eventlog.Event{Seq: 3, Endpoint: a1, Conn: "sa", Kind: eventlog.KindNote, Type: eventlog.NotePropsync,
 		Note: &eventlog.Note{Text: "PROPSYNC response from B/1", Attrs: map[string]string{"resp": "true"}}})
 	if !ok || a.Sent != 2 || a.Received != 3 || a.From != b1 || a.To != a1 || !a.Resp {
 		t.Fatalf("arrow %+v", a)
