@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/redact"
 )
 
 var exportFormats = []string{"jsonl", "mermaid", "chrome-trace", "text"}
@@ -75,7 +77,7 @@ type callView struct {
 }
 
 // openView returns the call r, redacted by red unless it is nil.
-func openView(r *eventlog.CallReader, red *redactor) *callView {
+func openView(r *eventlog.CallReader, red *redact.Redactor) *callView {
 	v := &callView{meta: r.Meta(), count: r.Count(), each: func(fn func(eventlog.Event) error) error {
 		return eachEvent(r, nil, 1, fn)
 	}}
@@ -83,10 +85,10 @@ func openView(r *eventlog.CallReader, red *redactor) *callView {
 		return v
 	}
 	plain := v.each
-	v.meta = red.meta(v.meta)
+	v.meta = red.Meta(v.meta)
 	v.each = func(fn func(eventlog.Event) error) error {
 		return plain(func(ev eventlog.Event) error {
-			ev, err := red.event(ev)
+			ev, err := red.Event(ev)
 			if err != nil {
 				return err
 			}
@@ -94,15 +96,6 @@ func openView(r *eventlog.CallReader, red *redactor) *callView {
 		})
 	}
 	return v
-}
-
-// collectIDs reads a call once to collect the ids it mentions.
-func collectIDs(ids *idCollector, r *eventlog.CallReader) error {
-	ids.meta(r.Meta())
-	return eachEvent(r, nil, 1, func(ev eventlog.Event) error {
-		ids.event(ev)
-		return nil
-	})
 }
 
 func exportRun(opts *exportOptions) (err error) {
@@ -116,13 +109,12 @@ func exportRun(opts *exportOptions) (err error) {
 		return err
 	}
 	defer r.Close()
-	var red *redactor
+	var red *redact.Redactor
 	if opts.Redact {
-		ids := newIDCollector()
-		if err := collectIDs(ids, r); err != nil {
-			return err
-		}
-		if red, err = ids.redactor(); err != nil {
+		if red, err = redact.New(r); err != nil {
+			if errors.Is(err, redact.ErrAmbiguousIDs) {
+				return inputError{err}
+			}
 			return err
 		}
 	}
