@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/export"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
@@ -62,7 +63,7 @@ func TestRedact(t *testing.T) {
 
 func TestExportRedact(t *testing.T) {
 	in := personalLog(t)
-	for _, format := range exportFormats {
+	for _, format := range export.Formats() {
 		out := mustRun(t, "export", in, "--call", "call", "--format", format, "--redact")
 		for _, s := range secrets {
 			if strings.Contains(out, s) {
