@@ -3,12 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/redact"
 )
 
 type redactOptions struct {
@@ -40,86 +38,19 @@ func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Comman
 	return cmd
 }
 
-func redactRun(opts *redactOptions) (err error) {
-	if _, err := os.Stat(opts.Out); err == nil {
-		return fmt.Errorf("%w: %s already exists; redact writes a new log", errInput, opts.Out)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
+func redactRun(opts *redactOptions) error {
 	in, err := openLog(opts.In)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	infos, err := in.Calls()
+	st, err := redact.Log(in, opts.Out, redact.Options{Timeout: lockTimeout})
+	if errors.Is(err, redact.ErrExists) || errors.Is(err, redact.ErrAmbiguousIDs) {
+		return inputError{err}
+	}
 	if err != nil {
 		return err
 	}
-	red, err := logRedactor(in, infos)
-	if err != nil {
-		return err
-	}
-	out, err := eventlog.Open(opts.Out, 0o600, &eventlog.Options{Timeout: lockTimeout})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(opts.Out) // a half-redacted log would mislead
-		}
-	}()
-	var events uint64
-	for _, info := range infos {
-		n, err := redactCall(in, out, info.Meta.ID, red)
-		if err != nil {
-			return fmt.Errorf("call %s: %w", info.Meta.ID, err)
-		}
-		events += n
-	}
-	fmt.Fprintf(opts.ios.Out, "redacted %d calls (%d events) into %s\n", len(infos), events, opts.Out)
+	fmt.Fprintf(opts.ios.Out, "redacted %d calls (%d events) into %s\n", st.Calls, st.Events, opts.Out)
 	return nil
-}
-
-// logRedactor collects the ids of every call, so that an id has one
-// pseudonym throughout the log.
-func logRedactor(l *eventlog.Log, infos []eventlog.CallInfo) (*redactor, error) {
-	ids := newIDCollector()
-	for _, info := range infos {
-		r, err := l.Call(info.Meta.ID)
-		if err != nil {
-			return nil, err
-		}
-		err = collectIDs(ids, r)
-		r.Close()
-		if err != nil {
-			return nil, fmt.Errorf("call %s: %w", info.Meta.ID, err)
-		}
-	}
-	return ids.redactor()
-}
-
-func redactCall(in, out *eventlog.Log, id string, red *redactor) (uint64, error) {
-	r, err := in.Call(id)
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	v := openView(r, red)
-	w, err := out.CreateCall(v.meta)
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	err = v.each(func(ev eventlog.Event) error {
-		n++
-		_, err := w.Append(ev)
-		return err
-	})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
 }

@@ -3,13 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/export"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
@@ -54,34 +53,17 @@ func TestRedact(t *testing.T) {
 	if r := runCmd(t, "verify", out); r.code != 0 {
 		t.Fatalf("the redacted log does not verify:\n%s", r.stdout)
 	}
-	text := mustRun(t, "show", out, "--call", "call")
-	for _, want := range []string{
-		// Client ids keep their order: 0a1b... < 666 < fcf5...
-		"recv SETUP request from u1/c3 sess a1",
-		"ignored CANCEL: CANCEL from client c2, remote client is c3",
-		"answer the call from u1/c3",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("redacted transcript lacks %q", want)
-		}
-	}
-	// Glare resolves the same way: bob (u2) wins, alice (u1) answers.
-	// An id has one pseudonym throughout the log.
-	glare := mustRun(t, "show", out, "--call", "glare")
-	if !regexp.MustCompile(`u1/c3 +a1 +out +glare lost`).MatchString(glare) ||
-		!strings.Contains(glare, "SETUP glare: u2/c1 wins over u1/c3") {
-		t.Errorf("glare resolved differently after redaction:\n%s", glare)
-	}
-	// Same shape as the original, event for event.
-	orig := mustRun(t, "show", in, "--call", "call")
-	if strings.Count(orig, "\n") != strings.Count(text, "\n") {
-		t.Fatal("redaction changed the number of events")
+	// Same shape as the original, event for event (the package's tests
+	// check the pseudonyms themselves).
+	orig, text := mustRun(t, "show", in, "--call", "call"), mustRun(t, "show", out, "--call", "call")
+	if strings.Count(orig, "\n") != strings.Count(text, "\n") || !strings.Contains(text, "recv SETUP request from u1/c3") {
+		t.Fatalf("redacted transcript:\n%s", text)
 	}
 }
 
 func TestExportRedact(t *testing.T) {
 	in := personalLog(t)
-	for _, format := range exportFormats {
+	for _, format := range export.Formats() {
 		out := mustRun(t, "export", in, "--call", "call", "--format", format, "--redact")
 		for _, s := range secrets {
 			if strings.Contains(out, s) {
@@ -104,68 +86,6 @@ func TestRedactedLogDivergesAlike(t *testing.T) {
 		r := runCmd(t, "verify", path)
 		if r.code != exitDiverged || !strings.Contains(r.stdout, "step at event "+strconv.FormatUint(step, 10)+" (") {
 			t.Fatalf("verify %s: exit %d\n%s", path, r.code, r.stdout)
-		}
-	}
-}
-
-func TestPseudonymsKeepOrder(t *testing.T) {
-	ids := newIDCollector()
-	for _, u := range []string{"zed", "Amy", "bob", "10", "9"} {
-		ids.pair(u, "")
-	}
-	r, err := ids.redactor()
-	if err != nil {
-		t.Fatal(err)
-	}
-	order := []string{"10", "9", "Amy", "bob", "zed"} // byte order
-	for i := 1; i < len(order); i++ {
-		a, b := r.user(order[i-1]), r.user(order[i])
-		if !(a < b) || econn.IsWinner(a, "", b, "") {
-			t.Fatalf("%s<%s but pseudonyms %s, %s", order[i-1], order[i], a, b)
-		}
-	}
-	ids.pair("AMY", "")
-	if _, err := ids.redactor(); err == nil || !strings.Contains(err.Error(), "differ only in case") {
-		t.Fatalf("case-only difference: %v", err)
-	}
-}
-
-func TestScrubSDP(t *testing.T) {
-	got := scrubSDP(replaytest.SDP("x"))
-	want := "v=0\r\no=- 4611731400430051336 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n" +
-		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n" +
-		"a=ice-ufrag:redacted\r\na=ice-pwd:redactedredactedredacted\r\n" +
-		"a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\n" +
-		"a=candidate:1 1 udp 2122260223 0.0.0.0 50000 typ host\r\n" +
-		"a=candidate:2 1 udp 1686052607 0.0.0.0 50001 typ srflx raddr 0.0.0.0 rport 50000\r\n"
-	if got != want {
-		t.Fatalf("got:\n%q\nwant:\n%q", got, want)
-	}
-	if scrubSDP("a=candidate:1 1 udp 1 abcd.local 9 typ host") != "a=candidate:1 1 udp 1 redacted.local 9 typ host" {
-		t.Fatal("mDNS candidate kept")
-	}
-}
-
-func TestRedactText(t *testing.T) {
-	ids := newIDCollector()
-	ids.pair("A", "1")
-	ids.pair("B", "2")
-	r, err := ids.redactor()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for in, want := range map[string]string{
-		"CANCEL from client 2, remote client is 1":               "CANCEL from client c2, remote client is c1",
-		"SETUP from user B, remote user is A":                    "SETUP from user u2, remote user is u1",
-		"SETUP glare: B/2 wins over A/1, dropping the offer":     "SETUP glare: u2/c2 wins over u1/c1, dropping the offer",
-		"answer the call from A/1 (at 10.0.0.1)":                 "answer the call from u1/c1 (at 0.0.0.0)",
-		`UPDATE for session "A", remote session is "1"`:          `UPDATE for session "A", remote session is "1"`,
-		"timer #1 fired but #2 is the armed one":                 "timer #1 fired but #2 is the armed one",
-		"pair 2001:db8:85a3::8a2e:370:7334 <-> fe80::1 at 12:30": "pair :: <-> :: at 12:30",
-		"host 5f3c9a1e-0b6d-4c1e-9c2b-1d2e3f4a5b6c.local:50000":  "host redacted.local:50000",
-	} {
-		if got := r.text(in); got != want {
-			t.Errorf("text(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,16 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/export"
 )
 
 type showOptions struct {
@@ -109,11 +108,9 @@ func showRun(opts *showOptions) error {
 		}
 		return writeLadder(opts.ios.Out, r, f.Endpoints, opts.From, width)
 	case opts.JSON:
-		return eachEvent(r, f, opts.From, jsonLines(opts.ios.Out))
+		return export.Write(opts.ios.Out, r, export.Options{Format: export.JSONL, Filter: f, From: opts.From})
 	}
-	tl := newTimeline(opts.ios.Out, r.Meta())
-	tl.header(r.Count())
-	return eachEvent(r, f, opts.From, tl.event)
+	return export.Write(opts.ios.Out, r, export.Options{Format: export.Text, Filter: f, From: opts.From})
 }
 
 // eachEvent calls fn for every event f selects, from seq on.
@@ -125,64 +122,6 @@ func eachEvent(r *eventlog.CallReader, f *eventlog.Filter, from uint64, fn func(
 		}
 	}
 	return cur.Err()
-}
-
-func jsonLines(w io.Writer) func(eventlog.Event) error {
-	enc := json.NewEncoder(w)
-	return func(ev eventlog.Event) error { return enc.Encode(describe.RecordOf(ev)) }
-}
-
-// timeline prints events as aligned lines; column widths come from the
-// call's metadata so that a long call streams.
-type timeline struct {
-	w          io.Writer
-	meta       eventlog.CallMeta
-	epW, connW int
-}
-
-func newTimeline(w io.Writer, meta eventlog.CallMeta) *timeline {
-	t := &timeline{w: w, meta: meta, epW: len("ENDPOINT"), connW: len("CONN")}
-	for _, ep := range meta.Endpoints {
-		t.epW = max(t.epW, len(ep.String()))
-	}
-	for _, c := range meta.Conns {
-		t.epW = max(t.epW, len(c.Endpoint.String()))
-		t.connW = max(t.connW, len(c.Config.SessID))
-	}
-	return t
-}
-
-func (t *timeline) header(events uint64) {
-	m := t.meta
-	parts := []string{"call " + m.ID}
-	if m.Source != "" {
-		parts = append(parts, m.Source)
-	}
-	if m.Scenario != "" {
-		parts = append(parts, "scenario "+m.Scenario)
-	}
-	if m.HasSeed {
-		parts = append(parts, fmt.Sprintf("seed %d", m.Seed))
-	}
-	eps := make([]string, len(m.Endpoints))
-	for i, ep := range m.Endpoints {
-		eps[i] = ep.String()
-	}
-	parts = append(parts, "endpoints "+strings.Join(eps, " "), fmt.Sprintf("%d events", events))
-	fmt.Fprintln(t.w, strings.Join(parts, " · "))
-	fmt.Fprintf(t.w, "%7s  %10s  %-*s  %-*s  %-4s  %s\n", "SEQ", "TIME", t.epW, "ENDPOINT", t.connW, "CONN", "KIND", "EVENT")
-}
-
-var kindTags = map[eventlog.Kind]string{eventlog.KindInput: "in", eventlog.KindOutput: "out", eventlog.KindNote: "note"}
-
-func (t *timeline) event(ev eventlog.Event) error {
-	conn := ev.Conn
-	if conn == "" {
-		conn = "-"
-	}
-	_, err := fmt.Fprintf(t.w, "%7d  %10s  %-*s  %-*s  %-4s  %s\n", ev.Seq, fmt.Sprintf("+%.3fs", ev.At.Seconds()),
-		t.epW, ev.Endpoint.String(), t.connW, conn, kindTags[ev.Kind], describe.Sentence(ev))
-	return err
 }
 
 // writeLadder draws the messages of the call from seq on; with endpoints,

@@ -32,6 +32,9 @@ func RecordOf(ev eventlog.Event) Record {
 	switch ev.Kind {
 	case eventlog.KindInput:
 		v = ev.Input
+		if in := ev.Stepped(); in != nil {
+			v = in // the econn input's fields, not the wrapper's
+		}
 	case eventlog.KindOutput:
 		v = ev.Output
 	case eventlog.KindNote:

@@ -70,22 +70,102 @@ const maxPending = 32
 // receive to the send it came from: same sender, type, request/response
 // and session id, oldest first. A message the backend fanned out to
 // several clients gives one arrow per receiver.
+//
+// NewLadder keeps every arrow for Arrows; NewStreamLadder keeps only the
+// sends a receive may still match (at most maxPending per sender, type and
+// session) and hands each arrow to Hooks, for exports that must not hold
+// a whole call.
 type Ladder struct {
 	endpoints []eventlog.Endpoint
-	arrows    []Arrow
-	pending   map[msgKey][]int // arrows whose send may still be received
+	arrows    []*Arrow // every arrow in order of creation (NewLadder only)
+	hooks     Hooks
+	pending   map[msgKey][]*Arrow // arrows whose send may still be received
 	remotes   map[connKey]eventlog.Endpoint
 	remoteSID map[connKey]string // the session id of the remote side, from received messages
 }
 
-// NewLadder returns an empty ladder whose columns start with endpoints.
+// Hooks follow a streaming ladder's arrows. Either may be nil.
+type Hooks struct {
+	// New is called with each arrow as it appears. While the arrow is
+	// pending, a later receive may still fill in its To, Received and
+	// ReceivedAt, and receivers of the same send may add arrows with the
+	// same Sent (a fan-out, a duplicate delivery).
+	New func(a *Arrow)
+	// Done is called once the arrow is no longer pending: it changes no
+	// more, and no arrow will be copied from it. An arrow that is never
+	// pending (a receive without its send, a duplicate) is Done right
+	// after New.
+	Done func(a *Arrow)
+}
+
+// NewLadder returns an empty ladder whose columns start with endpoints. It
+// keeps every arrow, for Arrows.
 func NewLadder(endpoints []eventlog.Endpoint) *Ladder {
-	l := &Ladder{pending: make(map[msgKey][]int), remotes: make(map[connKey]eventlog.Endpoint),
+	l := NewStreamLadder(endpoints, Hooks{})
+	l.hooks.New = func(a *Arrow) { l.arrows = append(l.arrows, a) }
+	return l
+}
+
+// NewStreamLadder returns an empty ladder whose columns start with
+// endpoints. It keeps no arrows (Arrows returns none): hooks see them.
+func NewStreamLadder(endpoints []eventlog.Endpoint, hooks Hooks) *Ladder {
+	l := &Ladder{hooks: hooks, pending: make(map[msgKey][]*Arrow), remotes: make(map[connKey]eventlog.Endpoint),
 		remoteSID: make(map[connKey]string)}
 	for _, ep := range endpoints {
 		l.column(ep)
 	}
 	return l
+}
+
+// created tells the hooks about a new arrow, done too unless pending.
+func (l *Ladder) created(a *Arrow, pending bool) {
+	if l.hooks.New != nil {
+		l.hooks.New(a)
+	}
+	if !pending {
+		l.done(a)
+	}
+}
+
+func (l *Ladder) done(a *Arrow) {
+	if l.hooks.Done != nil {
+		l.hooks.Done(a)
+	}
+}
+
+// setPending stores the pending arrows of k, dropping the key when none
+// are left so that finished sessions cost nothing.
+func (l *Ladder) setPending(k msgKey, p []*Arrow) {
+	if len(p) == 0 {
+		delete(l.pending, k)
+		return
+	}
+	l.pending[k] = p
+}
+
+// Release stops matching receives to the send of a: its pending arrows
+// (a and those copied from it) are Done. A receive of it that comes later
+// is drawn as a receive whose send is not recorded.
+func (l *Ladder) Release(a *Arrow) {
+	if a.Sent == 0 {
+		return
+	}
+	k := msgKey{a.From, a.Type, a.Resp, a.SessID}
+	p := l.pending[k]
+	keep := p[:0]
+	var gone []*Arrow
+	for _, b := range p {
+		if b.Sent == a.Sent {
+			gone = append(gone, b)
+		} else {
+			keep = append(keep, b)
+		}
+	}
+	clear(p[len(keep):])
+	l.setPending(k, keep)
+	for _, b := range gone {
+		l.done(b)
+	}
 }
 
 // Endpoints returns the ladder's columns: the endpoints given to NewLadder,
@@ -94,7 +174,10 @@ func (l *Ladder) Endpoints() []eventlog.Endpoint { return l.endpoints }
 
 // Arrows returns the messages in the order of their first event.
 func (l *Ladder) Arrows() []Arrow {
-	out := slices.Clone(l.arrows)
+	out := make([]Arrow, len(l.arrows))
+	for i, a := range l.arrows {
+		out[i] = *a
+	}
 	slices.SortStableFunc(out, func(a, b Arrow) int {
 		switch x, y := a.First(), b.First(); {
 		case x < y:
@@ -142,16 +225,18 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 
 func (l *Ladder) send(ev eventlog.Event, ck connKey, s econn.Send) Arrow {
 	l.column(ev.Endpoint)
-	a := Arrow{From: ev.Endpoint, To: l.remotes[ck], Type: s.Msg.Type, Resp: s.Msg.Resp, Via: s.Via,
+	a := &Arrow{From: ev.Endpoint, To: l.remotes[ck], Type: s.Msg.Type, Resp: s.Msg.Resp, Via: s.Via,
 		SessID: s.Msg.SessID, Sent: ev.Seq, SentAt: ev.At}
 	k := msgKey{a.From, a.Type, a.Resp, a.SessID}
-	l.arrows = append(l.arrows, a)
-	p := append(l.pending[k], len(l.arrows)-1)
+	l.created(a, true)
+	p := append(l.pending[k], a)
 	if len(p) > maxPending {
+		old := p[0]
 		p = p[1:]
+		l.done(old)
 	}
 	l.pending[k] = p
-	return a
+	return *a
 }
 
 func (l *Ladder) recv(ev eventlog.Event, ck connKey, in eventlog.RecvInput) (Arrow, bool) {
@@ -177,45 +262,46 @@ func (l *Ladder) recv(ev eventlog.Event, ck connKey, in eventlog.RecvInput) (Arr
 func (l *Ladder) received(ev eventlog.Event, k msgKey, via econn.Transport) Arrow {
 	l.column(ev.Endpoint)
 	p := l.pending[k]
-	for n, i := range p {
-		a := &l.arrows[i]
+	for n, a := range p {
 		switch {
 		case a.Received == 0 && (a.To == ev.Endpoint || a.To == eventlog.Endpoint{}):
 			a.To, a.Received, a.ReceivedAt = ev.Endpoint, ev.Seq, ev.At
 			if a.Via == econn.TransportDirect {
-				l.pending[k] = slices.Delete(p, n, n+1)
+				l.setPending(k, slices.Delete(p, n, n+1))
+				l.done(a)
 			}
 			return *a
-		case a.Received != 0 && a.Via == econn.TransportBackend && !l.receivedBy(p, a.Sent, ev.Endpoint):
+		case a.Received != 0 && a.Via == econn.TransportBackend && !receivedBy(p, a.Sent, ev.Endpoint):
 			// The backend fanned the message out: one more receiver.
 			c := *a
 			c.To, c.Received, c.ReceivedAt = ev.Endpoint, ev.Seq, ev.At
-			l.arrows = append(l.arrows, c)
-			if len(p) < maxPending {
-				l.pending[k] = append(p, len(l.arrows)-1)
+			keep := len(p) < maxPending
+			l.created(&c, keep)
+			if keep {
+				l.pending[k] = append(p, &c)
 			}
 			return c
 		}
 	}
 	for n := len(p) - 1; n >= 0; n-- {
-		if a := l.arrows[p[n]]; a.Received != 0 && a.To == ev.Endpoint {
+		if a := *p[n]; a.Received != 0 && a.To == ev.Endpoint {
 			// Delivered again (a duplicating transport): the latest send wins.
 			a.Received, a.ReceivedAt, a.Duplicate = ev.Seq, ev.At, true
-			l.arrows = append(l.arrows, a)
+			l.created(&a, false)
 			return a
 		}
 	}
 	a := Arrow{From: k.from, To: ev.Endpoint, Type: k.typ, Resp: k.resp, Via: via, SessID: k.sessID,
 		Received: ev.Seq, ReceivedAt: ev.At}
-	l.arrows = append(l.arrows, a)
+	l.created(&a, false)
 	return a
 }
 
 // receivedBy reports whether the send seq among the arrows p was received
 // by ep.
-func (l *Ladder) receivedBy(p []int, seq uint64, ep eventlog.Endpoint) bool {
-	for _, i := range p {
-		if a := l.arrows[i]; a.Sent == seq && a.To == ep && a.Received != 0 {
+func receivedBy(p []*Arrow, seq uint64, ep eventlog.Endpoint) bool {
+	for _, a := range p {
+		if a.Sent == seq && a.To == ep && a.Received != 0 {
 			return true
 		}
 	}

@@ -117,3 +117,58 @@ func TestLadderDuplicate(t *testing.T) {
 		t.Fatalf("duplicate delivery: %+v, %d arrows", a, len(l.Arrows()))
 	}
 }
+
+// TestStreamLadder follows a fan-out, a direct message and a release
+// through the hooks of a streaming ladder.
+func TestStreamLadder(t *testing.T) {
+	a1, b1, b2 := replaytest.A1, replaytest.B1, eventlog.Endpoint{User: "B", Client: "2"}
+	setup := &econn.Message{Type: econn.MsgSetup, SessID: "s1", SDP: "v=0"}
+	raw, _ := setup.Encode()
+	hangup := &econn.Message{Type: econn.MsgHangup, SessID: "s1"}
+	rawHangup, _ := hangup.Encode()
+	recv := func(seq uint64, to eventlog.Endpoint, data []byte) eventlog.Event {
+		return eventlog.Event{Seq: seq, Endpoint: to, Conn: "x", Kind: eventlog.KindInput, Type: "Recv",
+			Input: eventlog.RecvInput{FromUser: "A", FromClient: "1", Data: data}}
+	}
+	send := func(seq uint64, m *econn.Message, via econn.Transport) eventlog.Event {
+		return eventlog.Event{Seq: seq, Endpoint: a1, Conn: "s1", Kind: eventlog.KindOutput, Type: "Send",
+			Output: econn.Send{Msg: m, Via: via}}
+	}
+	var log []string
+	arrows := map[*describe.Arrow]bool{}
+	l := describe.NewStreamLadder([]eventlog.Endpoint{a1, b1, b2}, describe.Hooks{
+		New: func(a *describe.Arrow) {
+			arrows[a] = true
+			log = append(log, "new "+a.Label()+" "+a.To.String())
+		},
+		Done: func(a *describe.Arrow) {
+			if !arrows[a] {
+				t.Fatalf("Done with an arrow New never saw: %+v", a)
+			}
+			log = append(log, "done "+a.Label()+" "+a.To.String())
+		},
+	})
+	l.Add(send(1, setup, econn.TransportBackend))
+	l.Add(recv(2, b1, raw)) // fills in the pending arrow
+	l.Add(recv(3, b2, raw)) // a fan-out: one more arrow, pending too
+	l.Add(send(4, hangup, econn.TransportDirect))
+	l.Add(recv(5, b1, rawHangup)) // direct: done once received
+	var first *describe.Arrow
+	for a := range arrows {
+		if a.Sent == 1 && a.To == b1 {
+			first = a
+		}
+	}
+	l.Release(first) // both SETUP arrows are done
+	l.Add(recv(6, b2, raw))
+	want := []string{
+		"new SETUP /", "new SETUP B/2", "new HANGUP /", "done HANGUP B/1",
+		"done SETUP B/1", "done SETUP B/2", "new SETUP B/2", "done SETUP B/2",
+	}
+	if strings.Join(log, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("hooks:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+	if first.Received != 2 || len(l.Arrows()) != 0 {
+		t.Fatalf("first %+v; a streaming ladder keeps %d arrows", first, len(l.Arrows()))
+	}
+}

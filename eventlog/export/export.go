@@ -1,0 +1,134 @@
+// Package export writes a recorded call in formats other tools read: JSON
+// lines for jq, a Mermaid sequence diagram, a Chrome/Perfetto trace, and
+// the text timeline `callreplay show` prints. Every format streams: the
+// events are written as the cursor yields them, and what an export keeps
+// between events is bounded by the call's connections and pending
+// messages, not by its length (see Format for each format's bound).
+//
+//	r, _ := l.Call(id) // an *eventlog.CallReader
+//	err := export.Write(os.Stdout, r, export.Options{Format: export.ChromeTrace})
+//
+// With Options.Redactor (see package redact) what is written is redacted
+// event by event.
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/redact"
+)
+
+// Format names an export format.
+type Format string
+
+// The formats, by the names users type.
+const (
+	// JSONL is one JSON object per event (describe.Record), for jq.
+	JSONL Format = "jsonl"
+	// Mermaid is a Mermaid sequence diagram of the messages and state
+	// changes. It reads the call twice: first for the participants the
+	// diagram declares at its top, then to draw. A message's line waits
+	// until the message can change no more; at most maxWaiting lines wait,
+	// after which the oldest message is drawn as it stands.
+	Mermaid Format = "mermaid"
+	// ChromeTrace is a Chrome/Perfetto trace: one process per endpoint, a
+	// track of state spans and a track of messages per connection,
+	// messages joined by flow arrows. It keeps the open state of each
+	// connection and the sends a receive may still match.
+	ChromeTrace Format = "chrome-trace"
+	// Text is the timeline `callreplay show` prints: a header, then one
+	// aligned line per event.
+	Text Format = "text"
+)
+
+var formats = []Format{JSONL, Mermaid, ChromeTrace, Text}
+
+// Formats returns the format names, for flag help, completion and
+// validation.
+func Formats() []string {
+	out := make([]string, len(formats))
+	for i, f := range formats {
+		out[i] = string(f)
+	}
+	return out
+}
+
+// ParseFormat returns the format named s, or an error wrapping ErrFormat.
+func ParseFormat(s string) (Format, error) {
+	if !slices.Contains(formats, Format(s)) {
+		return "", fmt.Errorf("%w %q: want one of %s", ErrFormat, s, strings.Join(Formats(), ", "))
+	}
+	return Format(s), nil
+}
+
+// Options choose the format and the events of an export.
+type Options struct {
+	Format Format
+	// Filter selects the events written; nil writes them all.
+	Filter *eventlog.Filter
+	// From is the first sequence number written; 0 starts at the first.
+	From uint64
+	// Redactor, when set, redacts the metadata and every event before
+	// they are written (redact.New makes one for the call).
+	Redactor *redact.Redactor
+}
+
+// call is the call an export reads: its metadata, redacted when asked,
+// and a way to walk its events.
+type call struct {
+	r    *eventlog.CallReader
+	meta eventlog.CallMeta
+	opts Options
+}
+
+// each calls fn with every event the options select, in order.
+func (c *call) each(fn func(eventlog.Event) error) error {
+	cur := c.r.Cursor(c.opts.Filter)
+	for ev, ok := cur.Seek(max(c.opts.From, 1)); ok; ev, ok = cur.Next() {
+		if red := c.opts.Redactor; red != nil {
+			var err error
+			if ev, err = red.Event(ev); err != nil {
+				return err
+			}
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
+
+// Write writes the call r to w in opts.Format. It buffers its writes and
+// flushes them before it returns.
+func Write(w io.Writer, r *eventlog.CallReader, opts Options) error {
+	c := &call{r: r, meta: r.Meta(), opts: opts}
+	if opts.Redactor != nil {
+		c.meta = opts.Redactor.Meta(c.meta)
+	}
+	bw := bufio.NewWriter(w)
+	var err error
+	switch opts.Format {
+	case JSONL:
+		err = c.each(jsonLines(bw))
+	case Text:
+		tl := newTimeline(bw, c.meta)
+		if err = tl.header(r.Count()); err == nil {
+			err = c.each(tl.event)
+		}
+	case Mermaid:
+		err = writeMermaid(bw, c)
+	case ChromeTrace:
+		err = writeChromeTrace(bw, c)
+	default:
+		_, err = ParseFormat(string(opts.Format))
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}

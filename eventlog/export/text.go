@@ -1,0 +1,78 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/describe"
+)
+
+// jsonLines writes each event as one compact JSON object and a newline.
+func jsonLines(w io.Writer) func(eventlog.Event) error {
+	enc := json.NewEncoder(w)
+	return func(ev eventlog.Event) error { return enc.Encode(describe.RecordOf(ev)) }
+}
+
+// timeline prints events as aligned lines: sequence number, call time,
+// endpoint, connection, kind and sentence. Column widths come from the
+// call's metadata, not from the events, so that a long call streams.
+type timeline struct {
+	w          io.Writer
+	meta       eventlog.CallMeta
+	epW, connW int
+}
+
+// newTimeline returns a timeline of the call meta writing to w.
+func newTimeline(w io.Writer, meta eventlog.CallMeta) *timeline {
+	t := &timeline{w: w, meta: meta, epW: len("ENDPOINT"), connW: len("CONN")}
+	for _, ep := range meta.Endpoints {
+		t.epW = max(t.epW, len(ep.String()))
+	}
+	for _, c := range meta.Conns {
+		t.epW = max(t.epW, len(c.Endpoint.String()))
+		t.connW = max(t.connW, len(c.Config.SessID))
+	}
+	return t
+}
+
+// header writes the call's summary line, which says it has events
+// events, and the column titles.
+func (t *timeline) header(events uint64) error {
+	m := t.meta
+	parts := []string{"call " + m.ID}
+	if m.Source != "" {
+		parts = append(parts, m.Source)
+	}
+	if m.Scenario != "" {
+		parts = append(parts, "scenario "+m.Scenario)
+	}
+	if m.HasSeed {
+		parts = append(parts, fmt.Sprintf("seed %d", m.Seed))
+	}
+	eps := make([]string, len(m.Endpoints))
+	for i, ep := range m.Endpoints {
+		eps[i] = ep.String()
+	}
+	parts = append(parts, "endpoints "+strings.Join(eps, " "), fmt.Sprintf("%d events", events))
+	if _, err := fmt.Fprintln(t.w, strings.Join(parts, " · ")); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(t.w, "%7s  %10s  %-*s  %-*s  %-4s  %s\n", "SEQ", "TIME", t.epW, "ENDPOINT", t.connW, "CONN", "KIND", "EVENT")
+	return err
+}
+
+var kindTags = map[eventlog.Kind]string{eventlog.KindInput: "in", eventlog.KindOutput: "out", eventlog.KindNote: "note"}
+
+// event writes one event's line.
+func (t *timeline) event(ev eventlog.Event) error {
+	conn := ev.Conn
+	if conn == "" {
+		conn = "-"
+	}
+	_, err := fmt.Fprintf(t.w, "%7d  %10s  %-*s  %-*s  %-4s  %s\n", ev.Seq, fmt.Sprintf("+%.3fs", ev.At.Seconds()),
+		t.epW, ev.Endpoint.String(), t.connW, conn, kindTags[ev.Kind], describe.Sentence(ev))
+	return err
+}

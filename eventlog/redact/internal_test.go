@@ -1,0 +1,113 @@
+package redact
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay/replaytest"
+)
+
+func TestPseudonymsKeepOrder(t *testing.T) {
+	ids := newCollector()
+	for _, u := range []string{"zed", "Amy", "bob", "10", "9"} {
+		ids.pair(u, "")
+	}
+	r, err := ids.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := []string{"10", "9", "Amy", "bob", "zed"} // byte order
+	for i := 1; i < len(order); i++ {
+		a, b := r.user(order[i-1]), r.user(order[i])
+		if !(a < b) || econn.IsWinner(a, "", b, "") {
+			t.Fatalf("%s<%s but pseudonyms %s, %s", order[i-1], order[i], a, b)
+		}
+	}
+	ids.pair("AMY", "")
+	if _, err := ids.redactor(); !errors.Is(err, ErrAmbiguousIDs) || !strings.Contains(err.Error(), "differ only in case") {
+		t.Fatalf("case-only difference: %v", err)
+	}
+}
+
+func TestScrubSDP(t *testing.T) {
+	got := ScrubSDP(replaytest.SDP("x"))
+	want := "v=0\r\no=- 4611731400430051336 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n" +
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n" +
+		"a=ice-ufrag:redacted\r\na=ice-pwd:redactedredactedredacted\r\n" +
+		"a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\n" +
+		"a=candidate:1 1 udp 2122260223 0.0.0.0 50000 typ host\r\n" +
+		"a=candidate:2 1 udp 1686052607 0.0.0.0 50001 typ srflx raddr 0.0.0.0 rport 50000\r\n"
+	if got != want {
+		t.Fatalf("got:\n%q\nwant:\n%q", got, want)
+	}
+	if ScrubSDP("a=candidate:1 1 udp 1 abcd.local 9 typ host") != "a=candidate:1 1 udp 1 redacted.local 9 typ host" {
+		t.Fatal("mDNS candidate kept")
+	}
+}
+
+func TestRedactText(t *testing.T) {
+	ids := newCollector()
+	ids.pair("A", "1")
+	ids.pair("B", "2")
+	r, err := ids.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"CANCEL from client 2, remote client is 1":               "CANCEL from client c2, remote client is c1",
+		"SETUP from user B, remote user is A":                    "SETUP from user u2, remote user is u1",
+		"SETUP glare: B/2 wins over A/1, dropping the offer":     "SETUP glare: u2/c2 wins over u1/c1, dropping the offer",
+		"answer the call from A/1 (at 10.0.0.1)":                 "answer the call from u1/c1 (at 0.0.0.0)",
+		`UPDATE for session "A", remote session is "1"`:          `UPDATE for session "A", remote session is "1"`,
+		"timer #1 fired but #2 is the armed one":                 "timer #1 fired but #2 is the armed one",
+		"pair 2001:db8:85a3::8a2e:370:7334 <-> fe80::1 at 12:30": "pair :: <-> :: at 12:30",
+		"host 5f3c9a1e-0b6d-4c1e-9c2b-1d2e3f4a5b6c.local:50000":  "host redacted.local:50000",
+	} {
+		if got := r.text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// An input event without an input is refused, not passed through.
+func TestEmptyInputFailsClosed(t *testing.T) {
+	ids := newCollector()
+	ids.pair("alice", "1")
+	r, err := ids.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := eventlog.Event{Seq: 7, Kind: eventlog.KindInput, Input: eventlog.StepInput{}}
+	if got, err := r.Event(ev); !errors.Is(err, ErrUnredactable) || !strings.Contains(err.Error(), "event 7") {
+		t.Fatalf("err %v, event %+v", err, got)
+	}
+	// A kind without personal data passes unchanged.
+	ev = eventlog.Event{Kind: eventlog.KindOutput, Output: econn.CancelTimer{Gen: 3}}
+	if got, err := r.Event(ev); err != nil || got.Output != ev.Output {
+		t.Fatalf("CancelTimer: %+v, %v", got, err)
+	}
+}
+
+// TestRecvInputRedacted checks an econn.Recv input (logged as is by older
+// recorders) is redacted like a received message, not passed through.
+func TestRecvInputRedacted(t *testing.T) {
+	ids := newCollector()
+	msg := &econn.Message{Type: econn.MsgSetup, SrcUser: "alice", SrcClient: "1", SDP: replaytest.SDP("x")}
+	ev := eventlog.Event{Kind: eventlog.KindInput, Input: eventlog.StepInput{In: econn.Recv{FromUser: "alice", FromClient: "1", Msg: msg}}}
+	ids.event(ev)
+	r, err := ids.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Event(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := got.Stepped().(econn.Recv)
+	if in.FromUser != "u1" || in.FromClient != "c1" || in.Msg.SrcUser != "u1" || strings.Contains(in.Msg.SDP, "secretpassword") {
+		t.Fatalf("redacted Recv: %+v %+v", in, in.Msg)
+	}
+}
