@@ -14,17 +14,22 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/filter"
 )
 
 var exportFormats = []string{"jsonl", "mermaid", "chrome-trace", "text"}
 
 type exportOptions struct {
-	ios    *ioStreams
-	Log    string
-	Call   string
-	Format string
-	Redact bool
-	Out    string
+	ios       *ioStreams
+	Log       string
+	Call      string
+	Format    string
+	Redact    bool
+	Out       string
+	Filter    string
+	Endpoints []string
+	Kinds     []string
+	Types     []string
 }
 
 func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Command {
@@ -39,10 +44,12 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 			"                state spans and a track of messages per connection, messages\n" +
 			"                as flow arrows (open it in https://ui.perfetto.dev)\n" +
 			"  text          the timeline `show` prints\n" +
-			"--redact replaces user and client ids by pseudonyms and scrubs SDPs first.",
+			"--redact replaces user and client ids by pseudonyms and scrubs SDPs first; the\n" +
+			"filter reads the ids as logged, before --redact.\n" + filterHelp,
 		Example: "  callreplay export call.log --format chrome-trace --out call.trace.json\n" +
 			"  callreplay export call.log --format jsonl --redact | jq 'select(.kind==\"output\")'\n" +
-			"  callreplay export call.log --format mermaid > call.mmd",
+			"  callreplay export call.log --format mermaid > call.mmd\n" +
+			"  callreplay export call.log --format text --filter 'type=SETUP,HANGUP ep=A'",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
@@ -60,6 +67,10 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 	f.StringVarP(&opts.Format, "format", "f", "", "jsonl, mermaid, chrome-trace or text (required)")
 	f.BoolVar(&opts.Redact, "redact", false, "pseudonymize ids and scrub SDPs")
 	f.StringVarP(&opts.Out, "out", "o", "", "write to this file instead of stdout")
+	f.StringVar(&opts.Filter, "filter", "", "only the events this `expression` keeps (see above)")
+	f.StringSliceVar(&opts.Endpoints, "endpoint", nil, "add the term ep=`user[/client]` to --filter (repeatable)")
+	f.StringSliceVar(&opts.Kinds, "kind", nil, "add the term kind=: input, output, note (repeatable)")
+	f.StringSliceVar(&opts.Types, "type", nil, "add the term type=: Recv, StateChanged, SETUP, media.ice, ... (repeatable)")
 	_ = cmd.MarkFlagRequired("format")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
@@ -76,8 +87,14 @@ type callView struct {
 
 // openView returns the call r, redacted by red unless it is nil.
 func openView(r *eventlog.CallReader, red *redactor) *callView {
+	return openFilteredView(r, red, filter.Filter{})
+}
+
+// openFilteredView returns the events of r that f keeps, redacted by red
+// unless it is nil. f reads the events as logged, before redaction.
+func openFilteredView(r *eventlog.CallReader, red *redactor, f filter.Filter) *callView {
 	v := &callView{meta: r.Meta(), count: r.Count(), each: func(fn func(eventlog.Event) error) error {
-		return eachEvent(r, nil, 1, fn)
+		return eachMatch(r, f, 1, fn)
 	}}
 	if red == nil {
 		return v
@@ -106,6 +123,10 @@ func collectIDs(ids *idCollector, r *eventlog.CallReader) error {
 }
 
 func exportRun(opts *exportOptions) (err error) {
+	flt, err := parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
+	if err != nil {
+		return err
+	}
 	l, err := openLog(opts.Log)
 	if err != nil {
 		return err
@@ -126,7 +147,7 @@ func exportRun(opts *exportOptions) (err error) {
 			return err
 		}
 	}
-	v := openView(r, red)
+	v := openFilteredView(r, red, flt)
 	out := opts.ios.Out
 	if opts.Out != "" {
 		f, err := os.Create(opts.Out)
