@@ -355,3 +355,38 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMatch runs Match over the glare call's 19 events: kind= alone
+// (no lookup), ep= with ids to fold, and a message type, which decodes the
+// received bytes; MatchMsg is the last given the message type.
+func BenchmarkMatch(b *testing.B) {
+	_, evs := glare(b)
+	for _, expr := range []string{"kind=input", "ep=a/1 conn=9gmi", "type=SETUP ep=A"} {
+		f, err := filter.Parse(expr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(expr, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, ev := range evs {
+					f.Match(ev)
+				}
+			}
+		})
+	}
+	f, _ := filter.Parse("type=SETUP ep=A")
+	mts := make([]econn.MsgType, len(evs))
+	oks := make([]bool, len(evs))
+	for i, ev := range evs {
+		mts[i], oks[i] = filter.MsgTypeOf(ev)
+	}
+	b.Run("MatchMsg/type=SETUP ep=A", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i, ev := range evs {
+				f.MatchMsg(ev, mts[i], oks[i])
+			}
+		}
+	})
+}
