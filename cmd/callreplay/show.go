@@ -35,7 +35,8 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 		Short: "Print a call's timeline, one sentence per event",
 		Long: "Print a call's timeline: sequence number, time since the call began, endpoint,\n" +
 			"connection, kind and a sentence per event. --ladder draws the messages between\n" +
-			"the endpoints as a call flow instead ('-' backend, '=' direct, 'x' lost).\n" +
+			"the endpoints as a call flow instead ('-' backend, '=' direct, 'x' lost); of the\n" +
+			"filter, it honours the ep= terms: the messages with an end they keep.\n" +
 			filterHelp,
 		Example: "  callreplay show call.log\n" +
 			"  callreplay show call.log --filter 'type=SETUP ep=A'\n" +
