@@ -3,6 +3,7 @@ package eventlog
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/callrec/callrec/econn"
@@ -129,6 +130,19 @@ func init() {
 	for id, t := range outputTypes {
 		types[id] = typeInfo{name: t.name, kind: KindOutput, output: t.dec}
 	}
+}
+
+// TypeNames returns the Event.Type of every input and output the codec
+// knows, sorted and without repeats. A note's type is any other string.
+func TypeNames() []string {
+	var names []string
+	for id := range types {
+		if n := types[id].name; n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // EncodeEvent returns the stored form of ev (without its Seq, which is the

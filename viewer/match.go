@@ -7,110 +7,30 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/filter"
 )
 
-// Filter keeps the events that match every one of its terms; a term with
-// several values keeps an event that matches any of them. The zero Filter
-// keeps everything.
+// Filter is the timeline's filter: the language of eventlog/filter (see
+// its package doc), applied to rows. The zero Filter keeps everything.
 type Filter struct {
-	Endpoints []string        // "user/client" or "user"
-	Kinds     []eventlog.Kind // input, output, note
-	Types     []string        // event type ("Recv", "StateChanged") or message type ("SETUP")
+	filter.Filter
 }
 
-// ParseFilter parses the text typed after `f`: space-separated terms
-// "ep=A/1,B/1", "kind=input", "type=SETUP". An empty text is the zero
-// Filter.
+// ParseFilter parses the text typed after `f`, e.g. "ep=A/1,B kind=input
+// type=SETUP". An empty text is the zero Filter.
 func ParseFilter(s string) (Filter, error) {
-	var f Filter
-	for _, term := range strings.Fields(s) {
-		key, val, ok := strings.Cut(term, "=")
-		if !ok || val == "" {
-			return Filter{}, fmt.Errorf("filter term %q: want key=value (ep=, kind=, type=)", term)
-		}
-		vals := strings.Split(val, ",")
-		switch strings.ToLower(key) {
-		case "ep", "endpoint":
-			f.Endpoints = append(f.Endpoints, vals...)
-		case "kind":
-			for _, v := range vals {
-				k, err := eventlog.ParseKind(v)
-				if err != nil {
-					return Filter{}, fmt.Errorf("filter: %w", err)
-				}
-				f.Kinds = append(f.Kinds, k)
-			}
-		case "type":
-			f.Types = append(f.Types, vals...)
-		default:
-			return Filter{}, fmt.Errorf("filter: unknown key %q: want ep=, kind= or type=", key)
-		}
-	}
-	return f, nil
+	f, err := filter.Parse(s)
+	return Filter{f}, err
 }
 
-// Empty reports whether f keeps every event.
-func (f Filter) Empty() bool {
-	return len(f.Endpoints) == 0 && len(f.Kinds) == 0 && len(f.Types) == 0
-}
-
-// String renders f in the syntax ParseFilter reads.
-func (f Filter) String() string {
-	var terms []string
-	if len(f.Endpoints) > 0 {
-		terms = append(terms, "ep="+strings.Join(f.Endpoints, ","))
-	}
-	if len(f.Kinds) > 0 {
-		ks := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			ks[i] = k.String()
-		}
-		terms = append(terms, "kind="+strings.Join(ks, ","))
-	}
-	if len(f.Types) > 0 {
-		terms = append(terms, "type="+strings.Join(f.Types, ","))
-	}
-	return strings.Join(terms, " ")
-}
-
-// Match reports whether the filter keeps r.
+// Match reports whether the filter keeps r. A row already knows the
+// message its event carries, so nothing is decoded again.
 func (f Filter) Match(r *Row) bool {
-	if len(f.Endpoints) > 0 && !anyOf(f.Endpoints, func(e string) bool { return endpointIs(r.Event.Endpoint, e) }) {
-		return false
-	}
-	if len(f.Kinds) > 0 && !anyOf(f.Kinds, func(k eventlog.Kind) bool { return r.Event.Kind == k }) {
-		return false
-	}
-	if len(f.Types) > 0 && !anyOf(f.Types, func(t string) bool { return typeIs(r, t) }) {
-		return false
-	}
-	return true
-}
-
-func anyOf[T any](vals []T, pred func(T) bool) bool {
-	for _, v := range vals {
-		if pred(v) {
-			return true
-		}
-	}
-	return false
-}
-
-// endpointIs matches "user/client" exactly or "user" alone against every
-// client of that user, ignoring case as ECONN does for ids.
-func endpointIs(ep eventlog.Endpoint, want string) bool {
-	if u, c, ok := strings.Cut(want, "/"); ok {
-		return strings.EqualFold(ep.User, u) && strings.EqualFold(ep.Client, c)
-	}
-	return strings.EqualFold(ep.User, want)
-}
-
-func typeIs(r *Row, t string) bool {
-	if strings.EqualFold(r.Event.Type, t) {
-		return true
-	}
 	mt, ok := msgType(r)
-	return ok && strings.EqualFold(mt.String(), t)
+	if !ok {
+		mt, ok = filter.MsgTypeOf(r.Event)
+	}
+	return f.MatchMsg(r.Event, mt, ok)
 }
 
 // msgType is the type of the message the event sends or receives.

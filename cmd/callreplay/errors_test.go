@@ -118,7 +118,7 @@ func TestBadInput(t *testing.T) {
 		checkFails(t, exitUsage, "requires at least 1 arg(s)", "verify")
 		checkFails(t, exitUsage, "accepts 2 arg(s)", "redact", good)
 		checkFails(t, exitUsage, "--kind", "show", good, "--kind", "bogus")
-		checkFails(t, exitUsage, "--endpoint", "show", good, "--endpoint", "nobody")
+		checkFails(t, exitUsage, "--endpoint", "show", good, "--endpoint", "nobody/")
 		checkFails(t, exitUsage, "--format", "export", good, "--format", "pdf")
 		checkFails(t, exitUsage, "required flag", "export", good)
 		checkFails(t, exitUsage, "--jobs", "verify", good, "--jobs", "0")

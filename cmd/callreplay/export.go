@@ -13,12 +13,16 @@ import (
 )
 
 type exportOptions struct {
-	ios    *ioStreams
-	Log    string
-	Call   string
-	Format string
-	Redact bool
-	Out    string
+	ios       *ioStreams
+	Log       string
+	Call      string
+	Format    string
+	Redact    bool
+	Out       string
+	Filter    string
+	Endpoints []string
+	Kinds     []string
+	Types     []string
 }
 
 func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Command {
@@ -33,10 +37,12 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 			"                state spans and a track of messages per connection, messages\n" +
 			"                as flow arrows (open it in https://ui.perfetto.dev)\n" +
 			"  text          the timeline `show` prints\n" +
-			"--redact replaces user and client ids by pseudonyms and scrubs SDPs first.",
+			"--redact replaces user and client ids by pseudonyms and scrubs SDPs first; the\n" +
+			"filter reads the ids as logged, before --redact.\n" + filterHelp,
 		Example: "  callreplay export call.log --format chrome-trace --out call.trace.json\n" +
 			"  callreplay export call.log --format jsonl --redact | jq 'select(.kind==\"output\")'\n" +
-			"  callreplay export call.log --format mermaid > call.mmd",
+			"  callreplay export call.log --format mermaid > call.mmd\n" +
+			"  callreplay export call.log --format text --filter 'type=SETUP,HANGUP ep=A'",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
@@ -54,6 +60,10 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 	f.StringVarP(&opts.Format, "format", "f", "", "jsonl, mermaid, chrome-trace or text (required)")
 	f.BoolVar(&opts.Redact, "redact", false, "pseudonymize ids and scrub SDPs")
 	f.StringVarP(&opts.Out, "out", "o", "", "write to this file instead of stdout")
+	f.StringVar(&opts.Filter, "filter", "", "only the events this `expression` keeps (see above)")
+	f.StringSliceVar(&opts.Endpoints, "endpoint", nil, "add the term ep=`user[/client]` to --filter (repeatable)")
+	f.StringSliceVar(&opts.Kinds, "kind", nil, "add the term kind=: input, output, note (repeatable)")
+	f.StringSliceVar(&opts.Types, "type", nil, "add the term type=: Recv, StateChanged, SETUP, media.ice, ... (repeatable)")
 	_ = cmd.MarkFlagRequired("format")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(export.Formats(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
@@ -61,6 +71,10 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 }
 
 func exportRun(opts *exportOptions) (err error) {
+	flt, err := parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
+	if err != nil {
+		return err
+	}
 	l, err := openLog(opts.Log)
 	if err != nil {
 		return err
@@ -71,7 +85,7 @@ func exportRun(opts *exportOptions) (err error) {
 		return err
 	}
 	defer r.Close()
-	xo := export.Options{Format: export.Format(opts.Format)}
+	xo := export.Options{Format: export.Format(opts.Format), Filter: flt}
 	if opts.Redact {
 		if xo.Redactor, err = redact.New(r); errors.Is(err, redact.ErrAmbiguousIDs) {
 			return inputError{err}

@@ -14,12 +14,12 @@ func TestFlags(t *testing.T) {
 	var show *showOptions
 	cmd := newShowCmd(ios, func(o *showOptions) error { show = o; return nil })
 	cmd.SetArgs([]string{"x.log", "--call", "c1", "--endpoint", "A/1,B/2", "--kind", "input", "--kind", "note",
-		"--type", "Recv", "--from", "7", "--json", "--ladder", "--width", "80"})
+		"--type", "Recv", "--filter", "conn=x", "--from", "7", "--json", "--ladder", "--width", "80"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	want := showOptions{ios: ios, Log: "x.log", Call: "c1", Endpoints: []string{"A/1", "B/2"},
-		Kinds: []string{"input", "note"}, Types: []string{"Recv"}, From: 7, JSON: true, Ladder: true, Width: 80}
+		Kinds: []string{"input", "note"}, Types: []string{"Recv"}, Filter: "conn=x", From: 7, JSON: true, Ladder: true, Width: 80}
 	if !reflect.DeepEqual(*show, want) {
 		t.Fatalf("show options %+v\nwant %+v", *show, want)
 	}
@@ -36,11 +36,13 @@ func TestFlags(t *testing.T) {
 
 	var export *exportOptions
 	cmd = newExportCmd(ios, func(o *exportOptions) error { export = o; return nil })
-	cmd.SetArgs([]string{"a.log", "-f", "mermaid", "--redact", "-o", "out.mmd", "--call", "c"})
+	cmd.SetArgs([]string{"a.log", "-f", "mermaid", "--redact", "-o", "out.mmd", "--call", "c",
+		"--filter", "conn=x", "--endpoint", "A", "--kind", "note", "--type", "SETUP,media.ice"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if *export != (exportOptions{ios: ios, Log: "a.log", Call: "c", Format: "mermaid", Redact: true, Out: "out.mmd"}) {
+	if !reflect.DeepEqual(*export, exportOptions{ios: ios, Log: "a.log", Call: "c", Format: "mermaid", Redact: true, Out: "out.mmd",
+		Filter: "conn=x", Endpoints: []string{"A"}, Kinds: []string{"note"}, Types: []string{"SETUP", "media.ice"}}) {
 		t.Fatalf("export options %+v", export)
 	}
 

@@ -10,12 +10,14 @@ import (
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
+	"github.com/callrec/callrec/eventlog/filter"
 )
 
 type showOptions struct {
 	ios       *ioStreams
 	Log       string
 	Call      string
+	Filter    string
 	Endpoints []string
 	Kinds     []string
 	Types     []string
@@ -32,8 +34,11 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 		Short: "Print a call's timeline, one sentence per event",
 		Long: "Print a call's timeline: sequence number, time since the call began, endpoint,\n" +
 			"connection, kind and a sentence per event. --ladder draws the messages between\n" +
-			"the endpoints as a call flow instead ('-' backend, '=' direct, 'x' lost).",
+			"the endpoints as a call flow instead ('-' backend, '=' direct, 'x' lost); of the\n" +
+			"filter, it honours the ep= terms: the messages with an end they keep.\n" +
+			filterHelp,
 		Example: "  callreplay show call.log\n" +
+			"  callreplay show call.log --filter 'type=SETUP ep=A'\n" +
 			"  callreplay show call.log --endpoint B/1 --kind output --type StateChanged\n" +
 			"  callreplay show call.log --from 120 --json | jq .text\n" +
 			"  callreplay show call.log --ladder --width 80",
@@ -48,9 +53,10 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Call, "call", "", "the call to show (default: the log's only call)")
-	f.StringSliceVar(&opts.Endpoints, "endpoint", nil, "only events of these endpoints (`user/client`, repeatable)")
-	f.StringSliceVar(&opts.Kinds, "kind", nil, "only events of these kinds: input, output, note (repeatable)")
-	f.StringSliceVar(&opts.Types, "type", nil, "only events of these types (Recv, StateChanged, media.ice, ...)")
+	f.StringVar(&opts.Filter, "filter", "", "only the events this `expression` keeps (see above)")
+	f.StringSliceVar(&opts.Endpoints, "endpoint", nil, "add the term ep=`user[/client]` to --filter (repeatable)")
+	f.StringSliceVar(&opts.Kinds, "kind", nil, "add the term kind=: input, output, note (repeatable)")
+	f.StringSliceVar(&opts.Types, "type", nil, "add the term type=: Recv, StateChanged, SETUP, media.ice, ... (repeatable)")
 	f.Uint64Var(&opts.From, "from", 1, "start at this sequence number")
 	f.BoolVar(&opts.JSON, "json", false, "print JSON lines, one object per event")
 	f.BoolVar(&opts.Ladder, "ladder", false, "draw the messages as an ASCII call flow")
@@ -62,24 +68,9 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 	return cmd
 }
 
-// filter turns the flags into an eventlog.Filter.
-func (opts *showOptions) filter() (*eventlog.Filter, error) {
-	f := &eventlog.Filter{Types: opts.Types}
-	for _, s := range opts.Endpoints {
-		ep, err := eventlog.ParseEndpoint(s)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--endpoint: %w", err)}
-		}
-		f.Endpoints = append(f.Endpoints, ep)
-	}
-	for _, s := range opts.Kinds {
-		k, err := eventlog.ParseKind(s)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--kind: %w", err)}
-		}
-		f.Kinds = append(f.Kinds, k)
-	}
-	return f, nil
+// filter joins --filter and its shorthands.
+func (opts *showOptions) filter() (filter.Filter, error) {
+	return parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
 }
 
 func showRun(opts *showOptions) error {
@@ -106,7 +97,7 @@ func showRun(opts *showOptions) error {
 		if width == 0 {
 			width = opts.ios.outWidth()
 		}
-		return writeLadder(opts.ios.Out, r, f.Endpoints, opts.From, width)
+		return writeLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, width)
 	case opts.JSON:
 		return export.Write(opts.ios.Out, r, export.Options{Format: export.JSONL, Filter: f, From: opts.From})
 	}
@@ -124,9 +115,9 @@ func eachEvent(r *eventlog.CallReader, f *eventlog.Filter, from uint64, fn func(
 	return cur.Err()
 }
 
-// writeLadder draws the messages of the call from seq on; with endpoints,
-// only the messages that touch one of them.
-func writeLadder(w io.Writer, r *eventlog.CallReader, endpoints []eventlog.Endpoint, from uint64, width int) error {
+// writeLadder draws the messages of the call from seq on that have an end
+// keep keeps.
+func writeLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoint) bool, from uint64, width int) error {
 	l := describe.NewLadder(r.Meta().Endpoints)
 	if err := eachEvent(r, nil, from, func(ev eventlog.Event) error {
 		l.Add(ev)
@@ -134,11 +125,6 @@ func writeLadder(w io.Writer, r *eventlog.CallReader, endpoints []eventlog.Endpo
 	}); err != nil {
 		return err
 	}
-	arrows := l.Arrows()
-	if len(endpoints) > 0 {
-		arrows = slices.DeleteFunc(arrows, func(a describe.Arrow) bool {
-			return !slices.Contains(endpoints, a.From) && !slices.Contains(endpoints, a.To)
-		})
-	}
+	arrows := slices.DeleteFunc(l.Arrows(), func(a describe.Arrow) bool { return !keep(a.From) && !keep(a.To) })
 	return describe.DrawLadder(w, l.Endpoints(), arrows, width)
 }

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/filter"
 	"github.com/callrec/callrec/eventlog/redact"
 )
 
@@ -69,8 +70,10 @@ func ParseFormat(s string) (Format, error) {
 // Options choose the format and the events of an export.
 type Options struct {
 	Format Format
-	// Filter selects the events written; nil writes them all.
-	Filter *eventlog.Filter
+	// Filter selects the events written (the filter language of
+	// eventlog/filter); the zero Filter writes them all. It reads the
+	// events as logged, before redaction.
+	Filter filter.Filter
 	// From is the first sequence number written; 0 starts at the first.
 	From uint64
 	// Redactor, when set, redacts the metadata and every event before
@@ -88,8 +91,11 @@ type call struct {
 
 // each calls fn with every event the options select, in order.
 func (c *call) each(fn func(eventlog.Event) error) error {
-	cur := c.r.Cursor(c.opts.Filter)
+	cur := c.r.Cursor(c.opts.Filter.Compile())
 	for ev, ok := cur.Seek(max(c.opts.From, 1)); ok; ev, ok = cur.Next() {
+		if !c.opts.Filter.Match(ev) {
+			continue
+		}
 		if red := c.opts.Redactor; red != nil {
 			var err error
 			if ev, err = red.Event(ev); err != nil {

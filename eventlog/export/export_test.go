@@ -13,6 +13,7 @@ import (
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/export"
+	"github.com/callrec/callrec/eventlog/filter"
 	"github.com/callrec/callrec/eventlog/redact"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
@@ -122,7 +123,7 @@ func TestFilterAndFrom(t *testing.T) {
 		t.Fatalf("%d events, %d lines; from 10: %d lines", r.Count(), len(all), len(from))
 	}
 	text := exportString(t, r, export.Options{Format: export.Text,
-		Filter: &eventlog.Filter{Kinds: []eventlog.Kind{eventlog.KindOutput}, Types: []string{"StateChanged"}}})
+		Filter: mustFilter(t, "kind=output type=StateChanged")})
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	if len(lines) < 4 || !strings.Contains(lines[0], "events") {
 		t.Fatalf("text:\n%s", text)
@@ -190,4 +191,13 @@ func writeCall(t testing.TB, gen func(*replaytest.Recorder)) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func mustFilter(t *testing.T, expr string) filter.Filter {
+	t.Helper()
+	f, err := filter.Parse(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
