@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
@@ -19,7 +21,7 @@ import (
 var exportFormats = []string{"jsonl", "mermaid", "chrome-trace", "text"}
 
 type exportOptions struct {
-	ios    *ioStreams
+	ios    *cmdutil.IOStreams
 	Log    string
 	Call   string
 	Format string
@@ -27,7 +29,7 @@ type exportOptions struct {
 	Out    string
 }
 
-func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Command {
+func newExportCmd(ios *cmdutil.IOStreams, runF func(*exportOptions) error) *cobra.Command {
 	opts := &exportOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "export LOG --format jsonl|mermaid|chrome-trace|text",
@@ -43,11 +45,11 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 		Example: "  callreplay export call.log --format chrome-trace --out call.trace.json\n" +
 			"  callreplay export call.log --format jsonl --redact | jq 'select(.kind==\"output\")'\n" +
 			"  callreplay export call.log --format mermaid > call.mmd",
-		Args: exactArgs(1),
+		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
 			if !slices.Contains(exportFormats, opts.Format) {
-				return usageError{fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(exportFormats, ", "))}
+				return cmdutil.FlagErrorf("--format %q: want one of %s", opts.Format, strings.Join(exportFormats, ", "))
 			}
 			if runF != nil {
 				return runF(opts)
@@ -160,7 +162,7 @@ func exportTo(w io.Writer, v *callView, format string) error {
 	case "chrome-trace":
 		return writeChromeTrace(w, v)
 	}
-	return usageError{fmt.Errorf("unknown format %q", format)}
+	return cmdutil.FlagErrorf("unknown format %q", format)
 }
 
 // writeMermaid draws the messages and state changes as a Mermaid sequence

@@ -8,15 +8,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+
 	"github.com/callrec/callrec/eventlog"
 )
 
 type redactOptions struct {
-	ios     *ioStreams
+	ios     *cmdutil.IOStreams
 	In, Out string
 }
 
-func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Command {
+func newRedactCmd(ios *cmdutil.IOStreams, runF func(*redactOptions) error) *cobra.Command {
 	opts := &redactOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "redact IN OUT",
@@ -28,7 +30,7 @@ func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Comman
 			"metadata, endpoints, configs, received message bytes (decoded and encoded\n" +
 			"again), outputs, ignore reasons and notes. OUT must not exist.",
 		Example: "  callreplay redact field.log field-redacted.log\n  callreplay verify field-redacted.log",
-		Args:    exactArgs(2),
+		Args:    cmdutil.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out = args[0], args[1]
 			if runF != nil {
@@ -42,7 +44,7 @@ func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Comman
 
 func redactRun(opts *redactOptions) (err error) {
 	if _, err := os.Stat(opts.Out); err == nil {
-		return fmt.Errorf("%w: %s already exists; redact writes a new log", errInput, opts.Out)
+		return cmdutil.InputErrorf("%s already exists; redact writes a new log", opts.Out)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
@@ -113,7 +114,7 @@ func pseudonyms(ids map[string]bool, prefix string) (map[string]string, error) {
 	for _, id := range sorted {
 		k := strings.ToLower(id)
 		if other, ok := folded[k]; ok {
-			return nil, fmt.Errorf("%w: %q and %q differ only in case; their pseudonyms could not keep both order and equality", errInput, other, id)
+			return nil, cmdutil.InputErrorf("%q and %q differ only in case; their pseudonyms could not keep both order and equality", other, id)
 		}
 		folded[k] = id
 	}

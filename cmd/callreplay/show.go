@@ -9,12 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 )
 
 type showOptions struct {
-	ios       *ioStreams
+	ios       *cmdutil.IOStreams
 	Log       string
 	Call      string
 	Endpoints []string
@@ -26,7 +28,7 @@ type showOptions struct {
 	Width     int
 }
 
-func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
+func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Command {
 	opts := &showOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "show LOG",
@@ -38,7 +40,7 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 			"  callreplay show call.log --endpoint B/1 --kind output --type StateChanged\n" +
 			"  callreplay show call.log --from 120 --json | jq .text\n" +
 			"  callreplay show call.log --ladder --width 80",
-		Args: exactArgs(1),
+		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
 			if runF != nil {
@@ -69,14 +71,14 @@ func (opts *showOptions) filter() (*eventlog.Filter, error) {
 	for _, s := range opts.Endpoints {
 		ep, err := eventlog.ParseEndpoint(s)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--endpoint: %w", err)}
+			return nil, cmdutil.FlagErrorf("--endpoint: %w", err)
 		}
 		f.Endpoints = append(f.Endpoints, ep)
 	}
 	for _, s := range opts.Kinds {
 		k, err := eventlog.ParseKind(s)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--kind: %w", err)}
+			return nil, cmdutil.FlagErrorf("--kind: %w", err)
 		}
 		f.Kinds = append(f.Kinds, k)
 	}
@@ -89,7 +91,7 @@ func showRun(opts *showOptions) error {
 		return err
 	}
 	if opts.Width < 0 {
-		return usageError{fmt.Errorf("--width %d: want a positive number of columns", opts.Width)}
+		return cmdutil.FlagErrorf("--width %d: want a positive number of columns", opts.Width)
 	}
 	l, err := openLog(opts.Log)
 	if err != nil {
@@ -105,7 +107,7 @@ func showRun(opts *showOptions) error {
 	case opts.Ladder:
 		width := opts.Width
 		if width == 0 {
-			width = opts.ios.outWidth()
+			width = opts.ios.OutWidth()
 		}
 		return writeLadder(opts.ios.Out, r, f.Endpoints, opts.From, width)
 	case opts.JSON:
