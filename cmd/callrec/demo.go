@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/ecall/live"
@@ -28,7 +29,7 @@ type demoOptions struct {
 	hangup      string
 }
 
-func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
+func newDemoCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	opts := &demoOptions{}
 	cmd := &cobra.Command{
 		Use:   "demo [--out LOG] [--duration D] [--video] [--devices N] [--hangup a|b] [--answer-after D]",
@@ -42,15 +43,15 @@ replayed at the end to check that it reproduces.`,
 		Example: `  callrec demo
   callreplay view calls.db
   callrec demo --duration 10s --video --devices 3 --hangup b --out demo.db`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
-				return &usageError{err}
+				return cmdutil.FlagError(err)
 			}
 			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
-			return demoRun(ctx, opts, stdout, stderr)
+			return demoRun(ctx, opts, ios)
 		},
 	}
 	f := cmd.Flags()
@@ -61,7 +62,7 @@ replayed at the end to check that it reproduces.`,
 	f.IntVar(&opts.devices, "devices", 2, "number of B's devices (the last one answers)")
 	f.StringVar(&opts.hangup, "hangup", "a", "who hangs up: a (the caller) or b (the callee)")
 	_ = cmd.RegisterFlagCompletionFunc("hangup", cobra.FixedCompletions([]string{"a", "b"}, cobra.ShellCompDirectiveNoFileComp))
-	return usageFlags(cmd)
+	return cmd
 }
 
 func (o *demoOptions) check() error {
@@ -83,6 +84,7 @@ func (o *demoOptions) check() error {
 // demo is one run: the relay, the log and the devices.
 type demo struct {
 	opts   *demoOptions
+	ios    *cmdutil.IOStreams
 	stdout io.Writer
 	relay  *live.Relay
 	log    *eventlog.Log
@@ -92,8 +94,9 @@ type demo struct {
 	errs   chan error     // failures the devices reported
 }
 
-func demoRun(ctx context.Context, opts *demoOptions, stdout, stderr io.Writer) (err error) {
-	d := &demo{opts: opts, stdout: stdout, errs: make(chan error, 16)}
+func demoRun(ctx context.Context, opts *demoOptions, ios *cmdutil.IOStreams) (err error) {
+	stdout := ios.Out
+	d := &demo{opts: opts, ios: ios, stdout: stdout, errs: make(chan error, 16)}
 	defer func() {
 		if d.log != nil {
 			if cerr := d.log.Close(); err == nil {
@@ -101,7 +104,7 @@ func demoRun(ctx context.Context, opts *demoOptions, stdout, stderr io.Writer) (
 			}
 		}
 	}()
-	if err := d.setUp(ctx, stderr); err != nil {
+	if err := d.setUp(ctx, ios.Err); err != nil {
 		d.tearDown()
 		return err
 	}
@@ -142,7 +145,7 @@ func (d *demo) setUp(ctx context.Context, stderr io.Writer) error {
 		names = append(names, fmt.Sprintf("B/%d", i))
 	}
 	meta := eventlog.CallMeta{
-		ToolVersion: version, Source: "live-demo", Start: time.Now().UTC(),
+		ToolVersion: toolVersion, Source: "live-demo", Start: time.Now().UTC(),
 		Labels: map[string]string{"conv": "demo", "relay": d.relay.URL()},
 	}
 	for _, n := range names {
@@ -209,7 +212,7 @@ func (d *demo) call(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(d.stdout, "connected; the call lasts %v\n", d.opts.duration)
-	prog := newProgress(d.stdout)
+	prog := newProgress(d.ios)
 	runCall(ctx, d.opts.duration, prog, func(el time.Duration) string {
 		c, _ := active(a.Calls())
 		return fmt.Sprintf("%4.1fs/%v  %s", el.Seconds(), d.opts.duration, audioLine(a.Self(), c))
@@ -271,7 +274,7 @@ func (d *demo) tearDown() error {
 
 // verify replays the recorded call and says so.
 func (d *demo) verify() error {
-	steps, err := verifyCall(d.log, d.w.ID())
+	steps, err := verifyRecorded(d.log, d.w.ID())
 	if err != nil {
 		return err
 	}

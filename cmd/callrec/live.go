@@ -2,41 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/spf13/cobra"
-
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/live"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
 )
-
-// addLiveCommands adds the live-mode commands (demo, serve, call).
-func addLiveCommands(root *cobra.Command, stdout, stderr io.Writer) {
-	root.AddCommand(newDemoCmd(stdout, stderr), newServeCmd(stdout, stderr), newCallCmd(stdout, stderr))
-}
-
-// usageFlags makes a command's flag errors usage errors (exit code 2).
-func usageFlags(cmd *cobra.Command) *cobra.Command {
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	return cmd
-}
-
-// noArgs refuses positional arguments as a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return &usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.Name(), args)}
-	}
-	return nil
-}
 
 // interruptible returns a context that ends on SIGINT or SIGTERM, so that
 // a live call interrupted by the user still hangs up and closes its log.
@@ -44,52 +21,9 @@ func interruptible() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// isTerminal reports whether w is a character device (a terminal), where a
-// progress line can rewrite itself.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// progress prints the state of a running call: one line rewritten in place
-// on a terminal, a plain line every second otherwise.
-type progress struct {
-	w     io.Writer
-	tty   bool
-	last  time.Time
-	width int
-}
-
-func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTerminal(w)} }
-
-func (p *progress) show(line string) {
-	if p.tty {
-		pad := max(p.width-len(line), 0)
-		p.width = len(line)
-		fmt.Fprintf(p.w, "\r%s%s", line, strings.Repeat(" ", pad))
-		return
-	}
-	if time.Since(p.last) >= time.Second {
-		p.last = time.Now()
-		fmt.Fprintln(p.w, line)
-	}
-}
-
-// done ends the progress line.
-func (p *progress) done() {
-	if p.tty && p.width > 0 {
-		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
-		p.width = 0
-	}
-}
-
 // runCall keeps a call up for d (or until ctx ends), showing progress
 // every tick.
-func runCall(ctx context.Context, d time.Duration, prog *progress, line func(elapsed time.Duration) string) {
+func runCall(ctx context.Context, d time.Duration, prog *cmdutil.Progress, line func(elapsed time.Duration) string) {
 	start := time.Now()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -98,13 +32,13 @@ func runCall(ctx context.Context, d time.Duration, prog *progress, line func(ela
 	for {
 		select {
 		case <-ctx.Done():
-			prog.done()
+			prog.Clear()
 			return
 		case <-timer.C:
-			prog.done()
+			prog.Clear()
 			return
 		case <-tick.C:
-			prog.show(line(time.Since(start)))
+			prog.Show(line(time.Since(start)))
 		}
 	}
 }
@@ -180,28 +114,23 @@ func reason(c live.CallInfo) string {
 // ms renders a duration in milliseconds with one decimal.
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
-// verifyCall replays a recorded call through the current ECONN code and
-// returns the number of steps, or the first divergence as an error.
-func verifyCall(log *eventlog.Log, id string) (int, error) {
+// newProgress shows a live call's progress on standard output: one line
+// rewritten in place on a terminal, a plain line every second otherwise.
+func newProgress(ios *cmdutil.IOStreams) *cmdutil.Progress {
+	return cmdutil.NewProgress(ios.Out, ios.OutTerminal, time.Second)
+}
+
+// verifyRecorded replays a call just recorded through the current ECONN
+// code and returns its number of steps, or why it does not replay.
+func verifyRecorded(log *eventlog.Log, id string) (uint64, error) {
 	r, err := log.Call(id)
 	if err != nil {
 		return 0, err
 	}
 	defer r.Close()
-	rp := replay.NewReplayer(replay.Reader(r))
-	steps := 0
-	for rp.Next() {
-		steps++
-		if st := rp.Step(); st.Divergence != nil {
-			return steps, fmt.Errorf("call %s diverges on replay at step %d (event %d): %s",
-				id, steps, st.Input.Seq, st.Divergence.Reason)
-		}
+	rep, err := replay.Verify(replay.Reader(r))
+	if err == nil {
+		err = rep.Check()
 	}
-	if err := rp.Err(); err != nil {
-		return steps, err
-	}
-	if steps == 0 {
-		return 0, errors.New("call " + id + " has no steps to replay")
-	}
-	return steps, nil
+	return rep.Steps, err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay"
 )
 
 // Exit codes, chosen in ExitCode and nowhere else.
@@ -63,6 +64,8 @@ func ExitCode(err error) int {
 		return se.code
 	case errors.As(err, &ce):
 		return ce.code
+	case errors.Is(err, replay.ErrDiverged), errors.Is(err, replay.ErrNoSteps):
+		return ExitFailed
 	case isCobraUsage(err):
 		return ExitUsage
 	case IsInput(err):
