@@ -48,7 +48,7 @@ func callrecBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binPath = filepath.Join(binDir, "callrec")
-		args := []string{"build", "-o", binPath}
+		args := []string{"build", "-buildvcs=true", "-o", binPath}
 		if raceEnabled {
 			args = append(args, "-race")
 		}
