@@ -431,12 +431,12 @@ func TestEventJSONErrorsByName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(data), `"Reason"`) || !strings.Contains(string(data), `"kind": "output"`) {
+	if strings.Contains(string(data), `"reason"`) || !strings.Contains(string(data), `"kind": "output"`) {
 		t.Fatalf("a normal close has a reason: %s", data)
 	}
 	ev.Output = econn.Closed{Reason: econn.ErrCanceled}
 	data, _ = EventJSON(&ev)
-	if !strings.Contains(string(data), `"Reason": "canceled"`) {
+	if !strings.Contains(string(data), `"reason": "canceled"`) {
 		t.Fatalf("%s", data)
 	}
 }

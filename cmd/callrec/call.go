@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/live"
 	"github.com/callrec/callrec/econn"
@@ -31,7 +31,7 @@ type callOptions struct {
 	iceServers                []string
 }
 
-func newCallCmd(stdout, stderr io.Writer) *cobra.Command {
+func newCallCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	opts := &callOptions{}
 	cmd := &cobra.Command{
 		Use:   "call --relay URL --user U --client C --conv ID (--dial|--answer) [--out LOG] [--duration D]",
@@ -48,15 +48,15 @@ Each device records its own events into --out; callreplay verifies it.`,
 		Example: `  callrec call --relay 127.0.0.1:8080 --user B --client 1 --conv c1 --answer --answer-after 5s --out b1.db
   callrec call --relay 127.0.0.1:8080 --user B --client 2 --conv c1 --answer --out b2.db
   callrec call --relay 127.0.0.1:8080 --user A --client 1 --conv c1 --dial --members 3 --out a1.db`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
-				return &usageError{err}
+				return cmdutil.FlagError(err)
 			}
 			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
-			return callRun(ctx, opts, stdout, stderr)
+			return callRun(ctx, opts, ios)
 		},
 	}
 	f := cmd.Flags()
@@ -74,7 +74,7 @@ Each device records its own events into --out; callreplay verifies it.`,
 	f.BoolVar(&opts.video, "video", false, "send VP8 video too (videosend=true)")
 	f.BoolVar(&opts.network, "network", false, "gather ICE candidates on every interface, not just loopback")
 	f.StringArrayVar(&opts.iceServers, "ice-server", nil, "with --network: a STUN or TURN server URL (stun:host:port), repeatable")
-	return usageFlags(cmd)
+	return cmd
 }
 
 func (o *callOptions) check() error {
@@ -110,7 +110,8 @@ func (o *callOptions) check() error {
 	return nil
 }
 
-func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (err error) {
+func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) (err error) {
+	stdout := ios.Out
 	self := eventlog.Endpoint{User: opts.user, Client: opts.client}
 	var rec ecall.Recorder
 	var log *eventlog.Log
@@ -126,7 +127,7 @@ func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (
 			}
 		}()
 		w, err = log.CreateCall(eventlog.CallMeta{
-			ToolVersion: version, Source: "live", Start: start.UTC(), Endpoints: []eventlog.Endpoint{self},
+			ToolVersion: toolVersion, Source: "live", Start: start.UTC(), Endpoints: []eventlog.Endpoint{self},
 			Labels: map[string]string{"conv": opts.conv, "relay": opts.relay},
 		})
 		if err != nil {
@@ -151,7 +152,7 @@ func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (
 	dev, err := live.NewDevice(dialCtx, live.DeviceConfig{
 		Self: self, RelayURL: opts.relay, Conv: opts.conv, Media: &media,
 		Client: ecall.Config{Props: props}, Recorder: rec, Start: start,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		OnError: func(err error) {
 			select {
 			case devErrs <- err:
@@ -164,16 +165,18 @@ func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (
 		return err
 	}
 	fmt.Fprintf(stdout, "%s joined %s at %s\n", self, opts.conv, opts.relay)
+	script := &live.Script{Conv: opts.conv, Members: opts.members, Duration: opts.duration,
+		AnswerAfter: opts.answerAfter, Timeout: opts.timeout, Out: stdout, Progress: newProgress(ios)}
 	if opts.dial {
-		err = dialCall(ctx, dev, opts, stdout)
+		err = script.Dial(ctx, dev)
 	} else {
-		err = answerCall(ctx, dev, opts, stdout)
+		err = script.Answer(ctx, dev)
 	}
 	calls := dev.Calls()
 	if cerr := dev.Close(); err == nil {
 		err = cerr
 	}
-	fmt.Fprint(stdout, callSummary(self, calls))
+	fmt.Fprint(stdout, live.Summary(self, calls))
 	select {
 	case derr := <-devErrs:
 		err = errors.Join(err, derr)
@@ -185,121 +188,10 @@ func callRun(ctx context.Context, opts *callOptions, stdout, stderr io.Writer) (
 	if err := w.Close(); err != nil {
 		return err
 	}
-	steps, err := verifyCall(log, w.ID())
+	steps, err := verifyRecorded(log, w.ID())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "recorded call %s in %s: %d steps replay to the recorded outputs\n", w.ID(), opts.out, steps)
 	return nil
-}
-
-// dialCall waits for the others, calls, talks for the duration and hangs
-// up.
-func dialCall(ctx context.Context, dev *live.Device, opts *callOptions, stdout io.Writer) error {
-	wctx, cancel := context.WithTimeout(ctx, opts.timeout)
-	defer cancel()
-	if err := dev.WaitMembers(wctx, opts.members); err != nil {
-		return fmt.Errorf("waiting for %d clients in %s: %w", opts.members, opts.conv, err)
-	}
-	fmt.Fprintf(stdout, "%s calls %s\n", dev.Self(), opts.conv)
-	if err := dev.Start(); err != nil {
-		return err
-	}
-	up := func(c []live.CallInfo) bool { return established(c) || allClosed(c) }
-	if err := waitFor(ctx, dev, opts.timeout, "call set up", up); err != nil {
-		return hangUpAndWait(dev, err)
-	}
-	c, ok := active(dev.Calls())
-	if !ok {
-		return errors.New("the call ended before it was set up")
-	}
-	fmt.Fprintf(stdout, "connected to %s; the call lasts %v\n", c.Remote, opts.duration)
-	runTalk(ctx, dev, opts.duration, stdout)
-	fmt.Fprintf(stdout, "%s hangs up\n", dev.Self())
-	return hangUpAndWait(dev, nil)
-}
-
-// answerCall waits for a call, rings for answer-after (another device may
-// take it meanwhile), answers, and waits for the hangup.
-func answerCall(ctx context.Context, dev *live.Device, opts *callOptions, stdout io.Writer) error {
-	if err := waitFor(ctx, dev, opts.timeout, "incoming call", ringing); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s rings\n", dev.Self())
-	answered := func(c []live.CallInfo) bool { return !ringing(c) }
-	if err := waitFor(ctx, dev, opts.answerAfter, "ring", answered); err != nil && ctx.Err() != nil {
-		return hangUpAndWait(dev, ctx.Err())
-	}
-	if !ringing(dev.Calls()) {
-		fmt.Fprintf(stdout, "%s stopped ringing\n", dev.Self())
-		return nil
-	}
-	fmt.Fprintf(stdout, "%s answers\n", dev.Self())
-	if err := dev.Answer(); err != nil {
-		return err
-	}
-	up := func(c []live.CallInfo) bool { return established(c) || allClosed(c) }
-	if err := waitFor(ctx, dev, opts.timeout, "call set up", up); err != nil {
-		return hangUpAndWait(dev, err)
-	}
-	if c, ok := active(dev.Calls()); ok {
-		fmt.Fprintf(stdout, "connected to %s; waiting for the hangup\n", c.Remote)
-		runTalk(ctx, dev, opts.timeout, stdout)
-	}
-	if ctx.Err() != nil || !allClosed(dev.Calls()) {
-		return hangUpAndWait(dev, ctx.Err())
-	}
-	return nil
-}
-
-// runTalk shows progress until d passed, the call closed or ctx ended.
-func runTalk(ctx context.Context, dev *live.Device, d time.Duration, stdout io.Writer) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		_ = dev.Wait(ctx, allClosed)
-		cancel()
-	}()
-	prog := newProgress(stdout)
-	runCall(ctx, d, prog, func(el time.Duration) string {
-		c, _ := active(dev.Calls())
-		return fmt.Sprintf("%4.1fs  %s", el.Seconds(), audioLine(dev.Self(), c))
-	})
-}
-
-// hangUpAndWait ends the device's connections and waits for them to
-// close; cause is returned first.
-func hangUpAndWait(dev *live.Device, cause error) error {
-	if !allClosed(dev.Calls()) {
-		if err := dev.End(); err != nil && cause == nil {
-			cause = err
-		}
-	}
-	if err := waitFor(context.Background(), dev, 15*time.Second, "close", allClosed); err != nil && cause == nil {
-		cause = err
-	}
-	return cause
-}
-
-// callSummary describes one device's connections.
-func callSummary(self eventlog.Endpoint, calls []live.CallInfo) string {
-	var b strings.Builder
-	if len(calls) == 0 {
-		fmt.Fprintf(&b, "%s: no call\n", self)
-	}
-	for _, c := range calls {
-		fmt.Fprintf(&b, "%s: %s call with %s: final state %s, closed %s\n", self, c.Dir, c.Remote, c.State, reason(c))
-		switch {
-		case c.SetupSent != 0 && c.Established():
-			fmt.Fprintf(&b, "  setup: SETUP sent → data channel open %s\n", ms(c.DataChanOpen-c.SetupSent))
-		case c.AnswerSent != 0 && c.Established():
-			fmt.Fprintf(&b, "  rang %s, answer sent → data channel open %s\n", ms(c.AnswerSent-c.Rang), ms(c.DataChanOpen-c.AnswerSent))
-		}
-		if c.Established() {
-			fmt.Fprintf(&b, "  media sent: audio %d packets (peer reports %d lost); received: audio %d packets, %d lost, jitter %s\n",
-				c.Stats.AudioSent.Packets, c.Stats.AudioSent.Lost, c.Stats.AudioRecv.Packets, c.Stats.AudioRecv.Lost,
-				c.Stats.AudioRecv.Jitter.Round(time.Microsecond))
-		}
-	}
-	return b.String()
 }

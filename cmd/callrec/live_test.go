@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/eventlog"
 )
@@ -47,7 +48,7 @@ func callrecBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binPath = filepath.Join(binDir, "callrec")
-		args := []string{"build", "-o", binPath}
+		args := []string{"build", "-buildvcs=true", "-o", binPath}
 		if raceEnabled {
 			args = append(args, "-race")
 		}
@@ -65,7 +66,7 @@ func callrecBinary(t *testing.T) string {
 // runCLI runs the command line in this process.
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = run(args, &cmdutil.IOStreams{Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -85,7 +86,7 @@ func verifyLogFile(t *testing.T, path string) []eventlog.CallInfo {
 		t.Fatalf("%s: no call recorded", path)
 	}
 	for _, c := range calls {
-		if _, err := verifyCall(log, c.Meta.ID); err != nil {
+		if _, err := verifyRecorded(log, c.Meta.ID); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 	}
@@ -200,17 +201,17 @@ func TestLiveFlags(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 and %q", c.args, code, stderr, stdout, c.want)
 		}
 	}
-	// A log that cannot be opened is a failure, not a usage error.
+	// A log that cannot be opened is input it cannot use, not a usage error.
 	bad := filepath.Join(dir, "not-a-log")
 	if err := os.WriteFile(bad, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCLI("demo", "--out", bad, "--duration", "1s"); code != 1 || !strings.Contains(stderr, "not a callrec event log") {
+	if code, _, stderr := runCLI("demo", "--out", bad, "--duration", "1s"); code != 3 || !strings.Contains(stderr, "not a callrec event log") {
 		t.Errorf("demo into a non-log: exit %d, %q", code, stderr)
 	}
 	// No relay listening: the call fails fast and says where it tried.
 	code, _, stderr := runCLI("call", "--relay", "127.0.0.1:1", "--user", "A", "--client", "1", "--conv", "c", "--dial")
-	if code != 1 || !strings.Contains(stderr, "ws://127.0.0.1:1/ws") {
+	if code != 4 || !strings.Contains(stderr, "ws://127.0.0.1:1/ws") {
 		t.Errorf("call with no relay: exit %d, %q", code, stderr)
 	}
 }

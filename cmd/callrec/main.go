@@ -3,8 +3,12 @@
 // serve, call).
 package main
 
-import "os"
+import (
+	"os"
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+)
+
+func main() { os.Exit(run(os.Args[1:], cmdutil.System())) }
+
+func run(args []string, ios *cmdutil.IOStreams) int { return cmdutil.Run(newRootCmd(ios), args, ios) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/ecall/live"
 )
@@ -19,7 +20,7 @@ type serveOptions struct {
 	limits relay.ServerOptions
 }
 
-func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
+func newServeCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	opts := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--max-message-size N] [--max-clients N] [--rate R] [--burst N]",
@@ -33,15 +34,15 @@ on stderr. It runs until interrupted, then prints its counters.`,
 		Example: `  callrec serve --listen 127.0.0.1:8080
   callrec call --relay 127.0.0.1:8080 --user B --client 2 --conv c1 --answer
   callrec call --relay 127.0.0.1:8080 --user A --client 1 --conv c1 --dial`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
-				return &usageError{err}
+				return cmdutil.FlagError(err)
 			}
 			ctx, cancel := interruptible()
 			defer cancel()
-			opts.limits.Logger = slog.New(slog.NewTextHandler(stderr, nil))
-			return serveRun(ctx, opts, stdout)
+			opts.limits.Logger = slog.New(slog.NewTextHandler(ios.Err, nil))
+			return serveRun(ctx, opts, ios.Out)
 		},
 	}
 	f := cmd.Flags()
@@ -50,7 +51,7 @@ on stderr. It runs until interrupted, then prints its counters.`,
 	f.IntVar(&opts.limits.MaxClientsPerConv, "max-clients", relay.DefaultMaxClientsPerConv, "clients per conversation")
 	f.Float64Var(&opts.limits.RatePerSecond, "rate", relay.DefaultRatePerSecond, "frames per second per client (negative: no limit)")
 	f.IntVar(&opts.limits.Burst, "burst", relay.DefaultBurst, "frames a client may send at once above the rate")
-	return usageFlags(cmd)
+	return cmd
 }
 
 func (o *serveOptions) check() error {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 // runSim runs callrec with args as a user would and returns the exit code
@@ -13,7 +15,7 @@ import (
 func runSim(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := run(args, &cmdutil.IOStreams{Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -70,8 +72,8 @@ func TestSimFailures(t *testing.T) {
 		want string
 	}{
 		{[]string{"sim", wrong}, 1, "wrong:4: expect B/1 state: want Answered, got Pending-Incoming"},
-		{[]string{"sim", bad}, 1, "bad.txt:3: bad duration \"later\""},
-		{[]string{"sim", filepath.Join(dir, "missing.txt")}, 1, "no such file"},
+		{[]string{"sim", bad}, 3, "bad.txt:3: bad duration \"later\""},
+		{[]string{"sim", filepath.Join(dir, "missing.txt")}, 3, "no such file"},
 		{[]string{"sim"}, 2, "sim needs a scenario file"},
 		{[]string{"sim", "--explore", wrong}, 2, "--explore takes no scenario files"},
 		{[]string{"sim", "--frobnicate", wrong}, 2, "unknown flag"},
@@ -84,7 +86,7 @@ func TestSimFailures(t *testing.T) {
 	}
 	// A malformed file stops the run before anything is recorded.
 	out := filepath.Join(dir, "none.db")
-	if code, _, _ := runSim(t, "sim", "--out", out, wrong, bad); code != 1 {
+	if code, _, _ := runSim(t, "sim", "--out", out, wrong, bad); code != 3 {
 		t.Fatalf("exit %d", code)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

@@ -13,6 +13,8 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 func TestLs(t *testing.T) {
@@ -163,7 +165,7 @@ func TestShowLadder(t *testing.T) {
 func TestVerify(t *testing.T) {
 	good := basicLog(t)
 	r := runCmd(t, "verify", good)
-	if r.code != 0 || !strings.Contains(r.stdout, "ok        "+good+"  call call-1") ||
+	if r.code != 0 || !strings.Contains(r.stdout, "ok        "+good+"  call call-1  format v"+strconv.Itoa(eventlog.FormatVersion)+"  ") ||
 		!strings.Contains(r.stdout, "1 ok, 0 diverged") {
 		t.Fatalf("verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -207,11 +209,11 @@ func TestVerifyReportsTheAlteredStep(t *testing.T) {
 	bad, step := alterOutput(t, basicCall(t), replaytest.B1)
 	path := writeCalls(t, bad)
 	r := runCmd(t, "verify", path)
-	if r.code != exitDiverged {
-		t.Fatalf("exit %d, want %d\n%s", r.code, exitDiverged, r.stdout)
+	if r.code != cmdutil.ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", r.code, cmdutil.ExitFailed, r.stdout)
 	}
 	for _, want := range []string{
-		"DIVERGED  " + path + "  call call-1  step at event " + strconv.FormatUint(step, 10) + " (B/1#b1)",
+		"DIVERGED  " + path + "  call call-1  format v" + strconv.Itoa(eventlog.FormatVersion) + "  step at event " + strconv.FormatUint(step, 10) + " (B/1#b1)",
 		"input:   #" + strconv.FormatUint(step, 10), "answer {videosend=true}",
 		"before:  Pending-Incoming", "why:     output 2: the recorded and the replayed Send differ",
 		"output 2 differs in:\n    Msg.SessID       recorded \"tampered\"\n                     replayed \"b1\"\n",
@@ -382,7 +384,7 @@ func TestCompletionAndHelp(t *testing.T) {
 func TestVerifyProgressOnATerminal(t *testing.T) {
 	path := basicLog(t)
 	var out, errb strings.Builder
-	ios := &ioStreams{Out: &out, Err: &errb, ErrTerminal: true}
+	ios := &cmdutil.IOStreams{Out: &out, Err: &errb, ErrTerminal: true}
 	if code := run([]string{"verify", "-q", path, path, path}, ios); code != 0 {
 		t.Fatalf("exit %d: %s", code, out.String())
 	}
@@ -402,7 +404,7 @@ func TestShowLadderDefaultWidth(t *testing.T) {
 		t.Fatalf("default ladder width is not 100 off a terminal:\n%s", got)
 	}
 	var out strings.Builder
-	if code := run([]string{"show", path, "--ladder"}, &ioStreams{Out: &out, Err: &out, OutTerminal: true, Width: 70}); code != 0 {
+	if code := run([]string{"show", path, "--ladder"}, &cmdutil.IOStreams{Out: &out, Err: &out, OutTerminal: true, Width: 70}); code != 0 {
 		t.Fatal(out.String())
 	}
 	for _, l := range strings.Split(out.String(), "\n") {

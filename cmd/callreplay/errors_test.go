@@ -10,6 +10,8 @@ import (
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 // checkFails runs args and checks the exit status and that stderr is one
@@ -24,7 +26,7 @@ func checkFails(t *testing.T, code int, want string, args ...string) {
 	if !strings.HasPrefix(lines[0], "callreplay: ") || !strings.Contains(lines[0], want) {
 		t.Fatalf("callreplay %s: stderr %q, want one line with %q", strings.Join(args, " "), r.stderr, want)
 	}
-	if len(lines) > 1 && !(code == exitUsage && len(lines) == 2) {
+	if len(lines) > 1 && !(code == cmdutil.ExitUsage && len(lines) == 2) {
 		t.Fatalf("callreplay %s: stderr has %d lines:\n%s", strings.Join(args, " "), len(lines), r.stderr)
 	}
 	if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
@@ -81,27 +83,27 @@ func TestBadInput(t *testing.T) {
 		name := cmd[0]
 		with := func(path string) []string { return append([]string{name, path}, cmd[1:]...) }
 		t.Run(name, func(t *testing.T) {
-			checkFails(t, exitInput, "no such log file", with(missing)...)
-			checkFails(t, exitInput, "not a callrec event log", with(notLog)...)
-			checkFails(t, exitInput, "not a callrec event log", with(empty)...)
-			checkFails(t, exitInput, "newer", with(newer)...)
-			checkFails(t, exitInput, "corrupt", with(truncated)...)
+			checkFails(t, cmdutil.ExitInput, "no such log file", with(missing)...)
+			checkFails(t, cmdutil.ExitInput, "not a callrec event log", with(notLog)...)
+			checkFails(t, cmdutil.ExitInput, "not a callrec event log", with(empty)...)
+			checkFails(t, cmdutil.ExitInput, "newer", with(newer)...)
+			checkFails(t, cmdutil.ExitInput, "corrupt", with(truncated)...)
 		})
 	}
 	t.Run("redact", func(t *testing.T) {
-		checkFails(t, exitInput, "no such log file", "redact", missing, filepath.Join(dir, "r1.log"))
-		checkFails(t, exitInput, "not a callrec event log", "redact", notLog, filepath.Join(dir, "r2.log"))
-		checkFails(t, exitInput, "already exists", "redact", good, notLog)
+		checkFails(t, cmdutil.ExitInput, "no such log file", "redact", missing, filepath.Join(dir, "r1.log"))
+		checkFails(t, cmdutil.ExitInput, "not a callrec event log", "redact", notLog, filepath.Join(dir, "r2.log"))
+		checkFails(t, cmdutil.ExitInput, "already exists", "redact", good, notLog)
 		if _, err := os.Stat(filepath.Join(dir, "r1.log")); err == nil {
 			t.Fatal("a failed redact left its output behind")
 		}
 	})
 	t.Run("unknown call", func(t *testing.T) {
-		checkFails(t, exitInput, "no such call", "show", good, "--call", "nope")
-		checkFails(t, exitInput, "no such call", "export", good, "--call", "nope", "--format", "text")
+		checkFails(t, cmdutil.ExitInput, "no such call", "show", good, "--call", "nope")
+		checkFails(t, cmdutil.ExitInput, "no such call", "export", good, "--call", "nope", "--format", "text")
 	})
 	t.Run("several calls", func(t *testing.T) {
-		checkFails(t, exitInput, "holds 2 calls (call-1, glare)", "show", two)
+		checkFails(t, cmdutil.ExitInput, "holds 2 calls (call-1, glare)", "show", two)
 		mustRun(t, "show", two, "--call", "glare")
 	})
 	t.Run("locked", func(t *testing.T) {
@@ -110,19 +112,19 @@ func TestBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		checkFails(t, exitInput, "locked", "show", good)
-		checkFails(t, exitInput, "locked", "verify", good)
+		checkFails(t, cmdutil.ExitInput, "locked", "show", good)
+		checkFails(t, cmdutil.ExitInput, "locked", "verify", good)
 	})
 	t.Run("usage", func(t *testing.T) {
-		checkFails(t, exitUsage, "accepts 1 arg(s), received 0", "show")
-		checkFails(t, exitUsage, "requires at least 1 arg(s)", "verify")
-		checkFails(t, exitUsage, "accepts 2 arg(s)", "redact", good)
-		checkFails(t, exitUsage, "--kind", "show", good, "--kind", "bogus")
-		checkFails(t, exitUsage, "--endpoint", "show", good, "--endpoint", "nobody/")
-		checkFails(t, exitUsage, "--format", "export", good, "--format", "pdf")
-		checkFails(t, exitUsage, "required flag", "export", good)
-		checkFails(t, exitUsage, "--jobs", "verify", good, "--jobs", "0")
-		checkFails(t, exitUsage, "unknown flag", "ls", good, "--frobnicate")
-		checkFails(t, exitUsage, "unknown command", "frobnicate")
+		checkFails(t, cmdutil.ExitUsage, "accepts 1 arg(s), received 0", "show")
+		checkFails(t, cmdutil.ExitUsage, "requires at least 1 arg(s)", "verify")
+		checkFails(t, cmdutil.ExitUsage, "accepts 2 arg(s)", "redact", good)
+		checkFails(t, cmdutil.ExitUsage, "--kind", "show", good, "--kind", "bogus")
+		checkFails(t, cmdutil.ExitUsage, "--endpoint", "show", good, "--endpoint", "nobody/")
+		checkFails(t, cmdutil.ExitUsage, "--format", "export", good, "--format", "pdf")
+		checkFails(t, cmdutil.ExitUsage, "required flag", "export", good)
+		checkFails(t, cmdutil.ExitUsage, "--jobs", "verify", good, "--jobs", "0")
+		checkFails(t, cmdutil.ExitUsage, "unknown flag", "ls", good, "--frobnicate")
+		checkFails(t, cmdutil.ExitUsage, "unknown command", "frobnicate")
 	})
 }

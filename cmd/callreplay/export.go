@@ -8,12 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog/export"
 	"github.com/callrec/callrec/eventlog/redact"
 )
 
 type exportOptions struct {
-	ios       *ioStreams
+	ios       *cmdutil.IOStreams
 	Log       string
 	Call      string
 	Format    string
@@ -25,7 +26,7 @@ type exportOptions struct {
 	Types     []string
 }
 
-func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Command {
+func newExportCmd(ios *cmdutil.IOStreams, runF func(*exportOptions) error) *cobra.Command {
 	opts := &exportOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "export LOG --format jsonl|mermaid|chrome-trace|text",
@@ -43,11 +44,11 @@ func newExportCmd(ios *ioStreams, runF func(*exportOptions) error) *cobra.Comman
 			"  callreplay export call.log --format jsonl --redact | jq 'select(.kind==\"output\")'\n" +
 			"  callreplay export call.log --format mermaid > call.mmd\n" +
 			"  callreplay export call.log --format text --filter 'type=SETUP,HANGUP ep=A'",
-		Args: exactArgs(1),
+		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
 			if _, err := export.ParseFormat(opts.Format); err != nil {
-				return usageError{fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(export.Formats(), ", "))}
+				return cmdutil.FlagError(fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(export.Formats(), ", ")))
 			}
 			if runF != nil {
 				return runF(opts)
@@ -88,7 +89,7 @@ func exportRun(opts *exportOptions) (err error) {
 	xo := export.Options{Format: export.Format(opts.Format), Filter: flt}
 	if opts.Redact {
 		if xo.Redactor, err = redact.New(r); errors.Is(err, redact.ErrAmbiguousIDs) {
-			return inputError{err}
+			return cmdutil.InputError(err)
 		} else if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/filter"
 )
@@ -19,7 +20,7 @@ const filterHelp = "\n--filter takes the language of the viewer's f command (REA
 func parseFilter(expr string, endpoints, kinds, types []string) (filter.Filter, error) {
 	f, err := filter.Parse(expr)
 	if err != nil {
-		return filter.Filter{}, usageError{fmt.Errorf("--filter: %w", err)}
+		return filter.Filter{}, cmdutil.FlagError(fmt.Errorf("--filter: %w", err))
 	}
 	for _, s := range []struct {
 		flag, key string
@@ -29,7 +30,7 @@ func parseFilter(expr string, endpoints, kinds, types []string) (filter.Filter, 
 			continue
 		}
 		if f, err = f.With(s.key, s.vals...); err != nil {
-			return filter.Filter{}, usageError{fmt.Errorf("%s: %w", s.flag, err)}
+			return filter.Filter{}, cmdutil.FlagError(fmt.Errorf("%s: %w", s.flag, err))
 		}
 	}
 	return f, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -112,8 +113,8 @@ func TestFilterFlagErrors(t *testing.T) {
 		{[]string{"export", glareLog, "-f", "text", "--kind", "all"}, `--kind: filter term "kind=all": kind "all": want input, output or note`},
 	} {
 		r := runCmd(t, tc.args...)
-		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, tc.want) != 1 {
-			t.Errorf("%q: exit %d, stderr %q; want %d and %s", tc.args, r.code, r.stderr, exitUsage, tc.want)
+		if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, tc.want) != 1 {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %s", tc.args, r.code, r.stderr, cmdutil.ExitUsage, tc.want)
 		}
 	}
 }

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"reflect"
 	"testing"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 // The flag layer: each command parses its flags into its options and
 // hands them to the run function, here a stand-in that keeps them.
 
 func TestFlags(t *testing.T) {
-	ios := &ioStreams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
+	ios := &cmdutil.IOStreams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
 	var show *showOptions
 	cmd := newShowCmd(ios, func(o *showOptions) error { show = o; return nil })
 	cmd.SetArgs([]string{"x.log", "--call", "c1", "--endpoint", "A/1,B/2", "--kind", "input", "--kind", "note",

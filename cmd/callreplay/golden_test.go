@@ -13,6 +13,8 @@ import (
 	"github.com/callrec/callrec/ecall/sim"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 // -update records every scenario of testdata/scenarios into
@@ -204,9 +206,9 @@ func TestGoldenVerifyCatchesAChange(t *testing.T) {
 	path := writeCalls(t, c)
 	r := runCmd(t, "verify", path)
 	want := "step at event " + strconv.FormatUint(step, 10) + " ("
-	if r.code != exitDiverged || strings.Count(r.stdout, "DIVERGED") != 1 || !strings.Contains(r.stdout, want) ||
+	if r.code != cmdutil.ExitFailed || strings.Count(r.stdout, "DIVERGED") != 1 || !strings.Contains(r.stdout, want) ||
 		!strings.Contains(r.stdout, "closed: timed-out") || !strings.Contains(r.stdout, "closed: normal") {
-		t.Fatalf("exit %d, want %d and %q:\n%s", r.code, exitDiverged, want, r.stdout)
+		t.Fatalf("exit %d, want %d and %q:\n%s", r.code, cmdutil.ExitFailed, want, r.stdout)
 	}
 }
 

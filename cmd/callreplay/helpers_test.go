@@ -8,6 +8,8 @@ import (
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 // result is what one command run produced.
@@ -20,7 +22,7 @@ type result struct {
 func runCmd(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &ioStreams{Out: &out, Err: &errb})
+	code := run(args, &cmdutil.IOStreams{Out: &out, Err: &errb})
 	return result{code, out.String(), errb.String()}
 }
 

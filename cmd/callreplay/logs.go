@@ -1,11 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -18,17 +18,10 @@ const lockTimeout = 500 * time.Millisecond
 func openLog(path string) (*eventlog.Log, error) {
 	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true, Timeout: lockTimeout, Preload: true})
 	if err != nil {
-		return nil, inputError{err}
+		return nil, cmdutil.InputError(err)
 	}
 	return l, nil
 }
-
-// inputError marks an error as bad input (exit status 3) without changing
-// its text.
-type inputError struct{ error }
-
-func (e inputError) Unwrap() error        { return e.error }
-func (e inputError) Is(target error) bool { return target == errInput }
 
 // openCall opens the call id of l, or its only call when id is empty.
 func openCall(l *eventlog.Log, id string) (*eventlog.CallReader, error) {
@@ -37,7 +30,7 @@ func openCall(l *eventlog.Log, id string) (*eventlog.CallReader, error) {
 		if err != nil {
 			// Several calls: say how to pick one, as a bad-input error.
 			if infos, lerr := l.Calls(); lerr == nil && len(infos) > 1 {
-				return nil, fmt.Errorf("%w: %v (use --call)", errInput, err)
+				return nil, cmdutil.InputErrorf("%v (use --call)", err)
 			}
 		}
 		return r, err
@@ -45,70 +38,42 @@ func openCall(l *eventlog.Log, id string) (*eventlog.CallReader, error) {
 	return l.Call(id)
 }
 
-// exactArgs and minArgs are cobra's argument checks, marked as usage errors.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return usageError{err}
-		}
-		return nil
-	}
-}
-
-func minArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.MinimumNArgs(n)(cmd, args); err != nil {
-			return usageError{err}
-		}
-		return nil
-	}
-}
-
 // callIDCompletion completes --call with the ids of the log named first.
 func callIDCompletion(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) == 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	l, err := openLog(args[0])
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	defer l.Close()
-	infos, err := l.Calls()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	ids := make([]cobra.Completion, len(infos))
-	for i, c := range infos {
-		ids[i] = c.Meta.ID
-	}
+	var ids []cobra.Completion
+	eachCall(args, func(m eventlog.CallMeta) { ids = append(ids, m.ID) })
 	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
 // endpointCompletion completes --endpoint with the endpoints of the calls
 // in the log named first.
 func endpointCompletion(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) == 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	l, err := openLog(args[0])
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	defer l.Close()
-	infos, err := l.Calls()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	var eps []cobra.Completion
 	seen := map[eventlog.Endpoint]bool{}
-	for _, c := range infos {
-		for _, ep := range c.Meta.Endpoints {
+	eachCall(args, func(m eventlog.CallMeta) {
+		for _, ep := range m.Endpoints {
 			if !seen[ep] {
 				seen[ep] = true
 				eps = append(eps, ep.String())
 			}
 		}
-	}
+	})
 	return eps, cobra.ShellCompDirectiveNoFileComp
+}
+
+// eachCall calls fn with the metadata of every call of the log named
+// first in args, if it opens.
+func eachCall(args []string, fn func(eventlog.CallMeta)) {
+	if len(args) == 0 {
+		return
+	}
+	l, err := openLog(args[0])
+	if err != nil {
+		return
+	}
+	defer l.Close()
+	infos, _ := l.Calls()
+	for _, c := range infos {
+		fn(c.Meta)
+	}
 }

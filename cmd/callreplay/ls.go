@@ -9,17 +9,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 )
 
 type lsOptions struct {
-	ios  *ioStreams
+	ios  *cmdutil.IOStreams
 	Log  string
 	JSON bool
 }
 
-func newLsCmd(ios *ioStreams, runF func(*lsOptions) error) *cobra.Command {
+func newLsCmd(ios *cmdutil.IOStreams, runF func(*lsOptions) error) *cobra.Command {
 	opts := &lsOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "ls LOG",
@@ -27,7 +29,7 @@ func newLsCmd(ios *ioStreams, runF func(*lsOptions) error) *cobra.Command {
 		Long: "List the calls in a log, one line each: id, start time, duration, endpoints,\n" +
 			"number of events, and how every connection ended (final state, close reason).",
 		Example: "  callreplay ls field.log\n  callreplay ls field.log --json | jq '.[].id'",
-		Args:    exactArgs(1),
+		Args:    cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
 			if runF != nil {

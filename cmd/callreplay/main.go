@@ -6,6 +6,8 @@ package main
 import (
 	"os"
 	"runtime/debug"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 func main() {
@@ -16,5 +18,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	os.Exit(run(os.Args[1:], newSystemIO()))
+	os.Exit(run(os.Args[1:], cmdutil.System()))
 }
+
+func run(args []string, ios *cmdutil.IOStreams) int { return cmdutil.Run(newRootCmd(ios), args, ios) }

@@ -6,15 +6,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog/redact"
 )
 
 type redactOptions struct {
-	ios     *ioStreams
+	ios     *cmdutil.IOStreams
 	In, Out string
 }
 
-func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Command {
+func newRedactCmd(ios *cmdutil.IOStreams, runF func(*redactOptions) error) *cobra.Command {
 	opts := &redactOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "redact IN OUT",
@@ -26,7 +27,7 @@ func newRedactCmd(ios *ioStreams, runF func(*redactOptions) error) *cobra.Comman
 			"metadata, endpoints, configs, received message bytes (decoded and encoded\n" +
 			"again), outputs, ignore reasons and notes. OUT must not exist.",
 		Example: "  callreplay redact field.log field-redacted.log\n  callreplay verify field-redacted.log",
-		Args:    exactArgs(2),
+		Args:    cmdutil.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out = args[0], args[1]
 			if runF != nil {
@@ -46,7 +47,7 @@ func redactRun(opts *redactOptions) error {
 	defer in.Close()
 	st, err := redact.Log(in, opts.Out, redact.Options{Timeout: lockTimeout})
 	if errors.Is(err, redact.ErrExists) || errors.Is(err, redact.ErrAmbiguousIDs) {
-		return inputError{err}
+		return cmdutil.InputError(err)
 	}
 	if err != nil {
 		return err

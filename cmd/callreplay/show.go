@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
@@ -14,7 +14,7 @@ import (
 )
 
 type showOptions struct {
-	ios       *ioStreams
+	ios       *cmdutil.IOStreams
 	Log       string
 	Call      string
 	Filter    string
@@ -27,7 +27,7 @@ type showOptions struct {
 	Width     int
 }
 
-func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
+func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Command {
 	opts := &showOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "show LOG",
@@ -42,7 +42,7 @@ func newShowCmd(ios *ioStreams, runF func(*showOptions) error) *cobra.Command {
 			"  callreplay show call.log --endpoint B/1 --kind output --type StateChanged\n" +
 			"  callreplay show call.log --from 120 --json | jq .text\n" +
 			"  callreplay show call.log --ladder --width 80",
-		Args: exactArgs(1),
+		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
 			if runF != nil {
@@ -79,7 +79,7 @@ func showRun(opts *showOptions) error {
 		return err
 	}
 	if opts.Width < 0 {
-		return usageError{fmt.Errorf("--width %d: want a positive number of columns", opts.Width)}
+		return cmdutil.FlagErrorf("--width %d: want a positive number of columns", opts.Width)
 	}
 	l, err := openLog(opts.Log)
 	if err != nil {
@@ -95,7 +95,7 @@ func showRun(opts *showOptions) error {
 	case opts.Ladder:
 		width := opts.Width
 		if width == 0 {
-			width = opts.ios.outWidth()
+			width = opts.ios.OutWidth()
 		}
 		return writeLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, width)
 	case opts.JSON:

@@ -7,18 +7,20 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+
 	"github.com/callrec/callrec/viewer"
 )
 
 type viewOptions struct {
-	ios     *ioStreams
+	ios     *cmdutil.IOStreams
 	Log     string
 	Call    string
 	At      uint64
 	NoColor bool // from the NO_COLOR environment variable
 }
 
-func newViewCmd(ios *ioStreams, runF func(*viewOptions) error) *cobra.Command {
+func newViewCmd(ios *cmdutil.IOStreams, runF func(*viewOptions) error) *cobra.Command {
 	opts := &viewOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "view LOG",
@@ -33,7 +35,7 @@ func newViewCmd(ios *ioStreams, runF func(*viewOptions) error) *cobra.Command {
 			"  callreplay view glare.db\n" +
 			"  callreplay view field.db --call call-0002 --at 120\n" +
 			"  # in the viewer: b state=Conflict-Resolution Enter, then c",
-		Args:              exactArgs(1),
+		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
@@ -60,7 +62,7 @@ func viewRun(opts *viewOptions) error {
 	defer cat.Close()
 	m, err := viewer.New(cat, viewer.Options{Call: opts.Call, At: opts.At, NoColor: opts.NoColor})
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", errInput, opts.Log, err)
+		return cmdutil.InputErrorf("%s: %v", opts.Log, err)
 	}
 	scr, err := tcell.NewScreen()
 	if err != nil {

@@ -13,11 +13,13 @@ import (
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay/replaytest"
+
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 func TestViewFlags(t *testing.T) {
 	var got *viewOptions
-	cmd := newViewCmd(&ioStreams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, func(o *viewOptions) error {
+	cmd := newViewCmd(&cmdutil.IOStreams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, func(o *viewOptions) error {
 		got = o
 		return nil
 	})
@@ -37,14 +39,14 @@ func TestViewUsage(t *testing.T) {
 		code int
 		err  string
 	}{
-		{[]string{"view"}, exitUsage, "accepts 1 arg"},
-		{[]string{"view", "a.db", "b.db"}, exitUsage, "accepts 1 arg"},
-		{[]string{"view", "a.db", "--at", "first"}, exitUsage, "invalid argument"},
-		{[]string{"view", filepath.Join(t.TempDir(), "missing.db")}, exitInput, "missing.db"},
+		{[]string{"view"}, cmdutil.ExitUsage, "accepts 1 arg"},
+		{[]string{"view", "a.db", "b.db"}, cmdutil.ExitUsage, "accepts 1 arg"},
+		{[]string{"view", "a.db", "--at", "first"}, cmdutil.ExitUsage, "invalid argument"},
+		{[]string{"view", filepath.Join(t.TempDir(), "missing.db")}, cmdutil.ExitInput, "missing.db"},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
-		code := run(c.args, &ioStreams{Out: &out, Err: &errb})
+		code := run(c.args, &cmdutil.IOStreams{Out: &out, Err: &errb})
 		if code != c.code || !strings.Contains(errb.String(), c.err) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errb.String(), c.code, c.err)
 		}
@@ -55,8 +57,8 @@ func TestViewBadCall(t *testing.T) {
 	path := viewTestLog(t)
 	for _, args := range [][]string{{"--call", "nope"}, {"--at", "999"}} {
 		var errb bytes.Buffer
-		code := run(append([]string{"view", path}, args...), &ioStreams{Out: &bytes.Buffer{}, Err: &errb})
-		if code != exitInput || !strings.Contains(errb.String(), path) {
+		code := run(append([]string{"view", path}, args...), &cmdutil.IOStreams{Out: &bytes.Buffer{}, Err: &errb})
+		if code != cmdutil.ExitInput || !strings.Contains(errb.String(), path) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
 		}
 	}
@@ -64,7 +66,7 @@ func TestViewBadCall(t *testing.T) {
 
 func TestViewHelpHasExample(t *testing.T) {
 	var out bytes.Buffer
-	if code := run([]string{"view", "--help"}, &ioStreams{Out: &out, Err: &out}); code != exitOK {
+	if code := run([]string{"view", "--help"}, &cmdutil.IOStreams{Out: &out, Err: &out}); code != cmdutil.ExitOK {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{"Examples:", "callreplay view glare.db", "--call", "--at"} {
@@ -218,7 +220,7 @@ func TestViewInTmux(t *testing.T) {
 		t.Fatalf("y wrote %v\n%s", matches, pane)
 	}
 	data, err := os.ReadFile(matches[0])
-	if err != nil || !strings.Contains(string(data), `"To": "Conflict-Resolution"`) {
+	if err != nil || !strings.Contains(string(data), `"to": "Conflict-Resolution"`) {
 		t.Fatalf("copied event: %v\n%s", err, data)
 	}
 	s.keys("h")

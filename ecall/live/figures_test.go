@@ -296,7 +296,7 @@ func (c *liveCall) connectPhases(t *testing.T) (total, fromSetup time.Duration, 
 		t.Fatal(err)
 	}
 	for _, d := range []*Device{c.a, c.b} {
-		wait(t, d, "established", established)
+		wait(t, d, "established", firstEstablished)
 	}
 	ca, cb := c.a.Calls()[0], c.b.Calls()[0]
 	open := max(ca.DataChanOpen, cb.DataChanOpen)

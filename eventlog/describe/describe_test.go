@@ -86,7 +86,7 @@ func TestRecordJSON(t *testing.T) {
 	if string(b3) != `{"Action":"setup","After":"0s","Gen":1}` {
 		t.Fatalf("SetTimer data %s", b3)
 	}
-	want := `{"seq":7,"at":"1.5s","at_ns":1500000000,"endpoint":"A/1","conn":"a1","kind":"output","type":"Closed","text":"closed: timed-out","data":{"MsgTime":3,"Reason":"timed-out"}}`
+	want := `{"seq":7,"at":"1.5s","at_ns":1500000000,"endpoint":"A/1","conn":"a1","kind":"output","type":"Closed","text":"closed: timed-out","data":{"msg_time":3,"reason":"timed-out"}}`
 	if string(b) != want {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
@@ -95,5 +95,41 @@ func TestRecordJSON(t *testing.T) {
 	b, _ = json.Marshal(describe.RecordOf(in).Data)
 	if !strings.Contains(string(b), `"Data":{"version":"3.0"`) {
 		t.Fatalf("raw message not embedded as JSON: %s", b)
+	}
+}
+
+func TestSnakeCase(t *testing.T) {
+	for in, want := range map[string]string{"SessID": "sess_id", "SDP": "sdp", "FromUser": "from_user",
+		"SDPOffer": "sdp_offer", "Gen": "gen", "MsgTime": "msg_time", "ID": "id", "attrs": "attrs", "AudioSent2": "audio_sent2"} {
+		if got := describe.SnakeCase(in); got != want {
+			t.Errorf("SnakeCase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The JSON of a record names every field of its data in snake_case, at
+// every depth, and keeps the keys that are data: props and the received
+// message's own JSON.
+func TestRecordJSONKeysAreSnakeCase(t *testing.T) {
+	msg := &econn.Message{Type: econn.MsgSetup, SessID: "s1", Props: econn.Props{"videoSend": "true"}}
+	ev := eventlog.Event{Kind: eventlog.KindOutput, Type: "Send", Output: econn.Send{Msg: msg}}
+	b, err := json.Marshal(describe.RecordOf(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{`"msg":{`, `"sess_id":"s1"`, `"props":{"videoSend":"true"}`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("record JSON lacks %s: %s", want, s)
+		}
+	}
+	if strings.Contains(s, "SessID") || strings.Contains(s, `"Msg"`) {
+		t.Errorf("Go field names in the JSON: %s", s)
+	}
+	raw := []byte(`{"version":"3.0","type":"PING","sessid":"x","resp":false}`)
+	in := eventlog.Event{Kind: eventlog.KindInput, Type: "Recv", Input: eventlog.RecvInput{FromUser: "A", Data: raw}}
+	b, _ = json.Marshal(describe.RecordOf(in))
+	if !strings.Contains(string(b), `"from_user":"A"`) || !strings.Contains(string(b), `"data":{"version":"3.0","type":"PING","sessid":"x"`) {
+		t.Errorf("recv record JSON: %s", b)
 	}
 }

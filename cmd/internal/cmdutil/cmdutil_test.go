@@ -1,0 +1,160 @@
+package cmdutil
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay"
+)
+
+func TestExitCode(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{Failed(errors.New("expect failed")), ExitFailed},
+		{fmt.Errorf("call x: %w", replay.ErrDiverged), ExitFailed},
+		{fmt.Errorf("call x: %w", replay.ErrNoSteps), ExitFailed},
+		{FlagErrorf("--runs -5: want at least 1"), ExitUsage},
+		{errors.New(`unknown command "x" for "callrec"`), ExitUsage},
+		{errors.New(`accepts 1 arg(s), received 0`), ExitUsage},
+		{fmt.Errorf("open x: %w", fs.ErrNotExist), ExitInput},
+		{fmt.Errorf("x: %w", eventlog.ErrNotLog), ExitInput},
+		{fmt.Errorf("x: %w", eventlog.ErrLocked), ExitInput},
+		{fmt.Errorf("x: %w", eventlog.ErrNewerVersion), ExitInput},
+		{fmt.Errorf("x: %w", eventlog.ErrCorrupt), ExitInput},
+		{fmt.Errorf("x: %w", eventlog.ErrNoCall), ExitInput},
+		{InputErrorf("holds 2 calls"), ExitInput},
+		{Silent(ExitInput), ExitInput},
+		{errors.New("disk full"), ExitError},
+	} {
+		if got := ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+// run runs a tiny command tree through Run.
+func run(t *testing.T, runE func() error, args ...string) (int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ios := &IOStreams{Out: &out, Err: &errb}
+	root := Setup(&cobra.Command{Use: "prog"}, ios)
+	n := 1
+	sub := &cobra.Command{Use: "sub", Args: NoArgs, RunE: func(*cobra.Command, []string) error { return runE() }}
+	sub.Flags().Var(AtLeast(&n, 1), "n", "a count")
+	root.AddCommand(sub)
+	return Run(root, args, ios), errb.String()
+}
+
+func TestRunPrintsOneLine(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		err  error
+		code int
+		want string
+	}{
+		{[]string{"nope"}, nil, ExitUsage, `prog: unknown command "nope" for "prog" (see 'prog --help')` + "\n"},
+		{[]string{"sub", "--bogus"}, nil, ExitUsage, "prog: unknown flag: --bogus (see 'prog sub --help')\n"},
+		{[]string{"sub", "--n", "-5"}, nil, ExitUsage, `prog: invalid argument "-5" for "--n" flag: want at least 1 (see 'prog sub --help')` + "\n"},
+		{[]string{"sub", "extra"}, nil, ExitUsage, `prog: sub takes no arguments, got ["extra"] (see 'prog sub --help')` + "\n"},
+		{[]string{"sub"}, errors.Join(errors.New("a"), errors.New("b")), ExitError, "prog: a; b\n"},
+		{[]string{"sub"}, Silent(ExitFailed), ExitFailed, ""},
+		{[]string{"sub"}, nil, ExitOK, ""},
+	} {
+		code, stderr := run(t, func() error { return c.err }, c.args...)
+		if code != c.code || stderr != c.want {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+	code, stderr := run(t, func() error { panic("boom") }, "sub")
+	if code != ExitError || !strings.HasPrefix(stderr, "prog: internal error: boom") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("panic: exit %d, %q", code, stderr)
+	}
+}
+
+func TestFlagValues(t *testing.T) {
+	var n int
+	var d time.Duration
+	for _, c := range []struct {
+		set  func(string) error
+		in   string
+		want string // "" when accepted
+	}{
+		{AtLeast(&n, 1).Set, "3", ""},
+		{AtLeast(&n, 1).Set, "0", "want at least 1"},
+		{AtLeast(&n, 1).Set, "x", "not a number"},
+		{Between(&n, 1, 16).Set, "17", "want 1 to 16"},
+		{Positive(&d).Set, "1s", ""},
+		{Positive(&d).Set, "0s", "want a positive duration"},
+		{Positive(&d).Set, "-1s", "want a positive duration"},
+		{NonNegative(&d).Set, "0s", ""},
+		{NonNegative(&d).Set, "-1ms", "want zero or more"},
+		{NonNegative(&d).Set, "soon", "not a duration"},
+	} {
+		err := c.set(c.in)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("Set(%q) = %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+func TestDescribeBuild(t *testing.T) {
+	vcs := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	for _, c := range []struct {
+		bi   debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel"},
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"},
+			Settings: vcs("vcs.revision", "0438770a1b2c3d4e5f60718293a4b5c6d7e8f901", "vcs.modified", "true")},
+			"devel (revision 0438770a1b2c, modified)"},
+		{debug.BuildInfo{Main: debug.Module{Version: "v0.2.0"}, Settings: vcs("vcs.revision", "abc", "vcs.modified", "false")},
+			"v0.2.0 (revision abc)"},
+	} {
+		if got := describeBuild(&c.bi); got != c.want {
+			t.Errorf("describeBuild = %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, true, 0)
+	p.Show("long line")
+	p.Show("short")
+	p.Clear()
+	if want := "\rlong line\rshort    \r     \r"; b.String() != want {
+		t.Fatalf("terminal progress %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	p = NewProgress(&b, false, 0)
+	p.Show("x")
+	p.Clear()
+	if b.Len() != 0 {
+		t.Fatalf("progress off a terminal with no interval: %q", b.String())
+	}
+	p = NewProgress(&b, false, time.Hour)
+	p.Show("first")
+	p.Show("second")
+	if b.String() != "first\n" {
+		t.Fatalf("plain progress %q", b.String())
+	}
+}

@@ -1,0 +1,114 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay"
+)
+
+// Exit codes, chosen in ExitCode and nowhere else.
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // a divergence or a failed expectation
+	ExitUsage  = 2 // unknown command, bad flag, bad flag value, wrong arguments
+	ExitInput  = 3 // input it cannot use
+	ExitError  = 4 // anything else
+)
+
+// codedError gives an error an exit code without changing its text.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+
+// FlagError marks err as a usage error (exit 2).
+func FlagError(err error) error { return &codedError{ExitUsage, err} }
+
+// FlagErrorf is FlagError(fmt.Errorf(format, a...)).
+func FlagErrorf(format string, a ...any) error { return FlagError(fmt.Errorf(format, a...)) }
+
+// InputError marks err as input the command cannot use (exit 3), for
+// errors the eventlog sentinels and fs.ErrNotExist do not already say so.
+func InputError(err error) error { return &codedError{ExitInput, err} }
+
+// InputErrorf is InputError(fmt.Errorf(format, a...)).
+func InputErrorf(format string, a ...any) error { return InputError(fmt.Errorf(format, a...)) }
+
+// Failed marks err as a divergence or a failed expectation (exit 1).
+func Failed(err error) error { return &codedError{ExitFailed, err} }
+
+// Silent returns an error that exits with code and prints nothing: the
+// command has reported the problem itself (verify's report of a divergence,
+// the errors of several logs).
+func Silent(code int) error { return &silentError{code} }
+
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// ExitCode maps an error to the process's exit code.
+func ExitCode(err error) int {
+	var ce *codedError
+	var se *silentError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &se):
+		return se.code
+	case errors.As(err, &ce):
+		return ce.code
+	case errors.Is(err, replay.ErrDiverged), errors.Is(err, replay.ErrNoSteps):
+		return ExitFailed
+	case isCobraUsage(err):
+		return ExitUsage
+	case IsInput(err):
+		return ExitInput
+	}
+	return ExitError
+}
+
+// IsInput reports whether err says the input cannot be used: a missing
+// file, or one of eventlog's sentinel errors about a log.
+func IsInput(err error) bool {
+	for _, target := range []error{fs.ErrNotExist, eventlog.ErrNotLog, eventlog.ErrLocked,
+		eventlog.ErrNewerVersion, eventlog.ErrCorrupt, eventlog.ErrNoCall} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	var ce *codedError
+	return errors.As(err, &ce) && ce.code == ExitInput
+}
+
+// isCobraUsage recognizes the errors cobra returns, untyped, for unknown
+// commands and flags, wrong argument counts and missing required flags.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, prefix := range []string{"unknown command", "accepts ", "requires at least", "requires at most",
+		"unknown flag", "unknown shorthand flag", "required flag", "invalid argument", "flag needs an argument",
+		"bad flag syntax", "if any flags in the group"} {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// OneLine renders an error's text on one line: its lines, trimmed, joined
+// by "; " (errors.Join and cobra's suggestions span several).
+func OneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}

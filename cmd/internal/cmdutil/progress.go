@@ -1,0 +1,47 @@
+package cmdutil
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Progress is a one-line progress report: on a terminal, one line
+// rewritten in place with \r; elsewhere a plain line at most every Every,
+// or nothing when Every is zero.
+type Progress struct {
+	w     io.Writer
+	tty   bool
+	every time.Duration
+	last  time.Time
+	width int // of the line on the terminal
+}
+
+// NewProgress returns a progress report on w; tty says whether w is a
+// terminal.
+func NewProgress(w io.Writer, tty bool, every time.Duration) *Progress {
+	return &Progress{w: w, tty: tty, every: every}
+}
+
+// Show replaces the progress line with line.
+func (p *Progress) Show(line string) {
+	if p.tty {
+		pad := max(p.width-len(line), 0)
+		p.width = len(line)
+		fmt.Fprintf(p.w, "\r%s%s", line, strings.Repeat(" ", pad))
+		return
+	}
+	if p.every > 0 && time.Since(p.last) >= p.every {
+		p.last = time.Now()
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// Clear erases the progress line, before other output or at the end.
+func (p *Progress) Clear() {
+	if p.tty && p.width > 0 {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
+		p.width = 0
+	}
+}

@@ -1,0 +1,77 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// Setup prepares a program's root command: output to ios, errors left to
+// Run (cobra prints neither errors nor usage), bad flags as usage errors
+// in every subcommand, and --version.
+func Setup(root *cobra.Command, ios *IOStreams) *cobra.Command {
+	root.SilenceErrors = true
+	root.SilenceUsage = true
+	root.SetOut(ios.Out)
+	root.SetErr(ios.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return FlagError(err) })
+	root.Version = Version()
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	return root
+}
+
+// Run executes root with args, prints its error once on one line after
+// the program's name, and returns the exit code.
+func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
+	name := root.Name()
+	defer func() {
+		// A bug must not greet a user with a stack trace either.
+		if p := recover(); p != nil {
+			fmt.Fprintf(ios.Err, "%s: internal error: %v (please report it with the command line)\n", name, p)
+			code = ExitError
+		}
+	}()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	code = ExitCode(err)
+	var se *silentError
+	if err == nil || errors.As(err, &se) {
+		return code
+	}
+	line := name + ": " + OneLine(err.Error())
+	if code == ExitUsage && cmd != nil {
+		line += fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
+	}
+	fmt.Fprintln(ios.Err, line)
+	return code
+}
+
+// PrintError prints err on one line after the program's name, for a
+// command that reports several errors itself and returns Silent.
+func PrintError(ios *IOStreams, name string, err error) {
+	fmt.Fprintln(ios.Err, name+": "+OneLine(err.Error()))
+}
+
+// NoArgs refuses positional arguments, as a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("%s takes no arguments, got %q", cmd.Name(), args)
+	}
+	return nil
+}
+
+// ExactArgs and MinArgs are cobra's argument checks, as usage errors.
+func ExactArgs(n int) cobra.PositionalArgs { return usage(cobra.ExactArgs(n)) }
+
+// MinArgs: see ExactArgs.
+func MinArgs(n int) cobra.PositionalArgs { return usage(cobra.MinimumNArgs(n)) }
+
+func usage(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return FlagError(err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,285 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/ecall/backend/relay"
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/mediaflow"
+)
+
+// DemoConfig is a demo call: see RunDemo.
+type DemoConfig struct {
+	Log         string        // the log file to record into (a call is added if it exists)
+	Duration    time.Duration // how long the call lasts once connected
+	AnswerAfter time.Duration // how long the last B device rings before it answers
+	Video       bool          // send VP8 video too (videosend=true)
+	Devices     int           // number of B's devices
+	HangupB     bool          // the callee hangs up, not the caller
+	ToolVersion string        // recorded in the call's metadata
+	Logger      *slog.Logger  // the relay's warnings
+	Out         io.Writer     // what happens, a line each, and the summary
+	Progress    Progress      // the media flowing
+}
+
+// demo is one run: the relay, the log and the devices.
+type demo struct {
+	opts   *DemoConfig
+	stdout io.Writer
+	relay  *Relay
+	log    *eventlog.Log
+	w      *eventlog.CallWriter
+	caller *Device
+	callee []*Device  // B/1..B/N; the last one answers
+	errs   chan error // failures the devices reported
+}
+
+// RunDemo records a real call between cfg.Devices+1 devices in this
+// process, as "callrec demo" does: A/1 calls user B, whose devices ring;
+// the last one answers after cfg.AnswerAfter; audio (and video) flows over
+// WebRTC on the loopback interface for cfg.Duration, then A (or, with
+// HangupB, the answering device) hangs up. The signalling goes through an
+// end-to-end encrypted relay on a loopback port. Every device records into
+// one new call of the log at cfg.Out, whose id RunDemo returns; the log is
+// closed when it returns.
+func RunDemo(ctx context.Context, cfg DemoConfig) (callID string, err error) {
+	d := &demo{opts: &cfg, stdout: cfg.Out, errs: make(chan error, 16)}
+	defer func() {
+		if d.log != nil {
+			if cerr := d.log.Close(); err == nil {
+				err = cerr
+			}
+		}
+	}()
+	if err := d.setUp(ctx); err != nil {
+		d.tearDown()
+		return "", err
+	}
+	callErr := d.call(ctx)
+	if callErr != nil {
+		fmt.Fprintln(d.stdout, "call failed:", callErr)
+	}
+	summary := d.summary()
+	if err := d.tearDown(); err != nil {
+		return "", err
+	}
+	fmt.Fprint(d.stdout, summary)
+	if callErr != nil {
+		return "", callErr
+	}
+	select {
+	case err := <-d.errs:
+		return "", err
+	default:
+	}
+	return d.w.ID(), nil
+}
+
+func (d *demo) setUp(ctx context.Context) error {
+	var err error
+	d.relay, err = StartRelay(relay.ServerOptions{
+		Logger: d.opts.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	d.log, err = eventlog.Open(d.opts.Log, 0o644, LogOptions())
+	if err != nil {
+		return err
+	}
+	names := []string{"A/1"}
+	for i := 1; i <= d.opts.Devices; i++ {
+		names = append(names, fmt.Sprintf("B/%d", i))
+	}
+	meta := eventlog.CallMeta{
+		ToolVersion: d.opts.ToolVersion, Source: "live-demo", Start: time.Now().UTC(),
+		Labels: map[string]string{"conv": "demo", "relay": d.relay.URL()},
+	}
+	for _, n := range names {
+		ep, _ := eventlog.ParseEndpoint(n)
+		meta.Endpoints = append(meta.Endpoints, ep)
+	}
+	if d.w, err = d.log.CreateCall(meta); err != nil {
+		return err
+	}
+	media := mediaflow.DefaultOptions()
+	media.Video = d.opts.Video
+	var props econn.Props
+	if d.opts.Video {
+		props = econn.Props{"videosend": "true"}
+	}
+	for _, ep := range meta.Endpoints {
+		dev, err := NewDevice(ctx, DeviceConfig{
+			Self: ep, RelayURL: d.relay.URL(), Conv: "demo", Media: &media,
+			Client:   ecall.Config{Props: props},
+			Recorder: ecall.LogRecorder{W: d.w}, Start: meta.Start,
+			OnError: func(err error) {
+				select {
+				case d.errs <- err:
+				default:
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if d.caller == nil {
+			d.caller = dev
+		} else {
+			d.callee = append(d.callee, dev)
+		}
+	}
+	return d.caller.WaitMembers(ctx, len(names))
+}
+
+// call runs the call: ring, answer, talk, hang up, wait for every close.
+func (d *demo) call(ctx context.Context) error {
+	a, answerer := d.caller, d.callee[len(d.callee)-1]
+	fmt.Fprintf(d.stdout, "%s calls B (devices %s) through the relay at %s\n", a.Self(), d.calleeNames(), d.relay.URL())
+	if err := a.Start(); err != nil {
+		return err
+	}
+	for _, b := range d.callee {
+		if err := waitFor(ctx, b, 10*time.Second, "ring", ringing); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-time.After(d.opts.AnswerAfter):
+	case <-ctx.Done():
+		return d.hangUp(a, ctx.Err())
+	}
+	fmt.Fprintf(d.stdout, "%s answers\n", answerer.Self())
+	if err := answerer.Answer(); err != nil {
+		return err
+	}
+	for _, dev := range []*Device{a, answerer} {
+		if err := waitFor(ctx, dev, 15*time.Second, "data channel", established); err != nil {
+			return d.hangUp(a, err)
+		}
+	}
+	fmt.Fprintf(d.stdout, "connected; the call lasts %v\n", d.opts.Duration)
+	runCall(ctx, d.opts.Duration, d.opts.Progress, func(el time.Duration) string {
+		c, _ := active(a.Calls())
+		return fmt.Sprintf("%4.1fs/%v  %s", el.Seconds(), d.opts.Duration, audioLine(a.Self(), c))
+	})
+	who := a
+	if d.opts.HangupB {
+		who = answerer
+	}
+	fmt.Fprintf(d.stdout, "%s hangs up\n", who.Self())
+	return d.hangUp(who, nil)
+}
+
+// hangUp ends who's connections and waits until every device's
+// connections closed; cause, when set, is why the call ends early.
+func (d *demo) hangUp(who *Device, cause error) error {
+	if err := who.End(); err != nil && cause == nil {
+		cause = err
+	}
+	// The close waits on the peers, not on the user: a second ^C must not
+	// leave the call half closed.
+	ctx := context.Background()
+	for _, dev := range d.all() {
+		if err := waitFor(ctx, dev, 15*time.Second, "close", allClosed); err != nil && cause == nil {
+			cause = err
+		}
+	}
+	return cause
+}
+
+func (d *demo) all() []*Device {
+	if d.caller == nil {
+		return d.callee
+	}
+	return append([]*Device{d.caller}, d.callee...)
+}
+
+func (d *demo) calleeNames() string {
+	var s []string
+	for _, b := range d.callee {
+		s = append(s, b.Self().String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// tearDown closes the devices, the relay and the log.
+func (d *demo) tearDown() error {
+	var errs []error
+	for _, dev := range d.all() {
+		errs = append(errs, dev.Close())
+	}
+	if d.relay != nil {
+		errs = append(errs, d.relay.Close())
+	}
+	if d.w != nil {
+		errs = append(errs, d.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// summary describes the call: who rang and answered, setup times, media
+// each way, final states.
+func (d *demo) summary() string {
+	var b strings.Builder
+	a := d.caller.Calls()
+	meta := d.w.Meta()
+	fmt.Fprintf(&b, "\ncall %s recorded in %s\n", meta.ID, d.opts.Log)
+	var ac CallInfo
+	if len(a) > 0 {
+		ac = a[0]
+	}
+	var rang []string
+	var answered CallInfo
+	var answerer eventlog.Endpoint
+	for _, dev := range d.callee {
+		for _, c := range dev.Calls() {
+			if c.Incoming > 0 {
+				rang = append(rang, fmt.Sprintf("%s (after %s)", dev.Self(), ms(c.Rang-ac.SetupSent)))
+			}
+			if c.AnswerSent != 0 {
+				answered, answerer = c, dev.Self()
+			}
+		}
+	}
+	fmt.Fprintf(&b, "  %s rang %s\n", d.caller.Self(), strings.Join(rang, ", "))
+	if answerer.User == "" {
+		fmt.Fprintf(&b, "  nobody answered\n")
+	} else {
+		fmt.Fprintf(&b, "  %s answered %s after it rang\n", answerer, ms(answered.AnswerSent-answered.Rang))
+	}
+	if ac.Established() && answered.Established() {
+		both := max(ac.DataChanOpen, answered.DataChanOpen)
+		fmt.Fprintf(&b, "  setup: SETUP sent → data channel open on both sides %s; answer sent → open %s\n",
+			ms(both-ac.SetupSent), ms(both-answered.AnswerSent))
+		fmt.Fprintf(&b, "  media %s → %s: %s\n", d.caller.Self(), answerer, direction(ac.Stats, answered.Stats))
+		fmt.Fprintf(&b, "  media %s → %s: %s\n", answerer, d.caller.Self(), direction(answered.Stats, ac.Stats))
+	}
+	b.WriteString("  final:")
+	for _, dev := range d.all() {
+		for _, c := range dev.Calls() {
+			fmt.Fprintf(&b, " %s %s (%s);", dev.Self(), c.State, CloseReason(c))
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// direction describes one direction of media: what one side sent and the
+// other received.
+func direction(from, to mediaflow.Stats) string {
+	s := fmt.Sprintf("audio %d packets sent, %d received, %d lost, jitter %s",
+		from.AudioSent.Packets, to.AudioRecv.Packets, to.AudioRecv.Lost, to.AudioRecv.Jitter.Round(time.Microsecond))
+	if from.VideoSent.Packets > 0 || to.VideoRecv.Packets > 0 {
+		s += fmt.Sprintf("; video %d sent, %d received, %d lost", from.VideoSent.Packets, to.VideoRecv.Packets, to.VideoRecv.Lost)
+	}
+	return s
+}
