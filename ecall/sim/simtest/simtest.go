@@ -106,38 +106,47 @@ func readBack(path string) (eventlog.CallMeta, []eventlog.Event, error) {
 // session that is not the call's (ignored) and two messages that do not
 // decode: one over the data channel (recorded for B's connection) and one
 // through the backend (recorded for none). Then A hangs up.
-func BasicCall(rounds int) string {
+func BasicCall(rounds int) string { return BasicCallBetween(A1, B1, rounds) }
+
+// BasicCallBetween is BasicCall between other endpoints: caller, callee.
+func BasicCallBetween(caller, callee eventlog.Endpoint, rounds int) string {
 	var b strings.Builder
-	b.WriteString(`clients A/1 B/1
-props A/1 videosend=false
-props B/1 videosend=true
-start A/1
+	b.WriteString(`clients {A} {B}
+props {A} videosend=false
+props {B} videosend=true
+start {A}
 run
 advance 2s
-answer B/1
+answer {B}
 run
 advance 300ms
-propsync A/1 muted=false
+propsync {A} muted=false
 run
-inject from=A/1 to=B/1 {"version":"3.0","type":"CANCEL","sessid":"nope","resp":false}
-inject from=A/1 to=B/1 via=direct {"version":"3.0","type":
-inject from=A/1 to=B/1 {"version":"2.0","type":"SETUP","sessid":"x","resp":false}
+inject from={A} to={B} {"version":"3.0","type":"CANCEL","sessid":"nope","resp":false}
+inject from={A} to={B} via=direct {"version":"3.0","type":
+inject from={A} to={B} {"version":"2.0","type":"SETUP","sessid":"x","resp":false}
 run
 `)
 	for i := 0; i < rounds; i++ {
-		b.WriteString("advance 1s\nping A/1\nping B/1\nrun\n")
+		b.WriteString("advance 1s\nping {A}\nping {B}\nrun\n")
 		if i%50 == 49 {
-			b.WriteString("advance 1s\nupdate A/1\nrun\nadvance 100ms\n")
+			b.WriteString("advance 1s\nupdate {A}\nrun\nadvance 100ms\n")
 		}
 	}
 	b.WriteString(`advance 1s
-end A/1
+end {A}
 run
-expect A/1 state=Terminating closed=1 reason=normal
-expect B/1 state=Terminating closed=1 reason=normal
+expect {A} state=Terminating closed=1 reason=normal
+expect {B} state=Terminating closed=1 reason=normal
 advance 10s
 `)
-	return b.String()
+	return between(b.String(), caller, callee)
+}
+
+// between writes the endpoints a and b where a scenario template says
+// {A} and {B}.
+func between(template string, a, b eventlog.Endpoint) string {
+	return strings.NewReplacer("{A}", a.String(), "{B}", b.String()).Replace(template)
 }
 
 // BasicCallEvents is how many events BasicCall(0) records, and
@@ -157,16 +166,22 @@ func LongCall(n int) string {
 // Glare is A/1 and B/1 calling each other at the same time: B/1 wins; A/1
 // goes to Conflict-Resolution and answers B/1's offer; the data channels
 // open and A/1 hangs up.
-const Glare = `clients A/1 B/1
-start A/1
-start B/1
+var Glare = GlareBetween(A1, B1)
+
+// GlareBetween is Glare between other endpoints; the one whose ids
+// compare greater wins.
+func GlareBetween(x, y eventlog.Endpoint) string {
+	return between(`clients {A} {B}
+start {A}
+start {B}
 run
 advance 1s
-expect A/1 state=DatachanEstablished conflict=loser
-expect B/1 state=DatachanEstablished conflict=winner
-end A/1
+expect {A} state=DatachanEstablished
+expect {B} state=DatachanEstablished
+end {A}
 run
-expect A/1 state=Terminating closed=1
-expect B/1 state=Terminating closed=1
+expect {A} state=Terminating closed=1
+expect {B} state=Terminating closed=1
 advance 10s
-`
+`, x, y)
+}

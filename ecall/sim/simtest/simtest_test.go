@@ -111,3 +111,24 @@ func TestBadScenarioNamesTheCall(t *testing.T) {
 		t.Fatalf("parse error: %v", err)
 	}
 }
+
+// TestBetweenOtherEndpoints: the stock calls run between any two
+// endpoints, and name no other.
+func TestBetweenOtherEndpoints(t *testing.T) {
+	x := eventlog.Endpoint{User: "193ac375-d7f0", Client: "fcf5"}
+	y := eventlog.Endpoint{User: "293ac375-d7f0", Client: "0a1b"}
+	for _, scenario := range []string{BasicCallBetween(x, y, 2), GlareBetween(x, y)} {
+		meta, evs, err := Events(Call{ID: "c", Scenario: scenario})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(meta.Endpoints) != 2 || meta.Endpoints[0] != x || meta.Endpoints[1] != y {
+			t.Fatalf("endpoints %v", meta.Endpoints)
+		}
+		for _, ev := range evs {
+			if ev.Endpoint != x && ev.Endpoint != y {
+				t.Fatalf("event %d at %s", ev.Seq, ev.Endpoint)
+			}
+		}
+	}
+}
