@@ -49,6 +49,18 @@ func TestBasicCallHasWhatItPromises(t *testing.T) {
 // TestLongCallSize: LongCall(n) records about n events, so that the
 // benchmarks' sizes mean what they say.
 func TestLongCallSize(t *testing.T) {
+	count := func(rounds int) int {
+		_, evs, err := Events(Call{ID: "basic", Scenario: BasicCall(rounds)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	if n0, n1, n49, n50 := count(0), count(1), count(49), count(50); n0 != BasicCallEvents ||
+		n1-n0 != RoundEvents || n50-n49 != RoundEvents+UpdateEvents {
+		t.Fatalf("0, 1, 49, 50 rounds: %d, %d, %d, %d events; the constants say %d, +%d a round, +%d an update",
+			n0, n1, n49, n50, BasicCallEvents, RoundEvents, UpdateEvents)
+	}
 	for _, n := range []int{0, 500, 5000} {
 		_, evs, err := Events(Call{ID: "long", Scenario: LongCall(n)})
 		if err != nil {
