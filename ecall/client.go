@@ -55,7 +55,7 @@ func (c Config) withDefaults() Config {
 // Client is one device (user id + client id) in one conversation: it owns
 // one ECONN per remote client and routes messages, timers and media events
 // to them. It is not safe for concurrent use: live mode serialises every
-// call into it through one goroutine (see Loop), a simulation calls it
+// call into it through one goroutine (see live.Loop), a simulation calls it
 // from its single thread.
 type Client struct {
 	cfg   Config

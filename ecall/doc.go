@@ -8,6 +8,6 @@
 // A Client talks to the world only through the interfaces in Env — Clock,
 // Backend, Media, Recorder — so the live mode (real timers, pion, a network
 // relay) and the deterministic simulation (package ecall/sim) run this same
-// code. A Client is not safe for concurrent use: in live mode post every
-// call to it through its Loop.
+// code. A Client is not safe for concurrent use: live mode posts every
+// call to it through one goroutine (the Loop of package ecall/live).
 package ecall

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 // benchEvents is the size of the call the benchmarks open.
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 // bigLog returns a log holding one call of at least benchEvents events,
-// recorded once per test process: a basic call with enough pings.
+// simulated once per test process: a basic call with enough pings.
 func bigLog(b *testing.B) string {
 	benchOnce.Do(func() {
 		benchDir, benchErr = os.MkdirTemp("", "callrec-viewer-bench")
@@ -48,26 +48,8 @@ func bigLog(b *testing.B) string {
 }
 
 func recordBig(path string) error {
-	l, err := eventlog.Open(path, 0o644, &eventlog.Options{NoSync: true, BatchSize: 8192})
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	w, err := l.CreateCall(eventlog.CallMeta{ID: "big"})
-	if err != nil {
-		return err
-	}
-	rec := replaytest.NewRecorder(w)
-	// A ping round is 8 events; the call's setup and end add a few dozen.
-	replaytest.BasicCall(rec, benchEvents/8)
-	if err := rec.Err(); err != nil {
-		return err
-	}
-	meta := replaytest.Meta(rec, "big")
-	if err := w.UpdateMeta(func(m *eventlog.CallMeta) { m.Endpoints, m.Conns = meta.Endpoints, meta.Conns }); err != nil {
-		return err
-	}
-	return w.Close()
+	// Enough ping rounds for benchEvents; the updates add a few more.
+	return simtest.WriteLog(path, simtest.Call{ID: "big", Scenario: simtest.BasicCall(benchEvents / simtest.RoundEvents)})
 }
 
 // BenchmarkOpenFirstScreen opens the 1,000,000-event call of a log file

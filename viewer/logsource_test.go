@@ -5,58 +5,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
-// writeLog records each call with its function into a new log file, the
-// way a recorder does, and returns the file's path.
-func writeLog(t testing.TB, calls map[string]func(*replaytest.Recorder)) string {
+// writeLog records each call, simulated, into a new log file as `callrec
+// sim` does, and returns the file's path.
+func writeLog(t testing.TB, calls ...simtest.Call) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "calls.log")
-	l, err := eventlog.Open(path, 0o644, &eventlog.Options{NoSync: true, BatchSize: 4096})
-	if err != nil {
+	if err := simtest.WriteLog(path, calls...); err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	for _, id := range sortedKeys(calls) {
-		w, err := l.CreateCall(eventlog.CallMeta{ID: id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := replaytest.NewRecorder(w)
-		calls[id](rec)
-		if err := rec.Err(); err != nil {
-			t.Fatal(err)
-		}
-		meta := replaytest.Meta(rec, id)
-		if err := w.UpdateMeta(func(m *eventlog.CallMeta) {
-			m.Endpoints, m.Conns, m.Start, m.Source = meta.Endpoints, meta.Conns, meta.Start, meta.Source
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return path
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := range ks {
-		for j := i + 1; j < len(ks); j++ {
-			if ks[j] < ks[i] {
-				ks[i], ks[j] = ks[j], ks[i]
-			}
-		}
-	}
-	return ks
 }
 
 // openLog opens path read-only as the viewer does.
@@ -77,7 +40,7 @@ func openLog(t testing.TB, path string) *LogCatalog {
 }
 
 func TestCallSourceRows(t *testing.T) {
-	cat := openLog(t, writeLog(t, map[string]func(*replaytest.Recorder){"glare": replaytest.Glare}))
+	cat := openLog(t, writeLog(t, simtest.Call{ID: "glare", Scenario: simtest.Glare}))
 	src, err := cat.Open("glare")
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +104,7 @@ func TestCallSourceRows(t *testing.T) {
 // The "done when" of the viewer: open the glare log, find the step where
 // the loser switched to Conflict-Resolution, and see why.
 func TestGlareLoserThroughTheLog(t *testing.T) {
-	cat := openLog(t, writeLog(t, map[string]func(*replaytest.Recorder){"glare": replaytest.Glare}))
+	cat := openLog(t, writeLog(t, simtest.Call{ID: "glare", Scenario: simtest.Glare}))
 	m, err := New(cat, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +112,11 @@ func TestGlareLoserThroughTheLog(t *testing.T) {
 	press(m, "bstate=Conflict-Resolution", enter, Rune('c'))
 	r := m.Current()
 	sc, ok := r.Event.Output.(econn.StateChanged)
-	if !ok || sc.To != econn.StateConflictResolution || r.Event.Endpoint != replaytest.A1 {
+	if !ok || sc.To != econn.StateConflictResolution || r.Event.Endpoint != simtest.A1 {
 		t.Fatalf("c stopped at %d %s %s", r.Event.Seq, r.Event.Endpoint, r.Summary)
 	}
 	c, _, ok := m.Inspected()
-	if !ok || c.Endpoint != replaytest.A1 || c.Before.State != econn.StatePendingOutgoing ||
+	if !ok || c.Endpoint != simtest.A1 || c.Before.State != econn.StatePendingOutgoing ||
 		c.After.State != econn.StateConflictResolution || c.After.Conflict != econn.ConflictLoser {
 		t.Fatalf("inspector: %+v", c)
 	}
@@ -161,7 +124,7 @@ func TestGlareLoserThroughTheLog(t *testing.T) {
 	if len(step) < 2 {
 		t.Fatalf("the step: %+v", step)
 	}
-	if in := step[0]; in.Msg == nil || in.Msg.Type != econn.MsgSetup || in.Msg.From != replaytest.B1 {
+	if in := step[0]; in.Msg == nil || in.Msg.Type != econn.MsgSetup || in.Msg.From != simtest.B1 {
 		t.Fatalf("the step's input: %+v", in)
 	}
 	answered := false
@@ -169,7 +132,7 @@ func TestGlareLoserThroughTheLog(t *testing.T) {
 		if a, ok := x.Event.Output.(econn.Answered); ok && a.Reset {
 			answered = true
 		}
-		if x.Event.Kind != eventlog.KindOutput || x.Event.Endpoint != replaytest.A1 {
+		if x.Event.Kind != eventlog.KindOutput || x.Event.Endpoint != simtest.A1 {
 			t.Errorf("step output %d: %+v", x.Event.Seq, x.Event)
 		}
 	}
@@ -186,10 +149,9 @@ func TestGlareLoserThroughTheLog(t *testing.T) {
 }
 
 func TestLogCatalogCallList(t *testing.T) {
-	path := writeLog(t, map[string]func(*replaytest.Recorder){
-		"a-glare": replaytest.Glare,
-		"b-basic": func(r *replaytest.Recorder) { replaytest.BasicCall(r, 3) },
-	})
+	path := writeLog(t,
+		simtest.Call{ID: "a-glare", Scenario: simtest.Glare},
+		simtest.Call{ID: "b-basic", Scenario: simtest.BasicCall(3)})
 	cat := openLog(t, path)
 	calls, err := cat.Calls()
 	if err != nil {
@@ -211,8 +173,8 @@ func TestLogCatalogCallList(t *testing.T) {
 	if m.InCallList() || m.meta.ID != "b-basic" {
 		t.Fatal("Enter did not open b-basic")
 	}
-	// BasicCall has an ignored CANCEL from a stranger and a message that
-	// does not decode.
+	// BasicCall has an ignored CANCEL for another session and messages
+	// that do not decode.
 	press(m, "bignored", enter, Rune('c'))
 	if _, ok := m.Current().Event.Output.(econn.Ignored); !ok {
 		t.Fatalf("c stopped at %+v", m.Current().Event)
@@ -230,8 +192,7 @@ func TestLogCatalogCallList(t *testing.T) {
 // answered) still gets an arrow: to the first receiver of the message,
 // even when the window holds the send alone.
 func TestArrowToUnknownPeer(t *testing.T) {
-	cat := openLog(t, writeLog(t, map[string]func(*replaytest.Recorder){
-		"basic": func(r *replaytest.Recorder) { replaytest.BasicCall(r, 2) }}))
+	cat := openLog(t, writeLog(t, simtest.Call{ID: "basic", Scenario: simtest.BasicCall(2)}))
 	src, err := cat.Open("basic")
 	if err != nil {
 		t.Fatal(err)
@@ -256,8 +217,7 @@ func TestArrowToUnknownPeer(t *testing.T) {
 }
 
 func TestStatesReadyFollowsWarming(t *testing.T) {
-	path := writeLog(t, map[string]func(*replaytest.Recorder){
-		"basic": func(r *replaytest.Recorder) { replaytest.BasicCall(r, 600) }})
+	path := writeLog(t, simtest.Call{ID: "basic", Scenario: simtest.BasicCall(600)})
 	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

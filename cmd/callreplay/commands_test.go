@@ -10,22 +10,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
-
-	"github.com/callrec/callrec/cmd/internal/cmdutil"
 )
 
 func TestLs(t *testing.T) {
-	glare := generate(t, "glare", replaytest.Glare)
-	path := writeCalls(t, basicCall(t), glare)
+	basic, glare := basicCall(t), generate(t, "glare", simtest.Glare)
+	path := writeCalls(t, basic, glare)
 	out := mustRun(t, "ls", path)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
 		t.Fatalf("ls:\n%s", out)
 	}
-	for _, want := range []string{"call-1", "A/1,B/1", "A/1#a1 Terminating, closed: normal", "B/1#b1 Terminating, closed: normal"} {
+	for _, want := range []string{"call-1", "A/1,B/1", "A/1#" + basic.sess(0) + " Terminating, closed: normal",
+		"B/1#" + basic.sess(1) + " Terminating, closed: normal"} {
 		if !strings.Contains(lines[1], want) {
 			t.Errorf("ls line %q lacks %q", lines[1], want)
 		}
@@ -79,8 +79,8 @@ func TestShow(t *testing.T) {
 	}
 	joined := mustRun(t, "show", path)
 	for _, want := range []string{
-		"recv SETUP request from A/1 sess a1", "Pending-Outgoing → Answered",
-		"ignored CANCEL: CANCEL from client 666, remote client is 1", "send HANGUP request via direct",
+		"recv SETUP request from A/1 sess " + c.sess(0), "Pending-Outgoing → Answered",
+		`ignored CANCEL: CANCEL for session "nope"`, "send HANGUP request via direct",
 		"timer setup 60s armed (#1)", "answer the call from A/1",
 	} {
 		if !strings.Contains(joined, want) {
@@ -155,8 +155,8 @@ func TestShowLadder(t *testing.T) {
 			}
 		}
 	}
-	// --endpoint keeps the arrows touching it.
-	out := mustRun(t, "show", path, "--ladder", "--endpoint", "A/666")
+	// --endpoint keeps the arrows touching it: A/666 only forged a CANCEL.
+	out := mustRun(t, "show", goldenLog("08-cancel-wrong-client"), "--ladder", "--endpoint", "A/666")
 	if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "CANCEL") {
 		t.Fatalf("ladder of A/666:\n%s", out)
 	}
@@ -170,7 +170,7 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// Several logs in parallel; the report keeps their order.
-	other := writeCalls(t, generate(t, "glare", replaytest.Glare))
+	other := writeCalls(t, generate(t, "glare", simtest.Glare))
 	r = runCmd(t, "verify", "--jobs", "2", good, other, good)
 	if r.code != 0 || strings.Count(r.stdout, "ok ") != 3 || strings.Index(r.stdout, other) < strings.Index(r.stdout, good) {
 		t.Fatalf("verify 3 logs: exit %d\n%s", r.code, r.stdout)
@@ -206,17 +206,18 @@ func alterOutput(t *testing.T, c call, callee eventlog.Endpoint) (call, uint64) 
 }
 
 func TestVerifyReportsTheAlteredStep(t *testing.T) {
-	bad, step := alterOutput(t, basicCall(t), replaytest.B1)
+	c := basicCall(t)
+	bad, step := alterOutput(t, c, simtest.B1)
 	path := writeCalls(t, bad)
 	r := runCmd(t, "verify", path)
 	if r.code != cmdutil.ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s", r.code, cmdutil.ExitFailed, r.stdout)
 	}
 	for _, want := range []string{
-		"DIVERGED  " + path + "  call call-1  format v" + strconv.Itoa(eventlog.FormatVersion) + "  step at event " + strconv.FormatUint(step, 10) + " (B/1#b1)",
+		"DIVERGED  " + path + "  call call-1  format v" + strconv.Itoa(eventlog.FormatVersion) + "  step at event " + strconv.FormatUint(step, 10) + " (B/1#" + c.sess(1) + ")",
 		"input:   #" + strconv.FormatUint(step, 10), "answer {videosend=true}",
 		"before:  Pending-Incoming", "why:     output 2: the recorded and the replayed Send differ",
-		"output 2 differs in:\n    Msg.SessID       recorded \"tampered\"\n                     replayed \"b1\"\n",
+		"output 2 differs in:\n    Msg.SessID       recorded \"tampered\"\n                     replayed \"" + c.sess(1) + "\"\n",
 		"0 ok, 1 diverged",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -254,8 +255,8 @@ func TestExportFormats(t *testing.T) {
 	t.Run("mermaid", func(t *testing.T) {
 		out := mustRun(t, "export", path, "--format", "mermaid")
 		for _, want := range []string{"sequenceDiagram\n", "participant P0 as A/1\n", "P0->>P1: SETUP\n",
-			"P1->>P0: SETUP resp\n", "P0-->>P1: HANGUP\n", "Note over P0: a1 Idle → Pending-Outgoing\n",
-			"Note over P1: b1 closed: normal\n", "(send not recorded)"} {
+			"P1->>P0: SETUP resp\n", "P0-->>P1: HANGUP\n", "Note over P0: " + c.sess(0) + " Idle → Pending-Outgoing\n",
+			"Note over P1: " + c.sess(1) + " closed: normal\n", "(send not recorded)"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("mermaid lacks %q:\n%s", want, out)
 			}
@@ -368,7 +369,7 @@ func TestCompletionAndHelp(t *testing.T) {
 		}
 	}
 	// --call completes with the log's call ids.
-	path := writeCalls(t, basicCall(t), generate(t, "glare", replaytest.Glare))
+	path := writeCalls(t, basicCall(t), generate(t, "glare", simtest.Glare))
 	out := mustRun(t, "__complete", "show", path, "--call", "")
 	if !strings.Contains(out, "call-1\nglare\n") {
 		t.Fatalf("completion of --call:\n%s", out)

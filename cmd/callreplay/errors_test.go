@@ -8,10 +8,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
-
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/ecall/sim/simtest"
+	"github.com/callrec/callrec/eventlog"
 )
 
 // checkFails runs args and checks the exit status and that stderr is one
@@ -65,7 +64,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := basicLog(t)
-	two := writeCalls(t, basicCall(t), generate(t, "glare", replaytest.Glare))
+	two := writeCalls(t, basicCall(t), generate(t, "glare", simtest.Glare))
 	newer := newerLog(t)
 	// A golden log holds only the pages in use: cut, it lacks some.
 	truncated := filepath.Join(dir, "truncated.log")

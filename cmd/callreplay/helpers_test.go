@@ -6,10 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
-
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/ecall/sim/simtest"
+	"github.com/callrec/callrec/eventlog"
 )
 
 // result is what one command run produced.
@@ -36,22 +35,22 @@ func mustRun(t *testing.T, args ...string) string {
 	return r.stdout
 }
 
-// call is one generated call: its metadata and events.
+// call is one recorded call: its metadata and events.
 type call struct {
 	meta   eventlog.CallMeta
 	events []eventlog.Event
 }
 
-// generate records gen in memory as call id.
-func generate(t testing.TB, id string, gen func(*replaytest.Recorder)) call {
+// generate runs a scenario in the simulator, recorded as call id, and
+// returns the call as its log holds it (tests may alter it, then write it
+// with writeCalls).
+func generate(t testing.TB, id, scenario string) call {
 	t.Helper()
-	var m replaytest.Memory
-	rec := replaytest.NewRecorder(&m)
-	gen(rec)
-	if err := replaytest.Check(rec, &m); err != nil {
+	meta, evs, err := simtest.Events(simtest.Call{ID: id, Scenario: scenario})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return call{replaytest.Meta(rec, id), m.Events}
+	return call{meta, evs}
 }
 
 // writeCalls writes calls into a new log file and returns its path.
@@ -81,8 +80,11 @@ func writeCalls(t testing.TB, calls ...call) string {
 }
 
 func basicCall(t testing.TB) call {
-	return generate(t, "call-1", func(r *replaytest.Recorder) { replaytest.BasicCall(r, 3) })
+	return generate(t, "call-1", simtest.BasicCall(3))
 }
 
-// basicLog is a log holding one generated call.
+// sess returns the local session id of the call's i-th connection.
+func (c call) sess(i int) string { return c.meta.Conns[i].Config.SessID }
+
+// basicLog is a log holding one simulated call.
 func basicLog(t testing.TB) string { return writeCalls(t, basicCall(t)) }

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
+	"github.com/callrec/callrec/ecall/sim/simtest"
 )
 
 // The process tests run the callreplay binary as a user does: exit
@@ -98,7 +98,7 @@ func TestProcessExitCodes(t *testing.T) {
 		checkOneLine(t, execCmd(t, "show", missing), cmdutil.ExitInput, "no such log file")
 	})
 	t.Run("divergence", func(t *testing.T) {
-		bad, _ := alterOutput(t, basicCall(t), replaytest.B1)
+		bad, _ := alterOutput(t, basicCall(t), simtest.B1)
 		r := execCmd(t, "verify", writeCalls(t, bad))
 		if r.code != cmdutil.ExitFailed || r.stderr != "" || !strings.Contains(r.stdout, "DIVERGED") {
 			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
@@ -154,7 +154,8 @@ func checkSnakeKeys(t *testing.T, v any, path string) {
 }
 
 func TestProcessVerifyJSON(t *testing.T) {
-	bad, step := alterOutput(t, basicCall(t), replaytest.B1)
+	c := basicCall(t)
+	bad, step := alterOutput(t, c, simtest.B1)
 	good, diverged := basicLog(t), writeCalls(t, bad)
 	r := execCmd(t, "verify", "--json", good, diverged)
 	if r.code != cmdutil.ExitFailed {
@@ -196,8 +197,8 @@ func TestProcessVerifyJSON(t *testing.T) {
 		t.Fatalf("verify --json: %+v", got)
 	}
 	d := got.Logs[1].Calls[0].FirstDivergence
-	if d == nil || d.Seq != step || d.Endpoint != "B/1" || d.Conn != "b1" || !strings.Contains(d.Reason, "Send differ") ||
-		len(d.Fields) != 1 || d.Fields[0].Field != "msg.sess_id" || d.Fields[0].Recorded != "tampered" || d.Fields[0].Replayed != "b1" {
+	if d == nil || d.Seq != step || d.Endpoint != "B/1" || d.Conn != c.sess(1) || !strings.Contains(d.Reason, "Send differ") ||
+		len(d.Fields) != 1 || d.Fields[0].Field != "msg.sess_id" || d.Fields[0].Recorded != "tampered" || d.Fields[0].Replayed != c.sess(1) {
 		t.Fatalf("first divergence: %+v", d)
 	}
 }

@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
-
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/ecall/sim/simtest"
 )
 
 func TestViewFlags(t *testing.T) {
@@ -80,25 +78,7 @@ func TestViewHelpHasExample(t *testing.T) {
 func viewTestLog(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "glare.db")
-	l, err := eventlog.Open(path, 0o644, &eventlog.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	w, err := l.CreateCall(eventlog.CallMeta{ID: "glare"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := replaytest.NewRecorder(w)
-	replaytest.Glare(rec)
-	if err := rec.Err(); err != nil {
-		t.Fatal(err)
-	}
-	meta := replaytest.Meta(rec, "glare")
-	if err := w.UpdateMeta(func(m *eventlog.CallMeta) { m.Endpoints, m.Conns = meta.Endpoints, meta.Conns }); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := simtest.WriteLog(path, simtest.Call{ID: "glare", Scenario: simtest.Glare}); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -66,8 +66,8 @@ type DeviceConfig struct {
 // its work on the loop.
 type Device struct {
 	cfg     DeviceConfig
-	loop    *ecall.Loop
-	clock   *ecall.RealClock
+	loop    *Loop
+	clock   *RealClock
 	media   *Media
 	backend backend
 	client  *ecall.Client
@@ -116,10 +116,10 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 		}
 	}
 	d := &Device{
-		cfg: cfg, loop: ecall.NewLoop(), conns: make(map[string]*connTimes),
+		cfg: cfg, loop: NewLoop(), conns: make(map[string]*connTimes),
 		done: make(chan struct{}),
 	}
-	d.clock = ecall.NewRealClock(cfg.Start, d.loop)
+	d.clock = NewRealClock(cfg.Start, d.loop)
 	d.media = NewMedia(opts, d.loop, d.clock, func(sess string, ev ecall.MediaEvent) { d.client.MediaEvent(sess, ev) })
 	ccfg := cfg.Client
 	ccfg.Self = cfg.Self
@@ -175,7 +175,7 @@ func NewSessID() string {
 func (d *Device) Self() eventlog.Endpoint { return d.cfg.Self }
 
 // Clock returns the device's clock.
-func (d *Device) Clock() *ecall.RealClock { return d.clock }
+func (d *Device) Clock() *RealClock { return d.clock }
 
 // Do runs f with the client on the device's loop and waits for it. It
 // returns ErrClosed once the device is closed.

@@ -5,7 +5,7 @@
 // clock, ecall.Client, media and relay connection as a Device.
 //
 // Everything that reaches a Client — relay deliveries, media events, timers
-// and the application's commands — is posted into the Device's ecall.Loop,
+// and the application's commands — is posted into the Device's Loop (loop.go),
 // so the Client runs on one goroutine, exactly as a simulation drives it,
 // and its log replays like a simulated one. Media and relay happenings that
 // are not ECONN inputs (ICE and DTLS states, statistics every second,

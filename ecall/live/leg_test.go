@@ -25,15 +25,15 @@ import (
 // legSide is one Media on its own loop, collecting the events its legs
 // deliver.
 type legSide struct {
-	loop  *ecall.Loop
+	loop  *Loop
 	media *Media
 	mu    sync.Mutex
 	evs   []ecall.MediaEvent
 }
 
 func newLegSide(t *testing.T) *legSide {
-	s := &legSide{loop: ecall.NewLoop()}
-	s.media = NewMedia(mediaflow.DefaultOptions(), s.loop, ecall.NewRealClock(time.Now(), s.loop),
+	s := &legSide{loop: NewLoop()}
+	s.media = NewMedia(mediaflow.DefaultOptions(), s.loop, NewRealClock(time.Now(), s.loop),
 		func(_ string, ev ecall.MediaEvent) {
 			s.mu.Lock()
 			s.evs = append(s.evs, ev)
@@ -360,9 +360,9 @@ func TestCertificateRenewed(t *testing.T) {
 	}
 	opts := mediaflow.DefaultOptions()
 	opts.Certificate = soon
-	loop := ecall.NewLoop()
+	loop := NewLoop()
 	defer loop.Close()
-	m := NewMedia(opts, loop, ecall.NewRealClock(time.Now(), loop), func(string, ecall.MediaEvent) {})
+	m := NewMedia(opts, loop, NewRealClock(time.Now(), loop), func(string, ecall.MediaEvent) {})
 	got := m.flowOptions().Certificate
 	if got == soon || time.Until(got.Expires()) < certRenewal {
 		t.Errorf("certificate expiring in an hour not replaced (expires %v)", got.Expires())

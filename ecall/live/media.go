@@ -29,7 +29,7 @@ const DefaultGatherTimeout = 10 * time.Second
 // states, statistics) become notes. Every method runs on the loop.
 type Media struct {
 	opts    mediaflow.Options
-	loop    *ecall.Loop
+	loop    *Loop
 	clock   ecall.Clock
 	deliver func(sess string, ev ecall.MediaEvent) // the client's MediaEvent
 
@@ -46,7 +46,7 @@ type Media struct {
 
 // NewMedia returns media whose legs use opts and deliver their events, on
 // loop, to deliver (normally the client's MediaEvent).
-func NewMedia(opts mediaflow.Options, loop *ecall.Loop, clock ecall.Clock,
+func NewMedia(opts mediaflow.Options, loop *Loop, clock ecall.Clock,
 	deliver func(sess string, ev ecall.MediaEvent)) *Media {
 	return &Media{
 		opts: opts, loop: loop, clock: clock, deliver: deliver,

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 func TestSentences(t *testing.T) {
@@ -37,7 +37,7 @@ func TestSentences(t *testing.T) {
 		{eventlog.Event{Kind: eventlog.KindOutput, Output: econn.Closed{}}, "closed: normal"},
 		{eventlog.Event{Kind: eventlog.KindInput, Input: eventlog.StepInput{In: econn.Start{Props: econn.Props{"videosend": "true", "muted": "false"}}}},
 			"start a call {muted=false videosend=true}"},
-		{eventlog.Event{Kind: eventlog.KindInput, Input: eventlog.NewConn{Config: econn.Config{SessID: "a1", SetupTimeout: time.Minute, TermTimeout: 5 * time.Second}, Remote: replaytest.B1}},
+		{eventlog.Event{Kind: eventlog.KindInput, Input: eventlog.NewConn{Config: econn.Config{SessID: "a1", SetupTimeout: time.Minute, TermTimeout: 5 * time.Second}, Remote: simtest.B1}},
 			"new connection a1 to B/1 (setup 60s, term 5s)"},
 		{eventlog.Event{Kind: eventlog.KindInput, Input: eventlog.StepInput{In: econn.SendFailed{Type: econn.MsgSetup, Err: econn.ErrIO}}},
 			"sending SETUP request failed: io"},
@@ -50,26 +50,25 @@ func TestSentences(t *testing.T) {
 	}
 }
 
-// TestEverySentenceOfACall checks that a whole recorded call reads without
+// TestEverySentenceOfACall checks that whole recorded calls read without
 // falling back to bare type names.
 func TestEverySentenceOfACall(t *testing.T) {
-	var m replaytest.Memory
-	rec := replaytest.NewRecorder(&m)
-	replaytest.BasicCall(rec, 2)
-	replaytest.Glare(rec)
-	if err := replaytest.Check(rec, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, ev := range m.Events {
-		s := describe.Sentence(ev)
-		if s == "" || s == ev.Type && ev.Kind != eventlog.KindNote {
-			t.Errorf("event %d %s: sentence %q", ev.Seq, ev.Type, s)
+	for _, scenario := range []string{simtest.BasicCall(50), simtest.Glare} {
+		_, evs, err := simtest.Events(simtest.Call{ID: "call", Scenario: scenario})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			s := describe.Sentence(ev)
+			if s == "" || s == ev.Type && ev.Kind != eventlog.KindNote {
+				t.Errorf("event %d %s: sentence %q", ev.Seq, ev.Type, s)
+			}
 		}
 	}
 }
 
 func TestRecordJSON(t *testing.T) {
-	ev := eventlog.Event{Seq: 7, At: 1500 * time.Millisecond, Endpoint: replaytest.A1, Conn: "a1",
+	ev := eventlog.Event{Seq: 7, At: 1500 * time.Millisecond, Endpoint: simtest.A1, Conn: "a1",
 		Kind: eventlog.KindOutput, Type: "Closed", Output: econn.Closed{Reason: econn.ErrTimedOut, MsgTime: 3}}
 	b, err := json.Marshal(describe.RecordOf(ev))
 	if err != nil {

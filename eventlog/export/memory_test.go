@@ -7,18 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 // longLog records a call of about n events (ping rounds, an update every
 // fifty) into a new log.
 func longLog(tb testing.TB, n int) string {
 	tb.Helper()
-	return writeCall(tb, func(rec *replaytest.Recorder) { replaytest.LongCall(rec, n) })
+	return writeCall(tb, simtest.LongCall(n))
 }
 
 func heap() uint64 {

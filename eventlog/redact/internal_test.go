@@ -7,7 +7,6 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 func TestPseudonymsKeepOrder(t *testing.T) {
@@ -33,7 +32,7 @@ func TestPseudonymsKeepOrder(t *testing.T) {
 }
 
 func TestScrubSDP(t *testing.T) {
-	got := ScrubSDP(replaytest.SDP("x"))
+	got := ScrubSDP(sampleSDP)
 	want := "v=0\r\no=- 4611731400430051336 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n" +
 		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n" +
 		"a=ice-ufrag:redacted\r\na=ice-pwd:redactedredactedredacted\r\n" +
@@ -95,7 +94,7 @@ func TestEmptyInputFailsClosed(t *testing.T) {
 // recorders) is redacted like a received message, not passed through.
 func TestRecvInputRedacted(t *testing.T) {
 	ids := newCollector()
-	msg := &econn.Message{Type: econn.MsgSetup, SrcUser: "alice", SrcClient: "1", SDP: replaytest.SDP("x")}
+	msg := &econn.Message{Type: econn.MsgSetup, SrcUser: "alice", SrcClient: "1", SDP: sampleSDP}
 	ev := eventlog.Event{Kind: eventlog.KindInput, Input: eventlog.StepInput{In: econn.Recv{FromUser: "alice", FromClient: "1", Msg: msg}}}
 	ids.event(ev)
 	r, err := ids.redactor()
@@ -111,3 +110,12 @@ func TestRecvInputRedacted(t *testing.T) {
 		t.Fatalf("redacted Recv: %+v %+v", in, in.Msg)
 	}
 }
+
+// sampleSDP is an offer with everything scrubbing removes: addresses,
+// ICE credentials, a fingerprint, host and reflexive candidates.
+const sampleSDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 198.51.100.7\r\ns=-\r\nt=0 0\r\n" +
+	"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.51.100.7\r\n" +
+	"a=ice-ufrag:ufx\r\na=ice-pwd:secretpasswordx0123456789\r\n" +
+	"a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n" +
+	"a=candidate:1 1 udp 2122260223 198.51.100.7 50000 typ host\r\n" +
+	"a=candidate:2 1 udp 1686052607 203.0.113.9 50001 typ srflx raddr 198.51.100.7 rport 50000\r\n"

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/redact"
 	"github.com/callrec/callrec/eventlog/replay"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 // Ids shaped like real ones; the caller's user id sorts first, so the
@@ -21,9 +21,11 @@ var (
 	bob   = eventlog.Endpoint{User: "293ac375-d7f0-4a0e-a237-e409297c7c9f", Client: "0a1b2c3d4e5f6789"}
 )
 
-// secrets are what a redacted log must not contain.
+// secrets are what a redacted log must not contain: the ids, and what
+// the simulated media legs put in their SDPs (host candidates, ICE
+// credentials, the first leg's fingerprint).
 var secrets = []string{alice.User, alice.Client, bob.User, bob.Client,
-	"198.51.100.7", "203.0.113.9", "secretpassword", "ufa", "AB:CD:EF"}
+	"10.0.0.2", "10.0.0.3", "simpassword", "ice-ufrag:sim", "1F:26:2D"}
 
 // personalLog writes a log of two calls between alice and bob.
 func personalLog(t *testing.T) string {
@@ -34,26 +36,11 @@ func personalLog(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	for id, gen := range map[string]func(*replaytest.Recorder){
-		"call":  func(r *replaytest.Recorder) { replaytest.BasicCallBetween(r, alice, bob, 3) },
-		"glare": func(r *replaytest.Recorder) { replaytest.GlareBetween(r, alice, bob) },
+	for _, c := range []simtest.Call{
+		{ID: "call", Scenario: simtest.BasicCallBetween(alice, bob, 3)},
+		{ID: "glare", Scenario: simtest.GlareBetween(alice, bob)},
 	} {
-		var m replaytest.Memory
-		rec := replaytest.NewRecorder(&m)
-		gen(rec)
-		if err := replaytest.Check(rec, &m); err != nil {
-			t.Fatal(err)
-		}
-		w, err := l.CreateCall(replaytest.Meta(rec, id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range m.Events {
-			if _, err := w.Append(ev); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
+		if err := simtest.Record(l, c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,10 +109,11 @@ func TestFile(t *testing.T) {
 	}
 	text := strings.Join(red, "\n")
 	for _, want := range []string{
-		// Client ids keep their order: 0a1b... < 666 < fcf5...
-		"recv SETUP request from u1/c3 sess a1",
-		"CANCEL from client c2, remote client is c3",
-		"answer the call from u1/c3",
+		// Ids keep their order: users 193... (alice) < 293... (bob),
+		// clients 0a1b... (bob) < fcf5... (alice); session ids stay.
+		"recv SETUP request from u1/c2 sess 9GMi",
+		`ignored CANCEL: CANCEL for session "nope", remote session is "9GMi"`,
+		"answer the call from u1/c2",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("redacted call lacks %q:\n%s", want, text)
@@ -133,7 +121,7 @@ func TestFile(t *testing.T) {
 	}
 	// Glare resolves the same way, and an id has one pseudonym throughout
 	// the log: bob (u2) wins over alice (u1) in the other call too.
-	if glare := strings.Join(sentences(t, out, "glare"), "\n"); !strings.Contains(glare, "SETUP glare: u2/c1 wins over u1/c3") {
+	if glare := strings.Join(sentences(t, out, "glare"), "\n"); !strings.Contains(glare, "SETUP glare: u2/c1 wins over u1/c2") {
 		t.Errorf("glare resolved differently after redaction:\n%s", glare)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 // benchEvents is the size of the call the benchmarks replay.
@@ -23,18 +23,7 @@ var (
 	benchErr  error
 )
 
-// counter counts the events a recorder writes to a call.
-type counter struct {
-	w *eventlog.CallWriter
-	n int
-}
-
-func (c *counter) Append(ev eventlog.Event) (uint64, error) {
-	c.n++
-	return c.w.Append(ev)
-}
-
-// longLog records a call of about benchEvents events into a log file, once
+// longLog records a simulated call of about benchEvents events into a log file, once
 // per test binary; the file is removed when the benchmarks end, unless
 // REPLAY_BENCH_LOG names where to write it (and keep it, to time the
 // command-line tools on it).
@@ -66,22 +55,7 @@ func longLog(b *testing.B) string {
 }
 
 func writeLong(path string) error {
-	l, err := eventlog.Open(path, 0o600, &eventlog.Options{NoSync: true})
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	w, err := l.CreateCall(eventlog.CallMeta{ID: "long", Source: "bench", Endpoints: []eventlog.Endpoint{replaytest.A1, replaytest.B1}})
-	if err != nil {
-		return err
-	}
-	c := &counter{w: w}
-	rec := replaytest.NewRecorder(c)
-	replaytest.LongCall(rec, benchEvents)
-	if err := rec.Err(); err != nil {
-		return err
-	}
-	return w.Close()
+	return simtest.WriteLog(path, simtest.Call{ID: "long", Scenario: simtest.LongCall(benchEvents)})
 }
 
 func TestMain(m *testing.M) {
@@ -131,7 +105,7 @@ func BenchmarkReplayForward(b *testing.B) {
 // BenchmarkReplayForwardMemory is the engine alone: the events are
 // already decoded in memory (100,000 of them).
 func BenchmarkReplayForwardMemory(b *testing.B) {
-	src := record(b, func(r *replaytest.Recorder) { replaytest.LongCall(r, 100_000) })
+	src := record(b, simtest.LongCall(100_000))
 	b.ReportAllocs()
 	b.ResetTimer()
 	var events uint64

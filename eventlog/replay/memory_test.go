@@ -1,49 +1,14 @@
 package replay_test
 
 import (
+	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
-
-// generated is a Source whose events are recorded on demand, as the
-// scanner asks for them, so that nothing holds the whole call.
-type generated struct{ n int }
-
-func (g generated) Meta() eventlog.CallMeta { return eventlog.CallMeta{ID: "generated"} }
-func (g generated) Count() uint64           { return 0 } // unknown until generated
-
-func (g generated) Scan(from uint64) replay.Scanner {
-	ch := make(chan eventlog.Event, 64)
-	go func() {
-		defer close(ch)
-		replaytest.LongCall(replaytest.NewRecorder(chanAppender{ch, new(uint64)}), g.n)
-	}()
-	return &chanScanner{ch: ch}
-}
-
-type chanAppender struct {
-	ch  chan<- eventlog.Event
-	seq *uint64
-}
-
-func (a chanAppender) Append(ev eventlog.Event) (uint64, error) {
-	*a.seq++
-	ev.Seq = *a.seq
-	a.ch <- ev
-	return ev.Seq, nil
-}
-
-type chanScanner struct{ ch <-chan eventlog.Event }
-
-func (s *chanScanner) Next() (eventlog.Event, bool) {
-	ev, ok := <-s.ch
-	return ev, ok
-}
-func (s *chanScanner) Err() error { return nil }
 
 func heap() uint64 {
 	runtime.GC()
@@ -52,11 +17,26 @@ func heap() uint64 {
 	return m.HeapAlloc
 }
 
-// TestReplayerMemoryIsFlat replays a long call and checks that the heap
-// does not grow with the events read: one pending step per connection.
+// TestReplayerMemoryIsFlat replays a long call from a log file and checks
+// that the heap does not grow with the events read: one pending step per
+// connection, and the reader holds no more than the event it returns.
 func TestReplayerMemoryIsFlat(t *testing.T) {
 	const events = 120_000
-	r := replay.NewReplayer(generated{events})
+	path := filepath.Join(t.TempDir(), "long.log")
+	if err := simtest.WriteLog(path, simtest.Call{ID: "long", Scenario: simtest.LongCall(events)}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cr, err := l.OnlyCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cr.Close()
+	r := replay.NewReplayer(replay.Reader(cr))
 	var early, late uint64
 	for r.Next() {
 		if r.Step().Divergence != nil {

@@ -4,37 +4,16 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
-// writeLog records gen into a new log file and returns its path.
-func writeLog(t testing.TB, gen func(*replaytest.Recorder)) string {
+// writeLog records a scenario into a new log file and returns its path.
+func writeLog(t testing.TB, scenario string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "call.log")
-	l, err := eventlog.Open(path, 0o600, &eventlog.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	// Record into memory first: the metadata lists the connections.
-	var m replaytest.Memory
-	rec := replaytest.NewRecorder(&m)
-	gen(rec)
-	if err := replaytest.Check(rec, &m); err != nil {
-		t.Fatal(err)
-	}
-	w, err := l.CreateCall(replaytest.Meta(rec, "call-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ev := range m.Events {
-		if _, err := w.Append(ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	if err := simtest.WriteLog(path, simtest.Call{ID: "call-1", Scenario: scenario}); err != nil {
 		t.Fatal(err)
 	}
 	return path

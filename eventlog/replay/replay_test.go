@@ -5,29 +5,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
-// record returns a generated call as a Source.
-func record(t testing.TB, gen func(*replaytest.Recorder)) *replay.Slice {
+// record runs a scenario in the simulator, as recorded in a log, and
+// returns the call as a Source.
+func record(t testing.TB, scenario string) *replay.Slice {
 	t.Helper()
-	var m replaytest.Memory
-	rec := replaytest.NewRecorder(&m)
-	gen(rec)
-	if err := replaytest.Check(rec, &m); err != nil {
+	meta, evs, err := simtest.Events(simtest.Call{ID: "call-1", Scenario: scenario})
+	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := replay.NewSlice(replaytest.Meta(rec, "call-1"), m.Events)
+	src, err := replay.NewSlice(meta, evs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return src
 }
 
-func basic(rec *replaytest.Recorder) { replaytest.BasicCall(rec, 60) }
+// basic is a call with every kind of step: see simtest.BasicCall.
+var basic = simtest.BasicCall(60)
 
 // steps replays src and returns copies of its steps.
 func steps(t *testing.T, src replay.Source) []replay.Step {
@@ -60,9 +60,9 @@ func countInputs(evs []eventlog.Event) int {
 }
 
 func TestRecordedCallsReplayExactly(t *testing.T) {
-	for name, gen := range map[string]func(*replaytest.Recorder){"basic": basic, "glare": replaytest.Glare} {
+	for name, scenario := range map[string]string{"basic": basic, "glare": simtest.Glare} {
 		t.Run(name, func(t *testing.T) {
-			src := record(t, gen)
+			src := record(t, scenario)
 			got := steps(t, src)
 			if len(got) != countInputs(src.Events()) {
 				t.Fatalf("%d steps, %d inputs", len(got), countInputs(src.Events()))
@@ -148,7 +148,7 @@ func TestAlteredOutputDiverges(t *testing.T) {
 	// Find the SETUP response B sent, and the input it belongs to.
 	var target, input uint64
 	for _, ev := range src.Events() {
-		if ev.Kind == eventlog.KindInput && ev.Endpoint == replaytest.B1 {
+		if ev.Kind == eventlog.KindInput && ev.Endpoint == simtest.B1 {
 			input = ev.Seq
 		}
 		if s, ok := ev.Output.(econn.Send); ok && s.Msg.Type == econn.MsgSetup && s.Msg.Resp {
@@ -220,9 +220,9 @@ func TestInterleavedConnections(t *testing.T) {
 	// event loops interleave, and outputs must still find their step.
 	moved := 0
 	for i := 0; i+2 < len(evs); i++ {
-		if evs[i].Endpoint == replaytest.A1 && evs[i].Kind == eventlog.KindInput &&
-			evs[i+1].Kind == eventlog.KindOutput && evs[i+1].Endpoint == replaytest.A1 &&
-			evs[i+2].Endpoint == replaytest.B1 && evs[i+2].Kind == eventlog.KindInput {
+		if evs[i].Endpoint == simtest.A1 && evs[i].Kind == eventlog.KindInput &&
+			evs[i+1].Kind == eventlog.KindOutput && evs[i+1].Endpoint == simtest.A1 &&
+			evs[i+2].Endpoint == simtest.B1 && evs[i+2].Kind == eventlog.KindInput {
 			evs[i+1], evs[i+2] = evs[i+2], evs[i+1]
 			moved++
 		}
@@ -300,9 +300,13 @@ func TestEqualOutput(t *testing.T) {
 // emptied at random: the engine reports errors and divergences, never
 // panics.
 func TestDamagedLogsDoNotPanic(t *testing.T) {
-	src := record(t, func(r *replaytest.Recorder) { replaytest.BasicCall(r, 2); replaytest.Glare(r) })
+	short, glare := record(t, simtest.BasicCall(2)), record(t, simtest.Glare)
 	rng := rand.New(rand.NewSource(1))
 	for run := 0; run < 200; run++ {
+		src := glare
+		if run%2 == 0 {
+			src = short
+		}
 		evs := append([]eventlog.Event(nil), src.Events()...)
 		for n := 1 + rng.Intn(3); n > 0; n-- {
 			i := rng.Intn(len(evs))

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 )
 
 func TestVerifyExact(t *testing.T) {
-	src := record(t, replaytest.Glare)
+	src := record(t, simtest.Glare)
 	rep, err := replay.Verify(src)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestVerifyReportsTheFirstDivergence(t *testing.T) {
 	evs := append([]eventlog.Event(nil), src.Events()...)
 	tampered := 0
 	for i, ev := range evs {
-		if s, ok := ev.Output.(econn.Send); ok && ev.Endpoint == replaytest.B1 && tampered < 2 {
+		if s, ok := ev.Output.(econn.Send); ok && ev.Endpoint == simtest.B1 && tampered < 2 {
 			m := *s.Msg
 			m.SessID = "tampered"
 			evs[i].Output = econn.Send{Msg: &m, Via: s.Via}
@@ -47,7 +47,7 @@ func TestVerifyReportsTheFirstDivergence(t *testing.T) {
 	}
 	st := rep.First
 	if rep.OK() || st == nil || rep.Divergences != 2 || st.Number == 0 || st.Number > rep.Steps ||
-		st.Conn.Endpoint != replaytest.B1 || st.Divergence.Index < 0 {
+		st.Conn.Endpoint != simtest.B1 || st.Divergence.Index < 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	rec := st.Recorded[st.Divergence.Index].Output.(econn.Send)

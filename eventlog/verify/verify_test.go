@@ -8,34 +8,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/eventlog/replay/replaytest"
 	"github.com/callrec/callrec/eventlog/verify"
 )
 
-// writeLog records gen as call id into a new log and returns its path.
-func writeLog(t *testing.T, id string, gen func(*replaytest.Recorder)) string {
+// writeLog records the scenario, simulated, as call id into a new log
+// and returns its path.
+func writeLog(t *testing.T, id, scenario string) string {
 	t.Helper()
-	var m replaytest.Memory
-	rec := replaytest.NewRecorder(&m)
-	gen(rec)
 	path := filepath.Join(t.TempDir(), id+".log")
-	l, err := eventlog.Open(path, 0o600, &eventlog.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	w, err := l.CreateCall(replaytest.Meta(rec, id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ev := range m.Events {
-		if _, err := w.Append(ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	if err := simtest.WriteLog(path, simtest.Call{ID: id, Scenario: scenario}); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -48,8 +32,8 @@ func open(path string) (*eventlog.Log, error) {
 // Logs verified in parallel come back in the order given, each with its
 // calls or its error, and add up.
 func TestLogsInOrder(t *testing.T) {
-	glare := writeLog(t, "glare", replaytest.Glare)
-	basic := writeLog(t, "basic", func(r *replaytest.Recorder) { replaytest.BasicCall(r, 5) })
+	glare := writeLog(t, "glare", simtest.Glare)
+	basic := writeLog(t, "basic", simtest.BasicCall(5))
 	missing := filepath.Join(t.TempDir(), "missing.log")
 	paths := []string{basic, missing, glare, basic, glare}
 	var got []string

@@ -1,4 +1,4 @@
-package ecall
+package live
 
 import (
 	"strings"

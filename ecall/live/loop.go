@@ -1,8 +1,10 @@
-package ecall
+package live
 
 import (
 	"sync"
 	"time"
+
+	"github.com/callrec/callrec/ecall"
 )
 
 // Loop runs functions one at a time on its own goroutine. In live mode
@@ -101,7 +103,7 @@ func (l *Loop) run() {
 	}
 }
 
-// RealClock is the live Clock: time since a start (shared by every device
+// RealClock is the live ecall.Clock: time since a start (shared by every device
 // that records into the same call, so that their events line up), the wall
 // clock for message ages, and timers whose functions run on a Loop.
 type RealClock struct {
@@ -137,7 +139,7 @@ func (c *RealClock) Unix() uint32 { return uint32(time.Now().Unix()) }
 
 // AfterFunc runs f on the loop after d. A Stop on the loop before f runs
 // prevents it, even if the timer already fired and f is queued.
-func (c *RealClock) AfterFunc(d time.Duration, f func()) Stopper {
+func (c *RealClock) AfterFunc(d time.Duration, f func()) ecall.Stopper {
 	t := &loopTimer{}
 	t.timer = time.AfterFunc(d, func() {
 		c.loop.Post(func() {
