@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -742,62 +741,7 @@ func (m *Model) refresh() {
 			st = nil
 		}
 		m.states, m.statesAt = st, m.cursor
-		m.fillPropsBefore()
 	}
-}
-
-// fillPropsBefore marks the props the step changed: when the step's input
-// carries props (a local command sends them, a received message brings
-// the peer's), it compares with the connection just before the input.
-func (m *Model) fillPropsBefore() {
-	step := m.Step()
-	if len(step) == 0 || step[0].Index == 0 {
-		return
-	}
-	in := &step[0].Event
-	if !carriesProps(&step[0]) {
-		return
-	}
-	key := in.Endpoint.String() + " " + in.Conn
-	for j := range m.states {
-		cs := &m.states[j]
-		if connKey(*cs) != key || cs.Created || m.cursor < step[0].Index {
-			continue
-		}
-		prev, err := m.src.States(step[0].Index - 1)
-		if err != nil {
-			m.fail(err)
-			return
-		}
-		var before [2]econn.Props
-		for _, p := range prev {
-			if connKey(p) == key {
-				before = [2]econn.Props{p.LocalProps, p.RemoteProps}
-			}
-		}
-		if attrsText(before[0]) != attrsText(cs.LocalProps) || attrsText(before[1]) != attrsText(cs.RemoteProps) {
-			cs.PropsBefore = &before
-		}
-	}
-}
-
-// carriesProps reports whether an input may change a connection's local
-// or remote props: a local command with props, or a received message of
-// a type that has them.
-func carriesProps(in *Row) bool {
-	switch in.Event.Input.(type) {
-	case econn.Start, econn.Answer, econn.UpdateReq, econn.UpdateResp, econn.SendPropsync:
-		return true
-	case eventlog.RecvInput:
-		if in.Msg == nil {
-			return false
-		}
-		switch in.Msg.Type {
-		case econn.MsgSetup, econn.MsgUpdate, econn.MsgPropsync, econn.MsgGroupStart, econn.MsgGroupSetup, econn.MsgConfStart:
-			return true
-		}
-	}
-	return false
 }
 
 // Tick goes on with what was not done at the last key: a search or
