@@ -124,7 +124,7 @@ func drawBar(scr tcell.Screen, t *theme, y, w int, text string) {
 }
 
 func drawHelp(scr tcell.Screen, t *theme, m *Model) {
-	drawLines(scr, t, rect{1, 0, m.width - 1, m.height - 1}, helpLines(m.width-1), &m.helpOff)
+	drawLines(scr, t, rect{1, 0, m.width - 1, m.height - 1}, helpLines(m.keys, m.width-1, m.helpFrom()), &m.helpOff)
 }
 
 func drawCallList(scr tcell.Screen, t *theme, m *Model) {
@@ -336,23 +336,12 @@ func paneTitle(scr tcell.Screen, t *theme, r rect, title string) {
 	put(scr, r.X+1, r.Y, r.X+r.W, title, st)
 }
 
-// timelineCols are the widths of the timeline's fixed columns.
-type timelineCols struct{ seq, at, ep int }
-
-func (m *Model) timelineCols() timelineCols {
-	c := timelineCols{seq: max(len(fmt.Sprint(m.firstSeq+uint64(max(m.n-1, 0)))), 3), at: len(fmtAt(m.lastAt)), ep: 3}
-	for _, l := range m.labels.labels {
-		c.ep = max(c.ep, textWidth(l))
-	}
-	return c
-}
-
 func drawTimeline(scr tcell.Screen, t *theme, m *Model) {
 	r := m.lay.Timeline
 	if r.H < 1 {
 		return
 	}
-	cols := m.timelineCols()
+	cols := m.timeline.columns()
 	end := r.X + r.W
 	head := fmt.Sprintf(" %*s %-*s %-*s %-4s %s", cols.seq, "seq", cols.at, "time", cols.ep, "ep", "kind", "summary")
 	fill(scr, r.X, r.Y, end, t.get(StyleHeader).Underline(true))
