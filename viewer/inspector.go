@@ -27,12 +27,12 @@ type inspector struct {
 
 func newInspector() inspector { return inspector{statesAt: -1, stepAt: -1, warming: -1} }
 
-// fetch fetches the states at event i unless it has them. While the
-// Source is still warming up to i it fetches nothing and notes the
-// progress: Tick comes back.
-func (in *inspector) fetch(src Source, i int) error {
+// fetch fetches the states at event i of a call of n events unless it
+// has them. While the Source is still warming up to i it fetches nothing
+// and notes the progress: Tick comes back.
+func (in *inspector) fetch(src Source, i, n int) error {
 	in.warming = -1
-	if in.statesAt == i {
+	if in.statesAt == i || n == 0 {
 		return nil
 	}
 	if w, ok := src.(Warming); ok {
@@ -162,6 +162,9 @@ func (in *inspector) cyclePin(dir int, r *Row) string {
 
 // scrollDetail scrolls the detail pane by d lines (negative: up).
 func (in *inspector) scrollDetail(d int) { in.detailOff = max(in.detailOff+d, 0) }
+
+// scrollTop shows the detail pane from its first line.
+func (in *inspector) scrollTop() { in.detailOff = 0 }
 
 // toggleDiff switches the detail pane between the event and the state
 // diff.

@@ -112,7 +112,7 @@ func (m *Model) closeCall() {
 	}
 	m.inList = true
 	m.timeline.close()
-	m.inspector.zoom, m.inspector.diff = false, false
+	m.inspector = newInspector()
 }
 
 // Resize tells the model the terminal's size.
@@ -216,7 +216,7 @@ func (m *Model) updateCall(k Key) Cmd {
 // top on another event.
 func (m *Model) setCursor(i int, jump bool) {
 	if m.timeline.setCursor(i, jump, m.fidx) {
-		m.inspector.detailOff = 0
+		m.inspector.scrollTop()
 	}
 }
 
@@ -255,11 +255,7 @@ func (m *Model) refresh() {
 		return
 	}
 	m.fail(m.timeline.load(m.fidx, m.filter))
-	if m.n > 0 {
-		m.fail(m.inspector.fetch(m.src, m.cursor))
-	} else {
-		m.inspector.warming = -1
-	}
+	m.fail(m.inspector.fetch(m.src, m.cursor, m.n))
 }
 
 // Tick goes on with what was not done at the last key: a search or
@@ -336,7 +332,7 @@ func (m *Model) clickList(y int) {
 	case i == m.listCur:
 		m.updateList(Key{Code: KeyEnter})
 	default:
-		m.listCur = i
+		m.callList.moveTo(i)
 	}
 }
 
