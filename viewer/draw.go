@@ -124,7 +124,7 @@ func drawBar(scr tcell.Screen, t *theme, y, w int, text string) {
 }
 
 func drawHelp(scr tcell.Screen, t *theme, m *Model) {
-	drawLines(scr, t, rect{1, 0, m.width - 1, m.height - 1}, helpLines(m.width-1), &m.helpOff)
+	drawLines(scr, t, rect{1, 0, m.width - 1, m.height - 1}, helpLines(m.keys, m.width-1, m.helpFrom()), &m.helpOff)
 }
 
 func drawCallList(scr tcell.Screen, t *theme, m *Model) {
@@ -336,23 +336,12 @@ func paneTitle(scr tcell.Screen, t *theme, r rect, title string) {
 	put(scr, r.X+1, r.Y, r.X+r.W, title, st)
 }
 
-// timelineCols are the widths of the timeline's fixed columns.
-type timelineCols struct{ seq, at, ep int }
-
-func (m *Model) timelineCols() timelineCols {
-	c := timelineCols{seq: max(len(fmt.Sprint(m.firstSeq+uint64(max(m.n-1, 0)))), 3), at: len(fmtAt(m.lastAt)), ep: 3}
-	for _, l := range m.labels.labels {
-		c.ep = max(c.ep, textWidth(l))
-	}
-	return c
-}
-
 func drawTimeline(scr tcell.Screen, t *theme, m *Model) {
 	r := m.lay.Timeline
 	if r.H < 1 {
 		return
 	}
-	cols := m.timelineCols()
+	cols := m.timeline.columns()
 	end := r.X + r.W
 	head := fmt.Sprintf(" %*s %-*s %-*s %-4s %s", cols.seq, "seq", cols.at, "time", cols.ep, "ep", "kind", "summary")
 	fill(scr, r.X, r.Y, end, t.get(StyleHeader).Underline(true))
@@ -576,28 +565,7 @@ func drawStatus(scr tcell.Screen, t *theme, m *Model) {
 		put(scr, 0, y, m.width, m.msg, st)
 		return
 	}
-	var hints []string
-	var left []string
-	switch {
-	case m.help:
-		hints = []string{"any key closes help", "j/k scroll"}
-	case m.inList:
-		left = append(left, fmt.Sprintf("call %d/%d", m.listCur+1, len(m.calls)))
-		hints = []string{"h help", "Enter open", "j/k move", "q quit"}
-	default:
-		if m.n > 0 {
-			left = append(left, fmt.Sprintf("#%d of %d..%d", m.CursorSeq(), m.firstSeq, m.firstSeq+uint64(m.n)-1))
-		}
-		if m.fidx != nil {
-			left = append(left, m.filterStatus())
-		}
-		if r := m.Current(); r != nil && len(m.hits(r)) > 0 {
-			left = append(left, "● at breakpoint "+joinBreaks(m.hits(r)))
-		} else if len(m.breaks) > 0 {
-			left = append(left, "breaks "+joinBreaks(m.breaks))
-		}
-		hints = []string{"h help", "q quit", "j/k n/p step", "/ search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
-	}
+	left, hints := m.statusText()
 	x := put(scr, 0, y, m.width, strings.Join(left, " │ "), t.bar)
 	// As many hints as fit, the most needed first, flush right.
 	shown := ""
@@ -612,4 +580,28 @@ func drawStatus(scr tcell.Screen, t *theme, m *Model) {
 		shown = next
 	}
 	put(scr, m.width-textWidth(shown), y, m.width, shown, t.bar)
+}
+
+// statusText is what the status line says when no prompt, scan or
+// message takes it: where the person is on the left, and the hints of
+// the most needed keys.
+func (m *Model) statusText() (left, hints []string) {
+	switch {
+	case m.help:
+		return nil, []string{"any key closes help", "j/k scroll"}
+	case m.inList:
+		return []string{fmt.Sprintf("call %d/%d", m.listCur+1, len(m.calls))}, []string{"h help", "Enter open", "j/k move", "q quit"}
+	}
+	if m.n > 0 {
+		left = append(left, fmt.Sprintf("#%d of %d..%d", m.CursorSeq(), m.firstSeq, m.firstSeq+uint64(m.n)-1))
+	}
+	if m.fidx != nil {
+		left = append(left, m.filterStatus())
+	}
+	if r := m.Current(); r != nil && len(m.hits(r)) > 0 {
+		left = append(left, "● at breakpoint "+joinBreaks(m.hits(r)))
+	} else if len(m.breaks) > 0 {
+		left = append(left, "breaks "+joinBreaks(m.breaks))
+	}
+	return left, []string{"h help", "q quit", "j/k n/p step", "/ search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
 }

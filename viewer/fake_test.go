@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"fmt"
+	"maps"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,13 +71,14 @@ func (s *script) newConn(e, remote eventlog.Endpoint, sess string) {
 	sc := &scriptConn{ep: e, remote: remote, c: c}
 	s.conns = append(s.conns, sc)
 	s.meta.Conns = append(s.meta.Conns, eventlog.ConnMeta{Endpoint: e, Remote: remote, Config: cfg})
-	s.record(sc, eventlog.NewConn{Config: cfg, Remote: remote}, outs, true, nil)
+	s.record(sc, eventlog.NewConn{Config: cfg, Remote: remote}, outs, true, nil, [2]econn.Props{})
 }
 
 // input steps ep's connection with in and records it.
 func (s *script) input(e eventlog.Endpoint, in eventlog.Input) {
 	sc := s.conn(e)
 	before := s.snapshot()
+	propsBefore := [2]econn.Props{sc.local, sc.remoteP}
 	var outs []econn.Output
 	var err error
 	logged := in
@@ -102,7 +104,7 @@ func (s *script) input(e eventlog.Endpoint, in eventlog.Input) {
 			sc.local = p
 		}
 	}
-	s.record(sc, logged, outs, false, before)
+	s.record(sc, logged, outs, false, before, propsBefore)
 }
 
 // recv delivers the message of the last Send of from's connection to to.
@@ -143,7 +145,10 @@ func (s *script) snapshot() []econn.Snapshot {
 	return snaps
 }
 
-func (s *script) record(sc *scriptConn, in eventlog.Input, outs []econn.Output, created bool, before []econn.Snapshot) {
+// record adds the step's events and every connection's state after it;
+// the stepped connection's props before the step are propsBefore, which
+// a Source reports when the step changed them.
+func (s *script) record(sc *scriptConn, in eventlog.Input, outs []econn.Output, created bool, before []econn.Snapshot, propsBefore [2]econn.Props) {
 	step := len(s.states)
 	for _, o := range outs {
 		if st, ok := o.(econn.SetTimer); ok {
@@ -156,6 +161,9 @@ func (s *script) record(sc *scriptConn, in eventlog.Input, outs []econn.Output, 
 			LocalProps: c.local, RemoteProps: c.remoteP}
 		if i < len(before) {
 			cs.Before = before[i]
+			if c == sc && (!maps.Equal(propsBefore[0], c.local) || !maps.Equal(propsBefore[1], c.remoteP)) {
+				cs.PropsBefore = &propsBefore
+			}
 		} else {
 			cs.Created = true
 		}

@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -8,7 +9,8 @@ import (
 // filterIndex lists the events a filter keeps. It is built by reading the
 // call once, scanBudget events per key or tick, so that setting a filter
 // on a long call never holds up a key; moving under the filter is then
-// arithmetic on the list, however sparse the matches.
+// arithmetic on the list, however sparse the matches. It is the finder's;
+// the timeline moves through it.
 type filterIndex struct {
 	f       Filter
 	prev    *filterIndex // the filter before (nil: none), restored when f matches nothing
@@ -21,51 +23,16 @@ type filterIndex struct {
 // building reports whether the index is still being read.
 func (x *filterIndex) building(n int) bool { return x.next < n }
 
-// setFilter parses a filter and starts indexing it; an empty text clears
-// the filter.
-func (m *Model) setFilter(text string) {
-	f, err := ParseFilter(text)
-	if err != nil {
-		m.fail(err)
-		return
-	}
-	if f.Empty() {
-		m.filter, m.fidx = Filter{}, nil
-		m.setCursor(m.cursor, true)
-		return
-	}
-	m.fidx = &filterIndex{f: f, prev: m.fidx, want: m.cursor}
-	m.filter = f
-	m.stepFilter()
-}
-
-// restoreFilter gives back the filter in force before x.
-func (m *Model) restoreFilter(x *filterIndex) {
-	m.fidx, m.filter = x.prev, Filter{}
-	if x.prev != nil {
-		m.filter = x.prev.f
-		x.prev.prev = nil // one level back is all a person needs
-	}
-	m.windowKey.valid = false
-}
-
-// stepFilter reads up to scanBudget more events into the filter index and
-// places the cursor once it can.
-func (m *Model) stepFilter() {
-	x := m.fidx
-	if x == nil || !x.building(m.n) {
-		return
-	}
-	end := min(x.next+scanBudget, m.n)
+// read reads up to scanBudget more of the call's n events into the index.
+func (x *filterIndex) read(src Source, n int) error {
+	end := min(x.next+scanBudget, n)
 	for x.next < end {
-		rows, err := m.src.Rows(x.next, min(maxScanChunk, end-x.next))
-		if err != nil || len(rows) == 0 {
-			if err == nil {
-				err = fmt.Errorf("rows from %d: the source returned none", x.next)
-			}
-			m.restoreFilter(x)
-			m.fail(fmt.Errorf("filter %s: %w", x.f, err))
-			return
+		rows, err := src.Rows(x.next, min(maxScanChunk, end-x.next))
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return fmt.Errorf("rows from %d: the source returned none", x.next)
 		}
 		for i := range rows {
 			if x.f.Match(&rows[i]) {
@@ -74,67 +41,60 @@ func (m *Model) stepFilter() {
 		}
 		x.next += len(rows)
 	}
-	m.windowKey.valid = false
-	m.placeCursor()
+	return nil
 }
 
-// placeCursor puts the cursor on the first match at or after where it
-// was, or, once the index is complete, on the last match before it.
-func (m *Model) placeCursor() {
-	x := m.fidx
+// errNoMatch is place's answer for a complete index without matches.
+var errNoMatch = errors.New("no match")
+
+// place finds the event the cursor goes to once the filter is in force:
+// the first match at or after where it was, or, once the index is
+// complete, the last match before it. ok is false while it cannot tell
+// yet, and once placed; err is errNoMatch when the filter keeps nothing.
+func (x *filterIndex) place(n int) (i int, ok bool, err error) {
 	if x.placed {
-		return
+		return 0, false, nil
 	}
 	if p := sort.SearchInts(x.matches, x.want); p < len(x.matches) {
 		x.placed, x.prev = true, nil
-		m.setCursor(x.matches[p], true)
-		return
+		return x.matches[p], true, nil
 	}
-	if x.building(m.n) {
-		return
+	if x.building(n) {
+		return 0, false, nil
 	}
 	if len(x.matches) == 0 {
-		m.restoreFilter(x)
-		m.fail(fmt.Errorf("filter %q matches no event", x.f.String()))
-		return
+		return 0, false, errNoMatch
 	}
 	x.prev = nil // placed: the old filter is gone for good
 	x.placed = true
-	m.setCursor(x.matches[len(x.matches)-1], true)
+	return x.matches[len(x.matches)-1], true, nil
 }
 
-// filtered reports whether a filter is in force with its cursor placed:
-// moves then go through the index.
-func (m *Model) filtered() bool { return m.fidx != nil }
+// pos returns the position in the index of the first match at or after
+// event i.
+func (x *filterIndex) pos(i int) int { return sort.SearchInts(x.matches, i) }
 
-// matchPos returns the position in the index of the first match at or
-// after event i.
-func (m *Model) matchPos(i int) int { return sort.SearchInts(m.fidx.matches, i) }
-
-// matchAt returns the match at position p of the index, clamped to the
+// at returns the match at position p of the index, clamped to the
 // matches found.
-func (m *Model) matchAt(p int) (int, bool) {
-	ms := m.fidx.matches
-	if len(ms) == 0 {
+func (x *filterIndex) at(p int) (int, bool) {
+	if len(x.matches) == 0 {
 		return 0, false
 	}
-	return ms[min(max(p, 0), len(ms)-1)], true
+	return x.matches[min(max(p, 0), len(x.matches)-1)], true
 }
 
-// filterWindow reads the rows of the matches from the one at or after top,
-// as many as the timeline shows, joining neighbouring events into one
-// read.
-func (m *Model) filterWindow(top, rows int) ([]Row, error) {
-	ms := m.fidx.matches
-	p := m.matchPos(top)
-	want := ms[p:min(p+rows, len(ms))]
+// window reads the rows of the matches from the one at or after top, as
+// many as rows, joining neighbouring events into one read.
+func (x *filterIndex) window(src Source, top, rows int) ([]Row, error) {
+	p := x.pos(top)
+	want := x.matches[p:min(p+rows, len(x.matches))]
 	var out []Row
 	for len(want) > 0 {
 		run := 1
 		for run < len(want) && want[run] == want[run-1]+1 {
 			run++
 		}
-		got, err := m.src.Rows(want[0], run)
+		got, err := src.Rows(want[0], run)
 		if err != nil {
 			return out, err
 		}
@@ -144,14 +104,73 @@ func (m *Model) filterWindow(top, rows int) ([]Row, error) {
 	return out, nil
 }
 
-// filterStatus describes the filter for the status line.
-func (m *Model) filterStatus() string {
-	x := m.fidx
-	if x == nil {
-		return ""
-	}
-	if x.building(m.n) {
-		return fmt.Sprintf("filtering %s: %d matches in %.0f%%…", x.f, len(x.matches), 100*float64(x.next)/float64(m.n))
+// status describes the index for the status line.
+func (x *filterIndex) status(n int) string {
+	if x.building(n) {
+		return fmt.Sprintf("filtering %s: %d matches in %.0f%%…", x.f, len(x.matches), 100*float64(x.next)/float64(n))
 	}
 	return fmt.Sprintf("filter %s: %d events", x.f, len(x.matches))
+}
+
+// --- the filter on the open call --------------------------------------------
+
+// setFilter parses a filter and starts indexing it; an empty text clears
+// the filter.
+func (m *Model) setFilter(text string) {
+	f, err := ParseFilter(text)
+	if err != nil {
+		m.fail(err)
+		return
+	}
+	if f.Empty() {
+		m.finder.clearFilter()
+		m.setCursor(m.cursor, true)
+		return
+	}
+	m.finder.startFilter(f, m.cursor)
+	m.stepFilter()
+}
+
+// stepFilter reads more of the filter index and places the cursor once
+// it can; a filter that cannot be read or keeps nothing gives way to the
+// one before.
+func (m *Model) stepFilter() {
+	x := m.fidx
+	if x == nil || !x.building(m.n) {
+		return
+	}
+	if err := x.read(m.src, m.n); err != nil {
+		m.dropFilter(x, fmt.Errorf("filter %s: %w", x.f, err))
+		return
+	}
+	m.timeline.invalidate()
+	m.placeCursor()
+}
+
+// placeCursor puts the cursor where the filter index says, once it can
+// tell.
+func (m *Model) placeCursor() {
+	x := m.fidx
+	i, ok, err := x.place(m.n)
+	switch {
+	case err != nil:
+		m.dropFilter(x, fmt.Errorf("filter %q matches no event", x.f.String()))
+	case ok:
+		m.setCursor(i, true)
+	}
+}
+
+// dropFilter gives back the filter in force before x and says why.
+func (m *Model) dropFilter(x *filterIndex, why error) {
+	m.finder.restoreFilter(x)
+	m.timeline.invalidate()
+	m.fail(why)
+}
+
+// filterStatus describes the filter for the status line.
+func (m *Model) filterStatus() string {
+	if m.fidx == nil {
+		return ""
+	}
+	return m.fidx.status(m.n)
 }

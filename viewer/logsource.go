@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/replay"
@@ -274,7 +275,8 @@ func (s *CallSource) StatesReady(i int) (bool, float64) {
 	return uint64(i)+1 <= w+warmStride, float64(w) / float64(s.n)
 }
 
-// States returns every connection at event i.
+// States returns every connection at event i, with the props before the
+// step where the step changed them, as the replay engine reports them.
 func (s *CallSource) States(i int) ([]ConnState, error) {
 	if i < 0 || i >= s.n {
 		return nil, fmt.Errorf("states at event %d: the call has %d events", i+1, s.n)
@@ -287,6 +289,9 @@ func (s *CallSource) States(i int) ([]ConnState, error) {
 	for j, c := range st.Conns {
 		out[j] = ConnState{Endpoint: c.ID.Endpoint, Conn: c.ID.Sess, Before: c.Before, After: c.After,
 			Deadline: c.Deadline, LocalProps: c.LocalProps, RemoteProps: c.RemoteProps, Created: c.Created}
+		if !c.Created && c.PropsChanged() {
+			out[j].PropsBefore = &[2]econn.Props{c.LocalPropsBefore, c.RemotePropsBefore}
+		}
 	}
 	return out, nil
 }

@@ -262,3 +262,41 @@ func TestStatesReadyFollowsWarming(t *testing.T) {
 	s2.stop = nil
 	s2.Close()
 }
+
+// The props a step changed come from the replay engine: a PROPSYNC A/1
+// sends with new props marks its props at the input and its output, and
+// nothing at the note B/1 records on receiving it.
+func TestCallSourcePropsBefore(t *testing.T) {
+	cat := openLog(t, "../testdata/golden/34-propsync.log")
+	cases := []struct {
+		seq  uint64
+		want string // "props", "peer props" or "" for none marked
+	}{
+		{20, "peer props"}, // A/1 receives B's SETUP response
+		{46, "props"},      // A/1 sends PROPSYNC {muted=true videosend=true}
+		{47, "props"},      // its Send
+		{49, ""},           // B/1 answers with the props it had
+	}
+	for _, c := range cases {
+		m, err := New(cat, Options{At: c.seq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m.Pending() {
+			m.Tick()
+		}
+		cs, _, ok := m.Inspected()
+		if !ok {
+			t.Fatalf("event %d: no connection inspected", c.seq)
+		}
+		var marked []string
+		for _, f := range connFields(cs) {
+			if strings.Contains(f.name, "props") && f.changed() {
+				marked = append(marked, f.name)
+			}
+		}
+		if got := strings.Join(marked, ","); got != c.want {
+			t.Errorf("event %d (%s %s): props marked %q, want %q", c.seq, cs.Endpoint, cs.Conn, got, c.want)
+		}
+	}
+}

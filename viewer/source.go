@@ -78,8 +78,9 @@ type ConnState struct {
 	RemoteProps econn.Props
 	Created     bool // the connection was created by this step: Before is empty
 	// PropsBefore holds LocalProps and RemoteProps as they were before
-	// the step, when the step changed them; nil when it did not. The
-	// model fills it in; a Source may leave it nil.
+	// the step, when the step changed them; nil when it did not or for
+	// a connection the step created. CallSource takes it from the replay
+	// engine (replay.ConnState.PropsChanged).
 	PropsBefore *[2]econn.Props
 }
 

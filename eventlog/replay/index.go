@@ -2,6 +2,7 @@ package replay
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -93,10 +94,21 @@ type ConnState struct {
 	Deadline    time.Duration
 	LocalProps  econn.Props // the props the local side last sent
 	RemoteProps econn.Props // the props last received from the remote side
+	// LocalPropsBefore and RemotePropsBefore are the props as they were
+	// before the step, paired with LocalProps and RemoteProps as Before
+	// is with After: for the other connections they are the props now.
+	LocalPropsBefore, RemotePropsBefore econn.Props
 }
 
 // Changed reports whether the event's step changed the connection.
 func (c ConnState) Changed() bool { return c.Created || !c.Before.Equal(c.After) }
+
+// PropsChanged reports whether the props differ from those before the
+// event's step: a command that sent props, a message or a PROPSYNC that
+// brought the peer's.
+func (c ConnState) PropsChanged() bool {
+	return !maps.Equal(c.LocalPropsBefore, c.LocalProps) || !maps.Equal(c.RemotePropsBefore, c.RemoteProps)
+}
 
 // State is every connection of a call at one event.
 type State struct {
@@ -121,9 +133,10 @@ func (ix *Index) At(seq uint64) (*State, error) {
 		if cs.Remote == (eventlog.Endpoint{}) && cs.After.UserRemote != "" {
 			cs.Remote = eventlog.Endpoint{User: cs.After.UserRemote, Client: cs.After.ClientRemote}
 		}
-		cs.Before = cs.After
+		cs.Before, cs.LocalPropsBefore, cs.RemotePropsBefore = cs.After, cs.LocalProps, cs.RemoteProps
 		if ev.Kind != eventlog.KindNote && c.id == own {
 			cs.Before, cs.Created = c.before, c.created
+			cs.LocalPropsBefore, cs.RemotePropsBefore = c.localBefore, c.remoteBefore
 		}
 		if cs.After.Timer.Armed {
 			cs.Deadline = c.deadline

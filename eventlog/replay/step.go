@@ -72,6 +72,9 @@ type connRun struct {
 	deadline    time.Duration     // when the armed timer fires, in call time
 	localProps  econn.Props
 	remoteProps econn.Props
+	// The props before its latest step, as before is its data: what a
+	// viewer compares with to show what the step changed.
+	localBefore, remoteBefore econn.Props
 }
 
 // newConnRun creates the connection from a NewConn event and fills st.
@@ -102,6 +105,7 @@ func newConnRun(ev eventlog.Event, st *Step) (*connRun, error) {
 func (c *connRun) step(ev eventlog.Event, st *Step) {
 	st.reset(ev)
 	c.lastInput, c.created = ev.Seq, false
+	c.localBefore, c.remoteBefore = c.localProps, c.remoteProps
 	if c.conn == nil {
 		st.Err = fmt.Errorf("replay: connection %s was never created", c.id)
 		st.Divergence = &Divergence{Index: -1, Reason: st.Err.Error()}
