@@ -1,13 +1,9 @@
 package main
 
 import (
-	"io"
-	"slices"
-
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
 	"github.com/callrec/callrec/eventlog/filter"
@@ -97,34 +93,9 @@ func showRun(opts *showOptions) error {
 		if width == 0 {
 			width = opts.ios.OutWidth()
 		}
-		return writeLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, width)
+		return describe.WriteLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, width)
 	case opts.JSON:
 		return export.Write(opts.ios.Out, r, export.Options{Format: export.JSONL, Filter: f, From: opts.From})
 	}
 	return export.Write(opts.ios.Out, r, export.Options{Format: export.Text, Filter: f, From: opts.From})
-}
-
-// eachEvent calls fn for every event f selects, from seq on.
-func eachEvent(r *eventlog.CallReader, f *eventlog.Filter, from uint64, fn func(eventlog.Event) error) error {
-	cur := r.Cursor(f)
-	for ev, ok := cur.Seek(max(from, 1)); ok; ev, ok = cur.Next() {
-		if err := fn(ev); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
-}
-
-// writeLadder draws the messages of the call from seq on that have an end
-// keep keeps.
-func writeLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoint) bool, from uint64, width int) error {
-	l := describe.NewLadder(r.Meta().Endpoints)
-	if err := eachEvent(r, nil, from, func(ev eventlog.Event) error {
-		l.Add(ev)
-		return nil
-	}); err != nil {
-		return err
-	}
-	arrows := slices.DeleteFunc(l.Arrows(), func(a describe.Arrow) bool { return !keep(a.From) && !keep(a.To) })
-	return describe.DrawLadder(w, l.Endpoints(), arrows, width)
 }
