@@ -4,19 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/pion/webrtc/v4"
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/live"
-	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/mediaflow"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
 type callOptions struct {
@@ -110,88 +106,22 @@ func (o *callOptions) check() error {
 	return nil
 }
 
-func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) (err error) {
-	stdout := ios.Out
-	self := eventlog.Endpoint{User: opts.user, Client: opts.client}
-	var rec ecall.Recorder
-	var log *eventlog.Log
-	var w *eventlog.CallWriter
-	start := time.Now()
-	if opts.out != "" {
-		if log, err = eventlog.Open(opts.out, 0o644, live.LogOptions()); err != nil {
-			return err
-		}
-		defer func() {
-			if cerr := log.Close(); err == nil {
-				err = cerr
-			}
-		}()
-		w, err = log.CreateCall(eventlog.CallMeta{
-			ToolVersion: toolVersion, Source: "live", Start: start.UTC(), Endpoints: []eventlog.Endpoint{self},
-			Labels: map[string]string{"conv": opts.conv, "relay": opts.relay},
-		})
-		if err != nil {
-			return err
-		}
-		rec = ecall.LogRecorder{W: w}
-	}
-	media := mediaflow.DefaultOptions()
-	media.Video = opts.video
-	if opts.network {
-		media.Loopback = false
-		for _, u := range opts.iceServers {
-			media.ICEServers = append(media.ICEServers, webrtc.ICEServer{URLs: []string{u}})
-		}
-	}
-	var props econn.Props
-	if opts.video {
-		props = econn.Props{"videosend": "true"}
-	}
-	devErrs := make(chan error, 8)
-	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	dev, err := live.NewDevice(dialCtx, live.DeviceConfig{
-		Self: self, RelayURL: opts.relay, Conv: opts.conv, Media: &media,
-		Client: ecall.Config{Props: props}, Recorder: rec, Start: start,
-		Logger: slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		OnError: func(err error) {
-			select {
-			case devErrs <- err:
-			default:
-			}
-		},
+// callRun takes part in the call, then replays what it recorded.
+func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) error {
+	id, err := live.RunCall(ctx, live.CallConfig{
+		Script: live.Script{Conv: opts.conv, Members: opts.members, Duration: opts.duration,
+			AnswerAfter: opts.answerAfter, Timeout: opts.timeout, Out: ios.Out, Progress: newProgress(ios)},
+		Dial: opts.dial, Self: eventlog.Endpoint{User: opts.user, Client: opts.client}, RelayURL: opts.relay,
+		Log: opts.out, Video: opts.video, Network: opts.network, ICEServers: opts.iceServers,
+		ToolVersion: toolVersion, Logger: warnings(ios),
 	})
-	cancel()
+	if err != nil || id == "" {
+		return err
+	}
+	steps, err := verify.Recorded(opts.out, id)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s joined %s at %s\n", self, opts.conv, opts.relay)
-	script := &live.Script{Conv: opts.conv, Members: opts.members, Duration: opts.duration,
-		AnswerAfter: opts.answerAfter, Timeout: opts.timeout, Out: stdout, Progress: newProgress(ios)}
-	if opts.dial {
-		err = script.Dial(ctx, dev)
-	} else {
-		err = script.Answer(ctx, dev)
-	}
-	calls := dev.Calls()
-	if cerr := dev.Close(); err == nil {
-		err = cerr
-	}
-	fmt.Fprint(stdout, live.Summary(self, calls))
-	select {
-	case derr := <-devErrs:
-		err = errors.Join(err, derr)
-	default:
-	}
-	if err != nil || w == nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	steps, err := verifyRecorded(log, w.ID())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "recorded call %s in %s: %d steps replay to the recorded outputs\n", w.ID(), opts.out, steps)
+	fmt.Fprintf(ios.Out, "recorded call %s in %s: %d steps replay to the recorded outputs\n", id, opts.out, steps)
 	return nil
 }

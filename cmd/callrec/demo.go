@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/live"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
 type demoOptions struct {
@@ -79,13 +79,13 @@ func demoRun(ctx context.Context, opts *demoOptions, ios *cmdutil.IOStreams) err
 	id, err := live.RunDemo(ctx, live.DemoConfig{
 		Log: opts.out, Duration: opts.duration, AnswerAfter: opts.answerAfter, Video: opts.video,
 		Devices: opts.devices, HangupB: opts.hangup == "b", ToolVersion: toolVersion,
-		Logger: slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: warnings(ios),
 		Out:    ios.Out, Progress: newProgress(ios),
 	})
 	if err != nil {
 		return err
 	}
-	steps, err := verifyRecordedFile(opts.out, id)
+	steps, err := verify.Recorded(opts.out, id)
 	if err != nil {
 		return err
 	}
