@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -88,9 +87,7 @@ func exportRun(opts *exportOptions) (err error) {
 	defer r.Close()
 	xo := export.Options{Format: export.Format(opts.Format), Filter: flt}
 	if opts.Redact {
-		if xo.Redactor, err = redact.New(r); errors.Is(err, redact.ErrAmbiguousIDs) {
-			return cmdutil.InputError(err)
-		} else if err != nil {
+		if xo.Redactor, err = redact.New(r); err != nil {
 			return err
 		}
 	}
