@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
+
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
-	"github.com/callrec/callrec/eventlog/filter"
 )
 
 type showOptions struct {
@@ -64,38 +66,22 @@ func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Co
 	return cmd
 }
 
-// filter joins --filter and its shorthands.
-func (opts *showOptions) filter() (filter.Filter, error) {
-	return parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
-}
-
 func showRun(opts *showOptions) error {
-	f, err := opts.filter()
+	f, err := parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
 	if err != nil {
 		return err
 	}
 	if opts.Width < 0 {
 		return cmdutil.FlagErrorf("--width %d: want a positive number of columns", opts.Width)
 	}
-	l, err := openLog(opts.Log)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	r, err := openCall(l, opts.Call)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	switch {
-	case opts.Ladder:
-		width := opts.Width
-		if width == 0 {
-			width = opts.ios.OutWidth()
+	return withCall(opts.Log, opts.Call, func(r *eventlog.CallReader) error {
+		xo := export.Options{Format: export.Text, Filter: f, From: opts.From}
+		switch {
+		case opts.Ladder:
+			return describe.WriteLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, cmp.Or(opts.Width, opts.ios.OutWidth()))
+		case opts.JSON:
+			xo.Format = export.JSONL
 		}
-		return describe.WriteLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, width)
-	case opts.JSON:
-		return export.Write(opts.ios.Out, r, export.Options{Format: export.JSONL, Filter: f, From: opts.From})
-	}
-	return export.Write(opts.ios.Out, r, export.Options{Format: export.Text, Filter: f, From: opts.From})
+		return export.Write(opts.ios.Out, r, xo)
+	})
 }
