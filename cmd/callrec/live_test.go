@@ -82,7 +82,6 @@ func verifyLogFile(t *testing.T, path string) []eventlog.CallInfo {
 	if len(calls) == 0 {
 		t.Fatalf("%s: no call recorded", path)
 	}
-	log.Close()
 	for _, c := range calls {
 		if _, err := verify.Recorded(path, c.Meta.ID); err != nil {
 			t.Fatalf("%s: %v", path, err)
