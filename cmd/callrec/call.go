@@ -4,31 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/pion/webrtc/v4"
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/live"
-	"github.com/callrec/callrec/econn"
-	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/mediaflow"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
+// callOptions are the flags of call: the device's part, and --answer.
 type callOptions struct {
-	relay, user, client, conv string
-	answer, dial              bool
-	out                       string
-	duration, answerAfter     time.Duration
-	timeout                   time.Duration
-	members                   int
-	video                     bool
-	network                   bool
-	iceServers                []string
+	live.CallConfig
+	answer bool
 }
 
 func newCallCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -60,26 +49,26 @@ Each device records its own events into --out; callreplay verifies it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.relay, "relay", "", "relay address: host:port or ws://host:port/ws")
-	f.StringVar(&opts.user, "user", "", "user id of this device")
-	f.StringVar(&opts.client, "client", "", "client id of this device")
-	f.StringVar(&opts.conv, "conv", "", "conversation id")
-	f.BoolVar(&opts.dial, "dial", false, "call the conversation")
+	f.StringVar(&opts.RelayURL, "relay", "", "relay address: host:port or ws://host:port/ws")
+	f.StringVar(&opts.Self.User, "user", "", "user id of this device")
+	f.StringVar(&opts.Self.Client, "client", "", "client id of this device")
+	f.StringVar(&opts.Conv, "conv", "", "conversation id")
+	f.BoolVar(&opts.Dial, "dial", false, "call the conversation")
 	f.BoolVar(&opts.answer, "answer", false, "wait for a call and answer it")
-	f.StringVarP(&opts.out, "out", "o", "", "log file to record into (default: none)")
-	f.DurationVar(&opts.duration, "duration", 5*time.Second, "dial: how long the call lasts once connected")
-	f.DurationVar(&opts.answerAfter, "answer-after", 500*time.Millisecond, "answer: how long to ring before answering")
-	f.DurationVar(&opts.timeout, "timeout", time.Minute, "give up when no call is set up or ended within this time")
-	f.IntVar(&opts.members, "members", 2, "dial: wait until the conversation has this many clients (this one included)")
-	f.BoolVar(&opts.video, "video", false, "send VP8 video too (videosend=true)")
-	f.BoolVar(&opts.network, "network", false, "gather ICE candidates on every interface, not just loopback")
-	f.StringArrayVar(&opts.iceServers, "ice-server", nil, "with --network: a STUN or TURN server URL (stun:host:port), repeatable")
+	f.StringVarP(&opts.Log, "out", "o", "", "log file to record into (default: none)")
+	f.DurationVar(&opts.Duration, "duration", 5*time.Second, "dial: how long the call lasts once connected")
+	f.DurationVar(&opts.AnswerAfter, "answer-after", 500*time.Millisecond, "answer: how long to ring before answering")
+	f.DurationVar(&opts.Timeout, "timeout", time.Minute, "give up when no call is set up or ended within this time")
+	f.IntVar(&opts.Members, "members", 2, "dial: wait until the conversation has this many clients (this one included)")
+	f.BoolVar(&opts.Video, "video", false, "send VP8 video too (videosend=true)")
+	f.BoolVar(&opts.Network, "network", false, "gather ICE candidates on every interface, not just loopback")
+	f.StringArrayVar(&opts.ICEServers, "ice-server", nil, "with --network: a STUN or TURN server URL (stun:host:port), repeatable")
 	return cmd
 }
 
 func (o *callOptions) check() error {
 	var missing []string
-	for _, f := range []struct{ name, v string }{{"--relay", o.relay}, {"--user", o.user}, {"--client", o.client}, {"--conv", o.conv}} {
+	for _, f := range []struct{ name, v string }{{"--relay", o.RelayURL}, {"--user", o.Self.User}, {"--client", o.Self.Client}, {"--conv", o.Conv}} {
 		if f.v == "" {
 			missing = append(missing, f.name)
 		}
@@ -87,111 +76,41 @@ func (o *callOptions) check() error {
 	switch {
 	case len(missing) > 0:
 		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
-	case o.dial == o.answer:
+	case o.Dial == o.answer:
 		return errors.New("give exactly one of --dial and --answer")
-	case strings.Contains(o.user, "/") || strings.Contains(o.client, "/"):
+	case strings.Contains(o.Self.User, "/") || strings.Contains(o.Self.Client, "/"):
 		return errors.New("--user and --client cannot contain '/'")
-	case o.duration <= 0:
-		return fmt.Errorf("--duration %v: want a positive duration", o.duration)
-	case o.answerAfter < 0:
-		return fmt.Errorf("--answer-after %v: want zero or more", o.answerAfter)
-	case o.timeout <= 0:
-		return fmt.Errorf("--timeout %v: want a positive duration", o.timeout)
-	case len(o.iceServers) > 0 && !o.network:
+	case o.Duration <= 0:
+		return fmt.Errorf("--duration %v: want a positive duration", o.Duration)
+	case o.AnswerAfter < 0:
+		return fmt.Errorf("--answer-after %v: want zero or more", o.AnswerAfter)
+	case o.Timeout <= 0:
+		return fmt.Errorf("--timeout %v: want a positive duration", o.Timeout)
+	case len(o.ICEServers) > 0 && !o.Network:
 		return errors.New("--ice-server needs --network (loopback ICE gathers host candidates only)")
-	case o.members < 2:
-		return fmt.Errorf("--members %d: want at least 2 (this device and one other)", o.members)
+	case o.Members < 2:
+		return fmt.Errorf("--members %d: want at least 2 (this device and one other)", o.Members)
 	}
-	url, err := live.RelayURL(o.relay)
+	url, err := live.RelayURL(o.RelayURL)
 	if err != nil {
 		return fmt.Errorf("--relay: %w", err)
 	}
-	o.relay = url
+	o.RelayURL = url
 	return nil
 }
 
-func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) (err error) {
-	stdout := ios.Out
-	self := eventlog.Endpoint{User: opts.user, Client: opts.client}
-	var rec ecall.Recorder
-	var log *eventlog.Log
-	var w *eventlog.CallWriter
-	start := time.Now()
-	if opts.out != "" {
-		if log, err = eventlog.Open(opts.out, 0o644, live.LogOptions()); err != nil {
-			return err
-		}
-		defer func() {
-			if cerr := log.Close(); err == nil {
-				err = cerr
-			}
-		}()
-		w, err = log.CreateCall(eventlog.CallMeta{
-			ToolVersion: toolVersion, Source: "live", Start: start.UTC(), Endpoints: []eventlog.Endpoint{self},
-			Labels: map[string]string{"conv": opts.conv, "relay": opts.relay},
-		})
-		if err != nil {
-			return err
-		}
-		rec = ecall.LogRecorder{W: w}
+// callRun takes part in the call, then replays what it recorded.
+func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) error {
+	cfg := opts.CallConfig
+	cfg.Out, cfg.Progress, cfg.Logger, cfg.ToolVersion = ios.Out, newProgress(ios), warnings(ios), toolVersion
+	id, err := live.RunCall(ctx, cfg)
+	if err != nil || id == "" {
+		return err
 	}
-	media := mediaflow.DefaultOptions()
-	media.Video = opts.video
-	if opts.network {
-		media.Loopback = false
-		for _, u := range opts.iceServers {
-			media.ICEServers = append(media.ICEServers, webrtc.ICEServer{URLs: []string{u}})
-		}
-	}
-	var props econn.Props
-	if opts.video {
-		props = econn.Props{"videosend": "true"}
-	}
-	devErrs := make(chan error, 8)
-	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	dev, err := live.NewDevice(dialCtx, live.DeviceConfig{
-		Self: self, RelayURL: opts.relay, Conv: opts.conv, Media: &media,
-		Client: ecall.Config{Props: props}, Recorder: rec, Start: start,
-		Logger: slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		OnError: func(err error) {
-			select {
-			case devErrs <- err:
-			default:
-			}
-		},
-	})
-	cancel()
+	steps, err := verify.Recorded(cfg.Log, id)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s joined %s at %s\n", self, opts.conv, opts.relay)
-	script := &live.Script{Conv: opts.conv, Members: opts.members, Duration: opts.duration,
-		AnswerAfter: opts.answerAfter, Timeout: opts.timeout, Out: stdout, Progress: newProgress(ios)}
-	if opts.dial {
-		err = script.Dial(ctx, dev)
-	} else {
-		err = script.Answer(ctx, dev)
-	}
-	calls := dev.Calls()
-	if cerr := dev.Close(); err == nil {
-		err = cerr
-	}
-	fmt.Fprint(stdout, live.Summary(self, calls))
-	select {
-	case derr := <-devErrs:
-		err = errors.Join(err, derr)
-	default:
-	}
-	if err != nil || w == nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	steps, err := verifyRecorded(log, w.ID())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "recorded call %s in %s: %d steps replay to the recorded outputs\n", w.ID(), opts.out, steps)
+	fmt.Fprintf(ios.Out, "recorded call %s in %s: %d steps replay to the recorded outputs\n", id, cfg.Log, steps)
 	return nil
 }

@@ -4,22 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/live"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
+// demoOptions are the flags of demo: the call, and --hangup.
 type demoOptions struct {
-	out         string
-	duration    time.Duration
-	answerAfter time.Duration
-	video       bool
-	devices     int
-	hangup      string
+	live.DemoConfig
+	hangup string
 }
 
 func newDemoCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -48,11 +45,11 @@ replayed at the end to check that it reproduces.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.out, "out", "o", "calls.db", "log file to record into (a call is added if it exists)")
-	f.DurationVar(&opts.duration, "duration", 5*time.Second, "how long the call lasts once connected")
-	f.DurationVar(&opts.answerAfter, "answer-after", 500*time.Millisecond, "how long the last B device rings before it answers")
-	f.BoolVar(&opts.video, "video", false, "send VP8 video too (videosend=true)")
-	f.IntVar(&opts.devices, "devices", 2, "number of B's devices (the last one answers)")
+	f.StringVarP(&opts.Log, "out", "o", "calls.db", "log file to record into (a call is added if it exists)")
+	f.DurationVar(&opts.Duration, "duration", 5*time.Second, "how long the call lasts once connected")
+	f.DurationVar(&opts.AnswerAfter, "answer-after", 500*time.Millisecond, "how long the last B device rings before it answers")
+	f.BoolVar(&opts.Video, "video", false, "send VP8 video too (videosend=true)")
+	f.IntVar(&opts.Devices, "devices", 2, "number of B's devices (the last one answers)")
 	f.StringVar(&opts.hangup, "hangup", "a", "who hangs up: a (the caller) or b (the callee)")
 	_ = cmd.RegisterFlagCompletionFunc("hangup", cobra.FixedCompletions([]string{"a", "b"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -60,14 +57,14 @@ replayed at the end to check that it reproduces.`,
 
 func (o *demoOptions) check() error {
 	switch {
-	case o.out == "":
+	case o.Log == "":
 		return errors.New("--out: a log file is required")
-	case o.duration <= 0:
-		return fmt.Errorf("--duration %v: want a positive duration", o.duration)
-	case o.answerAfter < 0:
-		return fmt.Errorf("--answer-after %v: want zero or more", o.answerAfter)
-	case o.devices < 1 || o.devices > 16:
-		return fmt.Errorf("--devices %d: want 1 to 16", o.devices)
+	case o.Duration <= 0:
+		return fmt.Errorf("--duration %v: want a positive duration", o.Duration)
+	case o.AnswerAfter < 0:
+		return fmt.Errorf("--answer-after %v: want zero or more", o.AnswerAfter)
+	case o.Devices < 1 || o.Devices > 16:
+		return fmt.Errorf("--devices %d: want 1 to 16", o.Devices)
 	case o.hangup != "a" && o.hangup != "b":
 		return fmt.Errorf("--hangup %q: want a or b", o.hangup)
 	}
@@ -76,19 +73,16 @@ func (o *demoOptions) check() error {
 
 // demoRun records the demo call, then replays it.
 func demoRun(ctx context.Context, opts *demoOptions, ios *cmdutil.IOStreams) error {
-	id, err := live.RunDemo(ctx, live.DemoConfig{
-		Log: opts.out, Duration: opts.duration, AnswerAfter: opts.answerAfter, Video: opts.video,
-		Devices: opts.devices, HangupB: opts.hangup == "b", ToolVersion: toolVersion,
-		Logger: slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Out:    ios.Out, Progress: newProgress(ios),
-	})
+	cfg := opts.DemoConfig
+	cfg.HangupB, cfg.ToolVersion, cfg.Logger, cfg.Out, cfg.Progress = opts.hangup == "b", toolVersion, warnings(ios), ios.Out, newProgress(ios)
+	id, err := live.RunDemo(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	steps, err := verifyRecordedFile(opts.out, id)
+	steps, err := verify.Recorded(cfg.Log, id)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(ios.Out, "replay: %d steps replay to the recorded outputs (callreplay verify %s)\n", steps, opts.out)
+	fmt.Fprintf(ios.Out, "replay: %d steps replay to the recorded outputs (callreplay verify %s)\n", steps, cfg.Log)
 	return nil
 }

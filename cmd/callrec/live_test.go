@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +16,8 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
 // binDir holds the callrec binary the process tests build once.
@@ -86,7 +83,7 @@ func verifyLogFile(t *testing.T, path string) []eventlog.CallInfo {
 		t.Fatalf("%s: no call recorded", path)
 	}
 	for _, c := range calls {
-		if _, err := verifyRecorded(log, c.Meta.ID); err != nil {
+		if _, err := verify.Recorded(path, c.Meta.ID); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 	}
@@ -308,66 +305,5 @@ func TestCallAcrossProcesses(t *testing.T) {
 		if calls[0].Meta.Source != "live" || calls[0].Meta.Labels["conv"] != "c1" {
 			t.Errorf("%s: metadata %+v", name, calls[0].Meta)
 		}
-	}
-}
-
-// TestServeAppliesLimits: the limit flags reach the relay — a third client
-// is refused from a conversation limited to two — and the relay stops on
-// interrupt with its counters.
-func TestServeAppliesLimits(t *testing.T) {
-	leakCheck(t)
-	opts := &serveOptions{listen: "127.0.0.1:0", limits: relay.ServerOptions{
-		MaxMessageSize: relay.DefaultMaxMessageSize, MaxClientsPerConv: 2, RatePerSecond: 5, Burst: 5,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}}
-	if err := opts.check(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- serveRun(ctx, opts, pw); pw.Close() }()
-	lines := bufio.NewScanner(pr)
-	if !lines.Scan() {
-		t.Fatal("serve printed nothing")
-	}
-	url := strings.TrimPrefix(lines.Text(), "relay listening on ")
-	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var clients []*relay.Client
-	for i := 1; i <= 3; i++ {
-		id, err := relay.NewIdentity("U", fmt.Sprint(i), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := relay.Dial(dctx, relay.ClientOptions{URL: url, Conv: "c", Identity: id}, nil, nil)
-		if i < 3 {
-			if err != nil {
-				t.Fatalf("client %d: %v", i, err)
-			}
-			clients = append(clients, c)
-			continue
-		}
-		var se *relay.ServerError
-		if !errors.As(err, &se) || se.Reason != relay.DropConversationFull {
-			t.Errorf("third client in a conversation of at most 2: %v", err)
-		}
-		if c != nil {
-			c.Close()
-		}
-	}
-	for _, c := range clients {
-		c.Close()
-	}
-	stop()
-	var rest strings.Builder
-	for lines.Scan() {
-		rest.WriteString(lines.Text())
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(rest.String(), "conversation_full=1") {
-		t.Errorf("relay's last line %q does not count the refused join", rest.String())
 	}
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +38,7 @@ on stderr. It runs until interrupted, then prints its counters.`,
 			ctx, cancel := interruptible()
 			defer cancel()
 			opts.limits.Logger = slog.New(slog.NewTextHandler(ios.Err, nil))
-			return serveRun(ctx, opts, ios.Out)
+			return live.Serve(ctx, opts.listen, opts.limits, ios.Out)
 		},
 	}
 	f := cmd.Flags()
@@ -68,29 +64,4 @@ func (o *serveOptions) check() error {
 		return fmt.Errorf("--burst %d: want at least 1", o.limits.Burst)
 	}
 	return nil
-}
-
-func serveRun(ctx context.Context, opts *serveOptions, stdout io.Writer) error {
-	rl, err := live.ListenRelay(opts.listen, opts.limits)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "relay listening on %s\n", rl.URL())
-	<-ctx.Done()
-	st := rl.Server().Stats()
-	err = rl.Close()
-	fmt.Fprintf(stdout, "relay stopped: %d frames forwarded, dropped: %s\n", st.Forwarded, drops(st.Dropped))
-	return err
-}
-
-func drops(m map[relay.DropReason]uint64) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	var s []string
-	for r, n := range m {
-		s = append(s, fmt.Sprintf("%s=%d", r, n))
-	}
-	sort.Strings(s)
-	return strings.Join(s, " ")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/export"
 	"github.com/callrec/callrec/eventlog/redact"
 )
@@ -71,41 +71,29 @@ func newExportCmd(ios *cmdutil.IOStreams, runF func(*exportOptions) error) *cobr
 	return cmd
 }
 
-func exportRun(opts *exportOptions) (err error) {
+func exportRun(opts *exportOptions) error {
 	flt, err := parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
 	if err != nil {
 		return err
 	}
-	l, err := openLog(opts.Log)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	r, err := openCall(l, opts.Call)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	xo := export.Options{Format: export.Format(opts.Format), Filter: flt}
-	if opts.Redact {
-		if xo.Redactor, err = redact.New(r); errors.Is(err, redact.ErrAmbiguousIDs) {
-			return cmdutil.InputError(err)
-		} else if err != nil {
-			return err
+	return withCall(opts.Log, opts.Call, func(r *eventlog.CallReader) (err error) {
+		xo := export.Options{Format: export.Format(opts.Format), Filter: flt}
+		if opts.Redact {
+			if xo.Redactor, err = redact.New(r); err != nil {
+				return err
+			}
 		}
-	}
-	out := opts.ios.Out
-	if opts.Out != "" {
+		if opts.Out == "" {
+			return export.Write(opts.ios.Out, r, xo)
+		}
 		f, err := os.Create(opts.Out)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}()
-		out = f
-	}
-	return export.Write(out, r, xo)
+		if err := export.Write(f, r, xo); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
 }

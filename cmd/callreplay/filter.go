@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/filter"
 )
 
@@ -34,15 +33,4 @@ func parseFilter(expr string, endpoints, kinds, types []string) (filter.Filter, 
 		}
 	}
 	return f, nil
-}
-
-// eachMatch calls fn for every event f keeps, from seq on: the cursor
-// skips what the events' headers rule out, Match decides the rest.
-func eachMatch(r *eventlog.CallReader, f filter.Filter, from uint64, fn func(eventlog.Event) error) error {
-	return eachEvent(r, f.Compile(), from, func(ev eventlog.Event) error {
-		if !f.Match(ev) {
-			return nil
-		}
-		return fn(ev)
-	})
 }

@@ -23,19 +23,28 @@ func openLog(path string) (*eventlog.Log, error) {
 	return l, nil
 }
 
-// openCall opens the call id of l, or its only call when id is empty.
-func openCall(l *eventlog.Log, id string) (*eventlog.CallReader, error) {
-	if id == "" {
-		r, err := l.OnlyCall()
-		if err != nil {
-			// Several calls: say how to pick one, as a bad-input error.
-			if infos, lerr := l.Calls(); lerr == nil && len(infos) > 1 {
-				return nil, cmdutil.InputErrorf("%v (use --call)", err)
-			}
-		}
-		return r, err
+// withCall runs fn on the call id of the log at path, or on its only call
+// when id is empty.
+func withCall(path, id string, fn func(*eventlog.CallReader) error) error {
+	l, err := openLog(path)
+	if err != nil {
+		return err
 	}
-	return l.Call(id)
+	defer l.Close()
+	var r *eventlog.CallReader
+	if id != "" {
+		r, err = l.Call(id)
+	} else if r, err = l.OnlyCall(); err != nil {
+		// Several calls: say how to pick one, as a bad-input error.
+		if infos, lerr := l.Calls(); lerr == nil && len(infos) > 1 {
+			err = cmdutil.InputErrorf("%v (use --call)", err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return fn(r)
 }
 
 // callIDCompletion completes --call with the ids of the log named first.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -46,9 +45,6 @@ func redactRun(opts *redactOptions) error {
 	}
 	defer in.Close()
 	st, err := redact.Log(in, opts.Out, redact.Options{Timeout: lockTimeout})
-	if errors.Is(err, redact.ErrExists) || errors.Is(err, redact.ErrAmbiguousIDs) {
-		return cmdutil.InputError(err)
-	}
 	if err != nil {
 		return err
 	}

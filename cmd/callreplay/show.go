@@ -1,8 +1,7 @@
 package main
 
 import (
-	"io"
-	"slices"
+	"cmp"
 
 	"github.com/spf13/cobra"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
-	"github.com/callrec/callrec/eventlog/filter"
 )
 
 type showOptions struct {
@@ -68,63 +66,22 @@ func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Co
 	return cmd
 }
 
-// filter joins --filter and its shorthands.
-func (opts *showOptions) filter() (filter.Filter, error) {
-	return parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
-}
-
 func showRun(opts *showOptions) error {
-	f, err := opts.filter()
+	f, err := parseFilter(opts.Filter, opts.Endpoints, opts.Kinds, opts.Types)
 	if err != nil {
 		return err
 	}
 	if opts.Width < 0 {
 		return cmdutil.FlagErrorf("--width %d: want a positive number of columns", opts.Width)
 	}
-	l, err := openLog(opts.Log)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	r, err := openCall(l, opts.Call)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	switch {
-	case opts.Ladder:
-		width := opts.Width
-		if width == 0 {
-			width = opts.ios.OutWidth()
+	return withCall(opts.Log, opts.Call, func(r *eventlog.CallReader) error {
+		xo := export.Options{Format: export.Text, Filter: f, From: opts.From}
+		switch {
+		case opts.Ladder:
+			return describe.WriteLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, cmp.Or(opts.Width, opts.ios.OutWidth()))
+		case opts.JSON:
+			xo.Format = export.JSONL
 		}
-		return writeLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, width)
-	case opts.JSON:
-		return export.Write(opts.ios.Out, r, export.Options{Format: export.JSONL, Filter: f, From: opts.From})
-	}
-	return export.Write(opts.ios.Out, r, export.Options{Format: export.Text, Filter: f, From: opts.From})
-}
-
-// eachEvent calls fn for every event f selects, from seq on.
-func eachEvent(r *eventlog.CallReader, f *eventlog.Filter, from uint64, fn func(eventlog.Event) error) error {
-	cur := r.Cursor(f)
-	for ev, ok := cur.Seek(max(from, 1)); ok; ev, ok = cur.Next() {
-		if err := fn(ev); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
-}
-
-// writeLadder draws the messages of the call from seq on that have an end
-// keep keeps.
-func writeLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoint) bool, from uint64, width int) error {
-	l := describe.NewLadder(r.Meta().Endpoints)
-	if err := eachEvent(r, nil, from, func(ev eventlog.Event) error {
-		l.Add(ev)
-		return nil
-	}); err != nil {
-		return err
-	}
-	arrows := slices.DeleteFunc(l.Arrows(), func(a describe.Arrow) bool { return !keep(a.From) && !keep(a.To) })
-	return describe.DrawLadder(w, l.Endpoints(), arrows, width)
+		return export.Write(opts.ios.Out, r, xo)
+	})
 }

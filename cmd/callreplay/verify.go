@@ -1,11 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"runtime"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,54 +44,20 @@ func newVerifyCmd(ios *cmdutil.IOStreams, runF func(*verifyOptions) error) *cobr
 	return cmd
 }
 
-// verifyRun prints each log's report as it comes (in the order given),
-// the errors of unreadable logs on stderr, and the totals.
+// verifyRun prints the report, the errors of unreadable logs on stderr,
+// and a progress bar there when it is a terminal.
 func verifyRun(opts *verifyOptions) error {
-	start := time.Now()
-	prog := cmdutil.NewProgress(opts.ios.Err, opts.ios.ErrTerminal && len(opts.Logs) > 1, 0)
-	var sum verify.Summary
-	out := verify.RunJSON{Logs: []verify.LogJSON{}}
-	err := verify.Logs(opts.Logs, opts.Jobs, openLog, func(r verify.LogResult) error {
-		prog.Clear()
-		sum.Add(r)
-		if r.Err != nil {
-			cmdutil.PrintError(opts.ios, "callreplay", r.Err)
-		}
-		if opts.JSON {
-			out.Logs = append(out.Logs, verify.JSONOf(r))
-		} else if err := verify.WriteText(opts.ios.Out, r, opts.Quiet, opts.ios.OutWidth()); err != nil {
-			return err
-		}
-		prog.Show(progressBar(sum, len(opts.Logs)))
-		return nil
-	})
-	prog.Clear()
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
-		out.Summary = verify.SummaryJSONOf(sum, time.Since(start))
-		enc := json.NewEncoder(opts.ios.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	} else if err := verify.WriteSummary(opts.ios.Out, sum, time.Since(start)); err != nil {
-		return err
-	}
+	sum, err := verify.Run(opts.ios.Out, opts.Logs, verify.RunOptions{Jobs: opts.Jobs, Open: openLog,
+		JSON: opts.JSON, Quiet: opts.Quiet, Width: opts.ios.OutWidth(),
+		Progress: cmdutil.NewProgress(opts.ios.Err, opts.ios.ErrTerminal && len(opts.Logs) > 1, 0),
+		OnError:  func(err error) { cmdutil.PrintError(opts.ios, "callreplay", err) }})
 	switch {
+	case err != nil:
+		return err
 	case sum.Unreadable > 0:
 		return cmdutil.Silent(cmdutil.ExitInput) // printed as they came
 	case sum.Diverged > 0:
 		return cmdutil.Silent(cmdutil.ExitFailed) // the report says where
 	}
 	return nil
-}
-
-// progressBar is the progress line of a run with total logs.
-func progressBar(s verify.Summary, total int) string {
-	const barW = 30
-	filled := barW * s.Logs / total
-	return fmt.Sprintf("verify [%s%s] %d/%d logs, %d diverged", strings.Repeat("#", filled),
-		strings.Repeat(".", barW-filled), s.Logs, total, s.Diverged)
 }

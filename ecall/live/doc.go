@@ -25,8 +25,8 @@
 // (the package example runs it). Recording: give every device of a call the
 // same ecall.LogRecorder and Start, and open the log with LogOptions.
 //
-// The callrec commands' call flows live here too: Script is one device of
-// `callrec call` (Dial, or Answer after ringing), RunDemo the whole
-// three-device call of `callrec demo`, Summary what a device's connections
-// did.
+// The callrec commands' call flows live here too: RunCall is one device of
+// `callrec call` (its Script dials, or answers after ringing), RunDemo the
+// whole three-device call of `callrec demo`, Serve the relay of `callrec
+// serve`, Summary what a device's connections did.
 package live

@@ -5,8 +5,8 @@
 // first diverging step of a call in full: its input, the state before,
 // the outputs side by side and the fields that differ) and as JSON.
 //
-//	err := verify.Logs(paths, jobs, open, func(r verify.LogResult) error {
-//		verify.WriteText(os.Stdout, r, false, 100)
-//		return nil
-//	})
+//	sum, err := verify.Run(os.Stdout, paths, verify.RunOptions{Jobs: 4, Open: open, Width: 100})
+//
+// Run is the whole of `callreplay verify`; Logs, WriteText and JSONOf are
+// its parts. Recorded checks one call just recorded, as callrec does.
 package verify

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/redact"
 	"github.com/callrec/callrec/eventlog/replay"
 )
 
@@ -19,13 +20,20 @@ const (
 	ExitError  = 4 // anything else
 )
 
-// codedError gives an error an exit code without changing its text.
+// codedError gives an error an exit code without changing its text; with
+// no error it is Silent's.
 type codedError struct {
 	code int
 	err  error
 }
 
-func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
 func (e *codedError) Unwrap() error { return e.err }
 
 // FlagError marks err as a usage error (exit 2).
@@ -35,7 +43,7 @@ func FlagError(err error) error { return &codedError{ExitUsage, err} }
 func FlagErrorf(format string, a ...any) error { return FlagError(fmt.Errorf(format, a...)) }
 
 // InputError marks err as input the command cannot use (exit 3), for
-// errors the eventlog sentinels and fs.ErrNotExist do not already say so.
+// errors the sentinels of isInput do not already say so.
 func InputError(err error) error { return &codedError{ExitInput, err} }
 
 // InputErrorf is InputError(fmt.Errorf(format, a...)).
@@ -47,44 +55,43 @@ func Failed(err error) error { return &codedError{ExitFailed, err} }
 // Silent returns an error that exits with code and prints nothing: the
 // command has reported the problem itself (verify's report of a divergence,
 // the errors of several logs).
-func Silent(code int) error { return &silentError{code} }
+func Silent(code int) error { return &codedError{code: code} }
 
-type silentError struct{ code int }
-
-func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+// isSilent reports whether err is Silent's.
+func isSilent(err error) bool {
+	var ce *codedError
+	return errors.As(err, &ce) && ce.err == nil
+}
 
 // ExitCode maps an error to the process's exit code.
 func ExitCode(err error) int {
 	var ce *codedError
-	var se *silentError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &se):
-		return se.code
 	case errors.As(err, &ce):
 		return ce.code
 	case errors.Is(err, replay.ErrDiverged), errors.Is(err, replay.ErrNoSteps):
 		return ExitFailed
 	case isCobraUsage(err):
 		return ExitUsage
-	case IsInput(err):
+	case isInput(err):
 		return ExitInput
 	}
 	return ExitError
 }
 
-// IsInput reports whether err says the input cannot be used: a missing
-// file, or one of eventlog's sentinel errors about a log.
-func IsInput(err error) bool {
-	for _, target := range []error{fs.ErrNotExist, eventlog.ErrNotLog, eventlog.ErrLocked,
-		eventlog.ErrNewerVersion, eventlog.ErrCorrupt, eventlog.ErrNoCall} {
+// isInput reports whether err says the input cannot be used: a missing
+// file, one of eventlog's sentinel errors about a log, or a log redact
+// cannot write or pseudonymize.
+func isInput(err error) bool {
+	for _, target := range []error{fs.ErrNotExist, eventlog.ErrNotLog, eventlog.ErrLocked, eventlog.ErrNewerVersion,
+		eventlog.ErrCorrupt, eventlog.ErrNoCall, redact.ErrExists, redact.ErrAmbiguousIDs} {
 		if errors.Is(err, target) {
 			return true
 		}
 	}
-	var ce *codedError
-	return errors.As(err, &ce) && ce.code == ExitInput
+	return false
 }
 
 // isCobraUsage recognizes the errors cobra returns, untyped, for unknown
@@ -101,9 +108,9 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-// OneLine renders an error's text on one line: its lines, trimmed, joined
+// oneLine renders an error's text on one line: its lines, trimmed, joined
 // by "; " (errors.Join and cobra's suggestions span several).
-func OneLine(s string) string {
+func oneLine(s string) string {
 	var parts []string
 	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" {

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -35,11 +34,10 @@ func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	code = ExitCode(err)
-	var se *silentError
-	if err == nil || errors.As(err, &se) {
+	if err == nil || isSilent(err) {
 		return code
 	}
-	line := name + ": " + OneLine(err.Error())
+	line := name + ": " + oneLine(err.Error())
 	if code == ExitUsage && cmd != nil {
 		line += fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
 	}
@@ -50,7 +48,7 @@ func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
 // PrintError prints err on one line after the program's name, for a
 // command that reports several errors itself and returns Silent.
 func PrintError(ios *IOStreams, name string, err error) {
-	fmt.Fprintln(ios.Err, name+": "+OneLine(err.Error()))
+	fmt.Fprintln(ios.Err, name+": "+oneLine(err.Error()))
 }
 
 // NoArgs refuses positional arguments, as a usage error.

@@ -1,0 +1,117 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/mediaflow"
+)
+
+// CallConfig is one device's part in a call across processes: see
+// RunCall.
+type CallConfig struct {
+	Script                        // what the device does; its Out and Progress report it
+	Dial        bool              // call the conversation (Script.Dial); false: answer (Script.Answer)
+	Self        eventlog.Endpoint // this device
+	RelayURL    string            // the relay's WebSocket URL (RelayURL turns "host:port" into one)
+	Log         string            // the log file to record into; "" records nothing
+	Video       bool              // send VP8 video too (videosend=true)
+	Network     bool              // gather ICE candidates on every interface, not just loopback
+	ICEServers  []string          // with Network: STUN or TURN server URLs
+	ToolVersion string            // recorded in the call's metadata
+	Logger      *slog.Logger      // the device's warnings
+}
+
+// RunCall takes part in a call as one device, as "callrec call" does: it
+// joins cfg.Conv on the relay, runs the script, prints what the device's
+// connections did (Summary) and returns the id of the call recorded into
+// cfg.Log ("" when not recording). The log is closed when it returns.
+func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
+	start := time.Now()
+	var rec ecall.Recorder
+	var w *eventlog.CallWriter
+	if cfg.Log != "" {
+		log, err := eventlog.Open(cfg.Log, 0o644, LogOptions())
+		if err != nil {
+			return "", err
+		}
+		defer func() {
+			if cerr := log.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w, err = log.CreateCall(eventlog.CallMeta{
+			ToolVersion: cfg.ToolVersion, Source: "live", Start: start.UTC(), Endpoints: []eventlog.Endpoint{cfg.Self},
+			Labels: map[string]string{"conv": cfg.Conv, "relay": cfg.RelayURL},
+		})
+		if err != nil {
+			return "", err
+		}
+		rec = ecall.LogRecorder{W: w}
+	}
+	devErrs := make(chan error, 8)
+	dev, err := cfg.newDevice(ctx, rec, start, devErrs)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(cfg.Out, "%s joined %s at %s\n", cfg.Self, cfg.Conv, cfg.RelayURL)
+	if cfg.Dial {
+		err = cfg.Script.Dial(ctx, dev)
+	} else {
+		err = cfg.Script.Answer(ctx, dev)
+	}
+	calls := dev.Calls()
+	if cerr := dev.Close(); err == nil {
+		err = cerr
+	}
+	fmt.Fprint(cfg.Out, Summary(cfg.Self, calls))
+	select {
+	case derr := <-devErrs:
+		err = errors.Join(err, derr)
+	default:
+	}
+	if err != nil || w == nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return w.ID(), nil
+}
+
+// newDevice joins the relay, giving up after ten seconds; the device's
+// failures go to errs.
+func (cfg *CallConfig) newDevice(ctx context.Context, rec ecall.Recorder, start time.Time, errs chan<- error) (*Device, error) {
+	media := mediaflow.DefaultOptions()
+	media.Video = cfg.Video
+	if cfg.Network {
+		media.Loopback = false
+		for _, u := range cfg.ICEServers {
+			media.ICEServers = append(media.ICEServers, webrtc.ICEServer{URLs: []string{u}})
+		}
+	}
+	var props econn.Props
+	if cfg.Video {
+		props = econn.Props{"videosend": "true"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return NewDevice(ctx, DeviceConfig{
+		Self: cfg.Self, RelayURL: cfg.RelayURL, Conv: cfg.Conv, Media: &media,
+		Client: ecall.Config{Props: props}, Recorder: rec, Start: start, Logger: cfg.Logger,
+		OnError: func(err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		},
+	})
+}

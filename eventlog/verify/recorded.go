@@ -1,0 +1,20 @@
+package verify
+
+import "github.com/callrec/callrec/eventlog"
+
+// Recorded checks that call id of the log at path replays to its recorded
+// outputs, as callrec does once it has recorded a call: it returns the
+// number of steps, or why the call does not replay (replay.ErrDiverged,
+// replay.ErrNoSteps, a damaged log).
+func Recorded(path, id string) (steps uint64, err error) {
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	rep, err := verifyCall(l, id)
+	if err == nil {
+		err = rep.Check()
+	}
+	return rep.Steps, err
+}
