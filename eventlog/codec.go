@@ -83,18 +83,36 @@ var inputTypes = map[typeID]struct {
 	idAnswer:              {"Answer", step(decAnswer)},
 	idUpdateReq:           {"UpdateReq", step(decUpdateReq)},
 	idUpdateResp:          {"UpdateResp", step(decUpdateResp)},
-	idEnd:                 {"End", step(decEnd)},
+	idEnd:                 {"End", func(*decoder) Input { return loggedEnd }},
 	idClose:               {"Close", step(decClose)},
-	idDataChanEstablished: {"DataChanEstablished", step(decDataChanEstablished)},
+	idDataChanEstablished: {"DataChanEstablished", func(*decoder) Input { return loggedDataChan }},
 	idSetError:            {"SetError", step(decSetError)},
 	idSendPropsync:        {"SendPropsync", step(decSendPropsync)},
 	idSendAlert:           {"SendAlert", step(decSendAlert)},
-	idSendPing:            {"SendPing", step(decSendPing)},
+	idSendPing:            {"SendPing", decLoggedSendPing},
 	idRecv:                {TypeRecv, step(decRecv)},
 	idTimerFired:          {"TimerFired", step(decTimerFired)},
 	idSendFailed:          {"SendFailed", step(decSendFailed)},
 	idRecvInput:           {TypeRecv, decRecvInput},
 	idNewConn:             {TypeNew, decNewConn},
+}
+
+// The inputs with one or two values, boxed once: decoding them allocates
+// nothing. A keep-alive PING each way per round is most of a long call's
+// inputs, and wrapping an econn input in a StepInput would otherwise cost
+// an allocation per event.
+var (
+	loggedEnd      Input = StepInput{In: econn.End{}}
+	loggedDataChan Input = StepInput{In: econn.DataChanEstablished{}}
+	loggedPing     Input = StepInput{In: econn.SendPing{}}
+	loggedPingResp Input = StepInput{In: econn.SendPing{Resp: true}}
+)
+
+func decLoggedSendPing(d *decoder) Input {
+	if d.bool("resp") {
+		return loggedPingResp
+	}
+	return loggedPing
 }
 
 // step wraps the decoder of an econn input into a logged StepInput.

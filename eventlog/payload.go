@@ -121,13 +121,9 @@ func decUpdateResp(d *decoder) econn.Input {
 	return econn.UpdateResp{SDP: d.string("sdp"), Props: d.props("props")}
 }
 
-func decEnd(*decoder) econn.Input { return econn.End{} }
-
 func decClose(d *decoder) econn.Input {
 	return econn.Close{Reason: d.err2("reason"), MsgTime: d.uint32("msg time")}
 }
-
-func decDataChanEstablished(*decoder) econn.Input { return econn.DataChanEstablished{} }
 
 func decSetError(d *decoder) econn.Input { return econn.SetError{Err: d.err2("error")} }
 
@@ -138,8 +134,6 @@ func decSendPropsync(d *decoder) econn.Input {
 func decSendAlert(d *decoder) econn.Input {
 	return econn.SendAlert{Level: d.uint32("level"), Descr: d.string("descr")}
 }
-
-func decSendPing(d *decoder) econn.Input { return econn.SendPing{Resp: d.bool("resp")} }
 
 func decRecv(d *decoder) econn.Input {
 	return econn.Recv{FromUser: d.string("from user"), FromClient: d.string("from client"),
