@@ -13,21 +13,21 @@ func (in Answer) Describe() string     { return "answer" + withProps(in.Props) }
 func (in UpdateReq) Describe() string  { return "request an update" + withProps(in.Props) }
 func (in UpdateResp) Describe() string { return "answer the update" + withProps(in.Props) }
 func (End) Describe() string           { return "end" }
-func (in Close) Describe() string      { return "close: " + reasonName(in.Reason) }
+func (in Close) Describe() string      { return "close: " + ReasonName(in.Reason) }
 
 func (DataChanEstablished) Describe() string { return "data channel established" }
 
 func (in SetError) Describe() string { return "set sticky error " + ErrorName(in.Err) }
 
 func (in SendPropsync) Describe() string {
-	return "send PROPSYNC " + reqResp(in.Resp) + withProps(in.Props)
+	return "send PROPSYNC " + ReqResp(in.Resp) + withProps(in.Props)
 }
 
 func (in SendAlert) Describe() string {
 	return fmt.Sprintf("send ALERT level %d: %s", in.Level, in.Descr)
 }
 
-func (in SendPing) Describe() string { return "send PING " + reqResp(in.Resp) }
+func (in SendPing) Describe() string { return "send PING " + ReqResp(in.Resp) }
 
 func (in Recv) Describe() string {
 	return "recv " + MsgName(in.Msg) + " from " + in.FromUser + "/" + in.FromClient + sessSuffix(in.Msg)
@@ -36,7 +36,7 @@ func (in Recv) Describe() string {
 func (in TimerFired) Describe() string { return fmt.Sprintf("timer #%d fired", in.Gen) }
 
 func (in SendFailed) Describe() string {
-	return fmt.Sprintf("sending %s %s failed: %s", in.Type, reqResp(in.Resp), ErrorName(in.Err))
+	return fmt.Sprintf("sending %s %s failed: %s", in.Type, ReqResp(in.Resp), ErrorName(in.Err))
 }
 
 func (o StateChanged) Describe() string { return o.From.String() + " → " + o.To.String() }
@@ -80,7 +80,7 @@ func (o AlertReceived) Describe() string {
 	return fmt.Sprintf("alert level %d: %s", o.Level, o.Descr)
 }
 
-func (o PingReceived) Describe() string { return "PING " + reqResp(o.Resp) + " received" }
+func (o PingReceived) Describe() string { return "PING " + ReqResp(o.Resp) + " received" }
 
 func (o ConfPartReceived) Describe() string {
 	n := 0
@@ -90,7 +90,7 @@ func (o ConfPartReceived) Describe() string {
 	return fmt.Sprintf("CONFPART received (%d participants)", n)
 }
 
-func (o Closed) Describe() string { return "closed: " + reasonName(o.Reason) }
+func (o Closed) Describe() string { return "closed: " + ReasonName(o.Reason) }
 
 func (o Ignored) Describe() string {
 	if o.Type != 0 {
@@ -99,12 +99,29 @@ func (o Ignored) Describe() string {
 	return "ignored: " + o.Sentence()
 }
 
+// ReqResp returns "request" or "response": how the protocol names the two
+// halves of an exchange, for every package that prints one.
+func ReqResp(resp bool) string {
+	if resp {
+		return "response"
+	}
+	return "request"
+}
+
+// ReasonName names a close reason: "normal" for nil, else its stable name.
+func ReasonName(err error) string {
+	if err == nil {
+		return "normal"
+	}
+	return ErrorName(err)
+}
+
 // MsgName names a message by type and half: "SETUP request".
 func MsgName(m *Message) string {
 	if m == nil {
 		return "no message"
 	}
-	return m.Type.String() + " " + reqResp(m.Resp)
+	return m.Type.String() + " " + ReqResp(m.Resp)
 }
 
 func sessSuffix(m *Message) string {
@@ -112,14 +129,6 @@ func sessSuffix(m *Message) string {
 		return ""
 	}
 	return " sess " + m.SessID
-}
-
-// reasonName names a close reason: "normal" for nil, else its stable name.
-func reasonName(err error) string {
-	if err == nil {
-		return "normal"
-	}
-	return ErrorName(err)
 }
 
 // ShortDuration prints a duration compactly: 60s, 5s, 1ms, 1.5s.

@@ -13,7 +13,7 @@ func fmtOut(o Output) string {
 	case StateChanged:
 		return fmt.Sprintf("StateChanged(%s->%s)", o.From, o.To)
 	case Send:
-		s := fmt.Sprintf("Send(%s %s, %s", o.Msg.Type, reqResp(o.Msg.Resp), o.Via)
+		s := fmt.Sprintf("Send(%s %s, %s", o.Msg.Type, ReqResp(o.Msg.Resp), o.Via)
 		if o.Msg.SDP != "" {
 			s += ", sdp=" + o.Msg.SDP
 		}

@@ -2,6 +2,7 @@ package econn
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,7 +14,10 @@ import (
 type IgnoreReason uint8
 
 // The reasons an input is ignored, each with the facts (IgnoreArgs) it
-// names. Codes are stored in logs: append new ones, never renumber.
+// names. Codes are stored in logs: append new ones, never renumber. A new
+// reason is a change of the log format (eventlog.FormatVersion): a build
+// that does not know a code reads it as damage, so a log holding a new code
+// must say it is newer.
 const (
 	// IgnoreUnknown: a reason this build does not know (a sentence read
 	// from a log that matched no known wording); Args.Text holds it.
@@ -114,6 +118,40 @@ func IgnoreReasons() []IgnoreReason {
 	return rs
 }
 
+// ignoreFacts lists, per reason, the IgnoreArgs fields it names; the other
+// fields stay zero. TestIgnoreFactsMatchWording keeps it and the wording
+// in step.
+var ignoreFacts = [...][]string{
+	IgnoreUnknown:            {"Text"},
+	IgnoreEndTerminating:     nil,
+	IgnoreDataChanState:      {"State"},
+	IgnoreTimerNotArmed:      {"Gen"},
+	IgnoreTimerStale:         {"Gen", "ArmedGen"},
+	IgnoreSendFailedNoEffect: {"Resp", "Err"},
+	IgnoreNoMessage:          nil,
+	IgnoreNoEffect:           nil,
+	IgnoreNotHandled:         nil,
+	IgnoreWrongUser:          {"User", "RemoteUser"},
+	IgnoreWrongClient:        {"Client", "RemoteClient"},
+	IgnoreNoRemoteClient:     {"Client"},
+	IgnoreNoRemoteSession:    {"Sess"},
+	IgnoreWrongSession:       {"Sess", "RemoteSess"},
+	IgnoreInState:            {"Resp", "State"},
+	IgnoreCancelInState:      {"State"},
+	IgnoreSetupGlareWon:      {"LocalUser", "LocalClient", "User", "Client"},
+	IgnoreUpdateGlareWon:     {"LocalUser", "LocalClient", "User", "Client"},
+}
+
+// Facts returns the names of the IgnoreArgs fields the reason names, so
+// that a reader shows those and not the zero values of the others (a zero
+// State reads "Idle").
+func (r IgnoreReason) Facts() []string {
+	if !r.Valid() {
+		return nil
+	}
+	return slices.Clone(ignoreFacts[r])
+}
+
 // ignoreWording is the one place the sentences live. A placeholder in
 // braces names a fact: {type} the message type, {reqresp} "request" or
 // "response", {state}, {gen}, {armed}, {err}, the ids by IgnoreArgs field
@@ -172,7 +210,7 @@ func ignoreFact(name string, t MsgType, a *IgnoreArgs) string {
 	case "type":
 		return t.String()
 	case "reqresp":
-		return reqResp(a.Resp)
+		return ReqResp(a.Resp)
 	case "state":
 		return a.State.String()
 	case "gen":
@@ -202,14 +240,3 @@ func ignoreFact(name string, t MsgType, a *IgnoreArgs) string {
 	}
 	return "{" + name + "}"
 }
-
-func reqResp(resp bool) string {
-	if resp {
-		return "response"
-	}
-	return "request"
-}
-
-// ReqResp returns "request" or "response": how the protocol names the two
-// halves of an exchange, for every package that prints one.
-func ReqResp(resp bool) string { return reqResp(resp) }

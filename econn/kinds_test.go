@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -400,4 +401,31 @@ func deepCopy(v reflect.Value) reflect.Value {
 		c.Set(v)
 	}
 	return c
+}
+
+// Each reason's facts are exactly the arguments its sentence names.
+func TestIgnoreFactsMatchWording(t *testing.T) {
+	field := map[string]string{"state": "State", "reqresp": "Resp", "gen": "Gen", "armed": "ArmedGen",
+		"err": "Err", "user": "User", "client": "Client", "sess": "Sess", "remote-user": "RemoteUser",
+		"remote-client": "RemoteClient", "remote-sess": "RemoteSess", "local-user": "LocalUser",
+		"local-client": "LocalClient", "text": "Text"}
+	for _, r := range IgnoreReasons() {
+		var named []string
+		for _, m := range regexp.MustCompile(`\{([a-z-]+)\}`).FindAllStringSubmatch(ignoreWording[r], -1) {
+			if m[1] == "type" {
+				continue
+			}
+			f, ok := field[m[1]]
+			if !ok {
+				t.Errorf("%s: unknown placeholder {%s}", r, m[1])
+			}
+			named = append(named, f)
+		}
+		facts := r.Facts()
+		sort.Strings(named)
+		sort.Strings(facts)
+		if !slices.Equal(named, facts) {
+			t.Errorf("%s: the sentence names %v, Facts() %v", r, named, facts)
+		}
+	}
 }

@@ -536,22 +536,3 @@ func IsWinner(selfUser, selfClient, remoteUser, remoteClient string) bool {
 	}
 	return strings.Compare(selfClient, remoteClient) > 0
 }
-
-// isCreator reports whether m is a SETUP request from another user. It and
-// isCreatorFull are the reference's rules for "this SETUP makes me the
-// callee of a new call"; the state machine does not use them, and the call
-// layer routes by its own rule, so they stay unexported, pinned by a test.
-func isCreator(selfUser, remoteUser string, m *Message) bool {
-	return selfUser != "" && remoteUser != "" &&
-		!strings.EqualFold(selfUser, remoteUser) && isSetupReq(m)
-}
-
-// isCreatorFull is isCreator that also counts another client of the same
-// user as a creator.
-func isCreatorFull(selfUser, selfClient, remoteUser, remoteClient string, m *Message) bool {
-	return selfUser != "" && remoteUser != "" &&
-		(!strings.EqualFold(selfUser, remoteUser) || !strings.EqualFold(selfClient, remoteClient)) &&
-		isSetupReq(m)
-}
-
-func isSetupReq(m *Message) bool { return m != nil && m.Type == MsgSetup && !m.Resp }

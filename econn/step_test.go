@@ -579,7 +579,7 @@ func wantHangup(r *reached, resp bool) stepWant {
 		return wantOuts(wrongSession(r, MsgHangup, r.peer.sess))
 	}
 	if r.state != StateDataChanEstablished && r.state != StateHangupSent {
-		return wantOuts(ignoredOut(MsgHangup, "HANGUP %s in state %s", reqResp(resp), r.state))
+		return wantOuts(ignoredOut(MsgHangup, "HANGUP %s in state %s", ReqResp(resp), r.state))
 	}
 	o := []string{changed(r.state, StateHangupRecv)}
 	if !resp {
@@ -899,34 +899,6 @@ func TestIsWinner(t *testing.T) {
 	} {
 		if got := IsWinner(tc.su, tc.sc, tc.ru, tc.rc); got != tc.win {
 			t.Errorf("IsWinner(%s/%s vs %s/%s) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, got, tc.win)
-		}
-	}
-}
-
-func TestIsCreator(t *testing.T) {
-	setup := &Message{Type: MsgSetup}
-	resp := &Message{Type: MsgSetup, Resp: true}
-	update := &Message{Type: MsgUpdate}
-	for _, tc := range []struct {
-		su, sc, ru, rc string
-		m              *Message
-		creator, full  bool
-	}{
-		{"A", "1", "B", "1", setup, true, true},
-		{"A", "1", "a", "2", setup, false, true}, // same user, other device
-		{"A", "1", "A", "1", setup, false, false},
-		{"A", "1", "a", "1", setup, false, false}, // ids compare case-insensitively
-		{"", "1", "B", "1", setup, false, false},
-		{"A", "1", "", "1", setup, false, false},
-		{"A", "1", "B", "1", resp, false, false},
-		{"A", "1", "B", "1", update, false, false},
-		{"A", "1", "B", "1", nil, false, false},
-	} {
-		if got := isCreator(tc.su, tc.ru, tc.m); got != tc.creator {
-			t.Errorf("isCreator(%s, %s, %v) = %t, want %t", tc.su, tc.ru, tc.m, got, tc.creator)
-		}
-		if got := isCreatorFull(tc.su, tc.sc, tc.ru, tc.rc, tc.m); got != tc.full {
-			t.Errorf("isCreatorFull(%s/%s, %s/%s, %v) = %t, want %t", tc.su, tc.sc, tc.ru, tc.rc, tc.m, got, tc.full)
 		}
 	}
 }

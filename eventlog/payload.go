@@ -92,6 +92,9 @@ func appendOutput(b []byte, out econn.Output) ([]byte, typeID, error) {
 	case econn.Closed:
 		return putUvarint(putString(b, econn.ErrorName(v.Reason)), uint64(v.MsgTime)), idClosed, nil
 	case econn.Ignored:
+		if !v.Reason.Valid() {
+			return b, 0, fmt.Errorf("eventlog: cannot encode an Ignored with unknown reason %s", v.Reason)
+		}
 		return appendIgnored(b, &v), idIgnoredCode, nil
 	}
 	return b, 0, fmt.Errorf("eventlog: cannot encode output of type %T", out)

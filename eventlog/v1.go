@@ -49,7 +49,7 @@ var v1Patterns = func() []v1Pattern {
 	for i, w := range v1Wording {
 		var facts []string
 		var expr strings.Builder
-		expr.WriteString("^")
+		expr.WriteString("(?s)^") // a value may hold a newline (a joined error)
 		rest := w.text
 		for _, loc := range placeholder.FindAllStringIndex(w.text, -1) {
 			expr.WriteString(regexp.QuoteMeta(w.text[len(w.text)-len(rest) : loc[0]]))

@@ -37,6 +37,10 @@ func TestParseIgnoredV1(t *testing.T) {
 			args{LocalUser: "B", LocalClient: "1", User: "A", Client: "1"}},
 		{econn.MsgUpdate, "UPDATE glare: B/1 wins over A/1, dropping the remote update", econn.IgnoreUpdateGlareWon,
 			args{LocalUser: "B", LocalClient: "1", User: "A", Client: "1"}},
+		// A value may hold a newline: a joined error, an id from the wire.
+		{econn.MsgPing, "send of PING request failed (error:write: broken pipe\nclose: EOF): no effect", econn.IgnoreSendFailedNoEffect,
+			args{Err: "error:write: broken pipe\nclose: EOF"}},
+		{econn.MsgCancel, "CANCEL from client x\ny, remote client is 1", econn.IgnoreWrongClient, args{Client: "x\ny", RemoteClient: "1"}},
 		// Not a format-1 sentence: kept as text.
 		{econn.MsgSetup, "something else", econn.IgnoreUnknown, args{Text: "something else"}},
 		// The type in the sentence must be the recorded type.

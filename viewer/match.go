@@ -188,11 +188,6 @@ func eachPayloadText(ev *eventlog.Event, visit func(string) bool) {
 	}
 }
 
-// propsText renders props as "k=v k=v", sorted by key.
-func propsText(p econn.Props) string {
-	return attrsText(p)
-}
-
 func attrsText(m map[string]string) string {
 	if len(m) == 0 {
 		return ""

@@ -10,7 +10,6 @@ package describe
 import (
 	"fmt"
 
-	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -36,11 +35,4 @@ func Sentence(ev eventlog.Event) string {
 		return ev.Output.Describe()
 	}
 	return fmt.Sprintf("%s %s", ev.Kind, ev.Type)
-}
-
-func reason(err error) string {
-	if err == nil {
-		return "normal"
-	}
-	return econn.ErrorName(err)
 }

@@ -45,7 +45,21 @@ func RecordOf(ev eventlog.Event) Record {
 	if m, ok := plain(reflect.ValueOf(v)).(map[string]any); ok && len(m) > 0 {
 		r.Data = m
 	}
+	if ig, ok := ev.Output.(econn.Ignored); ok {
+		r.Data["Args"] = ignoreArgs(ig)
+	}
 	return r
+}
+
+// ignoreArgs keeps the arguments the reason names: a zero State of a reason
+// that names none would read "Idle".
+func ignoreArgs(ig econn.Ignored) map[string]any {
+	args := map[string]any{}
+	v := reflect.ValueOf(ig.Args)
+	for _, name := range ig.Reason.Facts() {
+		args[name] = plain(v.FieldByName(name))
+	}
+	return args
 }
 
 var (

@@ -21,7 +21,7 @@ type ConnOutcome struct {
 func (c ConnOutcome) String() string {
 	s := c.Endpoint.String() + "#" + c.Conn + " " + c.State.String()
 	if c.Closed {
-		s += ", closed: " + reason(econn.ErrorFromName(c.Reason))
+		s += ", closed: " + econn.ReasonName(econn.ErrorFromName(c.Reason))
 	}
 	return s
 }

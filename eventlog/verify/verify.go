@@ -14,17 +14,6 @@ type LogResult struct {
 	Err   error           // the log, or a call in it, could not be read
 }
 
-// Diverged counts the calls of the log that diverged.
-func (r *LogResult) Diverged() int {
-	n := 0
-	for i := range r.Calls {
-		if !r.Calls[i].OK() {
-			n++
-		}
-	}
-	return n
-}
-
 // OpenFunc opens a log for reading.
 type OpenFunc func(path string) (*eventlog.Log, error)
 
