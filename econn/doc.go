@@ -50,10 +50,11 @@ changes nothing and returns no outputs.
     remote SDP; when Answered has Reset, answer the remote offer with
     Answer). Closed: the call is over, with Reason (nil: a normal close);
     it comes at most once per Conn.
- 4. StateChanged and Ignored: log them. Ignored says in words why a
-    received message, a timer, a send failure or an End was dropped
-    ("CANCEL from client 666, remote client is 1"); it is what makes a
-    replayed field call readable.
+ 4. StateChanged and Ignored: log them. Ignored says why a received
+    message, a timer, a send failure or an End was dropped, as a stable
+    code (IgnoreReason) with the facts it names (IgnoreArgs); Sentence
+    words it ("CANCEL from client 666, remote client is 1"). Logs keep the
+    code, never the words, so rewording changes no recorded call.
  5. Carry out or copy the outputs before the next Step: the returned slice
     is reused by it.
 
@@ -62,6 +63,18 @@ creates one when a SETUP request arrives from an unknown client, handles
 PROPSYNC itself and closes a ringing Conn with ErrCanceled when another
 device of the same user answered; see "The layer above ECONN" in
 docs/protocol.md.
+
+# The vocabulary
+
+The inputs and the outputs are closed sets: Input and Output are sealed,
+and InputKinds and OutputKinds list every kind. Each kind carries what
+every reader of a log needs, so nothing outside this package switches over
+all kinds: Describe (one sentence, as raft's DescribeMessage), Equal
+(meaning, not representation: errors by stable name, nil props equal to
+empty ones, Ignored by code and arguments) and Redact (every field that
+can name a person or carry a secret goes through a Redactor; InputData and
+OutputData collect them). A kind added without these does not compile, and
+the package's tests check that they cover every field.
 
 # Errors
 

@@ -21,10 +21,18 @@
 // forwards and backwards, Seeks by Seq, and with a Filter skips events by
 // their header without decoding their payloads.
 //
-// Events are stored in a compact binary encoding (EncodeEvent,
-// DecodeEvent) that decodes about ten times faster than JSON. Received messages are kept as their raw
-// bytes (RecvInput) so that replay runs the real decoder; errors are kept
-// by their stable names (econn.ErrorName).
+// An input event holds one of the closed set of logged inputs (Input):
+// StepInput, an econn input stepped as it is; RecvInput, a received
+// message kept as its raw bytes so that replay runs the real decoder; and
+// NewConn, the creation of an ECONN. Outputs are econn's. Events are
+// stored in a compact binary encoding (EncodeEvent, DecodeEvent) that
+// decodes about ten times faster than JSON; errors are kept by their
+// stable names (econn.ErrorName).
+//
+// Versions: each call records the FormatVersion it was written in. Every
+// older version stays readable (v1.go reads format 1's ignore sentences
+// back into reason codes); testdata/compat holds logs of each version, and
+// a newer version than the build knows is ErrNewerVersion.
 //
 // Durability: a crash loses at most the batches not yet committed and
 // never damages earlier ones; the file opens again and ResumeCall goes on

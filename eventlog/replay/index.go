@@ -104,8 +104,9 @@ type ConnState struct {
 func (c ConnState) Changed() bool { return c.Created || !c.Before.Equal(c.After) }
 
 // PropsChanged reports whether the props differ from those before the
-// event's step: a command that sent props, a message or a PROPSYNC that
-// brought the peer's.
+// event's step: a command that sent props, or a message (SETUP, UPDATE)
+// that brought the peer's. A received PROPSYNC is a note, not a step, so
+// it is never marked here (Before equals After at a note).
 func (c ConnState) PropsChanged() bool {
 	return !maps.Equal(c.LocalPropsBefore, c.LocalProps) || !maps.Equal(c.RemotePropsBefore, c.RemoteProps)
 }
