@@ -65,6 +65,7 @@ func TestSimFailures(t *testing.T) {
 		return p
 	}
 	wrong := write("wrong.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Answered\n")
+	ok := write("ok.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Pending-Incoming\n")
 	bad := write("bad.txt", "clients A/1 B/1\nstart A/1\nadvance later\n")
 	cases := []struct {
 		args []string
@@ -74,14 +75,16 @@ func TestSimFailures(t *testing.T) {
 		{[]string{"sim", wrong}, 1, "wrong:4: expect B/1 state: want Answered, got Pending-Incoming"},
 		{[]string{"sim", bad}, 3, "bad.txt:3: bad duration \"later\""},
 		{[]string{"sim", filepath.Join(dir, "missing.txt")}, 3, "no such file"},
+		// An output that cannot be created is not input: exit 4.
+		{[]string{"sim", "--out", filepath.Join(dir, "no-such-dir", "x.db"), ok}, 4, "no-such-dir/x.db: no such file"},
 		{[]string{"sim"}, 2, "sim needs a scenario file"},
 		{[]string{"sim", "--explore", wrong}, 2, "--explore takes no scenario files"},
 		{[]string{"sim", "--frobnicate", wrong}, 2, "unknown flag"},
 	}
 	for _, c := range cases {
 		code, _, errs := runSim(t, c.args...)
-		if code != c.code || !strings.Contains(errs, c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, errs, c.code, c.want)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, c.want) != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q once", c.args, code, errs, c.code, c.want)
 		}
 	}
 	// A malformed file stops the run before anything is recorded.

@@ -29,7 +29,10 @@ func TestExitCode(t *testing.T) {
 		{FlagErrorf("--runs -5: want at least 1"), ExitUsage},
 		{errors.New(`unknown command "x" for "callrec"`), ExitUsage},
 		{errors.New(`accepts 1 arg(s), received 0`), ExitUsage},
-		{fmt.Errorf("open x: %w", fs.ErrNotExist), ExitInput},
+		// A missing file is bad input only where the command reads it:
+		// an output path in a missing directory is not.
+		{fmt.Errorf("open out/x: %w", fs.ErrNotExist), ExitError},
+		{InputError(fmt.Errorf("open x: %w", fs.ErrNotExist)), ExitInput},
 		{fmt.Errorf("x: %w", eventlog.ErrNotLog), ExitInput},
 		{fmt.Errorf("x: %w", eventlog.ErrLocked), ExitInput},
 		{fmt.Errorf("x: %w", eventlog.ErrNewerVersion), ExitInput},
