@@ -73,8 +73,6 @@ func ExitCode(err error) int {
 		return ce.code
 	case errors.Is(err, replay.ErrDiverged), errors.Is(err, replay.ErrNoSteps):
 		return ExitFailed
-	case isCobraUsage(err):
-		return ExitUsage
 	case isInput(err):
 		return ExitInput
 	}
@@ -91,20 +89,6 @@ func isInput(err error) bool {
 	for _, target := range []error{eventlog.ErrNotLog, eventlog.ErrLocked, eventlog.ErrNewerVersion,
 		eventlog.ErrCorrupt, eventlog.ErrNoCall, redact.ErrExists, redact.ErrAmbiguousIDs} {
 		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// isCobraUsage recognizes the errors cobra returns, untyped, for unknown
-// commands and flags, wrong argument counts and missing required flags.
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	for _, prefix := range []string{"unknown command", "accepts ", "requires at least", "requires at most",
-		"unknown flag", "unknown shorthand flag", "required flag", "invalid argument", "flag needs an argument",
-		"bad flag syntax", "if any flags in the group"} {
-		if strings.HasPrefix(s, prefix) {
 			return true
 		}
 	}
