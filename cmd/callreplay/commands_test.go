@@ -37,7 +37,7 @@ func TestLs(t *testing.T) {
 		ID            string `json:"id"`
 		FormatVersion int    `json:"format_version"`
 		Events        uint64 `json:"events"`
-		Outcome []struct {
+		Outcome       []struct {
 			Endpoint, Conn, State, Reason string
 			Closed                        bool
 		} `json:"outcome"`
