@@ -105,6 +105,16 @@ func TestOpenMissingFile(t *testing.T) {
 	}
 }
 
+// TestOpenMissingDir: a log that cannot be created in a missing directory
+// is an error naming the path once (bbolt's error names it already).
+func TestOpenMissingDir(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "new.log")
+	_, err := Open(path, 0o600, nil)
+	if !errors.Is(err, fs.ErrNotExist) || strings.Count(err.Error(), path) != 1 {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // makeLog writes a log of n events in one call and returns its path.
 func makeLog(t *testing.T, n uint64) string {
 	t.Helper()

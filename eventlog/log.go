@@ -235,6 +235,11 @@ func openError(path string, timeout time.Duration, err error) error {
 	case errors.Is(err, bolt.ErrChecksum):
 		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
+	// The file's own errors (a missing directory, no permission) name
+	// the path already.
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == path {
+		return fmt.Errorf("eventlog: %w", err)
+	}
 	return fmt.Errorf("eventlog: open %s: %w", path, err)
 }
 

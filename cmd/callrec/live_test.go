@@ -4,60 +4,28 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/cmd/internal/cmdtest"
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/verify"
 )
 
-// binDir holds the callrec binary the process tests build once.
-var (
-	binDir   string
-	binOnce  sync.Once
-	binPath  string
-	binError error
-)
+// callrec is the binary the process tests build once.
+var callrec = &cmdtest.Command{Name: "callrec"}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "callrec-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	callrec.Cleanup()
 	os.Exit(code)
-}
-
-// callrecBinary builds the callrec command once per test run.
-func callrecBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binPath = filepath.Join(binDir, "callrec")
-		args := []string{"build", "-buildvcs=true", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
-		if err != nil {
-			binError = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binError != nil {
-		t.Fatal(binError)
-	}
-	return binPath
 }
 
 // runCLI runs the command line in this process.
@@ -223,7 +191,7 @@ type proc struct {
 
 func startProc(t *testing.T, ctx context.Context, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.CommandContext(ctx, callrecBinary(t), args...), done: make(chan error, 1)}
+	p := &proc{name: name, cmd: exec.CommandContext(ctx, callrec.Path(t), args...), done: make(chan error, 1)}
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -245,7 +213,7 @@ func (p *proc) wait(t *testing.T) string {
 // processes on loopback: A/1 dials, B/2 answers quickly, B/1 would answer
 // later and stops ringing instead; each log verifies.
 func TestCallAcrossProcesses(t *testing.T) {
-	bin := callrecBinary(t)
+	bin := callrec.Path(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	dir := t.TempDir()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
@@ -40,15 +42,15 @@ The scenario language is described in the README.`,
   callrec sim testdata/scenarios/*.txt --out all.db --seed 7
   callrec sim --explore --runs 10000 --seed 1
   callrec sim testdata/scenarios/*.txt --json | jq '.scenarios[] | select(.ok | not)'`,
-		Args: func(cmd *cobra.Command, args []string) error {
+		Args: cmdutil.Args(func(cmd *cobra.Command, args []string) error {
 			if opts.explore && len(args) > 0 {
-				return cmdutil.FlagErrorf("--explore takes no scenario files")
+				return errors.New("--explore takes no scenario files")
 			}
 			if !opts.explore && len(args) == 0 {
-				return cmdutil.FlagErrorf("sim needs a scenario file (or --explore)")
+				return errors.New("sim needs a scenario file (or --explore)")
 			}
 			return nil
-		},
+		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.scenarios = args
 			if opts.explore {

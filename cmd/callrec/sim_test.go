@@ -65,23 +65,26 @@ func TestSimFailures(t *testing.T) {
 		return p
 	}
 	wrong := write("wrong.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Answered\n")
+	ok := write("ok.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Pending-Incoming\n")
 	bad := write("bad.txt", "clients A/1 B/1\nstart A/1\nadvance later\n")
 	cases := []struct {
 		args []string
 		code int
 		want string
 	}{
-		{[]string{"sim", wrong}, 1, "wrong:4: expect B/1 state: want Answered, got Pending-Incoming"},
+		{[]string{"sim", wrong}, 1, "callrec: 1 expectation failed in 1 of 1 scenario\n"},
 		{[]string{"sim", bad}, 3, "bad.txt:3: bad duration \"later\""},
 		{[]string{"sim", filepath.Join(dir, "missing.txt")}, 3, "no such file"},
+		// An output that cannot be created is not input: exit 4.
+		{[]string{"sim", "--out", filepath.Join(dir, "no-such-dir", "x.db"), ok}, 4, "no-such-dir/x.db: no such file"},
 		{[]string{"sim"}, 2, "sim needs a scenario file"},
 		{[]string{"sim", "--explore", wrong}, 2, "--explore takes no scenario files"},
 		{[]string{"sim", "--frobnicate", wrong}, 2, "unknown flag"},
 	}
 	for _, c := range cases {
 		code, _, errs := runSim(t, c.args...)
-		if code != c.code || !strings.Contains(errs, c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, errs, c.code, c.want)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, c.want) != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q once", c.args, code, errs, c.code, c.want)
 		}
 	}
 	// A malformed file stops the run before anything is recorded.
@@ -91,6 +94,32 @@ func TestSimFailures(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Fatalf("a malformed scenario must stop the run before the log is created (stat: %v)", err)
+	}
+}
+
+// TestSimFailureLines: each failed expectation is a line of its own on
+// stdout, after its scenario's FAIL line (also with -q), and stderr holds
+// one line that counts them.
+func TestSimFailureLines(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	two := write("two.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Answered\nexpect A/1 state=Answered\n")
+	one := write("one.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 incoming=2\n")
+	glare := "../../testdata/scenarios/04-glare.txt"
+	want := "FAIL two\n" +
+		"two:4: expect B/1 state: want Answered, got Pending-Incoming\n" +
+		"two:5: expect A/1 state: want Answered, got Pending-Outgoing\n" +
+		"FAIL one\n" +
+		"one:4: expect B/1 incoming: want 2, got 1\n"
+	code, stdout, stderr := runSim(t, "sim", "-q", two, glare, one)
+	if code != 1 || stdout != want || stderr != "callrec: 3 expectations failed in 2 of 3 scenarios\n" {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }
 

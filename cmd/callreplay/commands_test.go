@@ -34,9 +34,10 @@ func TestLs(t *testing.T) {
 		t.Errorf("ls line %q", lines[2])
 	}
 	var calls []struct {
-		ID      string `json:"id"`
-		Events  uint64 `json:"events"`
-		Outcome []struct {
+		ID            string `json:"id"`
+		FormatVersion int    `json:"format_version"`
+		Events        uint64 `json:"events"`
+		Outcome       []struct {
 			Endpoint, Conn, State, Reason string
 			Closed                        bool
 		} `json:"outcome"`
@@ -47,6 +48,17 @@ func TestLs(t *testing.T) {
 	if len(calls) != 2 || calls[1].ID != "glare" || calls[1].Events != uint64(len(glare.events)) ||
 		len(calls[0].Outcome) != 2 || calls[0].Outcome[1].State != "Terminating" || !calls[0].Outcome[1].Closed {
 		t.Fatalf("ls --json: %+v", calls)
+	}
+	if calls[0].FormatVersion != eventlog.FormatVersion || calls[1].FormatVersion != eventlog.FormatVersion {
+		t.Errorf("ls --json of calls this build wrote: format versions %d, %d, want %d",
+			calls[0].FormatVersion, calls[1].FormatVersion, eventlog.FormatVersion)
+	}
+	// A log kept from format 1 says so.
+	if err := json.Unmarshal([]byte(mustRun(t, "ls", "../../testdata/compat/v1/02-hangup.log", "--json")), &calls); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].FormatVersion != 1 {
+		t.Errorf("ls --json of a format-1 log: %+v", calls)
 	}
 }
 

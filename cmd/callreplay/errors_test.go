@@ -97,6 +97,18 @@ func TestBadInput(t *testing.T) {
 			t.Fatal("a failed redact left its output behind")
 		}
 	})
+	// An output that cannot be created is not input: exit 4, the path
+	// named once.
+	t.Run("output", func(t *testing.T) {
+		out := filepath.Join(dir, "no-such-dir", "out")
+		checkFails(t, cmdutil.ExitError, out+": no such file", "export", good, "--format", "text", "--out", out)
+		checkFails(t, cmdutil.ExitError, out+": no such file", "redact", good, out)
+		for _, args := range [][]string{{"export", good, "-f", "text", "-o", out}, {"redact", good, out}} {
+			if r := runCmd(t, args...); strings.Count(r.stderr, out) != 1 {
+				t.Errorf("%v: stderr %q names the path %d times", args, r.stderr, strings.Count(r.stderr, out))
+			}
+		}
+	})
 	t.Run("unknown call", func(t *testing.T) {
 		checkFails(t, cmdutil.ExitInput, "no such call", "show", good, "--call", "nope")
 		checkFails(t, cmdutil.ExitInput, "no such call", "export", good, "--call", "nope", "--format", "text")

@@ -82,8 +82,8 @@ func record(t *testing.T, name string) {
 }
 
 // dump renders everything a log holds that matters: the call's metadata
-// and every event with its data. It reports false for a log it cannot
-// read (none yet, or an older format).
+// with its format version (ls --json), and every event with its data. It
+// reports false for a log it cannot read (none yet, or a newer format).
 func dump(t *testing.T, path string) (string, bool) {
 	t.Helper()
 	ls, events := runCmd(t, "ls", path, "--json"), runCmd(t, "export", path, "--format", "jsonl")
@@ -137,6 +137,17 @@ func TestGolden(t *testing.T) {
 	logs, _ := filepath.Glob(filepath.Join(goldenDir, "*.log"))
 	if len(logs) != len(names) {
 		t.Errorf("%d golden logs for %d scenarios: remove the stale ones", len(logs), len(names))
+	}
+}
+
+// TestGoldenFormatVersion: the golden logs are in the format this build
+// writes (testdata/compat keeps the older ones); -update moves them on.
+func TestGoldenFormatVersion(t *testing.T) {
+	for _, name := range scenarios(t) {
+		if v := readCall(t, goldenLog(name)).meta.FormatVersion; v != eventlog.FormatVersion {
+			t.Errorf("%s is in format %d, this build writes %d (run go test ./cmd/callreplay -run TestGolden -update)",
+				goldenLog(name), v, eventlog.FormatVersion)
+		}
 	}
 }
 

@@ -156,10 +156,7 @@ func TestViewInTmux(t *testing.T) {
 		t.Skip("tmux is not installed: the end-to-end test of callreplay view needs it (.ci/run installs it)")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "callreplay")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := callreplay.Path(t)
 	// The golden log of the glare scenario, copied: the test must not
 	// touch the repository's file.
 	golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "04-glare.log"))
@@ -224,7 +221,9 @@ func TestViewInTmux(t *testing.T) {
 	s.keys("q")
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(done); err == nil {
+		// The shell creates the file before echo writes the line: wait
+		// for the line.
+		if b, err := os.ReadFile(done); err == nil && strings.HasSuffix(string(b), "\n") {
 			if code := strings.TrimSpace(string(b)); code != "0" {
 				t.Fatalf("callreplay view exited %s", code)
 			}

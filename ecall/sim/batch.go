@@ -2,7 +2,6 @@ package sim
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -61,10 +60,14 @@ func RunBatch(scs []*Scenario, opts BatchOptions) (*BatchReport, error) {
 	rep := &BatchReport{Scenarios: []ScenarioResult{}}
 	for _, sc := range scs {
 		res, err := Run(sc, Options{Seed: opts.Seed, Log: log, ToolVersion: opts.ToolVersion})
-		r := ScenarioResult{Name: sc.Name, OK: err == nil, Backend: map[string]int{}, err: err}
+		r := ScenarioResult{Name: sc.Name, OK: err == nil, Backend: map[string]int{}, failures: failures(err)}
 		if err != nil {
 			rep.Failed++
-			r.Error = oneLine(err.Error())
+			var texts []string
+			for _, f := range r.failures {
+				texts = append(texts, f.Error())
+			}
+			r.Error = strings.Join(texts, "; ")
 		} else {
 			rep.OK++
 			r.CallID, r.backend = res.CallID, res.World.Backend
@@ -88,13 +91,46 @@ type BatchReport struct {
 	Scenarios []ScenarioResult `json:"scenarios"`
 }
 
-// Err joins the errors of the scenarios that failed; nil when all passed.
+// Err is nil when every scenario passed, else one line that counts the
+// failures: "3 expectations failed in 2 of 5 scenarios". WriteText has
+// printed the failures themselves.
 func (r *BatchReport) Err() error {
-	var errs []error
-	for _, s := range r.Scenarios {
-		errs = append(errs, s.err)
+	if r.Failed == 0 {
+		return nil
 	}
-	return errors.Join(errs...)
+	var all, expects int
+	for _, s := range r.Scenarios {
+		for _, f := range s.failures {
+			all++
+			if _, ok := f.(*ExpectError); ok {
+				expects++
+			}
+		}
+	}
+	what := plural(all, "failure")
+	if expects == all {
+		what = plural(all, "expectation") + " failed"
+	}
+	return fmt.Errorf("%s in %d of %s", what, r.Failed, plural(len(r.Scenarios), "scenario"))
+}
+
+// failures lists what a scenario's run reported: each failed expectation
+// (Run joins them) or the one error that stopped it.
+func failures(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -102,21 +138,26 @@ func (r *BatchReport) WriteJSON(w io.Writer) error { return writeJSON(w, r) }
 
 // ScenarioResult is one scenario's result.
 type ScenarioResult struct {
-	Name    string         `json:"name"`
-	OK      bool           `json:"ok"`
-	Error   string         `json:"error,omitempty"` // on one line
-	CallID  string         `json:"call_id,omitempty"`
-	Backend map[string]int `json:"backend"` // messages through the backend, by type
-	backend map[econn.MsgType]int
-	err     error
+	Name     string         `json:"name"`
+	OK       bool           `json:"ok"`
+	Error    string         `json:"error,omitempty"` // on one line
+	CallID   string         `json:"call_id,omitempty"`
+	Backend  map[string]int `json:"backend"` // messages through the backend, by type
+	backend  map[econn.MsgType]int
+	failures []error
 }
 
-// WriteText writes the scenario's line: FAIL, or (unless quiet) ok with
-// what went through the backend, in message type order, and the call it
-// is recorded as.
+// WriteText writes the scenario's line: FAIL and then each failure on a
+// line of its own ("name:line: expect A/1 state: want X, got Y"), or
+// (unless quiet) ok with what went through the backend, in message type
+// order, and the call it is recorded as.
 func (r ScenarioResult) WriteText(w io.Writer, quiet bool) error {
 	if !r.OK {
-		_, err := fmt.Fprintf(w, "FAIL %s\n", r.Name)
+		text := "FAIL " + r.Name + "\n"
+		for _, f := range r.failures {
+			text += f.Error() + "\n"
+		}
+		_, err := io.WriteString(w, text)
 		return err
 	}
 	if quiet {
@@ -131,18 +172,6 @@ func (r ScenarioResult) WriteText(w io.Writer, quiet bool) error {
 	}
 	_, err := fmt.Fprintf(w, "ok   %-40s %s\n", r.Name, s)
 	return err
-}
-
-// oneLine renders an error's text on one line: its lines, trimmed, joined
-// by "; " (joined expectation errors span several).
-func oneLine(s string) string {
-	var parts []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	return strings.Join(parts, "; ")
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -13,14 +13,14 @@ import (
 )
 
 // TestRunBatch: a failing scenario does not stop the next one; every
-// result reaches Each in order; the report counts, joins the errors and
-// renders a line per scenario and one JSON object.
+// result reaches Each in order; the report counts the failures, renders a
+// line per scenario and one per failure, and one JSON object.
 func TestRunBatch(t *testing.T) {
 	glare, err := ParseFile(filepath.Join(scenarioDir, "04-glare.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Two failed expectations: their joined error spans two lines.
+	// Two failed expectations: two lines of text.
 	wrong, err := ParseString("wrong.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Answered\nexpect B/1 incoming=2\n")
 	if err != nil {
 		t.Fatal(err)
@@ -41,14 +41,14 @@ func TestRunBatch(t *testing.T) {
 	if strings.Join(seen, ",") != "wrong,04-glare" || rep.OK != 1 || rep.Failed != 1 {
 		t.Fatalf("seen %v, report %+v", seen, rep)
 	}
-	wantErr := "wrong:4: expect B/1 state: want Answered, got Pending-Incoming\nwrong:5: expect B/1 incoming: want 2, got 1"
-	if rep.Err() == nil || rep.Err().Error() != wantErr {
-		t.Fatalf("Err() = %v, want %q", rep.Err(), wantErr)
+	failures := "wrong:4: expect B/1 state: want Answered, got Pending-Incoming\nwrong:5: expect B/1 incoming: want 2, got 1"
+	if want := "2 expectations failed in 1 of 2 scenarios"; rep.Err() == nil || rep.Err().Error() != want {
+		t.Fatalf("Err() = %v, want %q", rep.Err(), want)
 	}
-	if got := rep.Scenarios[0].Error; got != strings.ReplaceAll(wantErr, "\n", "; ") {
-		t.Errorf("Error %q is not the error on one line", got)
+	if got := rep.Scenarios[0].Error; got != strings.ReplaceAll(failures, "\n", "; ") {
+		t.Errorf("Error %q is not the failures on one line", got)
 	}
-	line := regexp.MustCompile(`^FAIL wrong\nok   04-glare {33}backend: SETUP=2  call (\S+)\n$`)
+	line := regexp.MustCompile(`^FAIL wrong\n` + regexp.QuoteMeta(failures) + `\nok   04-glare {33}backend: SETUP=2  call (\S+)\n$`)
 	m := line.FindStringSubmatch(text.String())
 	if m == nil {
 		t.Fatalf("text:\n%s", text.String())
@@ -84,6 +84,38 @@ func TestRunBatch(t *testing.T) {
 	}
 	if _, ok := got.Scenarios[0]["call_id"]; ok {
 		t.Errorf("a failed scenario has no call id: %v", got.Scenarios[0])
+	}
+}
+
+// TestBatchErrCounts: the summary counts expectations when only
+// expectations failed, else every failure; a failed command is one.
+func TestBatchErrCounts(t *testing.T) {
+	parse := func(name, text string) *Scenario {
+		sc, err := ParseString(name, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	wrong := parse("wrong.txt", "clients A/1 B/1\nstart A/1\nrun\nexpect B/1 state=Answered\n")
+	stuck := parse("stuck.txt", "clients A/1 B/1\nanswer B/1\nexpect B/1 state=Answered\n")
+	for _, c := range []struct {
+		scs  []*Scenario
+		want string
+	}{
+		{[]*Scenario{wrong}, "1 expectation failed in 1 of 1 scenario"},
+		{[]*Scenario{wrong, wrong}, "2 expectations failed in 2 of 2 scenarios"},
+		{[]*Scenario{stuck, wrong}, "2 failures in 2 of 2 scenarios"},
+	} {
+		rep, err := RunBatch(c.scs, BatchOptions{})
+		if err != nil || rep.Err() == nil || rep.Err().Error() != c.want {
+			t.Errorf("Err() = %v (%v), want %q", rep.Err(), err, c.want)
+		}
+	}
+	rep, _ := RunBatch([]*Scenario{stuck}, BatchOptions{})
+	var b bytes.Buffer
+	if err := rep.Scenarios[0].WriteText(&b, true); err != nil || b.String() != "FAIL stuck\nstuck:2: answer B/1: B/1: no incoming call to answer\n" {
+		t.Errorf("text %q (%v)", b.String(), err)
 	}
 }
 

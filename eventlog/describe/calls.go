@@ -14,16 +14,17 @@ import (
 // CallSummary is one call of a log as `callreplay ls` lists it: its
 // metadata and how every connection ended.
 type CallSummary struct {
-	ID        string        `json:"id"`
-	Start     time.Time     `json:"start"`
-	Duration  string        `json:"duration"`
-	Endpoints []string      `json:"endpoints"`
-	Events    uint64        `json:"events"`
-	Source    string        `json:"source,omitempty"`
-	Scenario  string        `json:"scenario,omitempty"`
-	Seed      *int64        `json:"seed,omitempty"`
-	Outcome   []ConnSummary `json:"outcome"`
-	text      string        // the outcome on one line
+	ID            string        `json:"id"`
+	FormatVersion int           `json:"format_version"` // the log format the call is stored in
+	Start         time.Time     `json:"start"`
+	Duration      string        `json:"duration"`
+	Endpoints     []string      `json:"endpoints"`
+	Events        uint64        `json:"events"`
+	Source        string        `json:"source,omitempty"`
+	Scenario      string        `json:"scenario,omitempty"`
+	Seed          *int64        `json:"seed,omitempty"`
+	Outcome       []ConnSummary `json:"outcome"`
+	text          string        // the outcome on one line
 }
 
 // ConnSummary is one connection's outcome, with its endpoint and state
@@ -69,7 +70,7 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 		return CallSummary{}, err
 	}
 	m := info.Meta
-	c := CallSummary{ID: m.ID, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
+	c := CallSummary{ID: m.ID, FormatVersion: m.FormatVersion, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
 		Source: m.Source, Scenario: m.Scenario, Endpoints: []string{}, Outcome: []ConnSummary{}, text: out.String()}
 	if m.HasSeed {
 		seed := m.Seed

@@ -229,7 +229,7 @@ func (t *chromeTrace) step(ev eventlog.Event) error {
 		}
 		return t.emit(traceEvent{Name: ev.Type, Cat: "note", Ph: "i", Ts: at, Pid: p, Tid: notesTid, S: "t",
 			Args: map[string]any{"text": describe.Sentence(ev), "seq": ev.Seq}})
-	case ev.Type == "New":
+	case ev.Type == eventlog.TypeNew:
 		if _, _, err := t.tid(ev.Endpoint, ev.Conn, false); err != nil {
 			return err
 		}

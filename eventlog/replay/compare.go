@@ -19,25 +19,27 @@ func compareOutputs(recorded []eventlog.Event, replayed []econn.Output) *Diverge
 	n := min(len(recorded), len(replayed))
 	for i := 0; i < n; i++ {
 		if rec, rep := recorded[i].Output, replayed[i]; !EqualOutput(rec, rep) {
-			if outputName(rec) == outputName(rep) {
-				return &Divergence{Index: i, Reason: fmt.Sprintf("output %d: the recorded and the replayed %s differ", i+1, outputName(rep))}
+			if OutputName(rec) == OutputName(rep) {
+				return &Divergence{Index: i, Reason: fmt.Sprintf("output %d: the recorded and the replayed %s differ", i+1, OutputName(rep))}
 			}
 			return &Divergence{Index: i, Reason: fmt.Sprintf("output %d: recorded %s, replayed %s",
-				i+1, outputName(rec), outputName(rep))}
+				i+1, OutputName(rec), OutputName(rep))}
 		}
 	}
 	switch {
 	case len(recorded) > n:
 		return &Divergence{Index: n, Reason: fmt.Sprintf("recorded %d outputs, replayed %d: %s is missing",
-			len(recorded), len(replayed), outputName(recorded[n].Output))}
+			len(recorded), len(replayed), OutputName(recorded[n].Output))}
 	case len(replayed) > n:
 		return &Divergence{Index: n, Reason: fmt.Sprintf("recorded %d outputs, replayed %d: %s is new",
-			len(recorded), len(replayed), outputName(replayed[n]))}
+			len(recorded), len(replayed), OutputName(replayed[n]))}
 	}
 	return nil
 }
 
-func outputName(o econn.Output) string {
+// OutputName names an output's kind as divergences and field diffs say
+// it: the kind's name, "nothing" for a missing output.
+func OutputName(o econn.Output) string {
 	if o == nil {
 		return "nothing"
 	}

@@ -72,3 +72,12 @@ func TestVerifyNoSteps(t *testing.T) {
 		t.Fatalf("report %+v, %v, check %v", rep, err, rep.Check())
 	}
 }
+
+func TestOutputName(t *testing.T) {
+	if got := replay.OutputName(nil); got != "nothing" {
+		t.Errorf("OutputName(nil) = %q", got)
+	}
+	if got := replay.OutputName(econn.Answered{}); got != "Answered" {
+		t.Errorf("OutputName(Answered) = %q", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/replay"
 )
 
 // FieldDiff is one field in which a recorded and a replayed output differ,
@@ -22,7 +23,7 @@ type FieldDiff struct {
 // which two outputs differ; for outputs of different types, the type.
 func FieldDiffs(rec, rep econn.Output) []FieldDiff {
 	if rec == nil || rep == nil || rec.OutputName() != rep.OutputName() {
-		return []FieldDiff{{"type", outputName(rec), outputName(rep)}}
+		return []FieldDiff{{"type", replay.OutputName(rec), replay.OutputName(rep)}}
 	}
 	a, b := map[string]string{}, map[string]string{}
 	flatten(a, "", describe.RecordOf(eventlog.Event{Kind: eventlog.KindOutput, Output: rec}).Data)
@@ -36,13 +37,6 @@ func FieldDiffs(rec, rep econn.Output) []FieldDiff {
 		}
 	}
 	return diffs
-}
-
-func outputName(o econn.Output) string {
-	if o == nil {
-		return "nothing"
-	}
-	return o.OutputName()
 }
 
 // flatten stores v's leaves in m under dotted keys, as JSON.

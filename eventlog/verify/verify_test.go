@@ -11,6 +11,7 @@ import (
 	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/replay"
 	"github.com/callrec/callrec/eventlog/verify"
 )
 
@@ -77,6 +78,11 @@ func TestFieldDiffs(t *testing.T) {
 	d = verify.FieldDiffs(a, econn.Answered{})
 	if len(d) != 1 || d[0].Field != "type" || d[0].Recorded != "Send" || d[0].Replayed != "Answered" {
 		t.Fatalf("diffs of different types %+v", d)
+	}
+	// A missing output is named as divergences name it.
+	d = verify.FieldDiffs(nil, a)
+	if len(d) != 1 || d[0].Field != "type" || d[0].Recorded != replay.OutputName(nil) || d[0].Replayed != "Send" {
+		t.Fatalf("diffs against nothing %+v", d)
 	}
 	if d = verify.FieldDiffs(a, a); len(d) != 0 {
 		t.Fatalf("equal outputs differ in %+v", d)

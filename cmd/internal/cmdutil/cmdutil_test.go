@@ -27,9 +27,15 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("call x: %w", replay.ErrDiverged), ExitFailed},
 		{fmt.Errorf("call x: %w", replay.ErrNoSteps), ExitFailed},
 		{FlagErrorf("--runs -5: want at least 1"), ExitUsage},
-		{errors.New(`unknown command "x" for "callrec"`), ExitUsage},
-		{errors.New(`accepts 1 arg(s), received 0`), ExitUsage},
-		{fmt.Errorf("open x: %w", fs.ErrNotExist), ExitInput},
+		// Usage errors are marked where cobra makes them, not told by
+		// their wording: a command's own error that reads like one is not.
+		{errors.New(`unknown command "x" for "callrec"`), ExitError},
+		{errors.New(`invalid argument "x" from the relay`), ExitError},
+		{errors.New(`accepts 1 arg(s), received 0`), ExitError},
+		// A missing file is bad input only where the command reads it:
+		// an output path in a missing directory is not.
+		{fmt.Errorf("open out/x: %w", fs.ErrNotExist), ExitError},
+		{InputError(fmt.Errorf("open x: %w", fs.ErrNotExist)), ExitInput},
 		{fmt.Errorf("x: %w", eventlog.ErrNotLog), ExitInput},
 		{fmt.Errorf("x: %w", eventlog.ErrLocked), ExitInput},
 		{fmt.Errorf("x: %w", eventlog.ErrNewerVersion), ExitInput},
@@ -56,7 +62,19 @@ func run(t *testing.T, runE func() error, args ...string) (int, string) {
 	n := 1
 	sub := &cobra.Command{Use: "sub", Args: NoArgs, RunE: func(*cobra.Command, []string) error { return runE() }}
 	sub.Flags().Var(AtLeast(&n, 1), "n", "a count")
-	root.AddCommand(sub)
+	var name string
+	two := &cobra.Command{Use: "two", Args: ExactArgs(2), RunE: func(*cobra.Command, []string) error { return runE() }}
+	two.Flags().StringVar(&name, "name", "", "a name")
+	_ = two.MarkFlagRequired("name")
+	own := &cobra.Command{Use: "own", Args: Args(func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 || args[0] != "x" {
+			return errors.New("own wants x")
+		}
+		return nil
+	}), RunE: func(*cobra.Command, []string) error { return runE() }}
+	group := &cobra.Command{Use: "group"} // subcommands only, no Run
+	group.AddCommand(&cobra.Command{Use: "leaf", Args: NoArgs, RunE: func(*cobra.Command, []string) error { return runE() }})
+	root.AddCommand(sub, two, own, group)
 	return Run(root, args, ios), errb.String()
 }
 
@@ -71,6 +89,16 @@ func TestRunPrintsOneLine(t *testing.T) {
 		{[]string{"sub", "--bogus"}, nil, ExitUsage, "prog: unknown flag: --bogus (see 'prog sub --help')\n"},
 		{[]string{"sub", "--n", "-5"}, nil, ExitUsage, `prog: invalid argument "-5" for "--n" flag: want at least 1 (see 'prog sub --help')` + "\n"},
 		{[]string{"sub", "extra"}, nil, ExitUsage, `prog: sub takes no arguments, got ["extra"] (see 'prog sub --help')` + "\n"},
+		{[]string{"sub", "--n"}, nil, ExitUsage, "prog: flag needs an argument: --n (see 'prog sub --help')\n"},
+		{[]string{"two", "a"}, nil, ExitUsage, "prog: accepts 2 arg(s), received 1 (see 'prog two --help')\n"},
+		{[]string{"two", "a", "b"}, nil, ExitUsage, `prog: required flag(s) "name" not set (see 'prog two --help')` + "\n"},
+		{[]string{"two", "a", "b", "--name", "n"}, nil, ExitOK, ""},
+		{[]string{"own", "y"}, nil, ExitUsage, "prog: own wants x (see 'prog own --help')\n"},
+		{[]string{"own", "x"}, nil, ExitOK, ""},
+		{[]string{"sub", "--n", "2"}, errors.New(`invalid argument "x" from the relay`), ExitError, `prog: invalid argument "x" from the relay` + "\n"},
+		{[]string{"group", "leaf"}, nil, ExitOK, ""},
+		{[]string{"help", "sub"}, nil, ExitOK, ""},
+		{[]string{"completion", "bash"}, nil, ExitOK, ""},
 		{[]string{"sub"}, errors.Join(errors.New("a"), errors.New("b")), ExitError, "prog: a; b\n"},
 		{[]string{"sub"}, Silent(ExitFailed), ExitFailed, ""},
 		{[]string{"sub"}, nil, ExitOK, ""},
@@ -79,6 +107,10 @@ func TestRunPrintsOneLine(t *testing.T) {
 		if code != c.code || stderr != c.want {
 			t.Errorf("%v: exit %d, stderr %q; want %d, %q", c.args, code, stderr, c.code, c.want)
 		}
+	}
+	// Shell completion goes through the command cobra adds in ExecuteC.
+	if code, stderr := run(t, func() error { return nil }, "__complete", "su"); code != ExitOK {
+		t.Errorf("__complete: exit %d, %q", code, stderr)
 	}
 	code, stderr := run(t, func() error { panic("boom") }, "sub")
 	if code != ExitError || !strings.HasPrefix(stderr, "prog: internal error: boom") || strings.Count(stderr, "\n") != 1 {

@@ -12,7 +12,8 @@
 //	0  ok
 //	1  a divergence or a failed expectation
 //	2  usage: unknown command, bad flag, bad flag value, wrong arguments
-//	3  input it cannot use: a missing file, not a log, a locked log, a newer
-//	   format, a corrupt log, an unknown call, an unreadable scenario
-//	4  anything else
+//	3  input it cannot use: a missing log or scenario, not a log, a locked
+//	   log, a newer format, a corrupt log, an unknown call, an unreadable
+//	   scenario
+//	4  anything else, such as an output file that cannot be created
 package cmdutil

@@ -3,7 +3,6 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
@@ -43,7 +42,8 @@ func FlagError(err error) error { return &codedError{ExitUsage, err} }
 func FlagErrorf(format string, a ...any) error { return FlagError(fmt.Errorf(format, a...)) }
 
 // InputError marks err as input the command cannot use (exit 3), for
-// errors the sentinels of isInput do not already say so.
+// errors the sentinels of isInput do not already say so: the command
+// marks what stops it opening its input (a missing log or scenario).
 func InputError(err error) error { return &codedError{ExitInput, err} }
 
 // InputErrorf is InputError(fmt.Errorf(format, a...)).
@@ -73,35 +73,22 @@ func ExitCode(err error) int {
 		return ce.code
 	case errors.Is(err, replay.ErrDiverged), errors.Is(err, replay.ErrNoSteps):
 		return ExitFailed
-	case isCobraUsage(err):
-		return ExitUsage
 	case isInput(err):
 		return ExitInput
 	}
 	return ExitError
 }
 
-// isInput reports whether err says the input cannot be used: a missing
-// file, one of eventlog's sentinel errors about a log, or a log redact
-// cannot write or pseudonymize.
+// isInput reports whether err says the input cannot be used: one of
+// eventlog's sentinel errors about a log, or a log redact cannot write or
+// pseudonymize. A missing file is not among them: it is bad input only
+// when the command was reading it (an output directory that does not
+// exist is not), so the command marks it with InputError where it opens
+// its input.
 func isInput(err error) bool {
-	for _, target := range []error{fs.ErrNotExist, eventlog.ErrNotLog, eventlog.ErrLocked, eventlog.ErrNewerVersion,
+	for _, target := range []error{eventlog.ErrNotLog, eventlog.ErrLocked, eventlog.ErrNewerVersion,
 		eventlog.ErrCorrupt, eventlog.ErrNoCall, redact.ErrExists, redact.ErrAmbiguousIDs} {
 		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// isCobraUsage recognizes the errors cobra returns, untyped, for unknown
-// commands and flags, wrong argument counts and missing required flags.
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	for _, prefix := range []string{"unknown command", "accepts ", "requires at least", "requires at most",
-		"unknown flag", "unknown shorthand flag", "required flag", "invalid argument", "flag needs an argument",
-		"bad flag syntax", "if any flags in the group"} {
-		if strings.HasPrefix(s, prefix) {
 			return true
 		}
 	}

@@ -31,8 +31,14 @@ func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
 			code = ExitError
 		}
 	}()
+	if args == nil {
+		args = []string{} // not os.Args: the unknownCommand check below looks at args
+	}
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	if err != nil && unknownCommand(root, args) {
+		err = FlagError(err)
+	}
 	code = ExitCode(err)
 	if err == nil || isSilent(err) {
 		return code
@@ -43,6 +49,18 @@ func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
 	}
 	fmt.Fprintln(ios.Err, line)
 	return code
+}
+
+// unknownCommand reports whether args name no command of root. Cobra
+// returns that error, untyped, from Find before any hook of ours runs
+// (root's Args cannot take it over: a root with Args set and no Run
+// prints its help for an unknown command), so Run asks Find again: by
+// then ExecuteC has added help, completion and __complete to the tree,
+// so Find answers as it did inside ExecuteC, and when it fails it is
+// the error ExecuteC returned.
+func unknownCommand(root *cobra.Command, args []string) bool {
+	_, _, err := root.Find(args)
+	return err != nil
 }
 
 // PrintError prints err on one line after the program's name, for a
@@ -56,20 +74,36 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return FlagErrorf("%s takes no arguments, got %q", cmd.Name(), args)
 	}
-	return nil
+	return checkFlags(cmd)
 }
 
 // ExactArgs and MinArgs are cobra's argument checks, as usage errors.
-func ExactArgs(n int) cobra.PositionalArgs { return usage(cobra.ExactArgs(n)) }
+func ExactArgs(n int) cobra.PositionalArgs { return Args(cobra.ExactArgs(n)) }
 
 // MinArgs: see ExactArgs.
-func MinArgs(n int) cobra.PositionalArgs { return usage(cobra.MinimumNArgs(n)) }
+func MinArgs(n int) cobra.PositionalArgs { return Args(cobra.MinimumNArgs(n)) }
 
-func usage(check cobra.PositionalArgs) cobra.PositionalArgs {
+// Args turns a command's own argument check into one whose errors are
+// usage errors. Every command's Args is NoArgs, ExactArgs, MinArgs or
+// Args(check): they also check required flags and flag groups, which
+// cobra does after Args with errors of no type of their own.
+func Args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
 			return FlagError(err)
 		}
-		return nil
+		return checkFlags(cmd)
 	}
+}
+
+// checkFlags runs cobra's checks of required flags and flag groups early,
+// as usage errors; cobra's own run of them later then passes.
+func checkFlags(cmd *cobra.Command) error {
+	if err := cmd.ValidateRequiredFlags(); err != nil {
+		return FlagError(err)
+	}
+	if err := cmd.ValidateFlagGroups(); err != nil {
+		return FlagError(err)
+	}
+	return nil
 }

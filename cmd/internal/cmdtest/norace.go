@@ -1,5 +1,5 @@
 //go:build !race
 
-package main
+package cmdtest
 
 const raceEnabled = false
