@@ -155,6 +155,9 @@ func (r *Redactor) word(t string, prev []string) string {
 	// Ids may hold the punctuation words are split at (UUIDs hold "-"):
 	// look them up whole, without the punctuation around them, and as
 	// the halves of a pair.
+	if p, ok := r.known(t); ok {
+		return p
+	}
 	core := strings.TrimRight(strings.TrimLeft(t, punct), punct)
 	if core != "" && core != t {
 		i := strings.Index(t, core)
@@ -186,9 +189,14 @@ func (r *Redactor) word(t string, prev []string) string {
 
 // known returns the pseudonym of a word that is an id or a session id,
 // unless it is a number (a number names an id only where the words
-// around it say so: "client 1"). A session id that is also a word of the
+// around it say so: "client 1"), or a prop value. A session id that is also a word of the
 // vocabulary stays a word.
 func (r *Redactor) known(w string) (string, bool) {
+	// A prop value (a nickname, a phone number) named in a note's text
+	// takes its pseudonym, unless it is a short word or number.
+	if p, ok := r.values[w]; ok && (!plainWord(w) || len(w) >= 6) {
+		return p, true
+	}
 	if number.MatchString(w) {
 		return "", false
 	}
