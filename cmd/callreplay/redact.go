@@ -18,13 +18,15 @@ func newRedactCmd(ios *cmdutil.IOStreams, runF func(*redactOptions) error) *cobr
 	opts := &redactOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "redact IN OUT",
-		Short: "Copy a log with ids pseudonymized and SDPs scrubbed",
-		Long: "Copy every call of IN into the new log OUT with user and client ids replaced by\n" +
-			"pseudonyms (one per id throughout the log) that keep the ids' order (glare resolution compares ids, so the\n" +
-			"redacted log verifies exactly like the original), and SDPs without ICE\n" +
-			"credentials, candidate addresses and fingerprints. Ids are replaced in the\n" +
-			"metadata, endpoints, configs, received message bytes (decoded and encoded\n" +
-			"again), outputs, ignore reasons and notes. OUT must not exist.",
+		Short: "Copy a log with its personal data pseudonymised or scrubbed",
+		Long: "Copy every call of IN into the new log OUT with every field that can hold personal\n" +
+			"data redacted by its policy (README, \"Redaction\"): user, client and session ids,\n" +
+			"prop values and label values become pseudonyms, one per value throughout the log\n" +
+			"(ids keep their order: glare resolves alike, so the redacted log verifies exactly\n" +
+			"like the original); SDPs lose ICE credentials, addresses, ports and fingerprints;\n" +
+			"free text (notes, alerts, errors) keeps only the program's own words and numbers;\n" +
+			"credentials and key material are replaced. OUT must not exist; it is written\n" +
+			"afresh, so none of IN's bytes remain in it.",
 		Example: "  callreplay redact field.log field-redacted.log\n  callreplay verify field-redacted.log",
 		Args:    cmdutil.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -33,17 +33,26 @@ func TestPseudonymsKeepOrder(t *testing.T) {
 
 func TestScrubSDP(t *testing.T) {
 	got := ScrubSDP(sampleSDP)
-	want := "v=0\r\no=- 4611731400430051336 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n" +
+	want := "v=0\r\no=- 4611731400430051336 2 IN IP4 0.0.0.0\r\ns=-\r\ne=redacted\r\nt=0 0\r\n" +
 		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n" +
 		"a=ice-ufrag:redacted\r\na=ice-pwd:redactedredactedredacted\r\n" +
 		"a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\n" +
-		"a=candidate:1 1 udp 2122260223 0.0.0.0 50000 typ host\r\n" +
-		"a=candidate:2 1 udp 1686052607 0.0.0.0 50001 typ srflx raddr 0.0.0.0 rport 50000\r\n"
+		"a=candidate:1 1 udp 2122260223 0.0.0.0 9 typ host generation 0 ufrag redacted network-cost 999\r\n" +
+		"a=candidate:1 1 udp 1686052607 0.0.0.0 9 typ srflx raddr 0.0.0.0 rport 9\r\n" +
+		"a=rtcp:9 IN IP4 0.0.0.0\r\na=ssrc:3735928559 cname:redacted\r\na=msid:redacted\r\n" +
+		"a=msid-semantic:WMS redacted\r\na=rtpmap:111 opus/48000/2\r\na=mid:0\r\na=x-nick:redacted\r\nx=redacted\r\n"
 	if got != want {
 		t.Fatalf("got:\n%q\nwant:\n%q", got, want)
 	}
-	if ScrubSDP("a=candidate:1 1 udp 1 abcd.local 9 typ host") != "a=candidate:1 1 udp 1 redacted.local 9 typ host" {
-		t.Fatal("mDNS candidate kept")
+	for in, want := range map[string]string{
+		"a=candidate:1 1 udp 1 abcd.local 9 typ host": "a=candidate:1 1 udp 1 redacted.local 9 typ host",
+		"a=candidate:short":                           "a=candidate:redacted",
+		"a=rtcp:":                                     "a=rtcp:9",
+		"a=Alice":                                     "a=redacted",
+	} {
+		if got := ScrubSDP(in); got != want {
+			t.Errorf("ScrubSDP(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -60,10 +69,12 @@ func TestRedactText(t *testing.T) {
 		"SETUP from user B, remote user is A":                    "SETUP from user u2, remote user is u1",
 		"SETUP glare: B/2 wins over A/1, dropping the offer":     "SETUP glare: u2/c2 wins over u1/c1, dropping the offer",
 		"answer the call from A/1 (at 10.0.0.1)":                 "answer the call from u1/c1 (at 0.0.0.0)",
-		`UPDATE for session "A", remote session is "1"`:          `UPDATE for session "A", remote session is "1"`,
+		"dial tcp 192.0.2.1:443: connect: connection refused":    "dial tcp 0.0.0.0:9: connect: connection refused",
+		`UPDATE for session "A", remote session is "1"`:          `UPDATE for session "u1", remote session is "1"`,
+		"nickname Alice Smith <alice@example.org> rings":         "* * * <*@*.*> rings",
 		"timer #1 fired but #2 is the armed one":                 "timer #1 fired but #2 is the armed one",
 		"pair 2001:db8:85a3::8a2e:370:7334 <-> fe80::1 at 12:30": "pair :: <-> :: at 12:30",
-		"host 5f3c9a1e-0b6d-4c1e-9c2b-1d2e3f4a5b6c.local:50000":  "host redacted.local:50000",
+		"host 5f3c9a1e-0b6d-4c1e-9c2b-1d2e3f4a5b6c.local:50000":  "host redacted.local:9",
 	} {
 		if got := r.text(in); got != want {
 			t.Errorf("text(%q) = %q, want %q", in, got, want)
@@ -113,9 +124,11 @@ func TestRecvInputRedacted(t *testing.T) {
 
 // sampleSDP is an offer with everything scrubbing removes: addresses,
 // ICE credentials, a fingerprint, host and reflexive candidates.
-const sampleSDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 198.51.100.7\r\ns=-\r\nt=0 0\r\n" +
-	"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.51.100.7\r\n" +
+const sampleSDP = "v=0\r\no=alice 4611731400430051336 2 IN IP4 198.51.100.7\r\ns=Alice's call\r\ne=alice@example.org\r\nt=0 0\r\n" +
+	"m=audio 50000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.51.100.7\r\n" +
 	"a=ice-ufrag:ufx\r\na=ice-pwd:secretpasswordx0123456789\r\n" +
 	"a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n" +
-	"a=candidate:1 1 udp 2122260223 198.51.100.7 50000 typ host\r\n" +
-	"a=candidate:2 1 udp 1686052607 203.0.113.9 50001 typ srflx raddr 198.51.100.7 rport 50000\r\n"
+	"a=candidate:842163049 1 udp 2122260223 198.51.100.7 50000 typ host generation 0 ufrag ufx network-cost 999\r\n" +
+	"a=candidate:2 1 udp 1686052607 203.0.113.9 50001 typ srflx raddr 198.51.100.7 rport 50000\r\n" +
+	"a=rtcp:50002 IN IP4 198.51.100.7\r\na=ssrc:3735928559 cname:alice-laptop\r\na=msid:alice-stream alice-track\r\n" +
+	"a=msid-semantic: WMS alice-stream\r\na=rtpmap:111 opus/48000/2\r\na=mid:0\r\na=x-nick:Alice\r\nAlice was here\r\n"

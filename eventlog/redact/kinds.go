@@ -16,7 +16,7 @@ import (
 // logged input (eventlog.Input, a closed set) are handled here.
 
 // The collector is an econn.Redactor that changes nothing and notes the
-// user and client ids each kind shows it.
+// values each kind shows it that get pseudonyms.
 func (c *collector) UserID(id string) string {
 	c.pair(id, "")
 	return id
@@ -27,46 +27,86 @@ func (c *collector) ClientID(id string) string {
 	return id
 }
 
-func (c *collector) SessID(s string) string          { return s }
-func (c *collector) SDP(s string) string             { return s }
-func (c *collector) Props(p econn.Props) econn.Props { return p }
-func (c *collector) Text(s string) string            { return s }
-func (c *collector) Credential(s string) string      { return s }
-func (c *collector) Secret(b []byte) []byte          { return b }
+func (c *collector) SessID(s string) string {
+	if s != "" {
+		c.sessions[strings.ToLower(s)] = true
+	}
+	return s
+}
 
-// event collects the ids ev mentions.
+func (c *collector) Props(p econn.Props) econn.Props {
+	for k, v := range p {
+		c.prop(k, v)
+	}
+	return p
+}
+
+func (c *collector) prop(k, v string) {
+	c.key(k)
+	if v != "" && !keptValues[v] {
+		c.values[v] = true
+	}
+}
+
+func (c *collector) SDP(s string) string        { return s }
+func (c *collector) Text(s string) string       { return s }
+func (c *collector) Credential(s string) string { return s }
+func (c *collector) Secret(b []byte) []byte     { return b }
+
+// event collects the values ev holds.
 func (c *collector) event(ev eventlog.Event) {
 	c.endpoint(ev.Endpoint)
+	c.SessID(ev.Conn)
 	switch in := ev.Input.(type) {
 	case eventlog.NewConn:
-		c.pair(in.Config.UserID, in.Config.ClientID)
+		c.config(in.Config)
 		c.endpoint(in.Remote)
 	case eventlog.RecvInput:
 		c.pair(in.FromUser, in.FromClient)
 		if m, err := econn.Decode(in.Data, in.CurrTime, in.MsgTime); err == nil {
 			m.Redact(c)
-		} else if w := rawFields(in.Data); w != nil {
-			c.pair(str(w["src_userid"]), str(w["src_clientid"]))
-			c.pair(str(w["dest_userid"]), str(w["dest_clientid"]))
+		} else if w, ok := rawJSON(in.Data); ok {
+			walk(w, "", c, func(k string) string { c.key(k); return k })
 		}
 	case eventlog.StepInput:
 		econn.RedactInput(in.In, c)
 	}
 	econn.RedactOutput(ev.Output, c)
+	if ev.Note != nil {
+		for k, v := range ev.Note.Attrs {
+			if name, ok := strings.CutPrefix(k, "prop."); ok {
+				c.prop(name, v)
+			} else {
+				c.key(k)
+			}
+		}
+	}
 }
 
-// The Redactor is an econn.Redactor: ids become their pseudonyms, SDPs
-// are scrubbed, free text loses ids and addresses, credentials and key
-// material are replaced. Session ids and props are kept: they name no
-// one, and replay needs them.
-func (r *Redactor) UserID(id string) string         { return r.user(id) }
-func (r *Redactor) ClientID(id string) string       { return r.client(id) }
-func (r *Redactor) SessID(s string) string          { return s }
-func (r *Redactor) SDP(s string) string             { return ScrubSDP(s) }
-func (r *Redactor) Props(p econn.Props) econn.Props { return p }
-func (r *Redactor) Text(s string) string            { return r.text(s) }
-func (r *Redactor) Credential(s string) string      { return redacted(s) }
-func (r *Redactor) Secret(b []byte) []byte          { return zeroed(b) }
+// The Redactor is an econn.Redactor: ids, session ids and prop values
+// become their pseudonyms (prop keys are kept when plain), SDPs are
+// scrubbed, free text keeps only vocabulary words, credentials and key
+// material are replaced.
+func (r *Redactor) UserID(id string) string   { return r.user(id) }
+func (r *Redactor) ClientID(id string) string { return r.client(id) }
+func (r *Redactor) SessID(s string) string    { return r.sess(s) }
+func (r *Redactor) SDP(s string) string       { return ScrubSDP(s) }
+func (r *Redactor) Text(s string) string      { return r.text(s) }
+func (r *Redactor) Credential(s string) string {
+	return redacted(s)
+}
+func (r *Redactor) Secret(b []byte) []byte { return zeroed(b) }
+
+func (r *Redactor) Props(p econn.Props) econn.Props {
+	if p == nil {
+		return nil
+	}
+	c := make(econn.Props, len(p))
+	for k, v := range p {
+		c[r.key(k)] = r.value(v)
+	}
+	return c
+}
 
 // input returns the redacted form of a logged input.
 func (r *Redactor) input(in eventlog.Input) (eventlog.Input, error) {
@@ -86,9 +126,11 @@ func (r *Redactor) input(in eventlog.Input) (eventlog.Input, error) {
 
 // recv redacts a received message: decoded, redacted and encoded again; a
 // message that does not decode is redacted as raw JSON (or replaced) in a
-// way that fails to decode with the same error.
+// way that fails to decode with the same error. Its DecodeErr is a
+// sentinel's name, kept; any other is text.
 func (r *Redactor) recv(in eventlog.RecvInput) (eventlog.Input, error) {
 	in.FromUser, in.FromClient = r.user(in.FromUser), r.client(in.FromClient)
+	in.DecodeErr = econn.ErrorName(econn.RedactError(econn.ErrorFromName(in.DecodeErr), r))
 	m, err := econn.Decode(in.Data, in.CurrTime, in.MsgTime)
 	if err == nil {
 		data, err := m.Redact(r).Encode()
@@ -110,24 +152,12 @@ func (r *Redactor) recv(in eventlog.RecvInput) (eventlog.Input, error) {
 }
 
 // undecodable proposes redacted forms of data, which fails to decode with
-// the error named want, best first.
+// the error named want, best first: the JSON with every member redacted
+// by its name, then placeholders of the same size or none.
 func (r *Redactor) undecodable(data []byte, want string) [][]byte {
 	var out [][]byte
-	if w := rawFields(data); w != nil {
-		for _, k := range []string{"src_userid", "dest_userid"} {
-			if s, ok := w[k].(string); ok {
-				w[k] = r.user(s)
-			}
-		}
-		for _, k := range []string{"src_clientid", "dest_clientid"} {
-			if s, ok := w[k].(string); ok {
-				w[k] = r.client(s)
-			}
-		}
-		if s, ok := w["sdp"].(string); ok {
-			w["sdp"] = ScrubSDP(s)
-		}
-		if b, err := json.Marshal(w); err == nil {
+	if w, ok := rawJSON(data); ok {
+		if b, err := json.Marshal(walk(w, "", r, r.key)); err == nil {
 			out = append(out, b)
 		}
 	}
@@ -137,16 +167,74 @@ func (r *Redactor) undecodable(data []byte, want string) [][]byte {
 	return append(out, []byte(`{"redacted": `)) // not JSON
 }
 
-// rawFields parses data as a JSON object; nil when it is none.
-func rawFields(data []byte) map[string]any {
-	var w map[string]any
+// rawJSON parses data as JSON; false when it is none.
+func rawJSON(data []byte) (any, bool) {
+	var w any
 	if json.Unmarshal(data, &w) != nil {
-		return nil
+		return nil, false
 	}
-	return w
+	return w, true
 }
 
-func str(v any) string {
-	s, _ := v.(string)
-	return s
+// walk redacts (or, with a collector, collects) a JSON value that is no
+// message econn decodes: a string by the name of the member holding it,
+// as the codec names them; a "props" object as props; every other
+// object's member names through key. Numbers, booleans and null stay.
+func walk(v any, name string, r econn.Redactor, key func(string) string) any {
+	switch v := v.(type) {
+	case string:
+		return walkString(v, name, r)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = walk(e, name, r, key)
+		}
+		return out
+	case map[string]any:
+		if name == "props" {
+			if p, ok := stringProps(v); ok {
+				out := map[string]any{}
+				for k, s := range r.Props(p) {
+					out[k] = s
+				}
+				return out
+			}
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[key(k)] = walk(e, k, r, key)
+		}
+		return out
+	}
+	return v
+}
+
+func walkString(s, name string, r econn.Redactor) string {
+	switch name {
+	case "src_userid", "dest_userid", "userid":
+		return r.UserID(s)
+	case "src_clientid", "dest_clientid", "clientid":
+		return r.ClientID(s)
+	case "sessid":
+		return r.SessID(s)
+	case "sdp":
+		return r.SDP(s)
+	case "username", "credential":
+		return r.Credential(s)
+	case "secret", "entropy", "data", "key":
+		return redacted(s)
+	}
+	return r.Text(s)
+}
+
+func stringProps(m map[string]any) (econn.Props, bool) {
+	p := econn.Props{}
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		p[k] = s
+	}
+	return p, true
 }

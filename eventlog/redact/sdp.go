@@ -1,10 +1,30 @@
 package redact
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
-// ScrubSDP removes what identifies a peer from an SDP: ICE credentials,
-// certificate fingerprints, and addresses in candidates, c=, o= and
-// a=rtcp lines. Line endings and everything else are kept.
+// ScrubSDP removes what identifies a peer from an SDP, line by line, by
+// a policy per line type (README, "Redaction"):
+//
+//   - ICE credentials (a=ice-ufrag, a=ice-pwd, and the ufrag of each
+//     candidate) become fixed placeholders; fingerprints are zeroed;
+//   - addresses in candidates, c=, o=, a=rtcp and a=remote-candidates
+//     become the unspecified address of their family (an mDNS name
+//     "redacted.local"), and their ports 9; a candidate's foundation, which
+//     implementations derive from its address, becomes 1;
+//   - o= keeps its numbers but not its user name; s= becomes "-";
+//     i=, u=, e=, p= and k= (free text, a URI, an e-mail address, a phone
+//     number, a key) are replaced;
+//   - stream and track ids (a=msid, a=ssrc, a=msid-semantic) are
+//     replaced, since applications name them;
+//   - the attributes that describe codecs, directions and bundling are
+//     kept as they are; any other attribute keeps its name and loses its
+//     value; a line that is no SDP line at all is replaced.
+//
+// Line endings are kept. The result depends on sdp alone, so an SDP
+// scrubs alike in a command, the message sent and the message received.
 func ScrubSDP(sdp string) string {
 	if sdp == "" {
 		return ""
@@ -13,53 +33,223 @@ func ScrubSDP(sdp string) string {
 	for i, line := range lines {
 		body := strings.TrimRight(line, "\r\n")
 		end := line[len(body):]
-		lines[i] = scrubSDPLine(body) + end
+		if body != "" {
+			body = scrubSDPLine(body)
+		}
+		lines[i] = body + end
 	}
 	return strings.Join(lines, "")
 }
 
-func scrubSDPLine(l string) string {
-	switch {
-	case strings.HasPrefix(l, "a=ice-ufrag:"):
-		return "a=ice-ufrag:redacted"
-	case strings.HasPrefix(l, "a=ice-pwd:"):
-		return "a=ice-pwd:redactedredactedredacted"
-	case strings.HasPrefix(l, "a=fingerprint:"):
-		alg, fp, _ := strings.Cut(strings.TrimPrefix(l, "a=fingerprint:"), " ")
-		return "a=fingerprint:" + alg + " " + zeroHex(fp)
-	case strings.HasPrefix(l, "a=candidate:"):
-		f := strings.Fields(l)
-		if len(f) > 4 {
-			f[4] = anyAddr(f[4])
-		}
-		for j := 5; j+1 < len(f); j++ {
-			if f[j] == "raddr" {
-				f[j+1] = anyAddr(f[j+1])
-			}
-		}
-		return strings.Join(f, " ")
-	case strings.HasPrefix(l, "c=IN "), strings.HasPrefix(l, "o="), strings.HasPrefix(l, "a=rtcp:"):
-		f := strings.Fields(l)
-		for j := 1; j < len(f); j++ {
-			if f[j-1] == "IP4" || f[j-1] == "IP6" {
-				f[j] = anyAddr(f[j])
-			}
-		}
-		return strings.Join(f, " ")
-	}
-	return l
+// keptAttrs are attributes whose values describe codecs, directions,
+// bundling and transport parameters: the program's choices, no one's
+// data.
+var keptAttrs = map[string]bool{
+	"rtpmap": true, "fmtp": true, "rtcp-fb": true, "extmap": true, "extmap-allow-mixed": true,
+	"sendrecv": true, "sendonly": true, "recvonly": true, "inactive": true,
+	"rtcp-mux": true, "rtcp-mux-only": true, "rtcp-rsize": true, "setup": true, "mid": true, "group": true,
+	"ice-options": true, "ice-lite": true, "end-of-candidates": true, "sctp-port": true,
+	"max-message-size": true, "sctpmap": true, "ptime": true, "maxptime": true, "bundle-only": true,
+	"ssrc-group": true, "rid": true, "simulcast": true, "framerate": true,
 }
 
+var (
+	sdpLine   = regexp.MustCompile(`^([a-z])=(.*)$`)
+	sdpNumber = regexp.MustCompile(`^[0-9 ]*$`)
+	sdpToken  = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+)
+
+func scrubSDPLine(l string) string {
+	m := sdpLine.FindStringSubmatch(l)
+	if m == nil {
+		return "x=redacted"
+	}
+	typ, val := m[1], m[2]
+	switch typ {
+	case "a":
+		return "a=" + scrubAttr(val)
+	case "o":
+		return "o=" + scrubOrigin(val)
+	case "c":
+		return "c=" + scrubConn(val)
+	case "m":
+		return "m=" + scrubMedia(val)
+	case "v", "t", "r", "z":
+		if sdpNumber.MatchString(val) {
+			return l
+		}
+	case "b":
+		if k, v, ok := strings.Cut(val, ":"); ok && sdpToken.MatchString(strings.ToLower(k)) && sdpNumber.MatchString(v) {
+			return l
+		}
+	case "s":
+		return "s=-"
+	}
+	return typ + "=redacted"
+}
+
+func scrubAttr(val string) string {
+	name, v, hasValue := strings.Cut(val, ":")
+	switch {
+	case !sdpToken.MatchString(name):
+		return "redacted"
+	case keptAttrs[name] && (!hasValue || !strings.ContainsFunc(v, isControl)):
+		return val
+	case !hasValue:
+		return name
+	}
+	switch name {
+	case "ice-ufrag":
+		return "ice-ufrag:redacted"
+	case "ice-pwd":
+		return "ice-pwd:redactedredactedredacted"
+	case "fingerprint":
+		alg, fp, _ := strings.Cut(v, " ")
+		if !sdpToken.MatchString(strings.ToLower(alg)) {
+			alg = "redacted"
+		}
+		return "fingerprint:" + alg + " " + zeroHex(fp)
+	case "candidate":
+		return "candidate:" + scrubCandidate(v)
+	case "remote-candidates":
+		f := strings.Fields(v)
+		for j := range f {
+			switch j % 3 {
+			case 0:
+				f[j] = keepNumber(f[j])
+			case 1:
+				f[j] = anyAddr(f[j])
+			case 2:
+				f[j] = "9"
+			}
+		}
+		return name + ":" + strings.Join(f, " ")
+	case "rtcp":
+		f := strings.Fields(v)
+		if len(f) == 0 {
+			return name + ":9"
+		}
+		return name + ":9" + scrubNetAddr(f[1:])
+	case "ssrc":
+		id, rest, _ := strings.Cut(v, " ")
+		attr, _, _ := strings.Cut(rest, ":")
+		if !sdpToken.MatchString(attr) {
+			attr = "redacted"
+		}
+		return name + ":" + keepNumber(id) + " " + attr + ":redacted"
+	case "msid-semantic":
+		f := strings.Fields(v)
+		for j := range f {
+			if j > 0 || f[j] != "WMS" {
+				f[j] = "redacted"
+			}
+		}
+		return name + ":" + strings.Join(f, " ")
+	}
+	return name + ":redacted"
+}
+
+// scrubCandidate scrubs "foundation component transport priority address
+// port typ type [raddr a] [rport p] [name value]...".
+func scrubCandidate(v string) string {
+	f := strings.Fields(v)
+	if len(f) < 8 {
+		return "redacted"
+	}
+	f[0] = "1"
+	f[1], f[3] = keepNumber(f[1]), keepNumber(f[3])
+	if !sdpToken.MatchString(strings.ToLower(f[2])) {
+		f[2] = "redacted"
+	}
+	f[4], f[5] = anyAddr(f[4]), "9"
+	for j := 6; j+1 < len(f); j += 2 {
+		switch f[j] {
+		case "typ", "tcptype":
+			if !sdpToken.MatchString(f[j+1]) {
+				f[j+1] = "redacted"
+			}
+		case "raddr":
+			f[j+1] = anyAddr(f[j+1])
+		case "rport":
+			f[j+1] = "9"
+		case "ufrag":
+			f[j+1] = "redacted"
+		case "generation", "network-id", "network-cost":
+			f[j+1] = keepNumber(f[j+1])
+		default:
+			if !sdpToken.MatchString(f[j]) {
+				f[j] = "redacted"
+			}
+			f[j+1] = "redacted"
+		}
+	}
+	if len(f)%2 == 1 { // a name without a value
+		f[len(f)-1] = "redacted"
+	}
+	return strings.Join(f, " ")
+}
+
+// scrubOrigin scrubs "username sess-id sess-version nettype addrtype
+// address".
+func scrubOrigin(v string) string {
+	f := strings.Fields(v)
+	if len(f) != 6 {
+		return "- 0 0 IN IP4 0.0.0.0"
+	}
+	return "- " + keepNumber(f[1]) + " " + keepNumber(f[2]) + scrubNetAddr(f[3:])
+}
+
+// scrubConn scrubs "nettype addrtype address".
+func scrubConn(v string) string {
+	return strings.TrimPrefix(scrubNetAddr(strings.Fields(v)), " ")
+}
+
+// scrubNetAddr scrubs "IN IP4|IP6 address" (with a leading space), as in
+// o=, c= and a=rtcp.
+func scrubNetAddr(f []string) string {
+	if len(f) == 0 {
+		return ""
+	}
+	if len(f) != 3 || f[0] != "IN" || (f[1] != "IP4" && f[1] != "IP6") {
+		return " IN IP4 0.0.0.0"
+	}
+	return " IN " + f[1] + " " + anyAddr(f[2])
+}
+
+// scrubMedia keeps "media port proto fmt..." but for the port, which
+// becomes 9 unless it is 0 (a rejected stream).
+func scrubMedia(v string) string {
+	f := strings.Fields(v)
+	for j := range f {
+		switch {
+		case j == 1 && f[j] != "0":
+			f[j] = "9"
+		case j != 1 && !sdpToken.MatchString(strings.ToLower(strings.ReplaceAll(f[j], "/", "-"))) && !sdpNumber.MatchString(f[j]):
+			f[j] = "redacted"
+		}
+	}
+	return strings.Join(f, " ")
+}
+
+func keepNumber(s string) string {
+	if s != "" && sdpNumber.MatchString(s) {
+		return s
+	}
+	return "0"
+}
+
+func isControl(r rune) bool { return r < ' ' || r == 0x7f }
+
 // anyAddr replaces an address by the unspecified one of its family, and
-// an mDNS name by a fixed one.
+// an mDNS name (or anything else) by a fixed one.
 func anyAddr(a string) string {
 	switch {
-	case strings.HasSuffix(a, ".local"):
-		return "redacted.local"
+	case strings.Count(a, ".") == 3 && strings.Trim(a, "0123456789.") == "":
+		return "0.0.0.0"
 	case strings.Contains(a, ":"):
 		return "::"
 	}
-	return "0.0.0.0"
+	return "redacted.local"
 }
 
 func zeroHex(fp string) string {

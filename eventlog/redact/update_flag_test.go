@@ -2,7 +2,6 @@ package redact_test
 
 import "flag"
 
-// update is accepted so that `go test ./... -update`, which rewrites the
-// golden files of the packages that have them, runs here too; this
-// package keeps no golden files.
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+// update rewrites vocabulary.txt from the program's own wording (see
+// TestVocabularyCoversTheSources).
+var update = flag.Bool("update", false, "rewrite vocabulary.txt")
