@@ -21,6 +21,7 @@
 package safetext
 
 import (
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -117,4 +118,30 @@ func writeByte(b *strings.Builder, c byte) {
 	b.WriteString(`\x`)
 	b.WriteByte(hex[c>>4])
 	b.WriteByte(hex[c&0xf])
+}
+
+// Writer escapes the text written through it as Escape does, but for the
+// newlines between lines: for a stream of lines that names what a peer
+// chose (a live call's report names the peers by the ids they announce).
+// Each Write is escaped on its own, so a character split between two
+// writes is shown as the escapes of its bytes.
+type Writer struct{ w io.Writer }
+
+// NewWriter returns a Writer that writes to w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write writes p escaped; it reports len(p) when all of it was written.
+func (w *Writer) Write(p []byte) (int, error) {
+	s := string(p)
+	if !Safe(strings.ReplaceAll(s, "\n", "")) {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = Escape(l)
+		}
+		s = strings.Join(lines, "\n")
+	}
+	if _, err := io.WriteString(w.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -82,3 +82,16 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
+
+func TestWriter(t *testing.T) {
+	var b strings.Builder
+	w := NewWriter(&b)
+	for _, s := range []string{"B\x1b[31m/1 joined\n", "plain line\n", "\u202eflip\tx\r\n\n"} {
+		if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if want := "B\\x1b[31m/1 joined\nplain line\n\\u202eflip\\tx\\r\n\n"; b.String() != want {
+		t.Fatalf("wrote %q, want %q", b.String(), want)
+	}
+}
