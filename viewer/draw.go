@@ -10,6 +10,7 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // theme maps Styles to terminal styles.
@@ -53,11 +54,15 @@ func (t *theme) get(s Style) tcell.Style {
 	return tcell.StyleDefault
 }
 
-func textWidth(s string) int { return uniseg.StringWidth(s) }
+// textWidth is the number of cells s takes, as put draws it.
+func textWidth(s string) int { return uniseg.StringWidth(safetext.Escape(s)) }
 
 // put writes s at (x, y) without passing column end and returns the
-// column after it.
+// column after it. Every text the viewer draws passes here: a control or
+// bidi character from the log is drawn as its escape (package safetext),
+// never handed to the terminal.
 func put(scr tcell.Screen, x, y, end int, s string, st tcell.Style) int {
+	s = safetext.Escape(s)
 	for s != "" && x < end {
 		g, rest, w, _ := uniseg.FirstGraphemeClusterInString(s, -1)
 		if w == 0 {
@@ -270,7 +275,7 @@ func wrapLine(l Line, w int) []Line {
 	var out []Line
 	cur, curW := Line{}, 0
 	for _, sp := range l {
-		text := sp.Text
+		text := safetext.Escape(sp.Text) // wrapped as put will draw it
 		for text != "" {
 			g, rest, gw, _ := uniseg.FirstGraphemeClusterInString(text, -1)
 			if curW+gw > w && curW > 0 {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // Style names what a piece of text is; draw maps it to colours or, with
@@ -99,7 +100,9 @@ func shorten(e eventlog.Endpoint, n int) string {
 	return prefix(e.User, n+2) + "/" + prefix(e.Client, n)
 }
 
+// prefix keeps the first n characters of s as put draws it: escaped.
 func prefix(s string, n int) string {
+	s = safetext.Escape(s)
 	r := []rune(s)
 	if len(r) <= n {
 		return s

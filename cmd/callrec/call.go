@@ -12,6 +12,7 @@ import (
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/live"
 	"github.com/callrec/callrec/eventlog/verify"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // callOptions are the flags of call: the device's part, and --answer.
@@ -102,7 +103,8 @@ func (o *callOptions) check() error {
 // callRun takes part in the call, then replays what it recorded.
 func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) error {
 	cfg := opts.CallConfig
-	cfg.Out, cfg.Progress, cfg.Logger, cfg.ToolVersion = ios.Out, newProgress(ios), warnings(ios), toolVersion
+	// The report names the peers by the ids they announce: escaped.
+	cfg.Out, cfg.Progress, cfg.Logger, cfg.ToolVersion = safetext.NewWriter(ios.Out), newProgress(ios), warnings(ios), toolVersion
 	id, err := live.RunCall(ctx, cfg)
 	if err != nil || id == "" {
 		return err

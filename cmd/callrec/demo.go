@@ -11,6 +11,7 @@ import (
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/live"
 	"github.com/callrec/callrec/eventlog/verify"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // demoOptions are the flags of demo: the call, and --hangup.
@@ -74,7 +75,7 @@ func (o *demoOptions) check() error {
 // demoRun records the demo call, then replays it.
 func demoRun(ctx context.Context, opts *demoOptions, ios *cmdutil.IOStreams) error {
 	cfg := opts.DemoConfig
-	cfg.HangupB, cfg.ToolVersion, cfg.Logger, cfg.Out, cfg.Progress = opts.hangup == "b", toolVersion, warnings(ios), ios.Out, newProgress(ios)
+	cfg.HangupB, cfg.ToolVersion, cfg.Logger, cfg.Out, cfg.Progress = opts.hangup == "b", toolVersion, warnings(ios), safetext.NewWriter(ios.Out), newProgress(ios)
 	id, err := live.RunDemo(ctx, cfg)
 	if err != nil {
 		return err

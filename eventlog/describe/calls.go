@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // CallSummary is one call of a log as `callreplay ls` lists it: its
@@ -86,13 +87,14 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 }
 
 // WriteCallTable writes the calls as a table, a line each, the outcome
-// of every connection at the end of the line.
+// of every connection at the end of the line. The texts from the log are
+// escaped for a terminal; a tab or newline in one cannot break the table.
 func WriteCallTable(w io.Writer, calls []CallSummary) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTART\tDURATION\tENDPOINTS\tEVENTS\tOUTCOME")
 	for _, c := range calls {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", c.ID, c.Start.Format(time.RFC3339), c.Duration,
-			strings.Join(c.Endpoints, ","), c.Events, c.text)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", safetext.Escape(c.ID), c.Start.Format(time.RFC3339), c.Duration,
+			safetext.Escape(strings.Join(c.Endpoints, ",")), c.Events, safetext.Escape(c.text))
 	}
 	return tw.Flush()
 }

@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // Arrow is one message between two endpoints: a recorded send matched with
@@ -332,10 +334,10 @@ func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, widt
 	}
 	head := []byte(strings.Repeat(" ", total))
 	for i, ep := range endpoints {
-		name := truncate(ep.String(), spacing-1)
+		name := truncate(safetext.Escape(ep.String()), spacing-1)
 		copy(head[max(0, x(i)-len(name)/2):], name)
 	}
-	if _, err := fmt.Fprintln(w, strings.TrimRight(string(head), " ")); err != nil {
+	if _, err := fmt.Fprintln(w, ladderLine(head)); err != nil {
 		return err
 	}
 	for _, a := range arrows {
@@ -349,11 +351,18 @@ func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, widt
 		}
 		copy(line, fmt.Sprintf("+%.3fs", at.Seconds()))
 		drawArrow(line, a, col, x, spacing)
-		if _, err := fmt.Fprintln(w, strings.TrimRight(string(line), " ")); err != nil {
+		if _, err := fmt.Fprintln(w, ladderLine(line)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ladderLine is a drawn line as printed. Names and labels are escaped
+// before they are placed; escaping the line again catches a character
+// that a neighbour's bytes cut in two.
+func ladderLine(line []byte) string {
+	return safetext.Escape(strings.TrimRight(string(line), " "))
 }
 
 func drawArrow(line []byte, a Arrow, col map[eventlog.Endpoint]int, x func(int) int, spacing int) {
@@ -393,7 +402,7 @@ func drawArrow(line []byte, a Arrow, col map[eventlog.Endpoint]int, x func(int) 
 	if a.Sent == 0 {
 		line[x0+sign(x1-x0)] = '?'
 	}
-	label := truncate(a.Label(), hi-lo-5)
+	label := truncate(safetext.Escape(a.Label()), hi-lo-5)
 	if label != "" {
 		start := lo + (hi-lo-len(label))/2
 		copy(line[start:], label)
@@ -407,12 +416,17 @@ func sign(v int) int {
 	return 1
 }
 
+// truncate cuts s to at most n bytes, at a character's start: half a
+// character would print as bytes that are not UTF-8.
 func truncate(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // maxWaiting bounds the lines a Mermaid export holds back. A message's
@@ -143,8 +144,10 @@ func (m *mermaid) write(it *mermaidItem) error {
 	return nil
 }
 
-// mermaidText keeps text out of Mermaid's syntax: no statement separators
-// or entity codes.
-func mermaidText(s string) string { return mermaidEscaper.Replace(s) }
+// mermaidText keeps text out of Mermaid's syntax (no statement separators
+// or entity codes; a newline becomes a space) and escapes what is left of
+// control and bidi characters, for a diagram's source is read in
+// terminals too.
+func mermaidText(s string) string { return safetext.Escape(mermaidEscaper.Replace(s)) }
 
 var mermaidEscaper = strings.NewReplacer(";", ",", "#", "no. ", "\n", " ")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // jsonLines writes each event as one compact JSON object and a newline.
@@ -19,6 +20,7 @@ func jsonLines(w io.Writer) func(eventlog.Event) error {
 // timeline prints events as aligned lines: sequence number, call time,
 // endpoint, connection, kind and sentence. Column widths come from the
 // call's metadata, not from the events, so that a long call streams.
+// Every text from the log is escaped for a terminal (package safetext).
 type timeline struct {
 	w          io.Writer
 	meta       eventlog.CallMeta
@@ -29,11 +31,11 @@ type timeline struct {
 func newTimeline(w io.Writer, meta eventlog.CallMeta) *timeline {
 	t := &timeline{w: w, meta: meta, epW: len("ENDPOINT"), connW: len("CONN")}
 	for _, ep := range meta.Endpoints {
-		t.epW = max(t.epW, len(ep.String()))
+		t.epW = max(t.epW, len(safetext.Escape(ep.String())))
 	}
 	for _, c := range meta.Conns {
-		t.epW = max(t.epW, len(c.Endpoint.String()))
-		t.connW = max(t.connW, len(c.Config.SessID))
+		t.epW = max(t.epW, len(safetext.Escape(c.Endpoint.String())))
+		t.connW = max(t.connW, len(safetext.Escape(c.Config.SessID)))
 	}
 	return t
 }
@@ -57,7 +59,7 @@ func (t *timeline) header(events uint64) error {
 		eps[i] = ep.String()
 	}
 	parts = append(parts, "endpoints "+strings.Join(eps, " "), fmt.Sprintf("%d events", events))
-	if _, err := fmt.Fprintln(t.w, strings.Join(parts, " · ")); err != nil {
+	if _, err := fmt.Fprintln(t.w, safetext.Escape(strings.Join(parts, " · "))); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(t.w, "%7s  %10s  %-*s  %-*s  %-4s  %s\n", "SEQ", "TIME", t.epW, "ENDPOINT", t.connW, "CONN", "KIND", "EVENT")
@@ -73,6 +75,7 @@ func (t *timeline) event(ev eventlog.Event) error {
 		conn = "-"
 	}
 	_, err := fmt.Fprintf(t.w, "%7d  %10s  %-*s  %-*s  %-4s  %s\n", ev.Seq, fmt.Sprintf("+%.3fs", ev.At.Seconds()),
-		t.epW, ev.Endpoint.String(), t.connW, conn, kindTags[ev.Kind], describe.Sentence(ev))
+		t.epW, safetext.Escape(ev.Endpoint.String()), t.connW, safetext.Escape(conn), kindTags[ev.Kind],
+		safetext.Escape(describe.Sentence(ev)))
 	return err
 }

@@ -4,19 +4,20 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/replay"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // WriteText prints a log's result for people: a line per call that
 // replays exactly (unless quiet), the first diverging step of every call
 // that does not, in width columns. A log that could not be read is left to
-// the caller, which reports the error.
+// the caller, which reports the error. Text from the log (ids, sentences,
+// the message) is escaped for a terminal (package safetext).
 func WriteText(w io.Writer, r LogResult, quiet bool, width int) error {
 	var b bytes.Buffer // one write per log: the caller sees the error
 	for i := range r.Calls {
@@ -24,7 +25,7 @@ func WriteText(w io.Writer, r LogResult, quiet bool, width int) error {
 		if c.OK() {
 			if !quiet {
 				fmt.Fprintf(&b, "ok        %s  call %s  format v%d  %d events, %d steps\n",
-					r.Path, c.CallID, c.FormatVersion, c.Events, c.Steps)
+					esc(r.Path), esc(c.CallID), c.FormatVersion, c.Events, c.Steps)
 			}
 			continue
 		}
@@ -52,25 +53,25 @@ func WriteSummary(w io.Writer, s Summary, elapsed time.Duration) error {
 func writeDivergence(w io.Writer, path string, c *replay.Report, width int) {
 	st := c.First
 	ev := st.Input
-	fmt.Fprintf(w, "DIVERGED  %s  call %s  format v%d  step at event %d (%s)\n", path, c.CallID, c.FormatVersion, ev.Seq, st.Conn)
-	fmt.Fprintf(w, "  input:   #%d %+.3fs %s %s %s\n", ev.Seq, ev.At.Seconds(), ev.Endpoint, ev.Conn, describe.Sentence(ev))
+	fmt.Fprintf(w, "DIVERGED  %s  call %s  format v%d  step at event %d (%s)\n", esc(path), esc(c.CallID), c.FormatVersion, ev.Seq, esc(st.Conn.String()))
+	fmt.Fprintf(w, "  input:   #%d %+.3fs %s %s %s\n", ev.Seq, ev.At.Seconds(), esc(ev.Endpoint.String()), esc(ev.Conn), esc(describe.Sentence(ev)))
 	if ri, ok := ev.Input.(eventlog.RecvInput); ok {
-		fmt.Fprintf(w, "  message: %s\n", clip(strings.ToValidUTF8(string(ri.Data), "?"), max(width-11, 40)))
+		fmt.Fprintf(w, "  message: %s\n", clip(esc(string(ri.Data)), max(width-11, 40)))
 	}
 	if st.Created {
 		fmt.Fprintf(w, "  before:  (the connection did not exist)\n")
 	} else {
-		fmt.Fprintf(w, "  before:  %s\n", st.Before)
+		fmt.Fprintf(w, "  before:  %s\n", esc(st.Before.String()))
 	}
-	fmt.Fprintf(w, "  why:     %s\n", st.Divergence.Reason)
+	fmt.Fprintf(w, "  why:     %s\n", esc(st.Divergence.Reason))
 	if st.Err != nil {
-		fmt.Fprintf(w, "  error:   %v\n", st.Err)
+		fmt.Fprintf(w, "  error:   %s\n", esc(st.Err.Error()))
 	}
 	writeSideBySide(w, &st.Step, width)
 	if i := st.Divergence.Index; i >= 0 && i < len(st.Recorded) && i < len(st.Replayed) {
 		fmt.Fprintf(w, "  output %d differs in:\n", i+1)
 		for _, d := range FieldDiffs(st.Recorded[i].Output, st.Replayed[i]) {
-			fmt.Fprintf(w, "    %-16s recorded %s\n    %-16s replayed %s\n", d.Field, clip(d.Recorded, width-30), "", clip(d.Replayed, width-30))
+			fmt.Fprintf(w, "    %-16s recorded %s\n    %-16s replayed %s\n", esc(d.Field), clip(esc(d.Recorded), width-30), "", clip(esc(d.Replayed), width-30))
 		}
 	}
 	if c.Divergences > 1 {
@@ -88,11 +89,11 @@ func writeSideBySide(w io.Writer, st *replay.Step, width int) {
 		left, right := "", ""
 		if i < len(st.Recorded) {
 			rec = st.Recorded[i].Output
-			left = describe.Sentence(st.Recorded[i])
+			left = esc(describe.Sentence(st.Recorded[i]))
 		}
 		if i < len(st.Replayed) {
 			rep = st.Replayed[i]
-			right = rep.Describe()
+			right = esc(rep.Describe())
 		}
 		mark := " "
 		if i >= len(st.Recorded) || i >= len(st.Replayed) || !replay.EqualOutput(rec, rep) {
@@ -101,6 +102,9 @@ func writeSideBySide(w io.Writer, st *replay.Step, width int) {
 		fmt.Fprintf(w, "  %s%2d %-*s | %s\n", mark, i+1, colW, clip(left, colW), clip(right, colW))
 	}
 }
+
+// esc escapes text from the log for a terminal.
+func esc(s string) string { return safetext.Escape(s) }
 
 func clip(s string, n int) string {
 	n = max(n, 8)

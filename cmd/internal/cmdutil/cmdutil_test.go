@@ -190,3 +190,29 @@ func TestProgress(t *testing.T) {
 		t.Fatalf("plain progress %q", b.String())
 	}
 }
+
+// TestErrorsAndProgressEscaped: an error's text (which can name a call or
+// a session id from a log), a panic's value and a progress line reach the
+// terminal with their control and bidi characters escaped.
+func TestErrorsAndProgressEscaped(t *testing.T) {
+	hostile := "call \x1b]52;c;SGVsbG8=\x07 \u202eflip\u009b\xff"
+	escaped := `call \x1b]52;c;SGVsbG8=\x07 \u202eflip\u009b\xff`
+	code, stderr := run(t, func() error { return InputErrorf("eventlog: %s: no such call", hostile) }, "sub")
+	if code != ExitInput || stderr != "prog: eventlog: "+escaped+": no such call\n" {
+		t.Errorf("error: exit %d, %q", code, stderr)
+	}
+	_, stderr = run(t, func() error { panic(hostile) }, "sub")
+	if !strings.HasPrefix(stderr, "prog: internal error: "+escaped+" (") {
+		t.Errorf("panic: %q", stderr)
+	}
+	var b bytes.Buffer
+	PrintError(&IOStreams{Err: &b}, "prog", errors.New(hostile))
+	if b.String() != "prog: "+escaped+"\n" {
+		t.Errorf("PrintError: %q", b.String())
+	}
+	b.Reset()
+	NewProgress(&b, true, 0).Show(hostile)
+	if b.String() != "\r"+escaped {
+		t.Errorf("progress: %q", b.String())
+	}
+}

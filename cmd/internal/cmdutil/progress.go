@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // Progress is a one-line progress report: on a terminal, one line
@@ -24,8 +26,10 @@ func NewProgress(w io.Writer, tty bool, every time.Duration) *Progress {
 	return &Progress{w: w, tty: tty, every: every}
 }
 
-// Show replaces the progress line with line.
+// Show replaces the progress line with line, escaped for a terminal: a
+// live call's line names the peers, whose ids come from the network.
 func (p *Progress) Show(line string) {
+	line = safetext.Escape(line)
 	if p.tty {
 		pad := max(p.width-len(line), 0)
 		p.width = len(line)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // Setup prepares a program's root command: output to ios, errors left to
@@ -21,13 +23,15 @@ func Setup(root *cobra.Command, ios *IOStreams) *cobra.Command {
 }
 
 // Run executes root with args, prints its error once on one line after
-// the program's name, and returns the exit code.
+// the program's name, and returns the exit code. An error can hold text
+// from a log or a peer (a call id, a session id): it is printed escaped
+// for a terminal (package safetext).
 func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
 	name := root.Name()
 	defer func() {
 		// A bug must not greet a user with a stack trace either.
 		if p := recover(); p != nil {
-			fmt.Fprintf(ios.Err, "%s: internal error: %v (please report it with the command line)\n", name, p)
+			fmt.Fprintf(ios.Err, "%s: internal error: %s (please report it with the command line)\n", name, safetext.Escape(fmt.Sprint(p)))
 			code = ExitError
 		}
 	}()
@@ -43,7 +47,7 @@ func Run(root *cobra.Command, args []string, ios *IOStreams) (code int) {
 	if err == nil || isSilent(err) {
 		return code
 	}
-	line := name + ": " + oneLine(err.Error())
+	line := name + ": " + errorLine(err)
 	if code == ExitUsage && cmd != nil {
 		line += fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
 	}
@@ -66,8 +70,11 @@ func unknownCommand(root *cobra.Command, args []string) bool {
 // PrintError prints err on one line after the program's name, for a
 // command that reports several errors itself and returns Silent.
 func PrintError(ios *IOStreams, name string, err error) {
-	fmt.Fprintln(ios.Err, name+": "+oneLine(err.Error()))
+	fmt.Fprintln(ios.Err, name+": "+errorLine(err))
 }
+
+// errorLine is err's text on one line, escaped for a terminal.
+func errorLine(err error) string { return safetext.Escape(oneLine(err.Error())) }
 
 // NoArgs refuses positional arguments, as a usage error.
 func NoArgs(cmd *cobra.Command, args []string) error {

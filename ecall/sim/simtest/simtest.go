@@ -185,3 +185,33 @@ expect {B} state=Terminating closed=1
 advance 10s
 `, x, y)
 }
+
+// HostileB is the callee of Hostile: its user id holds an escape sequence
+// (red text) and a right-to-left override.
+var HostileB = eventlog.Endpoint{User: "B\x1b[31m\u202e", Client: "1"}
+
+// HostileSessID is the session id of the SETUP a peer forges in Hostile:
+// an OSC 52 sequence, which sets the clipboard of a terminal that prints
+// it.
+const HostileSessID = "\x1b]52;c;SGVsbG8=\x07"
+
+// Hostile is a call in which every text a peer controls attacks the
+// terminal that prints it: the callee's user id (HostileB), the caller's
+// props (a bidi override and a C1 CSI), a forged SETUP with the session
+// id HostileSessID and a bidi prop (JSON escapes, decoded), and a message
+// that does not decode holding the raw escape sequence and a byte that is
+// not UTF-8. A/1 calls, B answers, the forged SETUP resets B's
+// connection, A/1 cancels.
+var Hostile = between(`clients A/1 {B}
+props A/1 nick=`+"\u202eevil\u009b"+`
+start A/1
+run
+answer {B}
+run
+inject from=A/1 to={B} {"version":"3.0","type":"SETUP","sessid":"\u001b]52;c;SGVsbG8=\u0007","resp":false,"sdp":"v=0","props":{"nick":"\u202eevil"}}
+inject from=A/1 to={B} `+HostileSessID+"\xff"+`
+run
+end A/1
+run
+advance 10s
+`, A1, HostileB)

@@ -144,3 +144,31 @@ func TestBetweenOtherEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileHoldsWhatItPromises: the texts its doc comment lists reach
+// the log as the peer sent them, so that the readers' tests of escaping
+// have something to escape.
+func TestHostileHoldsWhatItPromises(t *testing.T) {
+	meta, evs, err := Events(Call{ID: "hostile", Scenario: Hostile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(meta.Endpoints) != 2 || meta.Endpoints[1] != HostileB {
+		t.Fatalf("endpoints %v", meta.Endpoints)
+	}
+	var forged, raw, props bool
+	for _, ev := range evs {
+		if ri, ok := ev.Input.(eventlog.RecvInput); ok {
+			raw = raw || strings.Contains(string(ri.Data), HostileSessID+"\xff")
+			if m, err := ri.Decode(); err == nil && m.Msg.SessID == HostileSessID && m.Msg.Props["nick"] == "\u202eevil" {
+				forged = true
+			}
+		}
+		if in, ok := ev.Stepped().(econn.Start); ok && in.Props["nick"] == "\u202eevil\u009b" {
+			props = true
+		}
+	}
+	if !forged || !raw || !props {
+		t.Fatalf("forged SETUP %v, raw message %v, props %v", forged, raw, props)
+	}
+}
