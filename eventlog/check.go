@@ -175,7 +175,10 @@ func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
 			note(0, "stray key 0 (events start at 1)")
 			continue
 		}
-		if seq > want {
+		switch {
+		case seq > want && want == 1:
+			note(want, "%s (the first event is %d)", missing(want, seq-1), seq)
+		case seq > want:
 			note(want, "%s (event %d follows %d)", missing(want, seq-1), seq, want-1)
 		}
 		want = seq + 1
