@@ -55,20 +55,6 @@ func (e *DamageError) seqPart() string {
 	return fmt.Sprintf("event %d", e.Seq)
 }
 
-// Where names the damage's place without the path: "call c: event 17".
-func (e *DamageError) Where() string {
-	var parts []string
-	for _, p := range []string{e.callPart(), e.seqPart()} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) == 0 {
-		return "file"
-	}
-	return strings.Join(parts, ": ")
-}
-
 func (e *DamageError) Unwrap() error { return ErrCorrupt }
 
 // damage returns the damage of call id (or of the file, id "").

@@ -199,8 +199,8 @@ func leakFreePage(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pageSize = 4096
 	u64 := binary.LittleEndian.Uint64
+	pageSize := int(binary.LittleEndian.Uint32(data[16+8:])) // meta 0 says it
 	// The meta pages are 0 and 1; the one with the higher txid is current.
 	// meta: 16-byte page header, magic, version, page size, flags (4 each),
 	// root bucket (16), freelist pgid (8), high-water mark (8), txid (8).

@@ -160,8 +160,8 @@ func leakFreePage(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pageSize = 4096
 	u64 := bin.LittleEndian.Uint64
+	pageSize := int(bin.LittleEndian.Uint32(data[16+8:])) // meta 0 says it
 	// meta pages 0 and 1 (the higher txid is current): a 16-byte page
 	// header, then magic, version, page size, flags (4 bytes each), the
 	// root bucket (16), the free list's page (8), high-water mark, txid.
