@@ -316,7 +316,7 @@ func (ed *eventDecoder) decode(seq uint64, data []byte, f *compiledFilter) (ev E
 		d.fail("%d trailing bytes", d.left())
 	}
 	if d.err != nil {
-		return Event{}, true, fmt.Errorf("%w: event %d: %v", ErrCorrupt, seq, d.err)
+		return Event{}, true, &DamageError{Seq: seq, HasSeq: true, Problem: d.err.Error()}
 	}
 	return ev, true, nil
 }

@@ -34,6 +34,11 @@
 // back into reason codes); testdata/compat holds logs of each version, and
 // a newer version than the build knows is ErrNewerVersion.
 //
+// Integrity: Check (or CheckFile and CheckCall) finds damage no read
+// would notice — an event deleted or a stray key among a call's events, a
+// calls index that lists a call twice, a page bbolt's own check rejects —
+// as a *DamageError naming the call and the first bad Seq.
+//
 // Durability: a crash loses at most the batches not yet committed and
 // never damages earlier ones; the file opens again and ResumeCall goes on
 // after the last stored event.

@@ -24,6 +24,11 @@ import (
 //	_callrec/calls/<n>    call id, n big-endian in creation order (the index)
 //	<call id>/meta        CallMeta, JSON
 //	<call id>/events/<seq> the event (see codec.go), seq big-endian uint64
+//
+// The events bucket's sequence is the last Seq committed, so that Check
+// notices events missing at the end; files written before it was kept
+// leave it 0, which checks nothing. The Seqs of a call run 1..N without
+// a gap (see check.go).
 var (
 	bucketRoot  = []byte("_callrec")
 	bucketCalls = []byte("calls")
@@ -489,27 +494,27 @@ func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
 	}
 	data := b.Get(keyMeta)
 	if data == nil {
-		return c, fmt.Errorf("%w: %s: call %s has no meta", ErrCorrupt, l.path, id)
+		return c, l.damage(id, "has no meta")
 	}
 	if err := json.Unmarshal(data, &c.meta); err != nil {
-		return c, fmt.Errorf("%w: %s: call %s: meta: %v", ErrCorrupt, l.path, id, err)
+		return c, l.damage(id, "meta: %v", err)
 	}
 	if c.events = b.Bucket(bucketEvts); c.events == nil {
-		return c, fmt.Errorf("%w: %s: call %s has no events bucket", ErrCorrupt, l.path, id)
+		return c, l.damage(id, "has no events bucket")
 	}
 	k, v := c.events.Cursor().Last()
 	if k == nil {
 		return c, nil
 	}
 	if len(k) != 8 {
-		return c, fmt.Errorf("%w: %s: call %s: bad event key %x", ErrCorrupt, l.path, id, k)
+		return c, l.damage(id, "stray key %x after the events", k)
 	}
 	c.count = binary.BigEndian.Uint64(k)
 	var d decoder
 	d.reset(v)
 	h := d.header()
 	if d.err != nil {
-		return c, fmt.Errorf("%w: %s: call %s: event %d: %v", ErrCorrupt, l.path, id, c.count, d.err)
+		return c, l.eventDamage(id, c.count, "%v", d.err)
 	}
 	c.dur = h.at
 	return c, nil
@@ -530,11 +535,12 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 		if root == nil {
 			return nil // an empty file opened read-only
 		}
-		for _, id := range callIDs(tx, root) {
+		ids, err := l.callIDs(tx, root)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
 			c, err := l.readCall(tx, id)
-			if errors.Is(err, ErrNoCall) {
-				err = fmt.Errorf("%w: %s: call %s is listed but missing", ErrCorrupt, l.path, id)
-			}
 			if err != nil {
 				return err
 			}
@@ -543,26 +549,6 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 		return nil
 	})
 	return infos, err
-}
-
-// callIDs returns the ids of the calls in creation order: those the calls
-// index lists, then any call bucket it misses (a crash between
-// CreateCall's two transactions) in name order.
-func callIDs(tx *bolt.Tx, root *bolt.Bucket) []string {
-	var ids []string
-	listed := map[string]bool{}
-	root.Bucket(bucketCalls).ForEach(func(_, id []byte) error {
-		ids = append(ids, string(id))
-		listed[string(id)] = true
-		return nil
-	})
-	tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-		if id := string(name); !listed[id] && !strings.HasPrefix(id, "_") {
-			ids = append(ids, id)
-		}
-		return nil
-	})
-	return ids
 }
 
 // Call opens a call for reading. The reader holds a read transaction: it
@@ -617,31 +603,6 @@ func (l *Log) OnlyCall() (*CallReader, error) {
 		ids[i] = c.Meta.ID
 	}
 	return nil, fmt.Errorf("eventlog: %s holds %d calls (%s): name one", l.path, len(ids), strings.Join(ids, ", "))
-}
-
-// Check runs bbolt's consistency check over the whole file (every page
-// reachable once, free list consistent) and returns ErrCorrupt listing
-// what it found. It reads every page: seconds for a large log.
-func (l *Log) Check() (err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.checkOpen(); err != nil {
-		return err
-	}
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer l.recoverCorrupt(&err)
-	return l.db.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for e := range tx.Check() { // drained to the end: the checker reads tx
-			if len(errs) < 10 {
-				errs = append(errs, e)
-			}
-		}
-		if len(errs) > 0 {
-			return fmt.Errorf("%w: %s: %w", ErrCorrupt, l.path, errors.Join(errs...))
-		}
-		return nil
-	})
 }
 
 func (l *Log) forgetWriter(w *CallWriter) {

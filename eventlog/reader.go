@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -62,7 +63,17 @@ func (r *CallReader) Get(seq uint64) (ev Event, err error) {
 	if v == nil {
 		return Event{}, fmt.Errorf("%w: call %s has events 1..%d, not %d", ErrNoEvent, r.data.meta.ID, r.data.count, seq)
 	}
-	return DecodeEvent(seq, v)
+	ev, err = DecodeEvent(seq, v)
+	return ev, r.placed(err)
+}
+
+// placed names the log and the call in a decode error's damage.
+func (r *CallReader) placed(err error) error {
+	var d *DamageError
+	if errors.As(err, &d) {
+		d.Path, d.Call = r.log.path, r.data.meta.ID
+	}
+	return err
 }
 
 // Filter selects events by their header, without decoding the payload of
@@ -282,12 +293,12 @@ func (c *Cursor) backward(k, v []byte) (Event, bool) {
 
 func (c *Cursor) decode(k, v []byte) (Event, bool) {
 	if len(k) != 8 || v == nil {
-		c.err = fmt.Errorf("%w: %s: call %s: bad event key %x", ErrCorrupt, c.r.log.path, c.r.data.meta.ID, k)
+		c.err = c.r.log.damage(c.r.data.meta.ID, "stray key %x among the events", k)
 		return Event{}, false
 	}
 	ev, match, err := c.ed.decode(binary.BigEndian.Uint64(k), v, c.f)
 	if err != nil {
-		c.err = fmt.Errorf("%s: call %s: %w", c.r.log.path, c.r.data.meta.ID, err)
+		c.err = c.r.placed(err)
 		return Event{}, false
 	}
 	if match {

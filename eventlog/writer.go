@@ -336,5 +336,6 @@ func putEvents(events *bolt.Bucket, b *batch) error {
 		}
 		start = end
 	}
-	return nil
+	// The last Seq committed: Check notices events missing at the end.
+	return events.SetSequence(b.first + uint64(len(b.ends)) - 1)
 }

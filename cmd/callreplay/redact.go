@@ -46,6 +46,10 @@ func redactRun(opts *redactOptions) error {
 		return err
 	}
 	defer in.Close()
+	// Copying renumbers the events: a damaged call would come out whole.
+	if err := in.Check(); err != nil {
+		return err
+	}
 	st, err := redact.Log(in, opts.Out, redact.Options{Timeout: lockTimeout})
 	if err != nil {
 		return err

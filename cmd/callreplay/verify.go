@@ -22,11 +22,14 @@ func newVerifyCmd(ios *cmdutil.IOStreams, runF func(*verifyOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "verify LOG...",
 		Short: "Replay every call and compare its outputs with the record",
-		Long: "Replay every call of every log through the current ECONN code and compare the\n" +
-			"outputs step by step with the recorded ones. For the first divergence of a call\n" +
-			"it prints the step, its input, the state before, and the recorded and replayed\n" +
+		Long: "Check every log's integrity, then replay every call through the current ECONN\n" +
+			"code and compare the outputs step by step with the recorded ones. A damaged call\n" +
+			"(an event missing, a stray key, bbolt's page check failing) is not replayed: its\n" +
+			"DAMAGED line names the first bad event. For the first divergence of a call it\n" +
+			"prints the step, its input, the state before, and the recorded and replayed\n" +
 			"outputs side by side; every call's line says the log format version it was read\n" +
-			"in. Exit status: 0 all replay exactly, 1 a call diverged, 3 a log could not be read.",
+			"in. Exit status: 0 all replay exactly, 1 a call diverged, 3 a log or a call could\n" +
+			"not be read or is damaged.",
 		Example: "  callreplay verify call.log\n  callreplay verify testdata/golden/*.log --jobs 4\n" +
 			"  callreplay verify call.log --json | jq '.logs[].calls[] | select(.ok | not)'",
 		Args: cmdutil.MinArgs(1),
@@ -54,7 +57,7 @@ func verifyRun(opts *verifyOptions) error {
 	switch {
 	case err != nil:
 		return err
-	case sum.Unreadable > 0:
+	case sum.Unreadable > 0, sum.Damaged > 0, sum.UnreadableCalls > 0:
 		return cmdutil.Silent(cmdutil.ExitInput) // printed as they came
 	case sum.Diverged > 0:
 		return cmdutil.Silent(cmdutil.ExitFailed) // the report says where

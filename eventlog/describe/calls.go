@@ -2,6 +2,7 @@ package describe
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -25,7 +26,17 @@ type CallSummary struct {
 	Scenario      string        `json:"scenario,omitempty"`
 	Seed          *int64        `json:"seed,omitempty"`
 	Outcome       []ConnSummary `json:"outcome"`
-	text          string        // the outcome on one line
+	// Damage is what the integrity check (or reading the outcome) found
+	// wrong with the call; Events then counts the events it holds.
+	Damage *DamageSummary `json:"damage,omitempty"`
+	text   string         // the outcome on one line
+}
+
+// DamageSummary is a damaged call's first bad event (when one is
+// concerned) and what is wrong.
+type DamageSummary struct {
+	Seq     *uint64 `json:"seq,omitempty"`
+	Problem string  `json:"problem"`
 }
 
 // ConnSummary is one connection's outcome, with its endpoint and state
@@ -36,7 +47,8 @@ type ConnSummary struct {
 	State string `json:"state"`
 }
 
-// ListCalls summarizes every call of l, in the log's order.
+// ListCalls summarizes every call of l, in the log's order. A damaged
+// call is listed with its damage, as far as it can be read.
 func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 	infos, err := l.Calls()
 	if err != nil {
@@ -45,19 +57,53 @@ func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 	calls := make([]CallSummary, 0, len(infos))
 	for _, info := range infos {
 		c, err := Summarize(l, info)
-		if err != nil {
+		var d *eventlog.DamageError
+		if err != nil && !errors.As(err, &d) {
 			return nil, err
+		}
+		// The check names the first bad event and counts the good ones;
+		// a damaged payload only reading finds.
+		switch cerr := l.CheckCall(info.Meta.ID); {
+		case errors.As(cerr, &d):
+			c.Events = d.Stored
+		case cerr != nil:
+			return nil, cerr
+		}
+		if d != nil {
+			c.damaged(d)
 		}
 		calls = append(calls, c)
 	}
 	return calls, nil
 }
 
-// Summarize reads one call's outputs to tell how it ended.
+func (c *CallSummary) damaged(d *eventlog.DamageError) {
+	c.Damage = &DamageSummary{Problem: d.Problem}
+	where := ""
+	if d.HasSeq {
+		seq := d.Seq
+		c.Damage.Seq = &seq
+		where = fmt.Sprintf("event %d: ", seq)
+	}
+	c.text = strings.TrimSuffix("DAMAGED "+where+d.Problem+"; "+c.text, "; ")
+}
+
+// Summarize reads one call's outputs to tell how it ended. On an error
+// reading them the summary holds the call's metadata.
 func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
+	m := info.Meta
+	c := CallSummary{ID: m.ID, FormatVersion: m.FormatVersion, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
+		Source: m.Source, Scenario: m.Scenario, Endpoints: []string{}, Outcome: []ConnSummary{}}
+	if m.HasSeed {
+		seed := m.Seed
+		c.Seed = &seed
+	}
+	for _, ep := range m.Endpoints {
+		c.Endpoints = append(c.Endpoints, ep.String())
+	}
 	r, err := l.Call(info.Meta.ID)
 	if err != nil {
-		return CallSummary{}, err
+		return c, err
 	}
 	defer r.Close()
 	// Only these events say how a connection ended; the filter skips
@@ -68,18 +114,9 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 		out.Add(ev)
 	}
 	if err := cur.Err(); err != nil {
-		return CallSummary{}, err
+		return c, err
 	}
-	m := info.Meta
-	c := CallSummary{ID: m.ID, FormatVersion: m.FormatVersion, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
-		Source: m.Source, Scenario: m.Scenario, Endpoints: []string{}, Outcome: []ConnSummary{}, text: out.String()}
-	if m.HasSeed {
-		seed := m.Seed
-		c.Seed = &seed
-	}
-	for _, ep := range m.Endpoints {
-		c.Endpoints = append(c.Endpoints, ep.String())
-	}
+	c.text = out.String()
 	for _, co := range out.Conns() {
 		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
 	}

@@ -1,5 +1,7 @@
 // Package verify checks recorded logs against the current code, as
-// `callreplay verify` does: every call of every log is replayed with
+// `callreplay verify` does: each log's integrity is checked first (a
+// damaged call is reported at its first bad event, not replayed), then
+// every call of every log is replayed with
 // replay.Verify, several logs in parallel, and the reports come back in
 // the order of the logs. It renders them for people (a line per call, the
 // first diverging step of a call in full: its input, the state before,

@@ -36,6 +36,15 @@ type CallJSON struct {
 	OK              bool            `json:"ok"`
 	Divergences     uint64          `json:"divergences"`
 	FirstDivergence *DivergenceJSON `json:"first_divergence,omitempty"`
+	Damage          *DamageJSON     `json:"damage,omitempty"` // the call could not be verified
+}
+
+// DamageJSON is why a call could not be verified: its damage, with the
+// first bad event when one is concerned, or another error (damaged false).
+type DamageJSON struct {
+	Damaged bool    `json:"damaged"`
+	Seq     *uint64 `json:"seq,omitempty"`
+	Problem string  `json:"problem"`
 }
 
 // DivergenceJSON is a call's first diverging step.
@@ -67,14 +76,16 @@ type FieldDiffJSON struct {
 
 // SummaryJSON is the totals of a run.
 type SummaryJSON struct {
-	Logs       int    `json:"logs"`
-	Calls      int    `json:"calls"`
-	OK         int    `json:"ok"`
-	Diverged   int    `json:"diverged"`
-	Unreadable int    `json:"unreadable"`
-	Events     uint64 `json:"events"`
-	Steps      uint64 `json:"steps"`
-	ElapsedMS  int64  `json:"elapsed_ms"`
+	Logs            int    `json:"logs"`
+	Calls           int    `json:"calls"`
+	OK              int    `json:"ok"`
+	Diverged        int    `json:"diverged"`
+	Damaged         int    `json:"damaged"`    // calls
+	Unreadable      int    `json:"unreadable"` // logs
+	UnreadableCalls int    `json:"unreadable_calls"`
+	Events          uint64 `json:"events"`
+	Steps           uint64 `json:"steps"`
+	ElapsedMS       int64  `json:"elapsed_ms"`
 }
 
 // JSONOf converts a log's result.
@@ -82,6 +93,9 @@ func JSONOf(r LogResult) LogJSON {
 	l := LogJSON{Path: r.Path, Calls: []CallJSON{}}
 	if r.Err != nil {
 		l.Error = r.Err.Error()
+	}
+	for _, c := range r.Unverified {
+		l.Calls = append(l.Calls, unverifiedJSON(c))
 	}
 	for i := range r.Calls {
 		l.Calls = append(l.Calls, callJSON(&r.Calls[i]))
@@ -91,8 +105,21 @@ func JSONOf(r LogResult) LogJSON {
 
 // SummaryJSONOf converts the totals of a run.
 func SummaryJSONOf(s Summary, elapsed time.Duration) SummaryJSON {
-	return SummaryJSON{Logs: s.Logs, Calls: s.Calls, OK: s.Calls - s.Diverged, Diverged: s.Diverged,
-		Unreadable: s.Unreadable, Events: s.Events, Steps: s.Steps, ElapsedMS: elapsed.Milliseconds()}
+	return SummaryJSON{Logs: s.Logs, Calls: s.Calls, OK: s.OK(), Diverged: s.Diverged, Damaged: s.Damaged,
+		Unreadable: s.Unreadable, UnreadableCalls: s.UnreadableCalls, Events: s.Events, Steps: s.Steps,
+		ElapsedMS: elapsed.Milliseconds()}
+}
+
+func unverifiedJSON(c CallError) CallJSON {
+	j := CallJSON{CallID: c.CallID, Damage: &DamageJSON{Problem: c.Err.Error()}}
+	if d := c.Damage(); d != nil {
+		j.Damage = &DamageJSON{Damaged: true, Problem: d.Problem}
+		if d.HasSeq {
+			seq := d.Seq
+			j.Damage.Seq = &seq
+		}
+	}
+	return j
 }
 
 func callJSON(c *replay.Report) CallJSON {

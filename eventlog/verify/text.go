@@ -13,13 +13,18 @@ import (
 	"github.com/callrec/callrec/internal/safetext"
 )
 
-// WriteText prints a log's result for people: a line per call that
-// replays exactly (unless quiet), the first diverging step of every call
-// that does not, in width columns. A log that could not be read is left to
-// the caller, which reports the error. Text from the log (ids, sentences,
-// the message) is escaped for a terminal (package safetext).
+// WriteText prints a log's result for people: a line per call that could
+// not be verified (even when quiet) naming its damage and first bad event,
+// a line per call that replays exactly (unless quiet), the first diverging
+// step of every call that does not, in width columns. A log that could not
+// be read is left to the caller, which reports the error. Text from the log
+// (ids, sentences, the message, the damage) is escaped for a terminal
+// (package safetext).
 func WriteText(w io.Writer, r LogResult, quiet bool, width int) error {
 	var b bytes.Buffer // one write per log: the caller sees the error
+	for _, c := range r.Unverified {
+		writeUnverified(&b, r.Path, c)
+	}
 	for i := range r.Calls {
 		c := &r.Calls[i]
 		if c.OK() {
@@ -39,12 +44,32 @@ func WriteText(w io.Writer, r LogResult, quiet bool, width int) error {
 func WriteSummary(w io.Writer, s Summary, elapsed time.Duration) error {
 	fmt.Fprintf(w, "verified %s (%d events, %d steps) in %s in %s: %d ok, %d diverged",
 		plural(s.Calls, "call"), s.Events, s.Steps, plural(s.Logs, "log"), elapsed.Round(time.Millisecond),
-		s.Calls-s.Diverged, s.Diverged)
+		s.OK(), s.Diverged)
+	if s.Damaged > 0 {
+		fmt.Fprintf(w, ", %s damaged", plural(s.Damaged, "call"))
+	}
+	if s.UnreadableCalls > 0 {
+		fmt.Fprintf(w, ", %s unreadable", plural(s.UnreadableCalls, "call"))
+	}
 	if s.Unreadable > 0 {
 		fmt.Fprintf(w, ", %s unreadable", plural(s.Unreadable, "log"))
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// writeUnverified prints a call that could not be verified: where it is
+// damaged and how, or why it could not be read.
+func writeUnverified(w io.Writer, path string, c CallError) {
+	d := c.Damage()
+	switch {
+	case d == nil:
+		fmt.Fprintf(w, "UNREADABLE  %s  call %s  %s\n", esc(path), esc(c.CallID), esc(fmt.Sprint(c.Err)))
+	case d.HasSeq:
+		fmt.Fprintf(w, "DAMAGED   %s  call %s  event %d: %s\n", esc(path), esc(c.CallID), d.Seq, esc(d.Problem))
+	default:
+		fmt.Fprintf(w, "DAMAGED   %s  call %s  %s\n", esc(path), esc(c.CallID), esc(d.Problem))
+	}
 }
 
 // writeDivergence prints a call's first diverging step: where, the input,

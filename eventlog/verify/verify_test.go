@@ -2,11 +2,14 @@ package verify_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
@@ -86,5 +89,55 @@ func TestFieldDiffs(t *testing.T) {
 	}
 	if d = verify.FieldDiffs(a, a); len(d) != 0 {
 		t.Fatalf("equal outputs differ in %+v", d)
+	}
+}
+
+// A damaged call is not replayed but reported at its first bad event,
+// even when quiet; it never counts as ok, and the other calls go on.
+// Recorded refuses it too.
+func TestDamagedCall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "two.log")
+	if err := simtest.WriteLog(path, simtest.Call{ID: "basic", Scenario: simtest.BasicCall(2)},
+		simtest.Call{ID: "glare", Scenario: simtest.Glare}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("basic")).Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, 11))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := verify.Log(path, open)
+	if r.Err != nil || len(r.Calls) != 1 || r.Calls[0].CallID != "glare" || len(r.Unverified) != 1 {
+		t.Fatalf("result %+v", r)
+	}
+	if d := r.Unverified[0].Damage(); r.Unverified[0].CallID != "basic" || d == nil || d.Seq != 11 || !d.HasSeq {
+		t.Fatalf("unverified %+v", r.Unverified[0])
+	}
+	var sum verify.Summary
+	sum.Add(r)
+	if sum.Calls != 2 || sum.OK() != 1 || sum.Damaged != 1 || sum.Diverged != 0 {
+		t.Fatalf("summary %+v, %d ok", sum, sum.OK())
+	}
+	var text bytes.Buffer
+	if err := verify.WriteText(&text, r, true, 100); err != nil {
+		t.Fatal(err)
+	}
+	if want := "DAMAGED   " + path + "  call basic  event 11: missing (event 12 follows 10)\n"; text.String() != want {
+		t.Fatalf("quiet text %q, want %q", text.String(), want)
+	}
+	if j := verify.SummaryJSONOf(sum, 0); j.OK != 1 || j.Damaged != 1 {
+		t.Fatalf("JSON summary %+v", j)
+	}
+	var d *eventlog.DamageError
+	if _, err := verify.Recorded(path, "basic"); !errors.As(err, &d) || d.Seq != 11 {
+		t.Fatalf("Recorded of a damaged call: %v", err)
 	}
 }

@@ -1,0 +1,231 @@
+package eventlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// DamageError is damage found in a log: a page bbolt's check rejects, a
+// calls index that does not match the call buckets, or a call whose
+// events do not run 1..N without a gap. It wraps ErrCorrupt. Damage is
+// not a divergence: the log no longer holds what was recorded, so
+// replaying it proves nothing either way.
+type DamageError struct {
+	Path string
+	Call string // the call concerned; "" for the file's pages or its calls index
+	// Seq is the first bad sequence number (a missing event, a stray key)
+	// when HasSeq; key 0 is reported as Seq 0.
+	Seq    uint64
+	HasSeq bool
+	// Stored is the number of well-formed events the call holds, when
+	// CheckCall counted them; the call's Count is its last Seq and counts
+	// events that are missing.
+	Stored  uint64
+	Problem string // what is wrong, for people
+}
+
+func (e *DamageError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrCorrupt.Error())
+	for _, part := range []string{e.Path, e.callPart(), e.seqPart()} {
+		if part != "" {
+			b.WriteString(": " + part)
+		}
+	}
+	b.WriteString(": " + e.Problem)
+	return b.String()
+}
+
+func (e *DamageError) callPart() string {
+	if e.Call == "" {
+		return ""
+	}
+	return "call " + e.Call
+}
+
+func (e *DamageError) seqPart() string {
+	if !e.HasSeq {
+		return ""
+	}
+	return fmt.Sprintf("event %d", e.Seq)
+}
+
+func (e *DamageError) Unwrap() error { return ErrCorrupt }
+
+// damage returns the damage of call id (or of the file, id "").
+func (l *Log) damage(id, format string, a ...any) *DamageError {
+	return &DamageError{Path: l.path, Call: id, Problem: fmt.Sprintf(format, a...)}
+}
+
+// eventDamage returns the damage of call id at event seq.
+func (l *Log) eventDamage(id string, seq uint64, format string, a ...any) *DamageError {
+	d := l.damage(id, format, a...)
+	d.Seq, d.HasSeq = seq, true
+	return d
+}
+
+// Check checks the whole log: every page (bbolt's consistency check), the
+// calls index against the call buckets, and every call's events
+// (CheckCall). It returns nil or the damage it found, as *DamageError
+// values joined (errors.As finds the first), each wrapping ErrCorrupt. It
+// reads every page: seconds for a large log.
+func (l *Log) Check() error {
+	if err := l.CheckFile(); err != nil {
+		return err
+	}
+	infos, err := l.Calls()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range infos {
+		errs = append(errs, l.CheckCall(c.Meta.ID))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckFile checks what is shared by the calls: every page is reachable
+// once and the free list is consistent (bbolt's check), and the calls
+// index lists each call bucket at most once and nothing else. A call
+// bucket the index misses is no damage: a crash between CreateCall's two
+// transactions leaves one.
+func (l *Log) CheckFile() (err error) {
+	return l.view(func(tx *bolt.Tx) error {
+		var problems []string
+		for e := range tx.Check() { // drained to the end: the checker reads tx
+			if len(problems) < 10 {
+				problems = append(problems, e.Error())
+			}
+		}
+		if len(problems) > 0 {
+			return l.damage("", "%s", strings.Join(problems, "; "))
+		}
+		if root := tx.Bucket(bucketRoot); root != nil {
+			_, err := l.callIDs(tx, root)
+			return err
+		}
+		return nil
+	})
+}
+
+// CheckCall checks one call: its metadata decodes, its events are keyed
+// 1..N without a gap or a stray key, and none is missing at the end (N
+// is at least the last Seq committed). Damage is a *DamageError naming
+// the first bad Seq; an unknown call is ErrNoCall. It reads every key of
+// the call, not the events themselves: decoding them is the reader's.
+func (l *Log) CheckCall(id string) error {
+	return l.view(func(tx *bolt.Tx) error {
+		c, err := l.readCall(tx, id)
+		if err != nil {
+			return err
+		}
+		return l.checkEvents(id, c.events)
+	})
+}
+
+// view runs fn in a read transaction, with a damaged page an error.
+func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	return l.db.View(fn)
+}
+
+// checkEvents walks the keys of a call's events bucket and returns the
+// first damage with the number of good events.
+func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
+	var first *DamageError
+	note := func(seq uint64, format string, a ...any) {
+		if first == nil {
+			first = l.eventDamage(id, seq, format, a...)
+		}
+	}
+	want, stored := uint64(1), uint64(0)
+	cur := events.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 8 || v == nil {
+			note(want, "stray key %x among the events", k)
+			continue
+		}
+		seq := binary.BigEndian.Uint64(k)
+		if seq == 0 {
+			note(0, "stray key 0 (events start at 1)")
+			continue
+		}
+		switch {
+		case seq > want && want == 1:
+			note(want, "%s (the first event is %d)", missing(want, seq-1), seq)
+		case seq > want:
+			note(want, "%s (event %d follows %d)", missing(want, seq-1), seq, want-1)
+		}
+		want = seq + 1
+		stored++
+	}
+	// A call resumed by an older build may hold more events than the
+	// sequence says, never fewer.
+	if last := want - 1; events.Sequence() > last {
+		note(last+1, "%s (the call committed %d)", missing(last+1, events.Sequence()), events.Sequence())
+	}
+	if first == nil {
+		return nil
+	}
+	first.Stored = stored
+	return first
+}
+
+func missing(from, to uint64) string {
+	if from == to {
+		return "missing"
+	}
+	return fmt.Sprintf("missing through event %d", to)
+}
+
+// callIDs returns the ids of the calls in creation order: those the calls
+// index lists, then any call bucket it misses (a crash between
+// CreateCall's two transactions) in name order. An index entry that is
+// not a call, names a call twice or names a missing one is damage, and so
+// is a reserved bucket other than the root.
+func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
+	var ids []string
+	listed := map[string]uint64{}
+	err := root.Bucket(bucketCalls).ForEach(func(k, v []byte) error {
+		id := string(v)
+		if len(k) != 8 || v == nil || id == "" {
+			return l.damage("", "stray key %x in the calls index", k)
+		}
+		n := binary.BigEndian.Uint64(k)
+		switch {
+		case listed[id] != 0:
+			return l.damage(id, "listed twice in the calls index (entries %d and %d)", listed[id], n)
+		case tx.Bucket(v) == nil || strings.HasPrefix(id, "_"):
+			return l.damage(id, "listed in the calls index (entry %d) but missing", n)
+		}
+		listed[id] = n
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		id := string(name)
+		switch {
+		case id == string(bucketRoot) || listed[id] != 0:
+		case strings.HasPrefix(id, "_"):
+			return l.damage("", "stray bucket %q", id)
+		default:
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}
