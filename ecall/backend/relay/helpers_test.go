@@ -129,11 +129,16 @@ func tryDial(t *testing.T, url, conv, user, client string) (*peer, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &peer{id: id, msgs: make(chan Received, 256), errs: make(chan error, 256)}
+	return dialOpts(t, ClientOptions{URL: url, Conv: conv, Identity: id})
+}
+
+// dialOpts dials with the given options and records the callbacks.
+func dialOpts(t *testing.T, opts ClientOptions) (*peer, error) {
+	t.Helper()
+	p := &peer{id: opts.Identity, msgs: make(chan Received, 256), errs: make(chan error, 256)}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
 	defer cancel()
-	c, err := Dial(ctx, ClientOptions{URL: url, Conv: conv, Identity: id},
-		func(r Received) { p.msgs <- r }, func(err error) { p.errs <- err })
+	c, err := Dial(ctx, opts, func(r Received) { p.msgs <- r }, func(err error) { p.errs <- err })
 	if err != nil {
 		return nil, err
 	}
