@@ -259,7 +259,9 @@ func TestOnKey(t *testing.T) {
 	}
 	keys := make(chan string, 8)
 	_, err := dialOpts(t, ClientOptions{URL: ts.url, Conv: "conv", Identity: ids["A/1"], Pins: pins,
-		OnKey: func(m Member, pinned bool) { keys <- fmt.Sprintf("%s/%s %v %s", m.User, m.Client, pinned, Fingerprint(m.IdentityKey[:])) }})
+		OnKey: func(m Member, pinned bool) {
+			keys <- fmt.Sprintf("%s/%s %v %s", m.User, m.Client, pinned, Fingerprint(m.IdentityKey[:]))
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
