@@ -77,13 +77,13 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 	// Peers' keys are announced on the relay client's goroutine while the
 	// script writes on this one.
 	cfg.Out = &lockedWriter{w: cfg.Out}
-	fmt.Fprintf(cfg.Out, "%s key fingerprint %s\n", cfg.Self, relay.Fingerprint(cfg.Identity.IdentityKey()))
 	devErrs := make(chan error, 8)
 	dev, err := cfg.newDevice(ctx, rec, start, devErrs)
 	if err != nil {
 		return "", err
 	}
 	fmt.Fprintf(cfg.Out, "%s joined %s at %s\n", cfg.Self, cfg.Conv, cfg.RelayURL)
+	fmt.Fprintf(cfg.Out, "%s key fingerprint %s\n", cfg.Self, relay.Fingerprint(cfg.Identity.IdentityKey()))
 	if cfg.Dial {
 		err = cfg.Script.Dial(ctx, dev)
 	} else {
