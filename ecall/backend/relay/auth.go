@@ -101,11 +101,15 @@ func (e *KeyError) Error() string {
 func (e *KeyError) Unwrap() error { return ErrKeyRefused }
 
 // keyGuard decides which roster entries a client accepts: the entry must
-// be signed by its identity key, that key must be the pinned one when the
-// member is pinned, and otherwise the first one seen for the member during
-// this client's life (trust on first use). It runs on the reader only.
+// be signed by its identity key; with pins, that key must be the one
+// pinned for the member (a member not pinned is refused: a lying relay
+// must not add members); without, the first one seen for the member during
+// this client's life (trust on first use). The client's own entry must
+// carry its own key. It runs on the reader only.
 type keyGuard struct {
 	conv   string
+	self   memberKey
+	selfID ed25519.PublicKey
 	pins   *Members
 	seen   map[memberKey]ed25519.PublicKey
 	failed map[string]bool // refusals already reported, so each is reported once
@@ -145,6 +149,9 @@ func (g *keyGuard) check(m wireMember) *KeyError {
 		return fail("", "bad signature")
 	}
 	k := memberKey{m.User, m.Client}
+	if k == g.self && !g.selfID.Equal(ed25519.PublicKey(m.ID)) {
+		return fail(Fingerprint(g.selfID), "not this client's own key")
+	}
 	if prev, ok := g.seen[k]; ok {
 		if !prev.Equal(ed25519.PublicKey(m.ID)) {
 			return fail(Fingerprint(prev), "key changed during the session")
@@ -152,8 +159,11 @@ func (g *keyGuard) check(m wireMember) *KeyError {
 		return nil
 	}
 	pinned, isPinned := g.pins.Key(m.User, m.Client)
-	if isPinned && !pinned.Equal(ed25519.PublicKey(m.ID)) {
+	switch {
+	case isPinned && !pinned.Equal(ed25519.PublicKey(m.ID)):
 		return fail(Fingerprint(pinned), "not the pinned key")
+	case !isPinned && g.pins != nil && k != g.self:
+		return fail("", "not in the pins")
 	}
 	g.seen[k] = append(ed25519.PublicKey(nil), m.ID...)
 	if g.onKey != nil {

@@ -236,6 +236,33 @@ func TestAttackFillers(t *testing.T) {
 	}
 }
 
+// A client with pins refuses a member the relay adds that is not pinned:
+// a lying relay (here an open one) cannot slip in a member of its own.
+func TestUnpinnedMemberRefused(t *testing.T) {
+	checkLeaks(t)
+	ids, ms := members(t, "conv", "A/1", "B/1")
+	ts := startServer(t, ServerOptions{})
+	a, err := dialOpts(t, ClientOptions{URL: ts.url, Conv: "conv", Identity: ids["A/1"], Pins: ms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialAs(t, ts.url, "conv", ids["B/1"])
+	rawJoin(t, ts.url, "conv", "X", "1")
+	ts.waitStats(t, "3 clients", func(st ServerStats) bool { return st.Clients == 3 })
+	var ke *KeyError
+	if err := a.nextErr(t); !errors.As(err, &ke) || ke.User != "X" || ke.Why != "not in the pins" {
+		t.Fatalf("got %v, want a KeyError for X/1 not in the pins", err)
+	}
+	a.waitMembers(t, 2)
+	if err := a.Send([]byte("for B only")); err != nil {
+		t.Fatal(err)
+	}
+	st := ts.waitStats(t, "the box to B", func(st ServerStats) bool { return st.Forwarded == 1 })
+	if st.Dropped[DropUnknownRecipient] != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
 // A member listed for one conversation cannot join another.
 func TestMemberOfOtherConversation(t *testing.T) {
 	checkLeaks(t)
@@ -253,12 +280,8 @@ func TestOnKey(t *testing.T) {
 	checkLeaks(t)
 	ids, ms := members(t, "conv", "A/1", "B/1")
 	ts := startServer(t, ServerOptions{Members: ms})
-	pins := NewMembers()
-	if err := pins.Add("B", "1", ids["B/1"].IdentityKey(), "*"); err != nil {
-		t.Fatal(err)
-	}
 	keys := make(chan string, 8)
-	_, err := dialOpts(t, ClientOptions{URL: ts.url, Conv: "conv", Identity: ids["A/1"], Pins: pins,
+	_, err := dialOpts(t, ClientOptions{URL: ts.url, Conv: "conv", Identity: ids["A/1"], Pins: ms,
 		OnKey: func(m Member, pinned bool) {
 			keys <- fmt.Sprintf("%s/%s %v %s", m.User, m.Client, pinned, Fingerprint(m.IdentityKey[:]))
 		}})
@@ -267,7 +290,7 @@ func TestOnKey(t *testing.T) {
 	}
 	dialAs(t, ts.url, "conv", ids["B/1"])
 	for _, want := range []string{
-		"A/1 false " + Fingerprint(ids["A/1"].IdentityKey()),
+		"A/1 true " + Fingerprint(ids["A/1"].IdentityKey()),
 		"B/1 true " + Fingerprint(ids["B/1"].IdentityKey()),
 	} {
 		select {

@@ -31,8 +31,8 @@ type ClientOptions struct {
 	// Identity holds this client's ids and keys.
 	Identity Identity
 	// Pins are the identity keys this client expects of its peers (the
-	// members file, or a part of it). A roster entry for a pinned peer with
-	// another key is refused and reported (a *KeyError); so is an entry
+	// members file). A roster entry for a peer not pinned, or pinned with
+	// another key, is refused and reported (a *KeyError); so is an entry
 	// whose signature does not verify, and one whose key changed since the
 	// peer was first seen by this client. Nil pins nobody: keys are then
 	// trusted on first use, and OnKey shows them for out-of-band checks.
@@ -139,7 +139,8 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 		defer c.inCallback.Store(false)
 		onErr(err)
 	}
-	c.guard = &keyGuard{conv: opts.Conv, pins: opts.Pins, seen: make(map[memberKey]ed25519.PublicKey),
+	c.guard = &keyGuard{conv: opts.Conv, self: memberKey{opts.Identity.User, opts.Identity.Client},
+		selfID: opts.Identity.IdentityKey(), pins: opts.Pins, seen: make(map[memberKey]ed25519.PublicKey),
 		onKey: opts.OnKey, onFail: func(e *KeyError) {
 			c.log.Warn("relay: member key refused", "err", e)
 			c.onErr(e)
