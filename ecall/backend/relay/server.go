@@ -33,6 +33,7 @@ type ServerOptions struct {
 	// larger one is read to its end, dropped (DropTooLarge) and reported to
 	// its sender; the connection stays up. A frame over 4×MaxMessageSize
 	// closes the connection, so a peer cannot keep the relay reading forever.
+	// Values above MaxMaxMessageSize are taken as MaxMaxMessageSize.
 	MaxMessageSize int64
 	// MaxClientsPerConv bounds a conversation's roster; joins beyond it are
 	// refused (DropConversationFull).
