@@ -124,8 +124,8 @@ func (g *keyGuard) filter(ws []wireMember) []wireMember {
 		if kerr := g.check(m); kerr != nil {
 			// The entry comes again with every roster change.
 			if k := kerr.Error(); !g.failed[k] {
-				if g.failed == nil {
-					g.failed = make(map[string]bool)
+				if g.failed == nil || len(g.failed) >= maxCachedKeys {
+					g.failed = make(map[string]bool) // bounded: a lying relay may invent entries
 				}
 				g.failed[k] = true
 				g.onFail(kerr)
@@ -164,6 +164,9 @@ func (g *keyGuard) check(m wireMember) *KeyError {
 		return fail(Fingerprint(pinned), "not the pinned key")
 	case !isPinned && g.pins != nil && k != g.self:
 		return fail("", "not in the pins")
+	case len(g.seen) >= maxCachedKeys:
+		// Far above any conversation: a relay inventing members.
+		return fail("", "too many members")
 	}
 	g.seen[k] = append(ed25519.PublicKey(nil), m.ID...)
 	if g.onKey != nil {

@@ -207,10 +207,12 @@ func (c *Client) join(ctx context.Context) error {
 	if f.MaxSize <= 0 {
 		return fmt.Errorf("relay: join answer: %w: no max_size", ErrMalformed)
 	}
-	c.maxSize = f.MaxSize
+	// A relay announcing more than any relay of this package allows would
+	// overflow the read limit below.
+	c.maxSize = min(f.MaxSize, MaxMaxMessageSize)
 	// A deliver frame carries one box of a frame of at most maxSize; a
 	// roster is bounded by the server's MaxClientsPerConv.
-	c.ws.SetReadLimit(2*f.MaxSize + 1<<20)
+	c.ws.SetReadLimit(2*c.maxSize + 1<<20)
 	c.setRoster(f.Members)
 	return nil
 }
