@@ -160,6 +160,21 @@ func TestLiveFlags(t *testing.T) {
 		{[]string{"serve", "--max-clients", "1"}, "--max-clients 1"},
 		{[]string{"serve", "--rate", "0"}, "--rate 0"},
 		{[]string{"serve", "--burst", "0"}, "--burst 0"},
+		// Each numeric flag's range, both ends (the read limit is 4× the
+		// message size: it must not overflow).
+		{[]string{"serve", "--open", "--max-message-size", "4611686018427387904"}, "--max-message-size 4611686018427387904: want 1024 to 16777216"},
+		{[]string{"serve", "--open", "--max-message-size", "9223372036854775807"}, "--max-message-size 9223372036854775807"},
+		{[]string{"serve", "--open", "--max-clients", "1000000"}, "--max-clients 1000000: want 2 to 1024"},
+		{[]string{"serve", "--open", "--rate", "NaN"}, "--rate NaN"},
+		{[]string{"serve", "--open", "--rate", "1e9"}, "--rate 1e+09"},
+		{[]string{"serve", "--open", "--burst", "2000000"}, "--burst 2000000: want 1 to 1000000"},
+		{[]string{"call", "--relay", "x:1", "--user", "A", "--client", "1", "--conv", "c", "--dial", "--members", "5000"}, "--members 5000"},
+		// Membership.
+		{[]string{"serve"}, "no membership: give --members FILE (see callrec keygen), or --open"},
+		{[]string{"serve", "--open", "--members", "m.txt"}, "give one of --members and --open"},
+		{[]string{"keygen", "--user", "A"}, "give --user, --client and --out"},
+		{[]string{"keygen", "--user", "A/1", "--client", "1", "--out", "k"}, "cannot contain '/'"},
+		{[]string{"keygen", "--user", "A", "--client", "1", "--out", "k", "--conv", "a b"}, `--conv "a b"`},
 	} {
 		code, stdout, stderr := runCLI(c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
@@ -218,7 +233,21 @@ func TestCallAcrossProcesses(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 
-	serve := exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--rate", "50")
+	// As the README shows: a key per device, their lines in one members
+	// file, which the relay admits and every device pins.
+	members := filepath.Join(dir, "members.txt")
+	var lines0 strings.Builder
+	for _, d := range []string{"A1", "B1", "B2"} {
+		code, stdout, stderr := runCLI("keygen", "--user", d[:1], "--client", d[1:], "--conv", "c1", "--out", filepath.Join(dir, d+".key"))
+		if code != 0 {
+			t.Fatalf("keygen %s: exit %d: %s", d, code, stderr)
+		}
+		lines0.WriteString(stdout)
+	}
+	if err := os.WriteFile(members, []byte(lines0.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	serve := exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--rate", "50", "--members", members)
 	serveOut, err := serve.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +267,12 @@ func TestCallAcrossProcesses(t *testing.T) {
 	}
 	url := m[1]
 	common := func(user, client string) []string {
-		return []string{"call", "--relay", url, "--user", user, "--client", client, "--conv", "c1",
+		return []string{"call", "--relay", url, "--key", filepath.Join(dir, user+client+".key"), "--pins", members, "--conv", "c1",
 			"--out", filepath.Join(dir, user+client+".db"), "--timeout", "30s"}
+	}
+	// An intruder with a key of its own is turned away.
+	if code, _, stderr := runCLI("call", "--relay", url, "--user", "X", "--client", "1", "--conv", "c1", "--dial", "--timeout", "5s"); code != 4 || !strings.Contains(stderr, "not_member") {
+		t.Errorf("intruder: exit %d, %q; want exit 4 and not_member", code, stderr)
 	}
 	b1 := startProc(t, ctx, "B/1", append(common("B", "1"), "--answer", "--answer-after", "20s")...)
 	b2 := startProc(t, ctx, "B/2", append(common("B", "2"), "--answer", "--answer-after", "300ms")...)
@@ -256,9 +289,10 @@ func TestCallAcrossProcesses(t *testing.T) {
 	if err := serve.Wait(); err != nil {
 		t.Errorf("relay: %v\n%s", err, serveErr.String())
 	}
-	mustContain(t, "relay output", rest.String(), "relay stopped:", "dropped: none")
+	mustContain(t, "relay output", rest.String(), "relay stopped:", "dropped: not_member=1\n")
+	mustContain(t, "relay stderr", serveErr.String(), "relay admits the 3 devices of "+members)
 
-	mustContain(t, "A/1 output", outA, "A/1 calls c1", "connected to B/2", "A/1 hangs up",
+	mustContain(t, "A/1 output", outA, "A/1 key fingerprint ", "peer B/1 key fingerprint ", "peer B/2 key fingerprint ", "(pinned)", "A/1 calls c1", "connected to B/2", "A/1 hangs up",
 		"A/1: Outgoing call with B/2: final state Terminating, closed normal",
 		"setup: SETUP sent → data channel open", "steps replay to the recorded outputs")
 	mustContain(t, "B/2 output", outB2, "B/2 rings", "B/2 answers", "connected to A/1",

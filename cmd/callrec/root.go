@@ -25,6 +25,6 @@ cannot use (a missing or malformed scenario, a file that is not a log), 4
 anything else.`,
 	}
 	cmdutil.Setup(root, ios)
-	root.AddCommand(newSimCmd(ios), newDemoCmd(ios), newServeCmd(ios), newCallCmd(ios))
+	root.AddCommand(newSimCmd(ios), newDemoCmd(ios), newServeCmd(ios), newCallCmd(ios), newKeygenCmd(ios))
 	return root
 }

@@ -84,28 +84,32 @@ func RunDemo(ctx context.Context, cfg DemoConfig) (callID string, err error) {
 }
 
 func (d *demo) setUp(ctx context.Context) error {
-	var err error
-	d.relay, err = StartRelay(relay.ServerOptions{
-		Logger: d.opts.Logger,
-	})
-	if err != nil {
-		return err
-	}
-	d.log, err = eventlog.Open(d.opts.Log, 0o644, LogOptions())
-	if err != nil {
-		return err
-	}
 	names := []string{"A/1"}
 	for i := 1; i <= d.opts.Devices; i++ {
 		names = append(names, fmt.Sprintf("B/%d", i))
 	}
 	meta := eventlog.CallMeta{
 		ToolVersion: d.opts.ToolVersion, Source: "live-demo", Start: time.Now().UTC(),
-		Labels: map[string]string{"conv": "demo", "relay": d.relay.URL()},
 	}
 	for _, n := range names {
 		ep, _ := eventlog.ParseEndpoint(n)
 		meta.Endpoints = append(meta.Endpoints, ep)
+	}
+	// The relay is configured as `callrec serve --members` would be, and
+	// every device pins the others' keys: the demo runs with
+	// authentication on and no setup.
+	ids, members, err := demoIdentities(meta.Endpoints)
+	if err != nil {
+		return err
+	}
+	d.relay, err = StartRelay(relay.ServerOptions{Logger: d.opts.Logger, Members: members})
+	if err != nil {
+		return err
+	}
+	meta.Labels = map[string]string{"conv": "demo", "relay": d.relay.URL()}
+	d.log, err = eventlog.Open(d.opts.Log, 0o644, LogOptions())
+	if err != nil {
+		return err
 	}
 	if d.w, err = d.log.CreateCall(meta); err != nil {
 		return err
@@ -116,9 +120,10 @@ func (d *demo) setUp(ctx context.Context) error {
 	if d.opts.Video {
 		props = econn.Props{"videosend": "true"}
 	}
-	for _, ep := range meta.Endpoints {
+	for i, ep := range meta.Endpoints {
 		dev, err := NewDevice(ctx, DeviceConfig{
 			Self: ep, RelayURL: d.relay.URL(), Conv: "demo", Media: &media,
+			Identity: &ids[i], Pins: members,
 			Client:   ecall.Config{Props: props},
 			Recorder: ecall.LogRecorder{W: d.w}, Start: meta.Start,
 			OnError: func(err error) {
@@ -138,6 +143,23 @@ func (d *demo) setUp(ctx context.Context) error {
 		}
 	}
 	return d.caller.WaitMembers(ctx, len(names))
+}
+
+// demoIdentities draws every device's keys and the membership listing them.
+func demoIdentities(eps []eventlog.Endpoint) ([]relay.Identity, *relay.Members, error) {
+	members := relay.NewMembers()
+	ids := make([]relay.Identity, len(eps))
+	for i, ep := range eps {
+		id, err := relay.NewIdentity(ep.User, ep.Client, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := members.Add(ep.User, ep.Client, id.IdentityKey(), "demo"); err != nil {
+			return nil, nil, err
+		}
+		ids[i] = id
+	}
+	return ids, members, nil
 }
 
 // call runs the call: ring, answer, talk, hang up, wait for every close.

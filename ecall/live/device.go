@@ -39,8 +39,16 @@ type DeviceConfig struct {
 	// RelayURL is the relay's WebSocket endpoint (see RelayURL) and Conv
 	// the conversation to join.
 	RelayURL, Conv string
-	// Identity is the device's E2EE key pair; nil draws a fresh one.
+	// Identity is the device's identity key and E2EE key pair; nil draws
+	// fresh ones (enough on an open relay only).
 	Identity *relay.Identity
+	// Pins are the identity keys the device expects of its peers; a peer
+	// announced with another key is left out and recorded as a
+	// relay.key-refused note (see relay.ClientOptions.Pins).
+	Pins *relay.Members
+	// OnKey hears of each member's identity key as the device first
+	// accepts it (relay.ClientOptions.OnKey).
+	OnKey func(m relay.Member, pinned bool)
 	// Media configures every leg; nil means mediaflow.DefaultOptions()
 	// (audio, loopback only).
 	Media *mediaflow.Options
@@ -136,6 +144,7 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 	}
 	d.relay, err = relay.Dial(ctx, relay.ClientOptions{
 		URL: cfg.RelayURL, Conv: cfg.Conv, Identity: id, Logger: cfg.Logger,
+		Pins: cfg.Pins, OnKey: cfg.OnKey,
 	}, d.onRelayMsg, d.onRelayErr)
 	if err != nil {
 		d.loop.Close()
@@ -324,7 +333,12 @@ func relayNote(err error) (string, string, map[string]string) {
 	attrs := map[string]string{"error": err.Error()}
 	var oe *relay.OpenError
 	var se *relay.ServerError
+	var ke *relay.KeyError
 	switch {
+	case errors.As(err, &ke):
+		attrs["member"] = ke.User + "/" + ke.Client
+		attrs["reason"], attrs["announced"], attrs["expected"] = ke.Why, ke.Got, ke.Want
+		return "relay.key-refused", err.Error(), attrs
 	case errors.As(err, &oe):
 		attrs["from"] = oe.FromUser + "/" + oe.FromClient
 		attrs["server_time"] = fmt.Sprint(oe.ServerTime)

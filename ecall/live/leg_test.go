@@ -184,6 +184,7 @@ func TestRelayNote(t *testing.T) {
 		{&relay.OpenError{FromUser: "A", FromClient: "1", Err: relay.ErrReplayed}, "relay.rejected", "replayed", "replayed"},
 		{&relay.ServerError{Reason: relay.DropRateLimited, Err: relay.ErrRateLimited}, "relay.dropped", "rate_limited", "dropped"},
 		{errors.Join(errors.New("read"), relay.ErrClosed), "relay.lost", "", "lost"},
+		{&relay.KeyError{User: "B", Client: "1", Got: "1111", Want: "2222", Why: "not the pinned key"}, "relay.key-refused", "not the pinned key", "key of B/1 refused"},
 	} {
 		typ, text, attrs := relayNote(c.err)
 		if typ != c.typ || attrs["reason"] != c.reason || !strings.Contains(text, c.sub) {
@@ -203,6 +204,26 @@ func TestRelayErrorRecorded(t *testing.T) {
 	}
 	if n := wd.count(a, "relay.rejected"); n != 1 {
 		t.Fatalf("%d relay.rejected notes, want 1", n)
+	}
+}
+
+// TestSubstitutedKeyRecorded: a peer announced with another key than the
+// pinned one is left out of the device's roster and recorded as a note.
+func TestSubstitutedKeyRecorded(t *testing.T) {
+	wd := newWorld(t)
+	real, err := relay.NewIdentity("B", "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := relay.NewMembers()
+	if err := pins.Add("B", "1", real.IdentityKey(), "*"); err != nil {
+		t.Fatal(err)
+	}
+	a := wd.add("A/1", func(c *DeviceConfig) { c.Pins = pins })
+	wd.add("B/1", nil) // a fresh key: not the pinned one
+	wait(t, a, "the refusal", func([]CallInfo) bool { return wd.count(a, "relay.key-refused") == 1 })
+	if n := len(a.Members()); n != 1 {
+		t.Errorf("A/1's roster has %d members, want only itself", n)
 	}
 }
 

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/mediaflow"
@@ -28,6 +31,13 @@ type CallConfig struct {
 	ICEServers  []string          // with Network: STUN or TURN server URLs
 	ToolVersion string            // recorded in the call's metadata
 	Logger      *slog.Logger      // the device's warnings
+	// Identity is the device's identity (from its key file, see
+	// relay.LoadKeyFile); nil draws a fresh one, which only an open relay
+	// (serve --open) admits.
+	Identity *relay.Identity
+	// Pins are the peers' identity keys the device expects (a members
+	// file); a peer announced with another key is refused and recorded.
+	Pins *relay.Members
 }
 
 // RunCall takes part in a call as one device, as "callrec call" does: it
@@ -57,12 +67,23 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 		}
 		rec = ecall.LogRecorder{W: w}
 	}
+	if cfg.Identity == nil {
+		id, err := relay.NewIdentity(cfg.Self.User, cfg.Self.Client, nil)
+		if err != nil {
+			return "", err
+		}
+		cfg.Identity = &id
+	}
+	// Peers' keys are announced on the relay client's goroutine while the
+	// script writes on this one.
+	cfg.Out = &lockedWriter{w: cfg.Out}
 	devErrs := make(chan error, 8)
 	dev, err := cfg.newDevice(ctx, rec, start, devErrs)
 	if err != nil {
 		return "", err
 	}
 	fmt.Fprintf(cfg.Out, "%s joined %s at %s\n", cfg.Self, cfg.Conv, cfg.RelayURL)
+	fmt.Fprintf(cfg.Out, "%s key fingerprint %s\n", cfg.Self, relay.Fingerprint(cfg.Identity.IdentityKey()))
 	if cfg.Dial {
 		err = cfg.Script.Dial(ctx, dev)
 	} else {
@@ -107,6 +128,7 @@ func (cfg *CallConfig) newDevice(ctx context.Context, rec ecall.Recorder, start 
 	return NewDevice(ctx, DeviceConfig{
 		Self: cfg.Self, RelayURL: cfg.RelayURL, Conv: cfg.Conv, Media: &media,
 		Client: ecall.Config{Props: props}, Recorder: rec, Start: start, Logger: cfg.Logger,
+		Identity: cfg.Identity, Pins: cfg.Pins, OnKey: cfg.peerKey,
 		OnError: func(err error) {
 			select {
 			case errs <- err:
@@ -114,4 +136,29 @@ func (cfg *CallConfig) newDevice(ctx context.Context, rec ecall.Recorder, start 
 			}
 		},
 	})
+}
+
+// peerKey prints a peer's identity key fingerprint as the device accepts
+// it, so that users can compare it with the peer's own (unless pinned).
+func (cfg *CallConfig) peerKey(m relay.Member, pinned bool) {
+	if m.User == cfg.Self.User && m.Client == cfg.Self.Client {
+		return
+	}
+	how := "pinned"
+	if !pinned {
+		how = "not pinned: compare it with the fingerprint " + m.User + "/" + m.Client + " prints"
+	}
+	fmt.Fprintf(cfg.Out, "peer %s/%s key fingerprint %s (%s)\n", m.User, m.Client, relay.Fingerprint(m.IdentityKey[:]), how)
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

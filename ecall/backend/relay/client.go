@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,8 +28,20 @@ type ClientOptions struct {
 	URL string
 	// Conv is the conversation to join.
 	Conv string
-	// Identity holds this client's ids and key pair.
+	// Identity holds this client's ids and keys.
 	Identity Identity
+	// Pins are the identity keys this client expects of its peers (the
+	// members file). A roster entry for a peer not pinned, or pinned with
+	// another key, is refused and reported (a *KeyError); so is an entry
+	// whose signature does not verify, and one whose key changed since the
+	// peer was first seen by this client. Nil pins nobody: keys are then
+	// trusted on first use, and OnKey shows them for out-of-band checks.
+	Pins *Members
+	// OnKey, when set, hears of each member's identity key the first time
+	// the client accepts it (the client's own included), and whether it was
+	// pinned. It runs on the client's reader goroutine (or in Dial) and
+	// must not block.
+	OnKey func(m Member, pinned bool)
 	// Logger receives the client's diagnostics. Nil discards them.
 	Logger *slog.Logger
 	// DialTimeout bounds the connection and the join. Default 10 s.
@@ -60,6 +73,7 @@ type Client struct {
 	ws      *websocket.Conn
 	log     *slog.Logger
 	keys    *keyCache
+	guard   *keyGuard
 	onMsg   func(Received)
 	onErr   func(error)
 	maxSize int64
@@ -125,6 +139,12 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 		defer c.inCallback.Store(false)
 		onErr(err)
 	}
+	c.guard = &keyGuard{conv: opts.Conv, self: memberKey{opts.Identity.User, opts.Identity.Client},
+		selfID: opts.Identity.IdentityKey(), pins: opts.Pins, seen: make(map[memberKey]ed25519.PublicKey),
+		onKey: opts.OnKey, onFail: func(e *KeyError) {
+			c.log.Warn("relay: member key refused", "err", e)
+			c.onErr(e)
+		}}
 	if err := c.join(ctx); err != nil {
 		ws.CloseNow()
 		return nil, err
@@ -159,37 +179,58 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	return o
 }
 
-// join sends the join frame and reads the server's answer.
+// join answers the server's challenge with a join frame that proves this
+// client holds its identity key, and reads the server's answer.
 func (c *Client) join(ctx context.Context) error {
 	c.ws.SetReadLimit(1 << 20)
-	join := &frame{Type: frameJoin, Conv: c.conv, User: c.id.User, Client: c.id.Client, Key: c.id.Public[:]}
+	ch, err := c.readFrame(ctx, "challenge")
+	if err != nil {
+		return err
+	}
+	if ch.Type != frameChallenge {
+		return fmt.Errorf("relay: challenge: %w: unexpected frame type %q", ErrMalformed, ch.Type)
+	}
+	idKey := c.id.IdentityKey()
+	join := &frame{Type: frameJoin, Conv: c.conv, User: c.id.User, Client: c.id.Client, Key: c.id.Public[:],
+		ID: idKey, Sig: c.id.signAnnouncement(c.conv),
+		Proof: ed25519.Sign(c.id.Signing, joinProof(ch.Nonce, c.conv, c.id.User, c.id.Client, c.id.Public[:], idKey))}
 	if err := c.ws.Write(ctx, websocket.MessageText, encodeFrame(join)); err != nil {
 		return fmt.Errorf("relay: sending join: %w", err)
 	}
-	_, data, err := c.ws.Read(ctx)
+	f, err := c.readFrame(ctx, "join answer")
 	if err != nil {
-		return fmt.Errorf("relay: waiting for join answer: %w", err)
+		return err
 	}
-	f, err := decodeFrame(data)
-	if err != nil {
-		return fmt.Errorf("relay: join answer: %w", err)
-	}
-	switch f.Type {
-	case frameError:
-		return serverError(f)
-	case frameJoined:
-	default:
+	if f.Type != frameJoined {
 		return fmt.Errorf("relay: join answer: %w: unexpected frame type %q", ErrMalformed, f.Type)
 	}
 	if f.MaxSize <= 0 {
 		return fmt.Errorf("relay: join answer: %w: no max_size", ErrMalformed)
 	}
-	c.maxSize = f.MaxSize
+	// A relay announcing more than any relay of this package allows would
+	// overflow the read limit below.
+	c.maxSize = min(f.MaxSize, MaxMaxMessageSize)
 	// A deliver frame carries one box of a frame of at most maxSize; a
 	// roster is bounded by the server's MaxClientsPerConv.
-	c.ws.SetReadLimit(2*f.MaxSize + 1<<20)
+	c.ws.SetReadLimit(2*c.maxSize + 1<<20)
 	c.setRoster(f.Members)
 	return nil
+}
+
+// readFrame reads and decodes one frame of the handshake.
+func (c *Client) readFrame(ctx context.Context, what string) (*frame, error) {
+	_, data, err := c.ws.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("relay: waiting for %s: %w", what, err)
+	}
+	f, err := decodeFrame(data)
+	if err != nil {
+		return nil, fmt.Errorf("relay: %s: %w", what, err)
+	}
+	if f.Type == frameError {
+		return nil, serverError(f)
+	}
+	return f, nil
 }
 
 func serverError(f *frame) error {
@@ -230,8 +271,10 @@ func (c *Client) WaitRoster(ctx context.Context, cond func([]Member) bool) error
 	}
 }
 
+// setRoster publishes a roster from the server, without the entries whose
+// keys the client refuses (reported through onErr).
 func (c *Client) setRoster(ws []wireMember) {
-	ms := toMembers(ws)
+	ms := toMembers(c.guard.filter(ws))
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].User != ms[j].User {
 			return ms[i].User < ms[j].User

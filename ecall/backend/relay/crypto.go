@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -12,21 +13,42 @@ import (
 	"golang.org/x/crypto/nacl/box"
 )
 
-// Identity is one client's long-term identity: its ids in the conversation
-// and its NaCl box key pair (Curve25519, XSalsa20-Poly1305).
+// Identity is one client's identity: its ids in the conversation, its
+// long-term Ed25519 identity key (Signing), with which it proves who it is
+// to the relay and signs its box key for its peers, and its NaCl box key
+// pair (Curve25519, XSalsa20-Poly1305), which may be drawn afresh for
+// every process.
 type Identity struct {
 	User, Client    string
 	Public, Private *[32]byte
+	Signing         ed25519.PrivateKey
 }
 
-// NewIdentity draws a fresh key pair from rand (crypto/rand.Reader when
-// nil) for the given user and client ids.
+// NewIdentity draws a fresh identity key and box key pair from rand
+// (crypto/rand.Reader when nil) for the given user and client ids.
 func NewIdentity(user, client string, rand io.Reader) (Identity, error) {
+	if rand == nil {
+		rand = cryptoRand
+	}
+	_, signing, err := ed25519.GenerateKey(rand)
+	if err != nil {
+		return Identity{}, fmt.Errorf("relay: generating identity key: %w", err)
+	}
+	return IdentityFromKey(user, client, signing, rand)
+}
+
+// IdentityFromKey returns the identity of a device whose long-term key is
+// signing (read from its key file), with a box key pair drawn from rand
+// (crypto/rand.Reader when nil).
+func IdentityFromKey(user, client string, signing ed25519.PrivateKey, rand io.Reader) (Identity, error) {
 	if err := checkLocalID("user", user); err != nil {
 		return Identity{}, err
 	}
 	if err := checkLocalID("client", client); err != nil {
 		return Identity{}, err
+	}
+	if len(signing) != ed25519.PrivateKeySize {
+		return Identity{}, fmt.Errorf("relay: identity key of %s/%s has %d bytes, want %d", user, client, len(signing), ed25519.PrivateKeySize)
 	}
 	if rand == nil {
 		rand = cryptoRand
@@ -35,7 +57,12 @@ func NewIdentity(user, client string, rand io.Reader) (Identity, error) {
 	if err != nil {
 		return Identity{}, fmt.Errorf("relay: generating key pair: %w", err)
 	}
-	return Identity{User: user, Client: client, Public: pub, Private: priv}, nil
+	return Identity{User: user, Client: client, Public: pub, Private: priv, Signing: signing}, nil
+}
+
+// IdentityKey returns the public half of the identity's long-term key.
+func (id Identity) IdentityKey() ed25519.PublicKey {
+	return id.Signing.Public().(ed25519.PublicKey)
 }
 
 func (id Identity) validate() error {
@@ -48,16 +75,21 @@ func (id Identity) validate() error {
 	if id.Public == nil || id.Private == nil {
 		return fmt.Errorf("relay: identity %s/%s has no key pair", id.User, id.Client)
 	}
+	if len(id.Signing) != ed25519.PrivateKeySize {
+		return fmt.Errorf("relay: identity %s/%s has no identity key", id.User, id.Client)
+	}
 	return nil
 }
 
 var cryptoRand io.Reader = rand.Reader
 
 // Member is one client in a conversation's roster, as distributed by the
-// relay: its ids and the public key that senders seal for.
+// relay and accepted by the client: its ids, the public key that senders
+// seal for, and the identity key that signed it.
 type Member struct {
 	User, Client string
 	Public       [32]byte
+	IdentityKey  [ed25519.PublicKeySize]byte
 }
 
 // The sealed plaintext ("inner envelope") of one box:

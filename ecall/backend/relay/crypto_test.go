@@ -118,6 +118,10 @@ func fakeRelay(t *testing.T, roster []wireMember, frames ...[]byte) string {
 		defer ws.CloseNow()
 		ctx, cancel := context.WithTimeout(context.Background(), waitTime)
 		defer cancel()
+		nonce := make([]byte, challengeLen)
+		if err := ws.Write(ctx, websocket.MessageText, encodeFrame(&frame{Type: frameChallenge, Nonce: nonce})); err != nil {
+			return
+		}
 		if _, _, err := ws.Read(ctx); err != nil {
 			return
 		}
@@ -141,8 +145,9 @@ func TestMaliciousRelay(t *testing.T) {
 	checkLeaks(t)
 	a, _ := NewIdentity("A", "1", nil)
 	b, _ := NewIdentity("B", "1", nil)
-	roster := []wireMember{{User: "A", Client: "1", Key: a.Public[:]}, {User: "B", Client: "1", Key: b.Public[:]},
-		{User: "L", Client: "1", Key: make([]byte, 32)}} // a low-order key
+	l, _ := NewIdentity("L", "1", nil)
+	l.Public = new([32]byte) // a low-order key, properly signed
+	roster := []wireMember{signedMember(a, "conv"), signedMember(b, "conv"), signedMember(l, "conv")}
 	ab := mustShared(t, a.Private, b.Public)
 	now := uint64(time.Now().UnixNano())
 	elsewhere, _ := sealBox(ab, cryptoRand, "elsewhere", now, []byte("x"))

@@ -11,14 +11,23 @@
 // (github.com/coder/websocket). Every message is one JSON object with a
 // "type"; byte fields (keys, boxes) are standard base64.
 //
-//  1. join (client → server, the first frame, within HandshakeTimeout):
-//     {"type":"join","conv":C,"user":U,"client":D,"key":PUB}.
-//     PUB is the client's 32-byte Curve25519 public key.
+//  0. challenge (server → client, the first frame):
+//     {"type":"challenge","nonce":N}: 32 random bytes.
+//  1. join (client → server, within HandshakeTimeout):
+//     {"type":"join","conv":C,"user":U,"client":D,"key":PUB,"id":ID,
+//     "sig":S,"proof":P}. PUB is the client's 32-byte Curve25519 box key,
+//     ID its long-term Ed25519 identity key, S the announcement: ID's
+//     signature of (conv, user, client, PUB), and P the proof of
+//     possession: ID's signature of the nonce with ID and the same fields.
+//     Each signed message starts with its own label, so neither can stand
+//     in for the other.
 //  2. joined (server → client): {"type":"joined","conv":C,"time":T,
-//     "members":[{"user","client","key"}...],"max_size":N}: the roster,
-//     the joining client included, sorted by user and client id, and the
-//     largest frame the server accepts. A refused join gets
-//     {"type":"error","reason":R,"detail":...} and the connection closes.
+//     "members":[{"user","client","key","id","sig"}...],"max_size":N}: the
+//     roster, the joining client included, sorted by user and client id,
+//     each entry with its identity key and announcement, and the largest
+//     frame the server accepts. A refused join gets
+//     {"type":"error","reason":R,"detail":...} and the connection closes
+//     with R as its close reason; a refused client receives nothing else.
 //  3. roster (server → client): {"type":"roster","conv":C,"members":[...]}
 //     whenever a client joins or leaves (a disconnect is a leave).
 //  4. send (client → server): {"type":"send","conv":C,"boxes":[{"user",
@@ -40,37 +49,78 @@
 // over MaxMessageSize, malformed frames, frames for another conversation,
 // frames that claim ids other than the sender's joined ones
 // (impersonation), frames over the rate limit (only the first of a run is
-// logged), boxes for clients not in the conversation; it refuses joins to
-// full or unknown conversations, duplicate (user, client) joins and
-// low-order public keys; it disconnects clients whose send queue overflows.
-// None of these disturb the other clients.
+// logged), boxes for clients not in the conversation; it refuses joins
+// whose proof or announcement does not verify (unauthenticated), joins by
+// devices that are not members (not_member), joins to full or unknown
+// conversations, and low-order box keys; it disconnects clients whose send
+// queue overflows. A device that joins again with the identity key it is
+// joined with replaces its earlier connection (replaced); with another key
+// (possible on an open relay only) it is refused (duplicate_client). None
+// of these disturb the other clients.
 //
 // # Threat model
 //
-// The relay is trusted to route and to tell the truth about membership, not
-// with content. It cannot read a message, nor forge or alter one that a
-// receiver accepts: a changed box fails authentication (ErrTampered), a
-// copied one repeats a sequence number (ErrReplayed), a box moved to another
-// conversation names the wrong one (ErrMisrouted), and a box stamped with
-// another sender's ids is opened with that sender's key and fails
-// (ErrTampered). Clients refuse low-order roster keys (ErrBadKey), whose
-// shared key would be public. The receiver reports each of these to its owner through
-// the error callback, as an *OpenError, so it can be recorded.
+// Membership. A device is a user and client id with a long-term Ed25519
+// identity key (callrec keygen); the relay is configured with a members
+// file (ServerOptions.Members) listing each device's key and the
+// conversations it may join. A join is a challenge–response: the device
+// signs the relay's fresh nonce, so no secret crosses the wire and a
+// recorded join cannot be replayed. We chose a members file over an
+// invitation secret because the relay must decide who joins before anyone
+// can be asked: with a list of public keys it decides alone, holds nothing
+// whose theft admits anyone, and removing a device is deleting a line. An
+// invitation secret shared by the members would make every member able to
+// mint new members, and a leaked secret would admit everyone until all
+// devices were told a new one.
 //
-// What the relay can do: drop, delay or reorder deliveries (within the
-// 64-message replay window); lie about the server time (it is not
-// authenticated; the sender's own send time is, as Received.SentAt); see who
-// talks to whom, when, and how much; and, above all, substitute roster keys.
-// Keys are distributed by the relay itself, so a malicious relay can give
-// each side its own key for the other and read or rewrite everything in
-// between (a man in the middle). Preventing that needs keys that the relay
-// does not vouch for: identity keys verified out of band (fingerprints
-// compared by the users, or keys signed by an identity key pinned from an
-// earlier session), as Wire does with Proteus/MLS device keys. This package
-// does not do that.
+// Against another client or a stranger who knows a conversation id (and
+// not a member's identity key), on a relay with a members file: it cannot
+// join (not_member, unauthenticated), so it receives no roster and no
+// message, and members never seal anything for it; it cannot take a
+// member's ids, before the member joins or after it left; it cannot lock a
+// member out: only proven members count toward MaxClientsPerConv, and the
+// owner's new connection replaces its stale one. It can still hold
+// connections in the handshake for HandshakeTimeout each, and send frames
+// that are refused.
 //
-// A fresh Client remembers no sequence numbers, so a relay could replay old
-// messages to a client that has just connected; ClientOptions.ReplayHorizon
-// bounds that to messages sealed recently (by the receiver's clock). The
-// relay also sees every user and client id in clear.
+// Against the relay. It is trusted to route, not with content. It cannot
+// read a message, nor forge or alter one that a receiver accepts: a changed
+// box fails authentication (ErrTampered), a copied one repeats a sequence
+// number (ErrReplayed), a box moved to another conversation names the wrong
+// one (ErrMisrouted), and a box stamped with another sender's ids is opened
+// with that sender's key and fails (ErrTampered). Clients refuse low-order
+// roster keys (ErrBadKey), whose shared key would be public. The receiver
+// reports each of these to its owner through the error callback, as an
+// *OpenError, so it can be recorded.
+//
+// Keys. Every roster entry carries the member's box key signed by its
+// identity key for the conversation, and clients check it (keyGuard):
+// an entry with a bad signature, with another identity key than the member
+// had earlier in this client's life, or, when the client has pins
+// (ClientOptions.Pins, the members file), a member not pinned or pinned
+// with another key, is refused (a *KeyError, ErrKeyRefused): the member
+// is left out of the roster, nothing is sealed for it and nothing from it
+// is accepted. So a client cannot substitute a member's key, and with pins
+// neither can the relay, nor add a member of its own. Without pins the
+// first key seen for each member is trusted: a relay that substitutes it
+// from the start (a man in the middle) is detected only by users
+// comparing the fingerprints (Fingerprint) their devices print.
+//
+// What is not protected. The relay can drop, delay or reorder deliveries
+// (within the 64-message replay window); lie about the server time (not
+// authenticated; the sender's own send time is, as Received.SentAt); see
+// who talks to whom, when and how much, and every user, client and
+// conversation id in clear. On an open relay (Members nil: `callrec serve
+// --open`, the tests) anyone may join any conversation under any ids not
+// in use, fill it, and be sealed for by clients that do not pin keys:
+// such a relay is for loopback demos only. There is no transport
+// security: use wss:// behind a TLS proxy on a network; the join proof is
+// not bound to the TLS channel, so a rogue relay a device connects to can
+// forward its challenge to the real one and join there in the device's
+// name (it still cannot read or forge anything). A stolen key file
+// impersonates its device until its line is removed from the members file
+// and from the pins. A fresh Client remembers no sequence numbers, so a
+// relay could replay old messages to a client that has just connected;
+// ClientOptions.ReplayHorizon bounds that to messages sealed recently (by
+// the receiver's clock).
 package relay

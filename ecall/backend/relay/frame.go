@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"unicode/utf8"
 
@@ -11,12 +12,13 @@ import (
 // Frame types. Every WebSocket message is one JSON object (a text frame)
 // whose "type" is one of these; doc.go describes the exchange.
 const (
-	frameJoin    = "join"    // client → server, first frame: ids, conversation, public key
-	frameJoined  = "joined"  // server → client: join accepted, roster, limits
-	frameRoster  = "roster"  // server → client: the roster changed
-	frameSend    = "send"    // client → server: one box per recipient
-	frameDeliver = "deliver" // server → client: one box, stamped with sender ids and time
-	frameError   = "error"   // server → client: a frame was dropped or the join refused
+	frameChallenge = "challenge" // server → client, first frame: the nonce the join signs
+	frameJoin      = "join"      // client → server, first frame: ids, conversation, keys, proof
+	frameJoined    = "joined"    // server → client: join accepted, roster, limits
+	frameRoster    = "roster"    // server → client: the roster changed
+	frameSend      = "send"      // client → server: one box per recipient
+	frameDeliver   = "deliver"   // server → client: one box, stamped with sender ids and time
+	frameError     = "error"     // server → client: a frame was dropped or the join refused
 )
 
 // maxIDLen bounds user, client and conversation ids.
@@ -30,6 +32,10 @@ type frame struct {
 	User    string       `json:"user,omitempty"`
 	Client  string       `json:"client,omitempty"`
 	Key     []byte       `json:"key,omitempty"`
+	ID      []byte       `json:"id,omitempty"`    // join: the Ed25519 identity key
+	Sig     []byte       `json:"sig,omitempty"`   // join: the announcement signature
+	Proof   []byte       `json:"proof,omitempty"` // join: the signed challenge
+	Nonce   []byte       `json:"nonce,omitempty"` // challenge
 	Boxes   []addressed  `json:"boxes,omitempty"`
 	Box     []byte       `json:"box,omitempty"`
 	Time    uint32       `json:"time,omitzero"`
@@ -46,11 +52,15 @@ type addressed struct {
 	Box    []byte `json:"box"`
 }
 
-// wireMember is one roster entry.
+// wireMember is one roster entry: the member's box key, signed (Sig) by
+// its identity key (ID) for the conversation. Clients check ID and Sig
+// themselves (keyGuard), so they are not validated with the frame.
 type wireMember struct {
 	User   string `json:"user"`
 	Client string `json:"client"`
 	Key    []byte `json:"key"`
+	ID     []byte `json:"id"`
+	Sig    []byte `json:"sig"`
 }
 
 // jsonOpts are the options of the frame codec (the JSON library the econn
@@ -76,7 +86,11 @@ func (f *frame) validate() error {
 	switch f.Type {
 	case frameJoin:
 		return firstErr(checkID("conv", f.Conv), checkID("user", f.User),
-			checkID("client", f.Client), checkKey("key", f.Key))
+			checkID("client", f.Client), checkKey("key", f.Key),
+			checkLen("id", f.ID, ed25519.PublicKeySize), checkLen("sig", f.Sig, ed25519.SignatureSize),
+			checkLen("proof", f.Proof, ed25519.SignatureSize))
+	case frameChallenge:
+		return checkLen("nonce", f.Nonce, challengeLen)
 	case frameSend:
 		return f.validateSend()
 	case frameDeliver:
@@ -140,9 +154,11 @@ func checkID(what, id string) error {
 	return nil
 }
 
-func checkKey(what string, k []byte) error {
-	if len(k) != 32 {
-		return fmt.Errorf("%w: %s has %d bytes, want 32", ErrMalformed, what, len(k))
+func checkKey(what string, k []byte) error { return checkLen(what, k, 32) }
+
+func checkLen(what string, b []byte, n int) error {
+	if len(b) != n {
+		return fmt.Errorf("%w: %s has %d bytes, want %d", ErrMalformed, what, len(b), n)
 	}
 	return nil
 }
@@ -179,6 +195,7 @@ func toMembers(ws []wireMember) []Member {
 	for i, w := range ws {
 		ms[i] = Member{User: w.User, Client: w.Client}
 		copy(ms[i].Public[:], w.Key)
+		copy(ms[i].IdentityKey[:], w.ID)
 	}
 	return ms
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"log/slog"
 	"net"
@@ -128,11 +129,16 @@ func tryDial(t *testing.T, url, conv, user, client string) (*peer, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &peer{id: id, msgs: make(chan Received, 256), errs: make(chan error, 256)}
+	return dialOpts(t, ClientOptions{URL: url, Conv: conv, Identity: id})
+}
+
+// dialOpts dials with the given options and records the callbacks.
+func dialOpts(t *testing.T, opts ClientOptions) (*peer, error) {
+	t.Helper()
+	p := &peer{id: opts.Identity, msgs: make(chan Received, 256), errs: make(chan error, 256)}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
 	defer cancel()
-	c, err := Dial(ctx, ClientOptions{URL: url, Conv: conv, Identity: id},
-		func(r Received) { p.msgs <- r }, func(err error) { p.errs <- err })
+	c, err := Dial(ctx, opts, func(r Received) { p.msgs <- r }, func(err error) { p.errs <- err })
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +212,50 @@ func rawJoin(t *testing.T, url, conv, user, client string) *rawPeer {
 	}
 	r := rawDial(t, url)
 	r.id = id
-	r.write(t, encodeFrame(&frame{Type: frameJoin, Conv: conv, User: user, Client: client, Key: id.Public[:]}))
+	r.write(t, r.joinFrame(t, id, conv))
 	if f := r.read(t); f.Type != frameJoined {
 		t.Fatalf("join answered with %+v", f)
 	}
 	return r
+}
+
+// joinFrame reads the server's challenge and returns a join frame for id
+// that answers it, as Client.join would.
+func (r *rawPeer) joinFrame(t *testing.T, id Identity, conv string) []byte {
+	t.Helper()
+	ch := r.readAny(t)
+	if ch.Type != frameChallenge {
+		t.Fatalf("first frame from the server: %+v, want a challenge", ch)
+	}
+	return signedJoin(id, conv, ch.Nonce)
+}
+
+func signedJoin(id Identity, conv string, nonce []byte) []byte {
+	idKey := id.IdentityKey()
+	return encodeFrame(&frame{Type: frameJoin, Conv: conv, User: id.User, Client: id.Client, Key: id.Public[:],
+		ID: idKey, Sig: id.signAnnouncement(conv),
+		Proof: ed25519.Sign(id.Signing, joinProof(nonce, conv, id.User, id.Client, id.Public[:], idKey))})
+}
+
+// signedMember is id's roster entry, as the relay distributes it.
+func signedMember(id Identity, conv string) wireMember {
+	return wireMember{User: id.User, Client: id.Client, Key: id.Public[:], ID: id.IdentityKey(), Sig: id.signAnnouncement(conv)}
+}
+
+// readAny returns the next frame, whatever its type.
+func (r *rawPeer) readAny(t *testing.T) *frame {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
+	defer cancel()
+	_, data, err := r.ws.Read(ctx)
+	if err != nil {
+		t.Fatalf("raw read: %v", err)
+	}
+	f, err := decodeFrame(data)
+	if err != nil {
+		t.Fatalf("raw read: %v", err)
+	}
+	return f
 }
 
 func rawDial(t *testing.T, url string) *rawPeer {
@@ -245,7 +290,7 @@ func (r *rawPeer) writeUntilCut(data []byte) {
 	_ = r.ws.Write(ctx, websocket.MessageText, data)
 }
 
-// read returns the next frame other than a roster update.
+// read returns the next frame other than a roster update or a challenge.
 func (r *rawPeer) read(t *testing.T) *frame {
 	t.Helper()
 	for {
@@ -259,7 +304,7 @@ func (r *rawPeer) read(t *testing.T) *frame {
 		if err != nil {
 			t.Fatalf("raw read: %v", err)
 		}
-		if f.Type != frameRoster {
+		if f.Type != frameRoster && f.Type != frameChallenge {
 			return f
 		}
 	}

@@ -583,7 +583,12 @@ func TestLowOrderKeyJoinRefused(t *testing.T) {
 	checkLeaks(t)
 	ts := startServer(t, ServerOptions{})
 	r := rawDial(t, ts.url)
-	r.write(t, encodeFrame(&frame{Type: frameJoin, Conv: "conv", User: "L", Client: "1", Key: make([]byte, 32)}))
+	l, err := NewIdentity("L", "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Public = new([32]byte) // a low-order point, properly signed
+	r.write(t, r.joinFrame(t, l, "conv"))
 	r.expectDrop(t, DropMalformed)
 	if st := ts.Stats(); st.Clients != 0 {
 		t.Errorf("%d clients joined", st.Clients)
@@ -594,6 +599,9 @@ func TestHandshakeTimeout(t *testing.T) {
 	checkLeaks(t)
 	ts := startServer(t, ServerOptions{HandshakeTimeout: 100 * time.Millisecond})
 	r := rawDial(t, ts.url)
+	if f := r.readAny(t); f.Type != frameChallenge {
+		t.Fatalf("first frame %+v, want the challenge", f)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
 	defer cancel()
 	if _, _, err := r.ws.Read(ctx); err == nil || ctx.Err() != nil {

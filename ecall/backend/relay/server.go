@@ -2,7 +2,9 @@ package relay
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +33,7 @@ type ServerOptions struct {
 	// larger one is read to its end, dropped (DropTooLarge) and reported to
 	// its sender; the connection stays up. A frame over 4×MaxMessageSize
 	// closes the connection, so a peer cannot keep the relay reading forever.
+	// Values above MaxMaxMessageSize are taken as MaxMaxMessageSize.
 	MaxMessageSize int64
 	// MaxClientsPerConv bounds a conversation's roster; joins beyond it are
 	// refused (DropConversationFull).
@@ -52,6 +55,12 @@ type ServerOptions struct {
 	// AllowConv, when set, decides which conversation ids may be joined;
 	// joins to others are refused (DropUnknownConversation).
 	AllowConv func(conv string) bool
+	// Members, when set, is the relay's membership: a device may join a
+	// conversation only if it is listed for it, with the identity key it
+	// proves to hold (others are refused: DropNotMember). Nil leaves the
+	// relay open: any device that proves to hold the identity key it
+	// announces may join any conversation (loopback demos and tests).
+	Members *Members
 	// Logger receives one line per dropped frame or refused join, with its
 	// reason. Nil means slog.Default().
 	Logger *slog.Logger
@@ -86,6 +95,15 @@ const (
 	DropHandshake           DropReason = "handshake"
 	DropUnknownRecipient    DropReason = "unknown_recipient"
 	DropSlowConsumer        DropReason = "slow_consumer"
+	// DropUnauthenticated: the join's proof of possession of the identity
+	// key, or its key announcement, does not verify.
+	DropUnauthenticated DropReason = "unauthenticated"
+	// DropNotMember: the device, with this identity key, is not a member
+	// of the conversation (ServerOptions.Members).
+	DropNotMember DropReason = "not_member"
+	// DropReplaced: a connection closed because its owner joined again
+	// (proving the same identity key) on a new one.
+	DropReplaced DropReason = "replaced"
 )
 
 // sentinel maps a drop reason to the error a client sees.
@@ -146,10 +164,18 @@ func NewServer(opts ServerOptions) *Server {
 	return s
 }
 
+// Bounds of ServerOptions.MaxMessageSize: a SETUP is a few KB, and the
+// hard read limit (4×) must not overflow an int64.
+const (
+	MinMaxMessageSize = 1 << 10
+	MaxMaxMessageSize = 16 << 20
+)
+
 func (o ServerOptions) withDefaults() ServerOptions {
 	if o.MaxMessageSize <= 0 {
 		o.MaxMessageSize = DefaultMaxMessageSize
 	}
+	o.MaxMessageSize = min(o.MaxMessageSize, MaxMaxMessageSize)
 	if o.MaxClientsPerConv <= 0 {
 		o.MaxClientsPerConv = DefaultMaxClientsPerConv
 	}
@@ -351,40 +377,39 @@ func (s *Server) untrack(ws *websocket.Conn) {
 	ws.CloseNow()
 }
 
-// handshake reads and checks the join frame and registers the session. On
-// failure it tells the client why, closes the connection and returns nil.
+// handshake challenges the client, reads and checks its join frame and
+// registers the session. On failure it tells the client why, closes the
+// connection and returns nil: a connection that has not proven its
+// membership receives nothing but the challenge and the refusal.
 func (s *Server) handshake(ws *websocket.Conn, remote string) *session {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HandshakeTimeout)
 	defer cancel()
-	_, data, err := ws.Read(ctx)
+	nonce := make([]byte, challengeLen)
+	if _, err := io.ReadFull(cryptoRand, nonce); err != nil {
+		s.log.Error("relay: drawing a challenge", "err", err)
+		return nil
+	}
+	err := ws.Write(ctx, websocket.MessageText, encodeFrame(&frame{Type: frameChallenge, Nonce: nonce}))
+	var data []byte
+	if err == nil {
+		_, data, err = ws.Read(ctx)
+	}
 	if err != nil {
 		s.count(DropHandshake)
 		s.log.Info("relay: join not received", "remote", remote, "reason", DropHandshake, "err", err)
 		return nil
 	}
 	sess := &session{srv: s, ws: ws, remote: remote}
-	if int64(len(data)) > s.opts.MaxMessageSize {
-		sess.refuse(ctx, DropTooLarge, "join frame too large")
+	f, reason, detail := s.checkJoin(data, nonce)
+	if f != nil {
+		sess.conv, sess.user, sess.client = f.Conv, f.User, f.Client
+	}
+	if reason != "" {
+		sess.refuse(ctx, reason, detail)
 		return nil
 	}
-	f, err := decodeFrame(data)
-	if err == nil && f.Type != frameJoin {
-		err = errors.New("first frame must be a join, got " + f.Type)
-	}
-	if err != nil {
-		sess.refuse(ctx, DropMalformed, err.Error())
-		return nil
-	}
-	if err := checkPublicKey(f.Key); err != nil {
-		sess.refuse(ctx, DropMalformed, err.Error())
-		return nil
-	}
-	sess.conv, sess.user, sess.client = f.Conv, f.User, f.Client
 	copy(sess.key[:], f.Key)
-	if s.opts.AllowConv != nil && !s.opts.AllowConv(f.Conv) {
-		sess.refuse(ctx, DropUnknownConversation, "conversation not served here")
-		return nil
-	}
+	sess.id, sess.sig = ed25519.PublicKey(f.ID), f.Sig
 	sess.init()
 	if reason, detail := s.join(sess); reason != "" {
 		sess.refuse(ctx, reason, detail)
@@ -393,22 +418,66 @@ func (s *Server) handshake(ws *websocket.Conn, remote string) *session {
 	return sess
 }
 
+// checkJoin decodes a join frame and checks, in this order, its form, its
+// keys, the conversation, the proof of possession of the identity key and
+// the membership. It returns the frame (nil if undecodable) and, when the
+// join is refused, why.
+func (s *Server) checkJoin(data, nonce []byte) (*frame, DropReason, string) {
+	if int64(len(data)) > s.opts.MaxMessageSize {
+		return nil, DropTooLarge, "join frame too large"
+	}
+	f, err := decodeFrame(data)
+	if err == nil && f.Type != frameJoin {
+		err = errors.New("first frame must be a join, got " + f.Type)
+	}
+	if err != nil {
+		return nil, DropMalformed, err.Error()
+	}
+	if err := checkPublicKey(f.Key); err != nil {
+		return f, DropMalformed, err.Error()
+	}
+	if s.opts.AllowConv != nil && !s.opts.AllowConv(f.Conv) {
+		return f, DropUnknownConversation, "conversation not served here"
+	}
+	id := ed25519.PublicKey(f.ID)
+	if !ed25519.Verify(id, joinProof(nonce, f.Conv, f.User, f.Client, f.Key, f.ID), f.Proof) {
+		return f, DropUnauthenticated, "the proof of possession of the identity key does not verify"
+	}
+	if !verifyMember(f.Conv, wireMember{User: f.User, Client: f.Client, Key: f.Key, ID: f.ID, Sig: f.Sig}) {
+		return f, DropUnauthenticated, "the key announcement does not verify"
+	}
+	if s.opts.Members != nil && !s.opts.Members.Allows(f.Conv, f.User, f.Client, id) {
+		return f, DropNotMember, "this device and key are not a member of the conversation"
+	}
+	return f, "", ""
+}
+
 // join adds sess to its conversation and sends the new roster to everyone
-// in it. It returns a drop reason when the join is refused.
+// in it. It returns a drop reason when the join is refused. A device that
+// joins again with the identity key it joined with replaces its earlier
+// connection (stale, or lost without the relay noticing yet); with
+// another key (possible on an open relay only) it is a duplicate.
 func (s *Server) join(sess *session) (DropReason, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	members := s.convs[sess.conv]
-	if len(members) >= s.opts.MaxClientsPerConv {
-		return DropConversationFull, "conversation has the maximum number of clients"
-	}
 	k := memberKey{sess.user, sess.client}
-	if _, ok := members[k]; ok {
-		return DropDuplicateClient, "this user and client id is already in the conversation"
+	old := members[k]
+	if old != nil && !old.id.Equal(sess.id) {
+		return DropDuplicateClient, "this user and client id is in the conversation with another identity key"
+	}
+	if old == nil && len(members) >= s.opts.MaxClientsPerConv {
+		return DropConversationFull, "conversation has the maximum number of clients"
 	}
 	if members == nil {
 		members = make(map[memberKey]*session)
 		s.convs[sess.conv] = members
+	}
+	if old != nil {
+		s.dropped[DropReplaced]++
+		s.log.Info("relay: connection replaced by its owner's new one", old.attrs(DropReplaced, sess.remote)...)
+		// Not here: srv.mu is held, and the close handshake waits.
+		go old.ws.Close(websocket.StatusPolicyViolation, string(DropReplaced))
 	}
 	members[k] = sess
 	roster := rosterOf(members)
@@ -448,7 +517,7 @@ func (s *Server) broadcastLocked(members map[memberKey]*session, except *session
 func rosterOf(members map[memberKey]*session) []wireMember {
 	ms := make([]wireMember, 0, len(members))
 	for _, m := range members {
-		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:]})
+		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:], ID: m.id, Sig: m.sig})
 	}
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].User != ms[j].User {

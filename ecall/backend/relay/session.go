@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"sync"
@@ -20,6 +21,8 @@ type session struct {
 
 	conv, user, client string
 	key                [32]byte
+	id                 ed25519.PublicKey // the proven identity key
+	sig                []byte            // the key announcement, for the roster
 
 	limiter *rate.Limiter
 	limited bool // the last frame was over the rate limit (reader only)
