@@ -31,6 +31,10 @@ var (
 	// ErrRateLimited: the server dropped a frame because the client sent
 	// faster than RatePerSecond with Burst.
 	ErrRateLimited = errors.New("relay: rate limit exceeded")
+	// ErrBacklog: the server refused boxes because the client already had
+	// ServerOptions.SenderQueueBytes waiting for their recipient (a
+	// recipient reading slower than the client sends, or a flood).
+	ErrBacklog = errors.New("relay: too much waiting for a recipient")
 	// ErrRejected: the server refused the join (conversation full, unknown
 	// conversation, duplicate client) or dropped a frame for another reason.
 	ErrRejected = errors.New("relay: rejected by server")

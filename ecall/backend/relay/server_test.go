@@ -54,7 +54,9 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 	// The tap stalls the writer of S's connection, as a full socket would.
 	stall := make(chan struct{})
 	defer close(stall)
-	ts := startServer(t, ServerOptions{QueueLength: 2, RatePerSecond: -1, Tap: func(f TapFrame) {
+	// 300-byte messages make deliver frames of about 550 bytes: one stalls
+	// in the writer, the next waits, the third does not fit.
+	ts := startServer(t, ServerOptions{QueueBytes: 1200, RatePerSecond: -1, Tap: func(f TapFrame) {
 		if !f.Inbound && f.User == "S" && bytes.Contains(f.Data, []byte(`"deliver"`)) {
 			<-stall
 		}
@@ -63,12 +65,12 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 	b := dial(t, ts.url, "conv", "B", "1")
 	rawJoin(t, ts.url, "conv", "S", "1")
 	a.waitMembers(t, 3)
-	// One frame stalls in the writer, two fill the queue, the fourth overflows it.
 	for i := 0; i < 4; i++ {
-		if err := a.Send([]byte{byte(i)}); err != nil {
+		msg := bytes.Repeat([]byte{byte(i)}, 300)
+		if err := a.Send(msg); err != nil {
 			t.Fatal(err)
 		}
-		if r := b.next(t); r.Data[0] != byte(i) { // B keeps up
+		if r := b.next(t); !bytes.Equal(r.Data, msg) { // B keeps up
 			t.Fatalf("B got %v", r.Data)
 		}
 	}
