@@ -38,6 +38,10 @@ var (
 	// ErrRejected: the server refused the join (conversation full, unknown
 	// conversation, duplicate client) or dropped a frame for another reason.
 	ErrRejected = errors.New("relay: rejected by server")
+	// ErrInterrupted: the client's connection was lost and it is
+	// reconnecting (reported to the error callback), or too many messages
+	// wait for the reconnect (returned by Send).
+	ErrInterrupted = errors.New("relay: connection interrupted, reconnecting")
 	// ErrClosed: the client or server is closed, or the connection was lost.
 	ErrClosed = errors.New("relay: closed")
 )

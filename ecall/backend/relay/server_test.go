@@ -29,8 +29,8 @@ func TestListenAndServe(t *testing.T) {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("ListenAndServe returned %v", err)
 	}
-	if err := a.nextErr(t); !errors.Is(err, ErrClosed) {
-		t.Errorf("client got %v, want ErrClosed", err)
+	if err := a.nextErr(t); !errors.Is(err, ErrInterrupted) {
+		t.Errorf("client got %v, want ErrInterrupted", err)
 	}
 	if err := s.Start("127.0.0.1:0"); !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("Start after Close: %v", err)
