@@ -184,6 +184,7 @@ func TestRelayNote(t *testing.T) {
 		{&relay.OpenError{FromUser: "A", FromClient: "1", Err: relay.ErrReplayed}, "relay.rejected", "replayed", "replayed"},
 		{&relay.ServerError{Reason: relay.DropRateLimited, Err: relay.ErrRateLimited}, "relay.dropped", "rate_limited", "dropped"},
 		{errors.Join(errors.New("read"), relay.ErrClosed), "relay.lost", "", "lost"},
+		{fmt.Errorf("%w: EOF", relay.ErrInterrupted), "relay.interrupted", "", "reconnecting"},
 	} {
 		typ, text, attrs := relayNote(c.err)
 		if typ != c.typ || attrs["reason"] != c.reason || !strings.Contains(text, c.sub) {
