@@ -18,19 +18,21 @@ import (
 // can close, as a network failure would.
 type cutProxy struct {
 	ln     net.Listener
-	target string
 	mu     sync.Mutex
+	target string // the relay's host:port
 	conns  []net.Conn
 	wg     sync.WaitGroup
 }
 
-func startCutProxy(t *testing.T, relayURL string) *cutProxy {
+// startCutProxy starts a proxy to be pointed at a relay with to. Start it
+// before the world, so that the devices close before the proxy does.
+func startCutProxy(t *testing.T) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{ln: ln, target: strings.TrimSuffix(strings.TrimPrefix(relayURL, "ws://"), "/ws")}
+	p := &cutProxy{ln: ln}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
@@ -39,6 +41,12 @@ func startCutProxy(t *testing.T, relayURL string) *cutProxy {
 		p.wg.Wait()
 	})
 	return p
+}
+
+func (p *cutProxy) to(relayURL string) {
+	p.mu.Lock()
+	p.target = strings.TrimSuffix(strings.TrimPrefix(relayURL, "ws://"), "/ws")
+	p.mu.Unlock()
 }
 
 func (p *cutProxy) url() string { return "ws://" + p.ln.Addr().String() + "/ws" }
@@ -50,7 +58,10 @@ func (p *cutProxy) accept() {
 		if err != nil {
 			return
 		}
-		s, err := net.Dial("tcp", p.target)
+		p.mu.Lock()
+		target := p.target
+		p.mu.Unlock()
+		s, err := net.Dial("tcp", target)
 		if err != nil {
 			c.Close()
 			continue
@@ -134,8 +145,9 @@ func (r *received) has(s string) bool {
 // the relay, A/1 hangs up, the HANGUP is exchanged and the call ends
 // normally on both sides; the log records the interruption and the resume.
 func TestCallSurvivesRelayCut(t *testing.T) {
+	px := startCutProxy(t)
 	wd := newWorld(t)
-	px := startCutProxy(t, wd.relay.URL())
+	px.to(wd.relay.URL())
 	var recvA, recvB received
 	a := wd.add("A/1", func(c *DeviceConfig) { c.Observe = both(c.Observe, recvA.observe) })
 	b := wd.add("B/1", func(c *DeviceConfig) {
