@@ -70,6 +70,8 @@ type Received struct {
 // Client is one client's connection to a relay conversation. Send seals a
 // message for every other member of the roster; deliveries are opened on
 // the client's reader goroutine and handed to the callbacks given to Dial.
+// A lost connection is re-established, and messages resent, as the package
+// documentation describes under Reconnecting.
 type Client struct {
 	conv    string
 	id      Identity
@@ -107,9 +109,10 @@ type Client struct {
 
 // Dial connects to the relay, joins opts.Conv and waits for the roster.
 // onMsg receives each opened message, onErr each message that could not be
-// opened (an *OpenError), each frame the server dropped (a *ServerError)
-// and finally the loss of the connection (wrapping ErrClosed) unless Close
-// was called. Both run on the client's reader goroutine, in delivery order,
+// opened (an *OpenError), each frame the server dropped (a *ServerError),
+// each loss of the connection that the client reconnects after (wrapping
+// ErrInterrupted) and finally the end of the connection (wrapping
+// ErrClosed) unless Close was called. Both run on the client's reader goroutine, in delivery order,
 // and must not block; they may call Send and Close. Either may be nil.
 func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr func(error)) (*Client, error) {
 	if err := opts.validate(); err != nil {

@@ -42,7 +42,8 @@ var (
 	// reconnecting (reported to the error callback), or too many messages
 	// wait for the reconnect (returned by Send).
 	ErrInterrupted = errors.New("relay: connection interrupted, reconnecting")
-	// ErrClosed: the client or server is closed, or the connection was lost.
+	// ErrClosed: the client or server is closed, or the connection was lost
+	// and the client gave up reconnecting (or was told not to try).
 	ErrClosed = errors.New("relay: closed")
 )
 
