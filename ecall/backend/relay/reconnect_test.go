@@ -313,3 +313,35 @@ func TestSendQueueBoundedWhileReconnecting(t *testing.T) {
 		t.Errorf("got %v, want ErrInterrupted", err)
 	}
 }
+
+// A resent box the receiver already has is dropped without a report; an
+// unmarked copy is still reported as a replay. A resent message's server
+// time is that of its first sending (its sealed send time), not the
+// relay's stamp on the resend.
+func TestResentCopiesAndServerTime(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	b := dial(t, ts.url, "conv", "B", "1")
+	m := rawJoin(t, ts.url, "conv", "M", "1")
+	b.waitMembers(t, 2)
+	sent := time.Now().Add(-30 * time.Second)
+	box, err := sealBox(mustShared(t, m.id.Private, b.id.Public), cryptoRand, "conv", uint64(sent.UnixNano()), []byte("early"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(resend bool) {
+		m.write(t, encodeFrame(&frame{Type: frameSend, Conv: "conv",
+			Boxes: []addressed{{User: "B", Client: "1", Box: box, Resend: resend}}}))
+	}
+	send(true)
+	r := b.next(t)
+	if string(r.Data) != "early" || r.ServerTime != uint32(sent.Unix()) {
+		t.Errorf("got %q at server time %d, want \"early\" at its send time %d", r.Data, r.ServerTime, sent.Unix())
+	}
+	send(true)
+	b.none(t)
+	send(false)
+	if err := b.nextErr(t); !errors.Is(err, ErrReplayed) {
+		t.Errorf("unmarked copy: got %v, want ErrReplayed", err)
+	}
+}
