@@ -59,7 +59,7 @@ type ServerOptions struct {
 	// every sender held to its share, only a client that has stopped
 	// reading exceeds it; it is disconnected (DropSlowConsumer). Default
 	// MaxClientsPerConv×SenderQueueBytes, which the senders' shares alone
-	// cannot reach.
+	// cannot reach. SenderQueueBytes is lowered to QueueBytes if above it.
 	QueueBytes int64
 	// AllowConv, when set, decides which conversation ids may be joined;
 	// joins to others are refused (DropUnknownConversation).
@@ -186,6 +186,9 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	if o.QueueBytes <= 0 {
 		o.QueueBytes = satMul(int64(o.MaxClientsPerConv), o.SenderQueueBytes)
 	}
+	// One sender alone must never overflow a queue: that would make its
+	// flood the recipient's fault.
+	o.SenderQueueBytes = min(o.SenderQueueBytes, o.QueueBytes)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
