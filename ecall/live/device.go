@@ -145,6 +145,7 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 	d.relay, err = relay.Dial(ctx, relay.ClientOptions{
 		URL: cfg.RelayURL, Conv: cfg.Conv, Identity: id, Logger: cfg.Logger,
 		Pins: cfg.Pins, OnKey: cfg.OnKey,
+		OnResume: d.onRelayResume,
 	}, d.onRelayMsg, d.onRelayErr)
 	if err != nil {
 		d.loop.Close()
@@ -328,6 +329,19 @@ func (d *Device) onRelayErr(err error) {
 	d.loop.Post(func() { d.note(relayNote(err)) })
 }
 
+// onRelayResume records that the relay client is back after an
+// interruption, on the loop.
+func (d *Device) onRelayResume(r relay.Resume) {
+	d.loop.Post(func() { d.note(resumeNote(r)) })
+}
+
+// resumeNote describes a reconnect as a note.
+func resumeNote(r relay.Resume) (string, string, map[string]string) {
+	down := r.Down.Round(time.Millisecond)
+	return "relay.resumed", fmt.Sprintf("reconnected to the relay after %v (%d attempts), %d messages resent", down, r.Attempts, r.Resent),
+		map[string]string{"down_ms": fmt.Sprint(down.Milliseconds()), "attempts": fmt.Sprint(r.Attempts), "resent": fmt.Sprint(r.Resent)}
+}
+
 // relayNote describes a relay error as a note.
 func relayNote(err error) (string, string, map[string]string) {
 	attrs := map[string]string{"error": err.Error()}
@@ -347,6 +361,8 @@ func relayNote(err error) (string, string, map[string]string) {
 	case errors.As(err, &se):
 		attrs["reason"] = string(se.Reason)
 		return "relay.dropped", "the relay dropped a frame of ours: " + err.Error(), attrs
+	case errors.Is(err, relay.ErrInterrupted):
+		return "relay.interrupted", "connection to the relay interrupted, reconnecting: " + err.Error(), attrs
 	case errors.Is(err, relay.ErrClosed):
 		return "relay.lost", "connection to the relay lost: " + err.Error(), attrs
 	}

@@ -185,6 +185,7 @@ func TestRelayNote(t *testing.T) {
 		{&relay.ServerError{Reason: relay.DropRateLimited, Err: relay.ErrRateLimited}, "relay.dropped", "rate_limited", "dropped"},
 		{errors.Join(errors.New("read"), relay.ErrClosed), "relay.lost", "", "lost"},
 		{&relay.KeyError{User: "B", Client: "1", Got: "1111", Want: "2222", Why: "not the pinned key"}, "relay.key-refused", "not the pinned key", "key of B/1 refused"},
+		{fmt.Errorf("%w: EOF", relay.ErrInterrupted), "relay.interrupted", "", "reconnecting"},
 	} {
 		typ, text, attrs := relayNote(c.err)
 		if typ != c.typ || attrs["reason"] != c.reason || !strings.Contains(text, c.sub) {

@@ -20,6 +20,9 @@ const (
 	DefaultDialTimeout   = 10 * time.Second
 	DefaultSendTimeout   = 10 * time.Second
 	DefaultReplayHorizon = 10 * time.Minute
+	DefaultReconnectFor  = ResendWindow
+	DefaultReconnectMin  = 100 * time.Millisecond
+	DefaultReconnectMax  = 5 * time.Second
 )
 
 // ClientOptions configure Dial.
@@ -54,6 +57,19 @@ type ClientOptions struct {
 	// relay from replaying old messages to a freshly dialled client. Default
 	// 10 minutes; negative disables it (then senders' clocks need not agree).
 	ReplayHorizon time.Duration
+	// ReconnectFor is how long a Client whose connection was lost keeps
+	// trying to reconnect and rejoin before it gives up and closes
+	// (ErrClosed). Default one minute (DefaultReconnectFor); negative: the
+	// first loss closes the Client.
+	ReconnectFor time.Duration
+	// ReconnectMin and ReconnectMax bound the wait before each attempt: it
+	// starts at ReconnectMin and doubles up to ReconnectMax, and each wait
+	// is drawn between half and all of it, so that clients cut off together
+	// do not come back together. Defaults 100 ms and 5 s.
+	ReconnectMin, ReconnectMax time.Duration
+	// OnResume, when set, is called on the reader goroutine after each
+	// reconnect, once the messages owed to the others have been resent.
+	OnResume func(Resume)
 }
 
 // Received is one delivered, authenticated and opened message.
@@ -67,10 +83,12 @@ type Received struct {
 // Client is one client's connection to a relay conversation. Send seals a
 // message for every other member of the roster; deliveries are opened on
 // the client's reader goroutine and handed to the callbacks given to Dial.
+// A lost connection is re-established, and messages resent, as the package
+// documentation describes under Reconnecting.
 type Client struct {
 	conv    string
 	id      Identity
-	ws      *websocket.Conn
+	url     string
 	log     *slog.Logger
 	keys    *keyCache
 	guard   *keyGuard
@@ -79,15 +97,24 @@ type Client struct {
 	maxSize int64
 	sendTO  time.Duration
 	horizon time.Duration
+	recon   reconnectPolicy
+	onRes   func(Resume)
+	dialTO  time.Duration
+	ctx     context.Context    // canceled by Close: ends a reconnect in progress
+	cancel  context.CancelFunc //
 
 	mu        sync.Mutex
+	ws        *websocket.Conn // the current connection; written by the reader only, under mu
+	connected bool            // ws has joined and resent: Send may write to it
 	roster    []Member
 	rosterCh  chan struct{} // closed and replaced on every roster change
 	closed    bool
 	closedErr error
 
-	sendMu  sync.Mutex // orders Send calls so sequence numbers reach the wire in order
-	lastSeq uint64
+	sendMu   sync.Mutex // orders Send calls and resends so sequence numbers reach the wire in order
+	lastSeq  uint64
+	outbox   []*outMsg              // recent messages, kept for resending (sendMu)
+	departed map[memberKey]departed // members that left the roster recently (sendMu)
 
 	windows    map[[32]byte]*replayWindow // reader goroutine only
 	readerDone chan struct{}
@@ -96,9 +123,10 @@ type Client struct {
 
 // Dial connects to the relay, joins opts.Conv and waits for the roster.
 // onMsg receives each opened message, onErr each message that could not be
-// opened (an *OpenError), each frame the server dropped (a *ServerError)
-// and finally the loss of the connection (wrapping ErrClosed) unless Close
-// was called. Both run on the client's reader goroutine, in delivery order,
+// opened (an *OpenError), each frame the server dropped (a *ServerError),
+// each loss of the connection that the client reconnects after (wrapping
+// ErrInterrupted) and finally the end of the connection (wrapping
+// ErrClosed) unless Close was called. Both run on the client's reader goroutine, in delivery order,
 // and must not block; they may call Send and Close. Either may be nil.
 func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr func(error)) (*Client, error) {
 	if err := opts.validate(); err != nil {
@@ -120,14 +148,26 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 	c := &Client{
 		conv:       opts.Conv,
 		id:         opts.Identity,
+		url:        opts.URL,
 		ws:         ws,
 		log:        opts.Logger,
 		keys:       newKeyCache(opts.Identity.Private),
 		sendTO:     opts.SendTimeout,
 		horizon:    opts.ReplayHorizon,
+		recon:      reconnectPolicy{opts.ReconnectFor, opts.ReconnectMin, opts.ReconnectMax},
+		dialTO:     opts.DialTimeout,
 		rosterCh:   make(chan struct{}),
+		departed:   make(map[memberKey]departed),
 		windows:    make(map[[32]byte]*replayWindow),
 		readerDone: make(chan struct{}),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if opts.OnResume != nil {
+		c.onRes = func(r Resume) {
+			c.inCallback.Store(true)
+			defer c.inCallback.Store(false)
+			opts.OnResume(r)
+		}
 	}
 	c.onMsg = func(r Received) {
 		c.inCallback.Store(true)
@@ -147,8 +187,10 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 		}}
 	if err := c.join(ctx); err != nil {
 		ws.CloseNow()
+		c.cancel()
 		return nil, err
 	}
+	c.connected = true
 	go c.readLoop()
 	return c, nil
 }
@@ -175,6 +217,15 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	}
 	if o.ReplayHorizon == 0 {
 		o.ReplayHorizon = DefaultReplayHorizon
+	}
+	if o.ReconnectFor == 0 {
+		o.ReconnectFor = DefaultReconnectFor
+	}
+	if o.ReconnectMin <= 0 {
+		o.ReconnectMin = DefaultReconnectMin
+	}
+	if o.ReconnectMax < o.ReconnectMin {
+		o.ReconnectMax = max(DefaultReconnectMax, o.ReconnectMin)
 	}
 	return o
 }
@@ -312,13 +363,20 @@ func (c *Client) member(user, client string) (Member, bool) {
 // Send seals data for every other member of the roster and sends the boxes
 // in one frame. Members with an unusable key (ErrBadKey) are left out and
 // logged. With nobody else in the conversation it sends nothing and
-// returns nil. It returns ErrClosed after Close or once the connection is
-// lost, and ErrTooLarge when the frame would exceed the server's limit.
+// returns nil. It returns ErrClosed after Close or once the Client gave up
+// reconnecting, and ErrTooLarge when the frame would exceed the server's
+// limit.
+//
+// The message is kept for ResendWindow: if the connection is lost, or a
+// recipient's is, it is sent again after the reconnect to those who may
+// have missed it (see Client). While the Client reconnects, Send queues the
+// message and returns nil; it returns ErrInterrupted once maxOutbox
+// messages are waiting.
 func (c *Client) Send(data []byte) error {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	c.mu.Lock()
-	closed, closedErr, roster := c.closed, c.closedErr, c.roster
+	closed, closedErr, roster, ws, connected := c.closed, c.closedErr, c.roster, c.ws, c.connected
 	c.mu.Unlock()
 	if closed {
 		return closedErr
@@ -326,37 +384,70 @@ func (c *Client) Send(data []byte) error {
 	if int64(len(data)) > c.maxSize {
 		return fmt.Errorf("%w: message of %d bytes, server limit %d", ErrTooLarge, len(data), c.maxSize)
 	}
-	seq := c.nextSeq()
-	boxes := make([]addressed, 0, len(roster))
+	others := make([]Member, 0, len(roster))
 	for _, m := range roster {
-		if m.User == c.id.User && m.Client == c.id.Client {
-			continue
+		if m.User != c.id.User || m.Client != c.id.Client {
+			others = append(others, m)
 		}
-		shared, err := c.keys.shared(m.Public)
-		if err != nil {
-			c.log.Warn("relay: recipient left out", "user", m.User, "client", m.Client, "err", err)
-			continue
-		}
-		b, err := sealBox(shared, cryptoRand, c.conv, seq, data)
-		if err != nil {
-			return err
-		}
-		boxes = append(boxes, addressed{User: m.User, Client: m.Client, Box: b})
+	}
+	msg := &outMsg{seq: c.nextSeq(), at: time.Now(), data: data, to: make(map[memberKey][32]byte, len(others))}
+	boxes, err := c.sealFor(msg, others, false)
+	if err != nil {
+		return err
 	}
 	if len(boxes) == 0 {
-		return nil
+		// Nobody to send to now; kept all the same, for a member that
+		// left and comes back within the resend window.
+		msg.written = true
+		return c.remember(msg)
 	}
 	fr := encodeFrame(&frame{Type: frameSend, Conv: c.conv, Boxes: boxes})
 	if int64(len(fr)) > c.maxSize {
 		return fmt.Errorf("%w: frame of %d bytes for %d recipients, server limit %d",
 			ErrTooLarge, len(fr), len(boxes), c.maxSize)
 	}
+	for _, m := range others {
+		msg.to[memberKey{m.User, m.Client}] = m.Public
+	}
+	if err := c.remember(msg); err != nil {
+		return err
+	}
+	if !connected {
+		return nil // resent once the Client has reconnected
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.sendTO)
 	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, fr); err != nil {
+	if err := ws.Write(ctx, websocket.MessageText, fr); err != nil {
+		if c.recon.enabled() {
+			// The reader will see the connection fail, reconnect and
+			// resend the message.
+			ws.CloseNow()
+			c.log.Warn("relay: send failed, resending after reconnect", "err", err)
+			return nil
+		}
 		return fmt.Errorf("%w: sending: %v", ErrClosed, err)
 	}
+	msg.written = true
 	return nil
+}
+
+// sealFor seals msg for each member (leaving out, and logging, members
+// with an unusable key) and returns the addressed boxes.
+func (c *Client) sealFor(msg *outMsg, members []Member, resend bool) ([]addressed, error) {
+	boxes := make([]addressed, 0, len(members))
+	for _, m := range members {
+		shared, err := c.keys.shared(m.Public)
+		if err != nil {
+			c.log.Warn("relay: recipient left out", "user", m.User, "client", m.Client, "err", err)
+			continue
+		}
+		b, err := sealBox(shared, cryptoRand, c.conv, msg.seq, msg.data)
+		if err != nil {
+			return nil, err
+		}
+		boxes = append(boxes, addressed{User: m.User, Client: m.Client, Box: b, Resend: resend})
+	}
+	return boxes, nil
 }
 
 // SendBackend is Send under the name of ecall's Backend interface, so that
@@ -385,18 +476,25 @@ func (c *Client) Close() error {
 	if !already {
 		c.markClosedLocked(ErrClosed)
 	}
+	ws, connected := c.ws, c.connected
 	c.mu.Unlock()
+	c.cancel() // ends a reconnect in progress
 	if c.inCallback.Load() {
 		// The reader is (most likely) this goroutine: waiting for it, or
 		// for the close handshake it would read, would deadlock.
-		c.ws.CloseNow()
+		ws.CloseNow()
 		return nil
 	}
 	if already {
 		<-c.readerDone
 		return nil
 	}
-	err := c.ws.Close(websocket.StatusNormalClosure, "")
+	var err error
+	if connected {
+		err = ws.Close(websocket.StatusNormalClosure, "")
+	} else {
+		ws.CloseNow() // a lost connection, or one still joining
+	}
 	<-c.readerDone
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("relay: closing: %w", err)
@@ -413,9 +511,14 @@ func (c *Client) markClosedLocked(err error) {
 func (c *Client) readLoop() {
 	defer close(c.readerDone)
 	for {
-		_, data, err := c.ws.Read(context.Background())
+		c.mu.Lock()
+		ws := c.ws
+		c.mu.Unlock()
+		_, data, err := ws.Read(context.Background())
 		if err != nil {
-			c.lost(err)
+			if c.reconnect(err) {
+				continue
+			}
 			return
 		}
 		c.handle(data)
@@ -430,9 +533,9 @@ func (c *Client) lost(err error) {
 	if !byClose {
 		c.markClosedLocked(fmt.Errorf("%w: connection lost: %v", ErrClosed, err))
 	}
-	closedErr := c.closedErr
+	closedErr, ws := c.closedErr, c.ws
 	c.mu.Unlock()
-	c.ws.CloseNow()
+	ws.CloseNow()
 	if !byClose {
 		c.log.Warn("relay: connection lost", "err", err)
 		c.onErr(closedErr)
@@ -449,7 +552,7 @@ func (c *Client) handle(data []byte) {
 	}
 	switch f.Type {
 	case frameRoster:
-		c.setRoster(f.Members)
+		c.rosterFrame(f.Members)
 	case frameDeliver:
 		c.deliver(f)
 	case frameError:
@@ -464,6 +567,11 @@ func (c *Client) handle(data []byte) {
 // deliver opens one box and hands it to onMsg, or reports why it could not.
 func (c *Client) deliver(f *frame) {
 	msg, err := c.open(f)
+	if err != nil && f.Resend && errors.Is(err, ErrReplayed) {
+		// A message resent after a reconnect that had arrived before.
+		c.log.Debug("relay: resent message already received", "user", f.User, "client", f.Client)
+		return
+	}
 	if err != nil {
 		oe := &OpenError{FromUser: f.User, FromClient: f.Client, ServerTime: f.Time, Err: err}
 		c.log.Warn("relay: message rejected", "err", oe)
@@ -499,5 +607,11 @@ func (c *Client) open(f *frame) (Received, error) {
 	if err := w.accept(seq); err != nil {
 		return Received{}, err
 	}
-	return Received{FromUser: f.User, FromClient: f.Client, ServerTime: f.Time, SentAt: sent, Data: data}, nil
+	st := f.Time
+	if f.Resend && sent.Unix() >= 0 && sent.Unix() < int64(st) {
+		// The relay stamps a resent message with the time it forwards it
+		// again; its age must count from the first sending.
+		st = uint32(sent.Unix())
+	}
+	return Received{FromUser: f.User, FromClient: f.Client, ServerTime: st, SentAt: sent, Data: data}, nil
 }

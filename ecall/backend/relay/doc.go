@@ -32,11 +32,12 @@
 //     whenever a client joins or leaves (a disconnect is a leave).
 //  4. send (client → server): {"type":"send","conv":C,"boxes":[{"user",
 //     "client","box"}...]}: one box per recipient, each sealed for that
-//     recipient's key. The sender leaves itself out.
+//     recipient's key. The sender leaves itself out. A box may carry
+//     "resend":true: the sender sends it again after a reconnect.
 //  5. deliver (server → client): {"type":"deliver","user":U,"client":D,
 //     "time":T,"box":B}: one box of a send frame, stamped with the sender's
 //     ids as it joined and the server's clock T (Unix seconds, from which
-//     receivers compute the message age).
+//     receivers compute the message age), and "resend" as sent.
 //  6. error (server → client): {"type":"error","reason":R,"detail":...}
 //     when the server dropped one of the client's frames; R is a DropReason.
 //
@@ -49,7 +50,8 @@
 // over MaxMessageSize, malformed frames, frames for another conversation,
 // frames that claim ids other than the sender's joined ones
 // (impersonation), frames over the rate limit (only the first of a run is
-// logged), boxes for clients not in the conversation; it refuses joins
+// logged), boxes for clients not in the conversation, boxes beyond the
+// sender's share of a recipient's queue (backlog, below); it refuses joins
 // whose proof or announcement does not verify (unauthenticated), joins by
 // devices that are not members (not_member), joins to full or unknown
 // conversations, and low-order box keys; it disconnects clients whose send
@@ -57,6 +59,50 @@
 // joined with replaces its earlier connection (replaced); with another key
 // (possible on an open relay only) it is refused (duplicate_client). None
 // of these disturb the other clients.
+//
+// # Queues and fairness
+//
+// Each client has one queue of frames waiting to be written to it, counted
+// in bytes. Each sender may have at most ServerOptions.SenderQueueBytes of
+// deliveries waiting in one recipient's queue (default 2×MaxMessageSize);
+// boxes beyond that are refused, the sender hears of it (backlog, once per
+// run of frames with refusals) and the recipient is not disturbed. A box
+// always fits when its sender has nothing waiting for that recipient. So a
+// flood costs the flooder its own messages and the recipient at most one
+// share per sender; only a client that stops reading altogether overflows
+// its whole queue (QueueBytes, by default more than all shares together)
+// and is disconnected as a slow consumer.
+//
+// # Reconnecting
+//
+// A Client whose connection is lost reports ErrInterrupted and reconnects
+// by itself: waits of ClientOptions.ReconnectMin doubling up to
+// ReconnectMax, each drawn between half and all of it, for at most
+// ReconnectFor (default one minute), then ErrClosed. Meanwhile Send queues.
+// Nothing is lost or doubled across the gap:
+//
+//  1. Every Client keeps its messages of the last ResendWindow (at most
+//     256), each with the sequence number sealed into its boxes and the
+//     recipients (and their keys) it was sealed for.
+//  2. After its own reconnect, before anything new, it resends to every
+//     member the kept messages addressed to it or sent since it left the
+//     roster: the frames written into the dying connection, the queued
+//     ones.
+//  3. When a member comes back to the roster with the key it left with, it
+//     is resent, before anything new, the kept messages that were addressed
+//     to it (the relay may have dropped them with its connection) or sent
+//     while it was away. A member seen for the first time gets none.
+//  4. Receivers keep their replay windows across reconnects: a resent box
+//     they already have repeats its sequence number and is dropped without
+//     a report; the others arrive in order, since resends go out before any
+//     newer message and the window only takes rising numbers. A resent
+//     message's server time is no later than its sealed send time, so its
+//     age counts from the first sending.
+//
+// Limits: a message older than ResendWindow, or a gap longer than
+// ReconnectFor, is lost; a box the relay refused (rate limit, backlog) is
+// not resent; a server that has not yet noticed a dead connection refuses
+// the rejoin as a duplicate client until it does (the Client retries).
 //
 // # Threat model
 //
@@ -82,6 +128,10 @@
 // owner's new connection replaces its stale one. It can still hold
 // connections in the handshake for HandshakeTimeout each, and send frames
 // that are refused.
+//
+// A relay can also mark a replayed copy as a resend (see Reconnecting), so
+// that its receiver drops it without reporting it; it is still never
+// delivered twice.
 //
 // Against the relay. It is trusted to route, not with content. It cannot
 // read a message, nor forge or alter one that a receiver accepts: a changed

@@ -31,10 +31,19 @@ var (
 	// ErrRateLimited: the server dropped a frame because the client sent
 	// faster than RatePerSecond with Burst.
 	ErrRateLimited = errors.New("relay: rate limit exceeded")
+	// ErrBacklog: the server refused boxes because the client already had
+	// ServerOptions.SenderQueueBytes waiting for their recipient (a
+	// recipient reading slower than the client sends, or a flood).
+	ErrBacklog = errors.New("relay: too much waiting for a recipient")
 	// ErrRejected: the server refused the join (conversation full, unknown
 	// conversation, duplicate client) or dropped a frame for another reason.
 	ErrRejected = errors.New("relay: rejected by server")
-	// ErrClosed: the client or server is closed, or the connection was lost.
+	// ErrInterrupted: the client's connection was lost and it is
+	// reconnecting (reported to the error callback), or too many messages
+	// wait for the reconnect (returned by Send).
+	ErrInterrupted = errors.New("relay: connection interrupted, reconnecting")
+	// ErrClosed: the client or server is closed, or the connection was lost
+	// and the client gave up reconnecting (or was told not to try).
 	ErrClosed = errors.New("relay: closed")
 )
 

@@ -38,6 +38,7 @@ type frame struct {
 	Nonce   []byte       `json:"nonce,omitempty"` // challenge
 	Boxes   []addressed  `json:"boxes,omitempty"`
 	Box     []byte       `json:"box,omitempty"`
+	Resend  bool         `json:"resend,omitzero"` // deliver: the sender resent the box after a reconnect
 	Time    uint32       `json:"time,omitzero"`
 	Members []wireMember `json:"members,omitempty"`
 	MaxSize int64        `json:"max_size,omitzero"`
@@ -45,11 +46,16 @@ type frame struct {
 	Detail  string       `json:"detail,omitempty"`
 }
 
-// addressed is one recipient's box in a send frame.
+// addressed is one recipient's box in a send frame. Resend marks a box
+// the sender sends again after a reconnect (see Client): a receiver drops
+// it silently if it already has it. The mark is not authenticated; all a
+// relay gains by forging it is that a replayed copy is dropped without
+// being reported.
 type addressed struct {
 	User   string `json:"user"`
 	Client string `json:"client"`
 	Box    []byte `json:"box"`
+	Resend bool   `json:"resend,omitzero"`
 }
 
 // wireMember is one roster entry: the member's box key, signed (Sig) by

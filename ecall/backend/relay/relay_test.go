@@ -613,7 +613,7 @@ func TestHandshakeTimeout(t *testing.T) {
 func TestServerCloseDisconnectsClients(t *testing.T) {
 	checkLeaks(t)
 	ts := startServer(t, ServerOptions{})
-	a := dial(t, ts.url, "conv", "A", "1")
+	a := dialTweak(t, ts.url, "conv", "A", "1", func(o *ClientOptions) { o.ReconnectFor = -1 })
 	if err := ts.Close(); err != nil {
 		t.Fatal(err)
 	}

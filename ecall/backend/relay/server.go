@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +27,6 @@ const (
 	DefaultBurst             = 40
 	DefaultHandshakeTimeout  = 10 * time.Second
 	DefaultWriteTimeout      = 10 * time.Second
-	DefaultQueueLength       = 256
 )
 
 // ServerOptions are the relay's limits. Zero fields take the defaults above.
@@ -49,9 +51,19 @@ type ServerOptions struct {
 	// WriteTimeout bounds one frame's write to a client; a client that
 	// cannot take a frame in this time is disconnected.
 	WriteTimeout time.Duration
-	// QueueLength is how many frames may wait for one client; a client whose
-	// queue is full is disconnected (DropSlowConsumer).
-	QueueLength int
+	// SenderQueueBytes bounds the deliveries from one sender that may wait
+	// for one recipient, in bytes of frames. A box that would take its
+	// sender past this share is refused (DropBacklog) and the sender told;
+	// the recipient is not disturbed. A box always fits when its sender has
+	// nothing waiting for that recipient, so any one accepted message gets
+	// through. Default 2×MaxMessageSize.
+	SenderQueueBytes int64
+	// QueueBytes bounds everything waiting for one client, in bytes. With
+	// every sender held to its share, only a client that has stopped
+	// reading exceeds it; it is disconnected (DropSlowConsumer). Default
+	// MaxClientsPerConv×SenderQueueBytes, which the senders' shares alone
+	// cannot reach. SenderQueueBytes is lowered to QueueBytes if above it.
+	QueueBytes int64
 	// AllowConv, when set, decides which conversation ids may be joined;
 	// joins to others are refused (DropUnknownConversation).
 	AllowConv func(conv string) bool
@@ -90,6 +102,7 @@ const (
 	DropUnknownConversation DropReason = "unknown_conversation"
 	DropImpersonation       DropReason = "impersonation"
 	DropRateLimited         DropReason = "rate_limited"
+	DropBacklog             DropReason = "backlog" // the sender's share of a recipient's queue is used up
 	DropConversationFull    DropReason = "conversation_full"
 	DropDuplicateClient     DropReason = "duplicate_client"
 	DropHandshake           DropReason = "handshake"
@@ -113,6 +126,8 @@ func (r DropReason) sentinel() error {
 		return ErrTooLarge
 	case DropRateLimited:
 		return ErrRateLimited
+	case DropBacklog:
+		return ErrBacklog
 	case DropMalformed:
 		return ErrMalformed
 	}
@@ -191,9 +206,15 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
-	if o.QueueLength <= 0 {
-		o.QueueLength = DefaultQueueLength
+	if o.SenderQueueBytes <= 0 {
+		o.SenderQueueBytes = satMul(2, o.MaxMessageSize)
 	}
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = satMul(int64(o.MaxClientsPerConv), o.SenderQueueBytes)
+	}
+	// One sender alone must never overflow a queue: that would make its
+	// flood the recipient's fault.
+	o.SenderQueueBytes = min(o.SenderQueueBytes, o.QueueBytes)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -529,35 +550,85 @@ func rosterOf(members map[memberKey]*session) []wireMember {
 }
 
 // fanOut queues one deliver frame per addressed box to its recipient,
-// stamped with the sender's joined ids and the server time.
+// stamped with the sender's joined ids and the server time. Boxes beyond
+// the sender's share of a recipient's queue are refused; the sender hears
+// of it once per run of frames with refusals, as for the rate limit.
 func (s *Server) fanOut(from *session, boxes []addressed) {
 	now := uint32(time.Now().Unix())
 	// Encode outside the lock: it is the bulk of the work.
 	frames := make([][]byte, len(boxes))
 	for i, b := range boxes {
 		frames[i] = encodeFrame(&frame{Type: frameDeliver, User: from.user, Client: from.client,
-			Time: now, Box: b.Box})
+			Time: now, Box: b.Box, Resend: b.Resend})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	members := s.convs[from.conv]
+	refused := map[memberKey]int{}
 	for i, b := range boxes {
-		to := members[memberKey{b.User, b.Client}]
+		k := memberKey{b.User, b.Client}
+		to := members[k]
 		if to == nil || to == from {
 			s.dropped[DropUnknownRecipient]++
 			s.log.Debug("relay: box for a client not in the conversation dropped",
 				from.attrs(DropUnknownRecipient, b.User+"/"+b.Client)...)
 			continue
 		}
-		to.enqueue(frames[i])
+		// Once one box for a recipient is refused, so are the frame's
+		// later ones for it: what gets through stays in order.
+		if refused[k] > 0 || !to.deliver(from.member(), frames[i]) {
+			refused[k]++
+			s.dropped[DropBacklog]++
+			continue
+		}
 		s.forwarded++
 	}
+	from.reportBacklog(refused)
+}
+
+// reportBacklog logs and reports a frame's refused boxes, once per run of
+// frames with refusals. Called on the sender's reader with srv.mu held.
+func (ss *session) reportBacklog(refused map[memberKey]int) {
+	if len(refused) == 0 {
+		ss.backlogged = false
+		return
+	}
+	if ss.backlogged {
+		return
+	}
+	ss.backlogged = true
+	keys := make([]memberKey, 0, len(refused))
+	for k := range refused {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].user < keys[j].user || keys[i].user == keys[j].user && keys[i].client < keys[j].client
+	})
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d for %s/%s", refused[k], k.user, k.client)
+	}
+	detail := fmt.Sprintf("boxes refused, over %d bytes waiting per recipient: %s; further refusals are counted until a frame gets through",
+		ss.srv.opts.SenderQueueBytes, b.String())
+	ss.srv.log.Warn("relay: frame dropped", ss.attrs(DropBacklog, detail)...)
+	ss.notify(DropBacklog, detail)
 }
 
 func (s *Server) count(r DropReason) {
 	s.mu.Lock()
 	s.dropped[r]++
 	s.mu.Unlock()
+}
+
+// satMul multiplies two non-negative numbers, saturating at MaxInt64.
+func satMul(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
 // rateLimiter returns a client's token bucket.

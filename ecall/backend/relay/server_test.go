@@ -29,8 +29,8 @@ func TestListenAndServe(t *testing.T) {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("ListenAndServe returned %v", err)
 	}
-	if err := a.nextErr(t); !errors.Is(err, ErrClosed) {
-		t.Errorf("client got %v, want ErrClosed", err)
+	if err := a.nextErr(t); !errors.Is(err, ErrInterrupted) {
+		t.Errorf("client got %v, want ErrInterrupted", err)
 	}
 	if err := s.Start("127.0.0.1:0"); !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("Start after Close: %v", err)
@@ -54,31 +54,47 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 	// The tap stalls the writer of S's connection, as a full socket would.
 	stall := make(chan struct{})
 	defer close(stall)
-	ts := startServer(t, ServerOptions{QueueLength: 2, RatePerSecond: -1, Tap: func(f TapFrame) {
+	// 600-byte messages make deliver frames of about 950 bytes: each
+	// sender's share holds one; S's queue holds two, and overflows with
+	// the third sender's. The others never hold more than two.
+	ts := startServer(t, ServerOptions{QueueBytes: 2500, SenderQueueBytes: 1000, RatePerSecond: -1, Tap: func(f TapFrame) {
 		if !f.Inbound && f.User == "S" && bytes.Contains(f.Data, []byte(`"deliver"`)) {
 			<-stall
 		}
 	}})
 	a := dial(t, ts.url, "conv", "A", "1")
 	b := dial(t, ts.url, "conv", "B", "1")
+	c := dial(t, ts.url, "conv", "C", "1")
 	rawJoin(t, ts.url, "conv", "S", "1")
-	a.waitMembers(t, 3)
-	// One frame stalls in the writer, two fill the queue, the fourth overflows it.
-	for i := 0; i < 4; i++ {
-		if err := a.Send([]byte{byte(i)}); err != nil {
+	for _, p := range []*peer{a, b, c} {
+		p.waitMembers(t, 4)
+	}
+	peers := []*peer{a, b, c}
+	for i, from := range peers {
+		msg := bytes.Repeat([]byte{byte(i)}, 600)
+		if err := from.Send(msg); err != nil {
 			t.Fatal(err)
 		}
-		if r := b.next(t); r.Data[0] != byte(i) { // B keeps up
-			t.Fatalf("B got %v", r.Data)
+		for _, to := range peers {
+			if to != from {
+				if r := to.next(t); !bytes.Equal(r.Data, msg) { // the others keep up
+					t.Fatalf("%s got %v", to.id.User, r.Data)
+				}
+			}
 		}
 	}
 	ts.waitStats(t, "slow consumer drop", func(st ServerStats) bool { return st.Dropped[DropSlowConsumer] == 1 })
-	a.waitMembers(t, 2)
+	a.waitMembers(t, 3)
 	if err := a.Send([]byte("on")); err != nil {
 		t.Fatal(err)
 	}
-	if r := b.next(t); string(r.Data) != "on" {
-		t.Errorf("got %q", r.Data)
+	for _, p := range []*peer{b, c} {
+		if r := p.next(t); string(r.Data) != "on" {
+			t.Errorf("got %q", r.Data)
+		}
+	}
+	if st := ts.Stats(); st.Dropped[DropSlowConsumer] != 1 || st.Dropped[DropBacklog] != 0 {
+		t.Errorf("stats %+v: want S alone disconnected, nothing refused", st)
 	}
 	if !strings.Contains(ts.logs.String(), "reason=slow_consumer") {
 		t.Error("slow consumer not logged")

@@ -24,18 +24,21 @@ type session struct {
 	id                 ed25519.PublicKey // the proven identity key
 	sig                []byte            // the key announcement, for the roster
 
-	limiter *rate.Limiter
-	limited bool // the last frame was over the rate limit (reader only)
-	out     chan []byte
-	done    chan struct{} // closed when the reader ends: the writer stops
-	kickOne sync.Once     // disconnects the client once when its queue overflows
+	limiter    *rate.Limiter
+	limited    bool // the last frame was over the rate limit (reader only)
+	backlogged bool // the last frame had boxes refused for a backlog (reader only)
+	out        *outQueue
+	done       chan struct{} // closed when the reader ends: the writer stops
+	kickOne    sync.Once     // disconnects the client once when its queue overflows
 }
 
 func (ss *session) init() {
 	ss.limiter = ss.srv.rateLimiter()
-	ss.out = make(chan []byte, ss.srv.opts.QueueLength)
+	ss.out = newOutQueue(ss.srv.opts.SenderQueueBytes, ss.srv.opts.QueueBytes)
 	ss.done = make(chan struct{})
 }
+
+func (ss *session) member() memberKey { return memberKey{ss.user, ss.client} }
 
 // attrs are the log attributes of a drop.
 func (ss *session) attrs(reason DropReason, detail string) []any {
@@ -53,30 +56,48 @@ func (ss *session) refuse(ctx context.Context, reason DropReason, detail string)
 	}
 }
 
-// enqueue queues a frame for the client without blocking. A client whose
-// queue is full has fallen too far behind: it is disconnected, and its
-// reconnect gets a fresh roster. Called with srv.mu held.
+// enqueue queues a frame of the server's own (joined, roster) for the
+// client without blocking. Called with srv.mu held.
 func (ss *session) enqueue(data []byte) {
-	select {
-	case ss.out <- data:
-	default:
-		ss.kickOne.Do(func() {
-			ss.srv.dropped[DropSlowConsumer]++
-			ss.srv.log.Warn("relay: client disconnected", ss.attrs(DropSlowConsumer, "send queue full")...)
-			// Closing the connection unblocks a writer stuck on the
-			// socket and ends the reader, which leaves the conversation.
-			// Not here: srv.mu is held.
-			go ss.ws.CloseNow()
-		})
+	if ss.out.push(queued{data: data}) == pushOverflow {
+		ss.kick()
 	}
+}
+
+// deliver queues a delivery from another client, charged to that sender.
+// It reports false when the sender's share of this client's queue is used
+// up: the box is refused and the sender, not this client, bears it.
+// Called with srv.mu held.
+func (ss *session) deliver(from memberKey, data []byte) bool {
+	switch ss.out.push(queued{data: data, from: from, fromPeer: true}) {
+	case pushBacklog:
+		return false
+	case pushOverflow:
+		ss.kick()
+	}
+	return true
+}
+
+// kick disconnects a client whose queue is full: with every sender held to
+// its share, it has stopped reading. Its reconnect gets a fresh roster.
+// Called with srv.mu held.
+func (ss *session) kick() {
+	ss.kickOne.Do(func() {
+		ss.srv.dropped[DropSlowConsumer]++
+		ss.srv.log.Warn("relay: client disconnected", ss.attrs(DropSlowConsumer, "send queue full")...)
+		// Closing the connection unblocks a writer stuck on the
+		// socket and ends the reader, which leaves the conversation.
+		// Not here: srv.mu is held.
+		go ss.ws.CloseNow()
+	})
 }
 
 // notify tells the client that one of its frames was dropped, unless its
 // queue is full (the notice is advisory, never worth a disconnect).
 func (ss *session) notify(reason DropReason, detail string) {
-	select {
-	case ss.out <- encodeFrame(&frame{Type: frameError, Reason: string(reason), Detail: detail}):
-	default:
+	data := encodeFrame(&frame{Type: frameError, Reason: string(reason), Detail: detail})
+	if ss.out.roomFor(len(data)) {
+		ss.out.push(queued{data: data})
 	}
 }
 
@@ -103,17 +124,24 @@ func (ss *session) run() {
 func (ss *session) writeLoop() {
 	for {
 		select {
-		case data := <-ss.out:
-			ss.tap(false, data)
+		case <-ss.out.wake:
+		case <-ss.done:
+			return
+		}
+		for {
+			it, ok := ss.out.front()
+			if !ok {
+				break
+			}
+			ss.tap(false, it.data)
 			ctx, cancel := context.WithTimeout(context.Background(), ss.srv.opts.WriteTimeout)
-			err := ss.ws.Write(ctx, websocket.MessageText, data)
+			err := ss.ws.Write(ctx, websocket.MessageText, it.data)
 			cancel()
 			if err != nil {
 				ss.ws.CloseNow() // ends the reader too
 				return
 			}
-		case <-ss.done:
-			return
+			ss.out.pop()
 		}
 	}
 }
