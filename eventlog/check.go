@@ -193,33 +193,50 @@ func missing(from, to uint64) string {
 // index lists, then any call bucket it misses (a crash between
 // CreateCall's two transactions) in name order. An index entry that is
 // not a call, names a call twice or names a missing one is damage, and so
-// is a reserved bucket other than the root.
+// is a reserved bucket other than the root. CreateCall numbers the entries
+// 1, 2, ... from the index's sequence and nothing removes one, so a
+// missing number is a call deleted from the file.
 func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
 	var ids []string
 	listed := map[string]uint64{}
-	err := root.Bucket(bucketCalls).ForEach(func(k, v []byte) error {
+	index := root.Bucket(bucketCalls)
+	next := uint64(1)
+	err := index.ForEach(func(k, v []byte) error {
 		id := string(v)
 		if len(k) != 8 || v == nil || id == "" {
 			return l.damage("", "stray key %x in the calls index", k)
 		}
 		n := binary.BigEndian.Uint64(k)
-		switch {
-		case listed[id] != 0:
-			return l.damage(id, "listed twice in the calls index (entries %d and %d)", listed[id], n)
-		case tx.Bucket(v) == nil || strings.HasPrefix(id, "_"):
+		if n == 0 || n > index.Sequence() {
+			return l.damage(id, "stray entry %d in the calls index (entries run 1..%d)", n, index.Sequence())
+		}
+		if n != next {
+			return l.damage("", "calls index entry %d missing: a call was removed", next)
+		}
+		next++
+		if first, dup := listed[id]; dup {
+			return l.damage(id, "listed twice in the calls index (entries %d and %d)", first, n)
+		}
+		if tx.Bucket(v) == nil || strings.HasPrefix(id, "_") {
 			return l.damage(id, "listed in the calls index (entry %d) but missing", n)
 		}
 		listed[id] = n
 		ids = append(ids, id)
 		return nil
 	})
+	if err == nil && next <= index.Sequence() {
+		err = l.damage("", "calls index entries %d..%d missing: calls were removed", next, index.Sequence())
+	}
 	if err != nil {
 		return nil, err
 	}
 	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		id := string(name)
+		if _, ok := listed[id]; ok {
+			return nil
+		}
 		switch {
-		case id == string(bucketRoot) || listed[id] != 0:
+		case id == string(bucketRoot):
 		case strings.HasPrefix(id, "_"):
 			return l.damage("", "stray bucket %q", id)
 		default:

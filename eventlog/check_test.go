@@ -155,10 +155,16 @@ func addIndex(tx *bolt.Tx, id []byte) error {
 }
 
 // A call bucket the index misses (a crash between CreateCall's two
-// transactions) is listed and no damage.
+// transactions: the second, which takes the index's next number, never
+// ran) is listed and no damage.
 func TestCheckUnlistedCall(t *testing.T) {
 	path := makeLog(t, 3)
-	rewrite(t, path, func(tx *bolt.Tx) error { return index(tx).Delete(seqKey(1)) })
+	rewrite(t, path, func(tx *bolt.Tx) error {
+		if err := index(tx).Delete(seqKey(1)); err != nil {
+			return err
+		}
+		return index(tx).SetSequence(0)
+	})
 	l, err := Open(path, 0, &Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -218,4 +224,50 @@ func leakFreePage(t *testing.T, path string) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A call removed from the file, bucket and index entry, leaves a gap in
+// the index's numbers; an entry numbered 0 (CreateCall starts at 1) is
+// stray, not a second listing that slips past the duplicate check.
+func TestCheckRemovedCallAndEntryZero(t *testing.T) {
+	for name, tc := range map[string]struct {
+		change func(tx *bolt.Tx) error
+		want   string
+	}{
+		"call removed": {func(tx *bolt.Tx) error {
+			id := index(tx).Get(seqKey(1))
+			if err := tx.DeleteBucket(id); err != nil {
+				return err
+			}
+			return index(tx).Delete(seqKey(1))
+		}, "calls index entry 1 missing"},
+		"entry 0": {func(tx *bolt.Tx) error { return index(tx).Put(seqKey(0), index(tx).Get(seqKey(1))) }, "stray entry 0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := makeLog(t, 3)
+			rewrite(t, path, func(tx *bolt.Tx) error {
+				if err := addIndexedCall(tx, "second"); err != nil {
+					return err
+				}
+				return tc.change(tx)
+			})
+			l, err := Open(path, 0, &Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if err := l.Check(); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("check: %v, want damage: %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// addIndexedCall adds an empty call bucket and its index entry, as
+// CreateCall would.
+func addIndexedCall(tx *bolt.Tx, id string) error {
+	if _, err := tx.CreateBucket([]byte(id)); err != nil {
+		return err
+	}
+	return addIndex(tx, []byte(id))
 }

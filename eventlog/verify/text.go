@@ -64,7 +64,10 @@ func writeUnverified(w io.Writer, path string, c CallError) {
 	d := c.Damage()
 	switch {
 	case d == nil:
-		fmt.Fprintf(w, "UNREADABLE  %s  call %s  %s\n", esc(path), esc(c.CallID), esc(fmt.Sprint(c.Err)))
+		// The error names the call already (replay.Verify's "call X: ..."):
+		// the line says it once.
+		why := strings.TrimPrefix(fmt.Sprint(c.Err), "call "+c.CallID+": ")
+		fmt.Fprintf(w, "UNREADABLE  %s  call %s  %s\n", esc(path), esc(c.CallID), esc(why))
 	case d.HasSeq:
 		fmt.Fprintf(w, "DAMAGED   %s  call %s  event %d: %s\n", esc(path), esc(c.CallID), d.Seq, esc(d.Problem))
 	default:
