@@ -269,31 +269,6 @@ func drawLines(scr tcell.Screen, t *theme, r rect, lines []Line, off *int) {
 	}
 }
 
-// wrapLine breaks a line into lines at most w cells wide; continuation
-// lines are indented by one cell.
-func wrapLine(l Line, w int) []Line {
-	var out []Line
-	cur, curW := Line{}, 0
-	for _, sp := range l {
-		text := safetext.Escape(sp.Text) // wrapped as put will draw it
-		for text != "" {
-			g, rest, gw, _ := uniseg.FirstGraphemeClusterInString(text, -1)
-			if curW+gw > w && curW > 0 {
-				out = append(out, cur)
-				cur, curW = Line{{Text: " "}}, 1
-			}
-			if n := len(cur); n > 0 && cur[n-1].Style == sp.Style {
-				cur[n-1].Text += g
-			} else {
-				cur = append(cur, Span{Text: g, Style: sp.Style})
-			}
-			curW += gw
-			text = rest
-		}
-	}
-	return append(out, cur)
-}
-
 func drawCall(scr tcell.Screen, t *theme, m *Model) {
 	title := fmt.Sprintf("call %s │ %d events │ %s", m.meta.ID, m.n, m.endpointLegend())
 	drawBar(scr, t, 0, m.width, title)
