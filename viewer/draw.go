@@ -364,10 +364,7 @@ func (m *Model) timelineLine(row *Row, c timelineCols) Line {
 	case econn.StateChanged:
 		sumSt = StyleHeader
 	}
-	summary := row.Summary
-	if summary == "" {
-		summary = ev.Type
-	}
+	summary := shownSummary(row)
 	return Line{gutter,
 		{Text: fmt.Sprintf("%*d ", c.seq, ev.Seq)},
 		{Text: fmt.Sprintf("%-*s ", c.at, fmtAt(ev.At)), Style: StyleDim},
@@ -389,15 +386,16 @@ func kindWord(k eventlog.Kind) string {
 	return "?"
 }
 
-// ladderColumns returns the x of each endpoint's lifeline in r.
-func ladderColumns(r rect, n int) []int {
+// ladderColumns returns the x of each of n endpoints' lifeline in r,
+// lane cells apart.
+func ladderColumns(r rect, n, lane int) []int {
 	if n == 0 {
 		return nil
 	}
-	span := max((r.W-2)/n, 1)
+	lane = max(lane, 1)
 	xs := make([]int, n)
 	for i := range xs {
-		xs[i] = r.X + 1 + span*i + span/2
+		xs[i] = r.X + 1 + lane*i + lane/2
 	}
 	return xs
 }
@@ -407,7 +405,7 @@ func drawLadder(scr tcell.Screen, t *theme, m *Model) {
 	if r.W < 4 || r.H < 1 {
 		return
 	}
-	xs := ladderColumns(r, len(m.labels.eps))
+	xs := ladderColumns(r, len(m.labels.eps), m.lay.Lane)
 	end := r.X + r.W
 	hs := t.get(StyleHeader).Underline(true)
 	fill(scr, r.X, r.Y, end, hs)
