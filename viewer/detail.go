@@ -23,14 +23,15 @@ func EventJSON(ev *eventlog.Event) ([]byte, error) {
 // --- the detail pane ------------------------------------------------------------
 
 // detailLines renders the event in full for the detail pane; the summary
-// is left out when the caller shows it elsewhere.
+// is left out when the caller shows it elsewhere, and for a note, whose
+// summary is its text, which follows.
 func detailLines(r *Row, labels endpointLabels, summary bool) []Line {
 	ev := &r.Event
 	lbl, st := labels.label(ev.Endpoint)
 	head := Line{{Text: fmtAt(ev.At) + " ", Style: StyleDim},
 		{Text: lbl, Style: st}, {Text: " " + ev.Kind.String() + " "}, {Text: ev.Type, Style: StyleHeader}}
 	lines := []Line{head}
-	if summary && r.Summary != "" {
+	if summary && r.Summary != "" && ev.Note == nil {
 		lines = append(lines, plain(r.Summary))
 	}
 	switch {
@@ -84,7 +85,10 @@ func outputLines(ev *eventlog.Event) []Line {
 }
 
 func noteLines(n *eventlog.Note) []Line {
-	lines := []Line{plain(n.Text)}
+	var lines []Line
+	if n.Text != "" {
+		lines = append(lines, plain(n.Text))
+	}
 	keys := make([]string, 0, len(n.Attrs))
 	for k := range n.Attrs {
 		keys = append(keys, k)

@@ -269,31 +269,6 @@ func drawLines(scr tcell.Screen, t *theme, r rect, lines []Line, off *int) {
 	}
 }
 
-// wrapLine breaks a line into lines at most w cells wide; continuation
-// lines are indented by one cell.
-func wrapLine(l Line, w int) []Line {
-	var out []Line
-	cur, curW := Line{}, 0
-	for _, sp := range l {
-		text := safetext.Escape(sp.Text) // wrapped as put will draw it
-		for text != "" {
-			g, rest, gw, _ := uniseg.FirstGraphemeClusterInString(text, -1)
-			if curW+gw > w && curW > 0 {
-				out = append(out, cur)
-				cur, curW = Line{{Text: " "}}, 1
-			}
-			if n := len(cur); n > 0 && cur[n-1].Style == sp.Style {
-				cur[n-1].Text += g
-			} else {
-				cur = append(cur, Span{Text: g, Style: sp.Style})
-			}
-			curW += gw
-			text = rest
-		}
-	}
-	return append(out, cur)
-}
-
 func drawCall(scr tcell.Screen, t *theme, m *Model) {
 	title := fmt.Sprintf("call %s │ %d events │ %s", m.meta.ID, m.n, m.endpointLegend())
 	drawBar(scr, t, 0, m.width, title)
@@ -389,10 +364,7 @@ func (m *Model) timelineLine(row *Row, c timelineCols) Line {
 	case econn.StateChanged:
 		sumSt = StyleHeader
 	}
-	summary := row.Summary
-	if summary == "" {
-		summary = ev.Type
-	}
+	summary := shownSummary(row)
 	return Line{gutter,
 		{Text: fmt.Sprintf("%*d ", c.seq, ev.Seq)},
 		{Text: fmt.Sprintf("%-*s ", c.at, fmtAt(ev.At)), Style: StyleDim},
@@ -414,15 +386,16 @@ func kindWord(k eventlog.Kind) string {
 	return "?"
 }
 
-// ladderColumns returns the x of each endpoint's lifeline in r.
-func ladderColumns(r rect, n int) []int {
+// ladderColumns returns the x of each of n endpoints' lifeline in r,
+// lane cells apart.
+func ladderColumns(r rect, n, lane int) []int {
 	if n == 0 {
 		return nil
 	}
-	span := max((r.W-2)/n, 1)
+	lane = max(lane, 1)
 	xs := make([]int, n)
 	for i := range xs {
-		xs[i] = r.X + 1 + span*i + span/2
+		xs[i] = r.X + 1 + lane*i + lane/2
 	}
 	return xs
 }
@@ -432,7 +405,7 @@ func drawLadder(scr tcell.Screen, t *theme, m *Model) {
 	if r.W < 4 || r.H < 1 {
 		return
 	}
-	xs := ladderColumns(r, len(m.labels.eps))
+	xs := ladderColumns(r, len(m.labels.eps), m.lay.Lane)
 	end := r.X + r.W
 	hs := t.get(StyleHeader).Underline(true)
 	fill(scr, r.X, r.Y, end, hs)

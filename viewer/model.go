@@ -118,12 +118,22 @@ func (m *Model) closeCall() {
 // Resize tells the model the terminal's size.
 func (m *Model) Resize(w, h int) {
 	m.width, m.height = w, h
-	m.lay = computeLayout(w, h, len(m.labels.labels))
+	m.lay = computeLayout(w, h, m.layoutNeeds())
 	m.timeline.rows = m.lay.timelineRows()
 	if !m.inList && m.src != nil {
 		m.timeline.ensureVisible(false, m.fidx)
 		m.refresh()
 	}
+}
+
+// inspectorRows is how many rows the inspector fills: its title and a
+// line per field.
+var inspectorRows = 1 + len(inspectorLines(ConnState{}))
+
+// layoutNeeds is what the open call's panes ask of the layout.
+func (m *Model) layoutNeeds() layoutNeeds {
+	return layoutNeeds{endpoints: len(m.labels.labels), fixed: m.timeline.columns().fixed(),
+		summary: m.sumW, lower: inspectorRows}
 }
 
 // Notify shows a one-shot message in the status line, as an error when
@@ -255,6 +265,9 @@ func (m *Model) refresh() {
 		return
 	}
 	m.fail(m.timeline.load(m.fidx, m.filter))
+	// A wider summary than any before widens the summary column; the
+	// heights stay, and so do the rows the timeline shows.
+	m.lay = computeLayout(m.width, m.height, m.layoutNeeds())
 	m.fail(m.inspector.fetch(m.src, m.cursor, m.n))
 }
 

@@ -33,10 +33,10 @@ func runOn(t *testing.T, scr tcell.SimulationScreen, m *Model) func() {
 func TestRunKeysMouseResize(t *testing.T) {
 	m, _ := openGlare(t, Options{})
 	scr := newScreen(t, 80, 24)
+	tl := m.lay.Timeline // before Run owns the model
 	wait := runOn(t, scr, m)
 	scr.InjectKey(tcell.KeyDown, 0, tcell.ModNone)
 	scr.InjectKey(tcell.KeyRune, 'j', tcell.ModNone)
-	tl := computeLayout(80, 24, 2).Timeline
 	scr.InjectMouse(3, tl.Y+1+5, tcell.Button1, tcell.ModNone) // press: row 6
 	scr.InjectMouse(3, tl.Y+1+7, tcell.Button1, tcell.ModNone) // still held: no click
 	scr.InjectMouse(3, tl.Y+1+7, tcell.ButtonNone, tcell.ModNone)

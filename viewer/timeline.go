@@ -24,6 +24,7 @@ type timeline struct {
 	cursor, top int   // event indexes
 	window      []Row // the rows the timeline shows, from top
 	windowKey   windowKey
+	sumW        int // the widest summary a window has held: the layout sizes the summary column to it
 }
 
 // windowKey is what the window was read for; the window is read again
@@ -210,11 +211,27 @@ func (t *timeline) load(x *filterIndex, f Filter) error {
 		rows, err = t.src.Rows(t.top, key.rows)
 	}
 	t.window, t.windowKey = rows, key
+	for i := range rows {
+		t.sumW = max(t.sumW, textWidth(shownSummary(&rows[i])))
+	}
 	return err
+}
+
+// shownSummary is what the timeline says of a row: its summary, else its
+// event's type.
+func shownSummary(r *Row) string {
+	if r.Summary == "" {
+		return r.Event.Type
+	}
+	return r.Summary
 }
 
 // timelineCols are the widths of the timeline's fixed columns.
 type timelineCols struct{ seq, at, ep int }
+
+// fixed is the width of the columns before the summary: the gutter,
+// each column and the blank after it.
+func (c timelineCols) fixed() int { return 1 + c.seq + 1 + c.at + 1 + c.ep + 1 + len("kind ") }
 
 // columns returns the widths the call's longest values need.
 func (t *timeline) columns() timelineCols {
