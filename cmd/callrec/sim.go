@@ -2,11 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 type simOptions struct {
@@ -76,7 +78,7 @@ func simRun(opts *simOptions) error {
 	// A malformed line stops the run before anything is recorded.
 	scs, err := sim.ParseFiles(opts.scenarios)
 	if err != nil {
-		return cmdutil.InputError(err)
+		return parseFailed(opts.ios, err)
 	}
 	bo := sim.BatchOptions{Out: opts.out, Seed: opts.seed, ToolVersion: toolVersion}
 	if !opts.json {
@@ -95,6 +97,20 @@ func simRun(opts *simOptions) error {
 		return cmdutil.Failed(err)
 	}
 	return nil
+}
+
+// parseFailed prints the bad lines of a scenario file on stderr, one per
+// line as file:line: what is wrong, the way compilers do (an editor jumps
+// to each), and returns the one-line summary that ends them.
+func parseFailed(ios *cmdutil.IOStreams, err error) error {
+	var pe *sim.ParseError
+	if !errors.As(err, &pe) {
+		return cmdutil.InputError(err) // a file it cannot open
+	}
+	for _, m := range pe.Messages() {
+		fmt.Fprintln(ios.Err, safetext.Escape(m))
+	}
+	return cmdutil.InputError(errors.New(pe.Summary()))
 }
 
 func exploreRun(opts *simOptions) error {

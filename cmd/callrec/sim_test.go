@@ -129,3 +129,50 @@ func TestSimExplore(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestSimParseErrors: callrec sim lists every bad line of a scenario on
+// stderr, one per line as file:line: what is wrong, then one summary line;
+// it exits 3 and records nothing. Past the limit one line counts the
+// rest; a line too long is named.
+func TestSimParseErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bad := write("bad.txt", "start A/1\nclients A/1 B/1\nstart B/9\nrun\nadvance soon\nfrobnicate\n")
+	out := filepath.Join(dir, "none.db")
+	code, stdout, stderr := runSim(t, "sim", "--out", out, bad)
+	want := bad + ":1: start before the clients line\n" +
+		bad + ":3: unknown client B/9 (not on the clients line)\n" +
+		bad + ":5: bad duration \"soon\" (e.g. 200ms, 5s)\n" +
+		bad + ":6: unknown command \"frobnicate\"\n" +
+		"callrec: 4 errors in " + bad + "\n"
+	if code != 3 || stdout != "" || stderr != want {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant stderr:\n%s", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("a bad scenario must record nothing (stat: %v)", err)
+	}
+
+	many := write("many.txt", "clients A/1\n"+strings.Repeat("frob\n", 30))
+	code, _, stderr = runSim(t, "sim", many)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != 3 || len(lines) != 22 || lines[0] != many+`:2: unknown command "frob"` ||
+		lines[20] != many+": and 10 more errors (only the first 20 are listed)" ||
+		lines[21] != "callrec: 30 errors in "+many {
+		t.Fatalf("exit %d, %d lines:\n%s", code, len(lines), stderr)
+	}
+
+	long := write("long.txt", "clients A/1 B/1\n"+strings.Repeat("x", 1<<20+1)+"\nrun x\n")
+	code, _, stderr = runSim(t, "sim", long)
+	want = long + ":2: line too long (longer than 1048576 bytes); skipped\n" +
+		long + ":3: run: unexpected \"x\"\n" +
+		"callrec: 2 errors in " + long + "\n"
+	if code != 3 || stderr != want {
+		t.Fatalf("exit %d\nstderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}

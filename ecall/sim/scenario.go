@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
@@ -67,38 +69,208 @@ func ParseString(file, text string) (*Scenario, error) {
 	return Parse(file, name, strings.NewReader(text))
 }
 
-// Parse reads a scenario and checks every line before anything runs; an
-// error names file:line and what is wrong.
+// Parse reads a scenario and checks every line before anything runs. A
+// scenario with bad lines returns a *ParseError that lists each of them
+// (up to MaxErrors) as file:line: what is wrong.
 func Parse(file, name string, r io.Reader) (*Scenario, error) {
-	sc := &Scenario{Name: name}
-	known := map[eventlog.Endpoint]bool{}
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 64*1024), 1<<20)
-	for n := 1; s.Scan(); n++ {
-		text := s.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 && !strings.HasPrefix(strings.TrimSpace(text), "inject") {
-			text = text[:i]
-		}
-		text = strings.TrimSpace(text)
-		if text == "" {
-			continue
-		}
-		cmd, err := parseLine(n, text)
-		if err == nil {
-			err = check(sc, cmd, known)
+	p := &parser{sc: &Scenario{Name: name}, known: map[eventlog.Endpoint]bool{}, errs: &ParseError{File: file}}
+	lines := newLineReader(r)
+	for n := 1; ; n++ {
+		text, tooLong, err := lines.next()
+		if err == io.EOF {
+			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", file, n, err)
+			p.fail(n, fmt.Errorf("cannot read the file: %w", err))
+			return nil, p.errs
 		}
-		sc.Cmds = append(sc.Cmds, cmd)
+		if tooLong {
+			// Skipped whole, so that the lines after it keep their numbers.
+			p.fail(n, fmt.Errorf("line too long (longer than %d bytes); skipped", maxLine))
+			continue
+		}
+		p.line(n, text)
 	}
-	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	if !p.sawClients {
+		p.fail(0, errors.New(`no clients line (e.g. "clients A/1 B/1")`))
 	}
-	if len(sc.Clients) == 0 {
-		return nil, fmt.Errorf("%s: no clients line (e.g. \"clients A/1 B/1\")", file)
+	if p.errs.Count() > 0 {
+		return nil, p.errs
 	}
-	return sc, nil
+	return p.sc, nil
+}
+
+// parser checks a scenario line by line and collects what is wrong.
+type parser struct {
+	sc    *Scenario
+	known map[eventlog.Endpoint]bool
+	errs  *ParseError
+	// sawClients is set by the clients line, good or bad; toldClients once
+	// a line before it was reported, which says it for the lines after.
+	sawClients, toldClients bool
+}
+
+// line checks line n, text as read.
+func (p *parser) line(n int, text string) {
+	if i := strings.IndexByte(text, '#'); i >= 0 && !strings.HasPrefix(strings.TrimSpace(text), "inject") {
+		text = text[:i]
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	cmd, err := parseLine(n, text)
+	if err != nil {
+		p.fail(n, err)
+		return
+	}
+	switch {
+	case cmd.Verb == "clients":
+		p.sawClients = true
+	case !p.sawClients:
+		if !p.toldClients {
+			p.toldClients = true
+			p.fail(n, fmt.Errorf("%s before the clients line", cmd.Verb))
+		}
+		return
+	case len(p.sc.Clients) == 0:
+		return // the clients line is bad and reported: no client is known to check against
+	}
+	if err := check(p.sc, cmd, p.known); err != nil {
+		p.fail(n, err)
+		return
+	}
+	p.sc.Cmds = append(p.sc.Cmds, cmd)
+}
+
+// fail records what is wrong with line n (0: the whole file).
+func (p *parser) fail(n int, err error) {
+	if len(p.errs.Lines) == MaxErrors {
+		p.errs.More++
+		return
+	}
+	p.errs.Lines = append(p.errs.Lines, &LineError{File: p.errs.File, Line: n, Err: err})
+}
+
+// MaxErrors is how many bad lines of a file a ParseError lists; it counts
+// the others.
+const MaxErrors = 20
+
+// maxLine is the longest line a scenario may have, in bytes, without its
+// line end.
+const maxLine = 1 << 20
+
+// maxMessage bounds the text of one error, in bytes: a word quoted from a
+// long line must not flood the terminal.
+const maxMessage = 200
+
+// LineError says what is wrong with one line of a scenario file.
+type LineError struct {
+	File string
+	Line int // 0 when it is about the whole file
+	Err  error
+}
+
+// Error is "file:line: what is wrong", the way compilers say it.
+func (e *LineError) Error() string {
+	msg := clip(e.Err.Error(), maxMessage)
+	if e.Line == 0 {
+		return e.File + ": " + msg
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ParseError is every bad line of a scenario file, in order.
+type ParseError struct {
+	File  string
+	Lines []*LineError // the first MaxErrors, a whole-file problem last
+	More  int          // how many more there are
+}
+
+// Count is the number of errors, listed or not.
+func (e *ParseError) Count() int { return len(e.Lines) + e.More }
+
+// Messages are the errors one per line, then how many were left out.
+func (e *ParseError) Messages() []string {
+	var out []string
+	for _, l := range e.Lines {
+		out = append(out, l.Error())
+	}
+	if e.More > 0 {
+		noun := "errors"
+		if e.More == 1 {
+			noun = "error"
+		}
+		out = append(out, fmt.Sprintf("%s: and %d more %s (only the first %d are listed)", e.File, e.More, noun, MaxErrors))
+	}
+	return out
+}
+
+// Summary counts the errors: "3 errors in f.txt".
+func (e *ParseError) Summary() string { return plural(e.Count(), "error") + " in " + e.File }
+
+// Error is Messages, one per line.
+func (e *ParseError) Error() string { return strings.Join(e.Messages(), "\n") }
+
+// Unwrap returns the listed errors.
+func (e *ParseError) Unwrap() []error {
+	out := make([]error, len(e.Lines))
+	for i, l := range e.Lines {
+		out[i] = l
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes, at a character's start, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// lineReader reads a scenario line by line. Unlike a bufio.Scanner, it
+// reads a line longer than maxLine to its end and says so, rather than
+// stopping without saying which line it was.
+type lineReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 64*1024)}
+}
+
+// next returns the next line without its "\n" or "\r\n", or whether it
+// is too long; io.EOF after the last line.
+func (lr *lineReader) next() (line string, tooLong bool, err error) {
+	lr.buf = lr.buf[:0]
+	read := 0
+	for {
+		chunk, err := lr.r.ReadSlice('\n')
+		read += len(chunk)
+		if !tooLong {
+			lr.buf = append(lr.buf, chunk...)
+			if len(lr.buf) > maxLine+len("\r\n") {
+				tooLong, lr.buf = true, lr.buf[:0]
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && read > 0: // a last line without a line end
+		case err != nil:
+			return "", false, err
+		}
+		break
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(string(lr.buf), "\n"), "\r")
+	return line, tooLong || len(line) > maxLine, nil
 }
 
 // commandVerbs are the commands a client carries out, which may fail.
@@ -178,9 +350,6 @@ func parseInject(cmd Cmd, text string) (Cmd, error) {
 func check(sc *Scenario, c Cmd, known map[eventlog.Endpoint]bool) error {
 	if c.Verb == "clients" {
 		return checkClients(sc, c, known)
-	}
-	if len(sc.Clients) == 0 {
-		return fmt.Errorf("%s before the clients line", c.Verb)
 	}
 	if c.Target != "" && c.Verb != "expect" {
 		if err := checkEndpoint(c.Target, known); err != nil {

@@ -6,7 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
@@ -314,7 +315,10 @@ func receivedBy(p []*Arrow, seq uint64, ep eventlog.Endpoint) bool {
 // one column per endpoint, one line per message, with the send time on
 // the left. Backend messages are drawn with '-', direct ones with '=';
 // a lost message ends in 'x', one whose send is not in the log starts
-// with '?'.
+// with '?'. Columns are display columns: a name is escaped (package
+// safetext), then cut to its lane by display width, never inside a
+// character or a grapheme, so wide (CJK) and combined characters keep
+// the lanes aligned.
 func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, width int) error {
 	const margin = 11 // "+1234.567s "
 	n := len(endpoints)
@@ -332,40 +336,92 @@ func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, widt
 	for i, ep := range endpoints {
 		col[ep] = i
 	}
-	head := []byte(strings.Repeat(" ", total))
+	head := newRow(total)
 	for i, ep := range endpoints {
 		name := truncate(safetext.Escape(ep.String()), spacing-1)
-		copy(head[max(0, x(i)-len(name)/2):], name)
+		head.put(max(0, x(i)-uniseg.StringWidth(name)/2), name)
 	}
-	if _, err := fmt.Fprintln(w, ladderLine(head)); err != nil {
+	if _, err := fmt.Fprintln(w, head); err != nil {
 		return err
 	}
 	for _, a := range arrows {
-		line := []byte(strings.Repeat(" ", total))
+		line := newRow(total)
 		for i := range endpoints {
-			line[x(i)] = '|'
+			line[x(i)] = "|"
 		}
 		at := a.SentAt
 		if a.Sent == 0 {
 			at = a.ReceivedAt
 		}
-		copy(line, fmt.Sprintf("+%.3fs", at.Seconds()))
+		line.put(0, fmt.Sprintf("+%.3fs", at.Seconds()))
 		drawArrow(line, a, col, x, spacing)
-		if _, err := fmt.Fprintln(w, ladderLine(line)); err != nil {
+		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ladderLine is a drawn line as printed. Names and labels are escaped
-// before they are placed; escaping the line again catches a character
-// that a neighbour's bytes cut in two.
-func ladderLine(line []byte) string {
-	return safetext.Escape(strings.TrimRight(string(line), " "))
+// A row is a drawn line, one display column a cell. A cell holds the
+// grapheme cluster that starts there, or "" when a wide cluster on its
+// left covers it.
+type row []string
+
+func newRow(n int) row {
+	r := make(row, n)
+	for i := range r {
+		r[i] = " "
+	}
+	return r
 }
 
-func drawArrow(line []byte, a Arrow, col map[eventlog.Endpoint]int, x func(int) int, spacing int) {
+// put draws s from column x on, cluster by cluster, as far as the row
+// goes. A wide cluster that a character overwrites in part is replaced
+// by spaces, so no half of one is left.
+func (r row) put(x int, s string) {
+	for s != "" {
+		g, rest, w, _ := uniseg.FirstGraphemeClusterInString(s, -1)
+		s = rest
+		if w == 0 { // nothing of its own to show (a lone joiner): keep it with its neighbour
+			if x > 0 {
+				r.set(x-1, r[x-1]+g)
+			}
+			continue
+		}
+		if x+w > len(r) {
+			return
+		}
+		r.set(x, g)
+		for i := 1; i < w; i++ {
+			r.set(x+i, "")
+		}
+		x += w
+	}
+}
+
+// set puts cell i, clearing what is left of a wide cluster it cuts.
+func (r row) set(i int, cell string) {
+	if r[i] == "" { // the right part of a wide cluster: its start goes too
+		for j := i - 1; j >= 0; j-- {
+			done := r[j] != ""
+			r[j] = " "
+			if done {
+				break
+			}
+		}
+	}
+	r[i] = cell
+	for j := i + 1; j < len(r) && r[j] == ""; j++ {
+		r[j] = " " // the rest of the wide cluster that started at i
+	}
+}
+
+// String is the row as printed, without trailing spaces.
+func (r row) String() string {
+	return strings.TrimRight(strings.Join(r, ""), " ")
+}
+
+func drawArrow(line row, a Arrow, col map[eventlog.Endpoint]int, x func(int) int, spacing int) {
 	from, okFrom := col[a.From]
 	to, okTo := col[a.To]
 	if !okFrom || !okTo {
@@ -384,28 +440,27 @@ func drawArrow(line []byte, a Arrow, col map[eventlog.Endpoint]int, x func(int) 
 		}
 	}
 	lo, hi := min(x0, x1), max(x0, x1)
-	fill := byte('-')
+	fill := "-"
 	if a.Via == econn.TransportDirect {
-		fill = '='
+		fill = "="
 	}
 	for i := lo + 1; i < hi; i++ {
 		line[i] = fill
 	}
 	switch {
 	case a.Lost():
-		line[x1-sign(x1-x0)] = 'x'
+		line[x1-sign(x1-x0)] = "x"
 	case x1 > x0:
-		line[x1-1] = '>'
+		line[x1-1] = ">"
 	default:
-		line[x1+1] = '<'
+		line[x1+1] = "<"
 	}
 	if a.Sent == 0 {
-		line[x0+sign(x1-x0)] = '?'
+		line[x0+sign(x1-x0)] = "?"
 	}
 	label := truncate(safetext.Escape(a.Label()), hi-lo-5)
 	if label != "" {
-		start := lo + (hi-lo-len(label))/2
-		copy(line[start:], label)
+		line.put(lo+(hi-lo-uniseg.StringWidth(label))/2, label)
 	}
 }
 
@@ -416,17 +471,23 @@ func sign(v int) int {
 	return 1
 }
 
-// truncate cuts s to at most n bytes, at a character's start: half a
-// character would print as bytes that are not UTF-8.
+// truncate cuts s to at most n display columns, between grapheme
+// clusters: half a character would print as bytes that are not UTF-8,
+// and half a cluster as another character (an e without its accent, one
+// half of a flag).
 func truncate(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	if len(s) <= n {
-		return s
+	cut, width := 0, 0
+	for rest := s; rest != ""; {
+		_, r, w, _ := uniseg.FirstGraphemeClusterInString(rest, -1)
+		if width+w > n {
+			break
+		}
+		width += w
+		rest = r
+		cut = len(s) - len(rest)
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return s[:cut]
 }

@@ -175,3 +175,20 @@ func TestStreamLadder(t *testing.T) {
 		t.Fatalf("first %+v; a streaming ladder keeps %d arrows", first, len(l.Arrows()))
 	}
 }
+
+// TestDrawLadderUmlautName is issue 16's example: a scenario with
+// "clients Äöüßéèà/1 B/1" drawn 20 columns wide. The name is 16 bytes but
+// 9 columns: it fits its 12-column lane whole, centred on it, and the
+// output is the UTF-8 the user typed.
+func TestDrawLadderUmlautName(t *testing.T) {
+	l := ladderOf(t, "clients Äöüßéèà/1 B/1\nstart Äöüßéèà/1\nrun\n")
+	var buf bytes.Buffer
+	if err := describe.DrawLadder(&buf, l.Endpoints(), l.Arrows(), 20); err != nil {
+		t.Fatal(err)
+	}
+	want := "             Äöüßéèà/1      B/1\n" +
+		"+0.000s          |--SETUP--->|\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
