@@ -603,10 +603,13 @@ func (m *Model) statusText() (left, hints []string) {
 	if m.fidx != nil {
 		left = append(left, m.filterStatus())
 	}
+	if s := m.matchStatus(); s != "" {
+		left = append(left, s)
+	}
 	if r := m.Current(); r != nil && len(m.hits(r)) > 0 {
 		left = append(left, "● at breakpoint "+joinBreaks(m.hits(r)))
 	} else if len(m.breaks) > 0 {
 		left = append(left, "breaks "+joinBreaks(m.breaks))
 	}
-	return left, []string{"h help", "q quit", "j/k n/p step", "/ search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
+	return left, []string{"h help", "q quit", "j/k i/I step", "/ n/N search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
 }

@@ -259,13 +259,15 @@ func (m *Model) refresh() {
 }
 
 // Tick goes on with what was not done at the last key: a search or
-// continue under way, states that were not ready. It reports whether
-// something is still pending (the event loop then ticks again).
+// continue under way, the count of a search's matches, states that were
+// not ready. It reports whether something is still pending (the event
+// loop then ticks again).
 func (m *Model) Tick() bool {
 	if m.finder.scan != nil {
 		m.stepScan()
 	}
 	m.stepFilter()
+	m.stepMatches()
 	m.refresh()
 	return m.Pending()
 }
