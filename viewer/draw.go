@@ -539,9 +539,9 @@ func drawInspector(scr tcell.Screen, t *theme, m *Model) {
 		return
 	}
 	lbl, _ := m.labels.label(c.Endpoint)
-	title := fmt.Sprintf("State %s %s [%d/%d]", lbl, c.Conn, pos+1, len(m.states))
+	title := fmt.Sprintf("State %s %s, conn %d of %d", lbl, c.Conn, pos+1, len(m.states))
 	if m.pin != "" {
-		title += " pinned"
+		title += ", pinned"
 	}
 	paneTitle(scr, t, r, title)
 	off := 0
