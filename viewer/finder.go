@@ -27,9 +27,7 @@ func (f *finder) shown(r *Row) bool { return f.filter.Match(r) }
 
 // busy reports whether a scan is under way or the filter index is being
 // read in a call of n events.
-func (f *finder) busy(n int) bool {
-	return f.scan != nil || f.fidx != nil && f.fidx.building(n) || f.matches != nil && f.matches.building(n)
-}
+func (f *finder) busy(n int) bool { return f.scan != nil || f.fidx != nil && f.fidx.building(n) }
 
 // clearFilter drops the filter and its index.
 func (f *finder) clearFilter() { f.filter, f.fidx = Filter{}, nil }
@@ -215,6 +213,14 @@ func (m *Model) stepMatches() {
 		m.finder.matches = nil
 		m.fail(fmt.Errorf("counting matches of %s: %w", needle, err))
 	}
+}
+
+// countingMatches reports whether the last search's matches in the open
+// call have more to read: they are being read, or the filter changed
+// under them. Those of another call are not counted: Tick drops them.
+func (m *Model) countingMatches() bool {
+	x := m.finder.matches
+	return x != nil && !m.inList && x.src == m.src && (x.building(m.n) || !x.current(m))
 }
 
 // matchStatus says, for the status line, which match of the last search

@@ -741,3 +741,99 @@ func TestCallEndpoints(t *testing.T) {
 		t.Fatalf("columns %s", got)
 	}
 }
+
+// tickAll ticks until nothing is pending: the match count is read in
+// ticks, as the event loop does at once while Busy.
+func tickAll(t *testing.T, m *Model) {
+	t.Helper()
+	for i := 0; m.Busy(); i++ {
+		if i > 1000 {
+			t.Fatal("the model stays busy")
+		}
+		m.Tick()
+	}
+}
+
+// statusLine is the last line of the screen at w×h.
+func statusLine(t *testing.T, m *Model, w, h int) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(dump(paint(t, m, w, h)), "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// n and N step through the matches both ways, and the status line says
+// which match of how many the cursor is on, wrapping included.
+func TestSearchMatchCount(t *testing.T) {
+	m, _ := openGlare(t, Options{})
+	press(m, "/sent setup", enter)
+	tickAll(t, m)
+	steps := []struct {
+		keys   string
+		seq    uint64
+		status string
+	}{
+		{"", 7, "/sent setup: match 1/3"},
+		{"n", 11, "/sent setup: match 2/3"},
+		{"n", 20, "/sent setup: match 3/3"},
+		{"n", 7, "/sent setup: match 1/3, wrapped around"},
+		{"N", 20, "/sent setup: match 3/3, wrapped around"},
+		{"N", 11, "/sent setup: match 2/3"},
+		{"j", 12, "/sent setup: 3 matches, none here (n/N go to one)"},
+		{"N", 11, "/sent setup: match 2/3"},
+	}
+	for _, s := range steps {
+		press(m, s.keys)
+		if got := seqAt(t, m); got != s.seq {
+			t.Fatalf("%q: at #%d, want #%d", s.keys, got, s.seq)
+		}
+		if got := statusLine(t, m, 120, 30); !strings.Contains(got, s.status) {
+			t.Fatalf("%q at #%d: status line %q, want %q", s.keys, s.seq, got, s.status)
+		}
+	}
+	// ? reverses n and N.
+	press(m, "G?sent setup", enter)
+	tickAll(t, m)
+	if got := statusLine(t, m, 120, 30); seqAt(t, m) != 20 || !strings.Contains(got, "?sent setup: match 3/3") {
+		t.Fatalf("?sent setup from the end: at #%d, %q", seqAt(t, m), got)
+	}
+	press(m, "n")
+	if seqAt(t, m) != 11 {
+		t.Fatalf("n after ?: at #%d, want 11", seqAt(t, m))
+	}
+	press(m, "N")
+	if seqAt(t, m) != 20 {
+		t.Fatalf("N after ?: at #%d, want 20", seqAt(t, m))
+	}
+	// A filter counts again among the events it keeps.
+	press(m, "fep=A/1", enter)
+	tickAll(t, m)
+	if got := m.matchStatus(); seqAt(t, m) != 20 || got != "?sent setup: match 2/2" {
+		t.Fatalf("under the filter ep=A/1: at #%d, %q", seqAt(t, m), got)
+	}
+}
+
+// i and I move to the next and previous input, on the screen too.
+func TestNextInputKeyOnScreen(t *testing.T) {
+	m, _ := openGlare(t, Options{})
+	press(m, "i")
+	if got := statusLine(t, m, 120, 30); seqAt(t, m) != 3 || !strings.HasPrefix(got, "#3 of 1..44") {
+		t.Fatalf("i: at #%d, %q", seqAt(t, m), got)
+	}
+	press(m, "iI")
+	if seqAt(t, m) != 3 {
+		t.Fatalf("i I: at #%d", seqAt(t, m))
+	}
+}
+
+// Message times read as seconds, and 0 as none given.
+func TestMessageTimeText(t *testing.T) {
+	ev := eventlog.Event{Kind: eventlog.KindInput, Type: "Recv", Input: eventlog.RecvInput{FromUser: "B", FromClient: "1",
+		Data: []byte(`{}`), MsgTime: 100, CurrTime: 103}}
+	if got := linesText(inputLines(&ev)); !strings.Contains(got, "message time 100 s, received at 103 s") {
+		t.Errorf("recv: %q", got)
+	}
+	ev = eventlog.Event{Kind: eventlog.KindOutput, Type: "Closed", Output: econn.Closed{}}
+	if got := linesText(outputLines(&ev)); !strings.Contains(got, "message time 0 s (none)") {
+		t.Errorf("closed: %q", got)
+	}
+}
