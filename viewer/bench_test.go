@@ -107,7 +107,7 @@ func BenchmarkKey(b *testing.B) {
 	}
 	m.Resize(100, 30)
 	for _, pos := range []int{0, cs.n / 2, cs.n - 2} {
-		for _, key := range []string{"j", "n", "G", "/"} {
+		for _, key := range []string{"j", "i", "G", "/"} {
 			b.Run(fmt.Sprintf("at=%d/key=%s", pos, key), func(b *testing.B) {
 				m.setCursor(pos, true)
 				m.refresh()
@@ -119,8 +119,8 @@ func BenchmarkKey(b *testing.B) {
 					switch key {
 					case "j": // j and k in turn: the cursor stays near pos
 						press(m, string("jk"[flip%2]))
-					case "n":
-						press(m, string("np"[flip%2]))
+					case "i":
+						press(m, string("iI"[flip%2]))
 					case "G": // the longest jumps: G and back
 						if flip%2 == 0 {
 							press(m, "G")

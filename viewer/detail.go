@@ -47,8 +47,8 @@ func detailLines(r *Row, labels endpointLabels, summary bool) []Line {
 
 func inputLines(ev *eventlog.Event) []Line {
 	if rv, ok := ev.Input.(eventlog.RecvInput); ok {
-		lines := []Line{plain(fmt.Sprintf("from %s/%s via %s, message time %d, received at %d",
-			rv.FromUser, rv.FromClient, rv.Via, rv.MsgTime, rv.CurrTime))}
+		lines := []Line{plain(fmt.Sprintf("from %s/%s via %s", rv.FromUser, rv.FromClient, rv.Via)),
+			plain(fmt.Sprintf("message time %s, received at %s", secondsText(rv.MsgTime), secondsText(rv.CurrTime)))}
 		if rv.DecodeErr != "" {
 			lines = append(lines, styled("not decoded ("+rv.DecodeErr+"): the input was not stepped", StyleError))
 		}
@@ -76,7 +76,7 @@ func outputLines(ev *eventlog.Event) []Line {
 		if why == "" {
 			why = "normal close"
 		}
-		return []Line{styled("Closed: "+why, StyleError), plain(fmt.Sprintf("message time %d", out.MsgTime))}
+		return []Line{styled("Closed: "+why, StyleError), plain("message time " + secondsText(out.MsgTime))}
 	case econn.SetTimer:
 		return []Line{plain(fmt.Sprintf("timer %s after %s (generation %d), fires at %s",
 			out.Action, out.After, out.Gen, fmtAt(ev.At+out.After)))}
@@ -195,6 +195,16 @@ func sdpLines(sdp string) []Line {
 		lines = append(lines, plain("  "+l))
 	}
 	return lines
+}
+
+// secondsText renders a message or receive time, the seconds ECONN
+// decodes a message with (ECONN.md, "Message time"); 0 means none was
+// given, which a bare 0 does not say.
+func secondsText(s uint32) string {
+	if s == 0 {
+		return "0 s (none)"
+	}
+	return fmt.Sprintf("%d s", s)
 }
 
 // fmtAt renders a call time as "+12.345s".

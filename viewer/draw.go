@@ -512,9 +512,9 @@ func drawInspector(scr tcell.Screen, t *theme, m *Model) {
 		return
 	}
 	lbl, _ := m.labels.label(c.Endpoint)
-	title := fmt.Sprintf("State %s %s [%d/%d]", lbl, c.Conn, pos+1, len(m.states))
+	title := fmt.Sprintf("State %s %s, conn %d of %d", lbl, c.Conn, pos+1, len(m.states))
 	if m.pin != "" {
-		title += " pinned"
+		title += ", pinned"
 	}
 	paneTitle(scr, t, r, title)
 	off := 0
@@ -576,10 +576,13 @@ func (m *Model) statusText() (left, hints []string) {
 	if m.fidx != nil {
 		left = append(left, m.filterStatus())
 	}
+	if s := m.matchStatus(); s != "" {
+		left = append(left, s)
+	}
 	if r := m.Current(); r != nil && len(m.hits(r)) > 0 {
 		left = append(left, "● at breakpoint "+joinBreaks(m.hits(r)))
 	} else if len(m.breaks) > 0 {
 		left = append(left, "breaks "+joinBreaks(m.breaks))
 	}
-	return left, []string{"h help", "q quit", "j/k n/p step", "/ search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
+	return left, []string{"h help", "q quit", "j/k i/I step", "/ n/N search", "b break", "c/C cont", "f filter", "d diff", "Tab conn"}
 }

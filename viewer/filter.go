@@ -25,21 +25,28 @@ func (x *filterIndex) building(n int) bool { return x.next < n }
 
 // read reads up to scanBudget more of the call's n events into the index.
 func (x *filterIndex) read(src Source, n int) error {
-	end := min(x.next+scanBudget, n)
-	for x.next < end {
-		rows, err := src.Rows(x.next, min(maxScanChunk, end-x.next))
+	return readIndex(src, n, &x.next, &x.matches, x.f.Match)
+}
+
+// readIndex reads up to scanBudget events of a call of n events from
+// *next on, appending the indexes of those pred keeps to *found; *next
+// moves past what it read.
+func readIndex(src Source, n int, next *int, found *[]int, pred func(*Row) bool) error {
+	end := min(*next+scanBudget, n)
+	for *next < end {
+		rows, err := src.Rows(*next, min(maxScanChunk, end-*next))
 		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
-			return fmt.Errorf("rows from %d: the source returned none", x.next)
+			return fmt.Errorf("rows from %d: the source returned none", *next)
 		}
 		for i := range rows {
-			if x.f.Match(&rows[i]) {
-				x.matches = append(x.matches, rows[i].Index)
+			if pred(&rows[i]) {
+				*found = append(*found, rows[i].Index)
 			}
 		}
-		x.next += len(rows)
+		*next += len(rows)
 	}
 	return nil
 }

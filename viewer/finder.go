@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
@@ -17,7 +18,8 @@ type finder struct {
 	breaks     []Breakpoint
 	search     string // last search, lower-case
 	searchBack bool
-	scan       *scan // a search, continue or next-input under way
+	matches    *matchIndex // the last search's matches, for n/N and "match k/n"; nil before a search
+	scan       *scan       // a search, continue or next-input under way
 }
 
 // shown reports whether the filter keeps the row.
@@ -125,31 +127,190 @@ func (m *Model) searchFor(text string, back bool) {
 	if text != "" {
 		m.search, m.searchBack = strings.ToLower(text), back
 	}
-	m.repeatSearch()
+	m.findMatch(1)
 }
 
-// repeatSearch looks for the last search's text from the cursor on, in
-// its direction, wrapping around the call.
-func (m *Model) repeatSearch() {
+// findMatch moves to the next match of the last search in its direction
+// (ahead 1) or against it (ahead -1), wrapping around the call, as n and
+// N do in less and vim. Once the matches are counted it jumps; until
+// then it scans.
+func (m *Model) findMatch(ahead int) {
 	if m.search == "" {
 		m.Notify("no search yet: / searches forwards, ? backwards", nil)
 		return
 	}
-	dir := 1
+	dir := ahead
 	if m.searchBack {
-		dir = -1
+		dir = -ahead
 	}
 	needle := m.search
+	x := m.matchesFor(needle)
+	if !x.building(m.n) {
+		i, wrapped, ok := x.step(m.cursor, dir)
+		if !ok {
+			m.finder.matches = nil
+			m.fail(fmt.Errorf("not found: %s", needle))
+			return
+		}
+		m.landOnMatch(i, wrapped)
+		return
+	}
 	m.startScan(&scan{what: "search " + needle, next: m.cursor + dir, dir: dir, left: m.n - 1, wrap: true,
 		pred: func(r *Row) bool { return m.shown(r) && matchText(r, needle) },
-		hit: func(r *Row, wrapped bool) {
-			m.setCursor(r.Index, true)
-			if wrapped {
-				m.Notify("search wrapped around: "+needle, nil)
-			}
+		hit:  func(r *Row, wrapped bool) { m.landOnMatch(r.Index, wrapped) },
+		miss: func() {
+			m.finder.matches = nil
+			m.fail(fmt.Errorf("not found: %s", needle))
 		},
-		miss: func() { m.fail(fmt.Errorf("not found: %s", needle)) },
 	})
+}
+
+// landOnMatch puts the cursor on the match at event i; the status line
+// then says which match it is (matchStatus).
+func (m *Model) landOnMatch(i int, wrapped bool) {
+	m.setCursor(i, true)
+	if x := m.finder.matches; x != nil {
+		x.wrappedAt = -1
+		if wrapped {
+			x.wrappedAt = i
+		}
+	}
+}
+
+// matchesFor returns the match index of the search for needle under the
+// filter in force on the open call, starting a new one when the search,
+// the filter or the call changed. It is read in Tick (stepMatches), not
+// here: a search key reads no more than its scan does.
+func (m *Model) matchesFor(needle string) *matchIndex {
+	x := m.finder.matches
+	if x == nil || !x.current(m) {
+		x = &matchIndex{src: m.src, needle: needle, filter: m.filter.String(), wrappedAt: -1}
+		m.finder.matches = x
+	}
+	return x
+}
+
+// stepMatches counts more of the last search's matches, once no scan is
+// under way (the two would read the call twice at once); a change of
+// filter starts the count again, another call drops it.
+func (m *Model) stepMatches() {
+	x := m.finder.matches
+	switch {
+	case x == nil || m.finder.scan != nil:
+		return
+	case x.src != m.src || x.needle != m.search:
+		m.finder.matches = nil
+		return
+	case x.filter != m.filter.String():
+		x = m.matchesFor(m.search)
+	}
+	if !x.building(m.n) {
+		return
+	}
+	needle := x.needle
+	err := readIndex(m.src, m.n, &x.next, &x.found, func(r *Row) bool { return m.shown(r) && matchText(r, needle) })
+	if err != nil {
+		m.finder.matches = nil
+		m.fail(fmt.Errorf("counting matches of %s: %w", needle, err))
+	}
+}
+
+// countingMatches reports whether the last search's matches in the open
+// call have more to read: they are being read, or the filter changed
+// under them. Those of another call are not counted: Tick drops them.
+func (m *Model) countingMatches() bool {
+	x := m.finder.matches
+	return x != nil && !m.inList && x.src == m.src && (x.building(m.n) || !x.current(m))
+}
+
+// matchStatus says, for the status line, which match of the last search
+// the cursor is on ("/glare: match 3/7"), or how many there are when it
+// is on none; empty before a search.
+func (m *Model) matchStatus() string {
+	x := m.finder.matches
+	if x == nil || !x.current(m) {
+		return ""
+	}
+	head := "/" + x.needle
+	if m.searchBack {
+		head = "?" + x.needle
+	}
+	k, on := x.ordinal(m.cursor)
+	counting := x.building(m.n)
+	var s string
+	switch {
+	case on && counting:
+		s = fmt.Sprintf("match %d/%d so far (counting %s)", k, len(x.found), percent(x.next, m.n))
+	case on:
+		s = fmt.Sprintf("match %d/%d", k, len(x.found))
+	case counting:
+		s = fmt.Sprintf("counting matches, %s", percent(x.next, m.n))
+	default:
+		s = fmt.Sprintf("%d matches, none here (n/N go to one)", len(x.found))
+	}
+	if x.wrappedAt == m.cursor {
+		s += ", wrapped around"
+	}
+	return head + ": " + s
+}
+
+func percent(part, whole int) string {
+	return fmt.Sprintf("%.0f%%", 100*float64(part)/float64(max(whole, 1)))
+}
+
+// matchIndex lists the events the last search matches among those the
+// filter shows, read scanBudget events a tick after the search found
+// its first match, so that the status line can say "match k/n" and n/N
+// jump without reading the call again.
+type matchIndex struct {
+	src       Source // the call it was read from
+	needle    string
+	filter    string // the filter in force while it was read (Filter.String)
+	found     []int  // indexes of the matches, ascending, found so far
+	next      int    // the next event to look at; the call's length when done
+	wrappedAt int    // the match the last n/N reached by wrapping around; -1: none
+}
+
+// current reports whether the index is that of the last search, under
+// the filter in force, on the open call.
+func (x *matchIndex) current(m *Model) bool {
+	return x.src == m.src && x.needle == m.search && x.filter == m.filter.String()
+}
+
+// building reports whether the index is still being read.
+func (x *matchIndex) building(n int) bool { return x.next < n }
+
+// ordinal returns which match (1-based) event i is, once the index has
+// read that far; on is false when event i is no match or not read yet.
+func (x *matchIndex) ordinal(i int) (k int, on bool) {
+	p := sort.SearchInts(x.found, i)
+	if i >= x.next || p == len(x.found) || x.found[p] != i {
+		return 0, false
+	}
+	return p + 1, true
+}
+
+// step returns the match after event cur (dir 1) or before it (dir -1),
+// wrapping around the call; ok is false without matches.
+func (x *matchIndex) step(cur, dir int) (i int, wrapped, ok bool) {
+	n := len(x.found)
+	if n == 0 {
+		return 0, false, false
+	}
+	p := sort.SearchInts(x.found, cur) // the first match at or after cur
+	if dir > 0 {
+		if p < n && x.found[p] == cur {
+			p++
+		}
+		if p == n {
+			return x.found[0], true, true
+		}
+		return x.found[p], false, true
+	}
+	if p == 0 {
+		return x.found[n-1], true, true
+	}
+	return x.found[p-1], false, true
 }
 
 // continueTo runs to the next event (dir 1) or the previous that hits a

@@ -81,6 +81,11 @@ func (c *LogCatalog) Open(id string) (Source, error) {
 		return nil, err
 	}
 	s := NewCallSource(r, c.opts)
+	// A second reader names the timers: r is the replay index's, and
+	// a reader is for one goroutine (the warming's and the viewer's).
+	if tr, err := c.log.Call(id); err == nil {
+		s.timers = newTimerNames(tr)
+	}
 	s.Warm()
 	c.mu.Lock()
 	c.sources = append(c.sources, s)
@@ -112,6 +117,7 @@ type CallSource struct {
 
 	mu      sync.Mutex
 	remotes map[replay.ConnID]eventlog.Endpoint // the peer of each connection, for the arrows of sends
+	timers  *timerNames                         // names the timers rows give by number
 
 	warmed atomic.Uint64 // the index has checkpoints up to this event
 	stop   chan struct{}
@@ -122,7 +128,7 @@ type CallSource struct {
 // and closes it in Close.
 func NewCallSource(r *eventlog.CallReader, opts *replay.IndexOptions) *CallSource {
 	s := &CallSource{r: r, ix: replay.NewIndex(replay.Reader(r), opts), meta: r.Meta(), n: int(r.Count()),
-		remotes: map[replay.ConnID]eventlog.Endpoint{}}
+		remotes: map[replay.ConnID]eventlog.Endpoint{}, timers: newTimerNames(nil)}
 	for _, c := range s.meta.Conns {
 		if c.Remote != (eventlog.Endpoint{}) {
 			s.remotes[replay.ConnID{Endpoint: c.Endpoint, Sess: c.Config.SessID}] = c.Remote
@@ -174,7 +180,7 @@ func (s *CallSource) Close() error {
 		<-s.done
 		s.stop = nil
 	}
-	return s.r.Close()
+	return errors.Join(s.timers.close(), s.r.Close())
 }
 
 // Meta describes the call.
@@ -205,6 +211,7 @@ func (s *CallSource) Rows(from, n int) ([]Row, error) {
 				Received: a.Received == ev.Seq}
 		}
 	}
+	s.timers.name(rows)
 	return rows, s.findReceivers(rows, lad)
 }
 

@@ -272,25 +272,28 @@ func (m *Model) refresh() {
 }
 
 // Tick goes on with what was not done at the last key: a search or
-// continue under way, states that were not ready. It reports whether
-// something is still pending (the event loop then ticks again).
+// continue under way, the count of a search's matches, states that were
+// not ready. It reports whether something is still pending (the event
+// loop then ticks again).
 func (m *Model) Tick() bool {
 	if m.finder.scan != nil {
 		m.stepScan()
 	}
 	m.stepFilter()
+	m.stepMatches()
 	m.refresh()
 	return m.Pending()
 }
 
-// Busy reports whether a search, a continue or the filter index is being
-// read: the event loop then ticks again at once.
-func (m *Model) Busy() bool { return m.finder.busy(m.n) }
+// Busy reports whether a search, a continue, the filter index or the
+// count of a search's matches is being read: the event loop then ticks
+// again at once.
+func (m *Model) Busy() bool { return m.finder.busy(m.n) || m.countingMatches() }
 
 // Pending reports whether a search or continue is under way, or the
 // states at the cursor wait for the replay.
 func (m *Model) Pending() bool {
-	return !m.inList && (m.finder.busy(m.n) || m.warming >= 0)
+	return !m.inList && (m.Busy() || m.warming >= 0)
 }
 
 // Window returns the rows the timeline shows, top first.

@@ -83,9 +83,9 @@ func TestStepKeys(t *testing.T) {
 		{"g", []Key{Rune('g')}, 1},
 		{"End", []Key{{Code: KeyEnd}}, 44},
 		{"Home", []Key{{Code: KeyHome}}, 1},
-		{"n: next input", []Key{Rune('n')}, 3},
-		{"n again", []Key{Rune('n')}, 5},
-		{"p: previous input", []Key{Rune('p')}, 3},
+		{"i: next input", []Key{Rune('i')}, 3},
+		{"i again", []Key{Rune('i')}, 5},
+		{"I: previous input", []Key{Rune('I')}, 3},
 		{"goto 14", []Key{Rune(':'), Rune('1'), Rune('4'), enter}, 14},
 		{"PgDn", []Key{{Code: KeyPgDn}}, 14 + uint64(m.lay.timelineRows())},
 		{"PgUp", []Key{{Code: KeyPgUp}}, 14},
@@ -101,9 +101,9 @@ func TestStepKeys(t *testing.T) {
 func TestNextInputAtEnd(t *testing.T) {
 	m, _ := openGlare(t, Options{})
 	press(m, "G")
-	press(m, "n")
+	press(m, "i")
 	if seqAt(t, m) != 44 || !strings.Contains(m.msg, "no input") {
-		t.Fatalf("n at the end: cursor %d, msg %q", seqAt(t, m), m.msg)
+		t.Fatalf("i at the end: cursor %d, msg %q", seqAt(t, m), m.msg)
 	}
 }
 
@@ -139,32 +139,41 @@ func TestSearch(t *testing.T) {
 	if got := seqAt(t, m); got != 14 {
 		t.Fatalf("/conflict: at %d, want 14", got)
 	}
-	press(m, "N")
+	press(m, "n")
+	if got := seqAt(t, m); got != 21 {
+		t.Fatalf("n: at %d, want 21", got)
+	}
+	press(m, "n") // the last one: wraps around to the first
+	if got := seqAt(t, m); got != 14 || !strings.Contains(m.matchStatus(), "wrapped around") {
+		t.Fatalf("n: at %d status %q", got, m.matchStatus())
+	}
+	press(m, "N") // back across the start: wraps to the last
 	if got := seqAt(t, m); got != 21 {
 		t.Fatalf("N: at %d, want 21", got)
-	}
-	press(m, "N") // the last one: wraps around to the first
-	if got := seqAt(t, m); got != 14 || !strings.Contains(m.msg, "wrapped") {
-		t.Fatalf("N: at %d msg %q", got, m.msg)
 	}
 	// Payload search: "opus" is only in the SDP.
 	press(m, "g/OPUS", enter)
 	if got := seqAt(t, m); got != 5 {
 		t.Fatalf("/OPUS: at %d, want 5 (Start's SDP)", got)
 	}
-	press(m, "N")
+	press(m, "n")
 	if got := seqAt(t, m); got != 7 {
-		t.Fatalf("N: at %d, want 7 (the sent SETUP)", got)
+		t.Fatalf("n: at %d, want 7 (the sent SETUP)", got)
 	}
 	// Reverse search from the end.
 	press(m, "G?hangup", enter)
 	if got := seqAt(t, m); got != 42 {
 		t.Fatalf("?hangup: at %d, want 42 (HangupRecv → Terminating)", got)
 	}
-	press(m, "N")
+	press(m, "n") // n keeps ?'s direction, as in less and vim
 	if got := seqAt(t, m); got != 41 {
-		t.Fatalf("N backwards: at %d, want 41", got)
+		t.Fatalf("n backwards: at %d, want 41", got)
 	}
+	press(m, "N") // N goes the other way: forwards
+	if got := seqAt(t, m); got != 42 {
+		t.Fatalf("N after ?: at %d, want 42", got)
+	}
+	press(m, "n")
 	press(m, "/no-such-text", enter)
 	if !m.msgErr || seqAt(t, m) != 41 {
 		t.Fatalf("missing text: msg %q, at %d", m.msg, seqAt(t, m))
@@ -367,7 +376,7 @@ func TestCyclePin(t *testing.T) {
 	if c, _, _ := m.Inspected(); c.Endpoint != epB {
 		t.Fatalf("second Tab: %v", c.Endpoint)
 	}
-	press(m, "n") // B stays pinned though the cursor is on A's event
+	press(m, "i") // B stays pinned though the cursor is on A's event
 	if c, _, _ := m.Inspected(); c.Endpoint != epB {
 		t.Fatalf("pin lost on move: %v", c.Endpoint)
 	}
@@ -595,7 +604,7 @@ func TestSourceErrors(t *testing.T) {
 	if !m.msgErr || !strings.Contains(m.msg, "disk on fire") {
 		t.Fatalf("msg %q", m.msg)
 	}
-	press(m, "/x", enter, Rune('c'), Rune('n'))
+	press(m, "/x", enter, Rune('c'), Rune('i'), Rune('n'))
 	src.err = nil
 	press(m, "g")
 	if m.msgErr || seqAt(t, m) != 1 {
@@ -609,7 +618,7 @@ func TestEmptyCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	press(m, "jkgGnp/x", enter, Rune('c'), Rune('y'), Rune('d'), tab)
+	press(m, "jkgGiInN/x", enter, Rune('c'), Rune('y'), Rune('d'), tab)
 	if m.Current() != nil {
 		t.Fatal("a row in an empty call")
 	}
@@ -730,5 +739,101 @@ func TestCallEndpoints(t *testing.T) {
 	got := fmt.Sprint(callEndpoints(meta))
 	if got != "[A/1 B/1 C/1]" {
 		t.Fatalf("columns %s", got)
+	}
+}
+
+// tickAll ticks until nothing is pending: the match count is read in
+// ticks, as the event loop does at once while Busy.
+func tickAll(t *testing.T, m *Model) {
+	t.Helper()
+	for i := 0; m.Busy(); i++ {
+		if i > 1000 {
+			t.Fatal("the model stays busy")
+		}
+		m.Tick()
+	}
+}
+
+// statusLine is the last line of the screen at w×h.
+func statusLine(t *testing.T, m *Model, w, h int) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(dump(paint(t, m, w, h)), "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// n and N step through the matches both ways, and the status line says
+// which match of how many the cursor is on, wrapping included.
+func TestSearchMatchCount(t *testing.T) {
+	m, _ := openGlare(t, Options{})
+	press(m, "/sent setup", enter)
+	tickAll(t, m)
+	steps := []struct {
+		keys   string
+		seq    uint64
+		status string
+	}{
+		{"", 7, "/sent setup: match 1/3"},
+		{"n", 11, "/sent setup: match 2/3"},
+		{"n", 20, "/sent setup: match 3/3"},
+		{"n", 7, "/sent setup: match 1/3, wrapped around"},
+		{"N", 20, "/sent setup: match 3/3, wrapped around"},
+		{"N", 11, "/sent setup: match 2/3"},
+		{"j", 12, "/sent setup: 3 matches, none here (n/N go to one)"},
+		{"N", 11, "/sent setup: match 2/3"},
+	}
+	for _, s := range steps {
+		press(m, s.keys)
+		if got := seqAt(t, m); got != s.seq {
+			t.Fatalf("%q: at #%d, want #%d", s.keys, got, s.seq)
+		}
+		if got := statusLine(t, m, 120, 30); !strings.Contains(got, s.status) {
+			t.Fatalf("%q at #%d: status line %q, want %q", s.keys, s.seq, got, s.status)
+		}
+	}
+	// ? reverses n and N.
+	press(m, "G?sent setup", enter)
+	tickAll(t, m)
+	if got := statusLine(t, m, 120, 30); seqAt(t, m) != 20 || !strings.Contains(got, "?sent setup: match 3/3") {
+		t.Fatalf("?sent setup from the end: at #%d, %q", seqAt(t, m), got)
+	}
+	press(m, "n")
+	if seqAt(t, m) != 11 {
+		t.Fatalf("n after ?: at #%d, want 11", seqAt(t, m))
+	}
+	press(m, "N")
+	if seqAt(t, m) != 20 {
+		t.Fatalf("N after ?: at #%d, want 20", seqAt(t, m))
+	}
+	// A filter counts again among the events it keeps.
+	press(m, "fep=A/1", enter)
+	tickAll(t, m)
+	if got := m.matchStatus(); seqAt(t, m) != 20 || got != "?sent setup: match 2/2" {
+		t.Fatalf("under the filter ep=A/1: at #%d, %q", seqAt(t, m), got)
+	}
+}
+
+// i and I move to the next and previous input, on the screen too.
+func TestNextInputKeyOnScreen(t *testing.T) {
+	m, _ := openGlare(t, Options{})
+	press(m, "i")
+	if got := statusLine(t, m, 120, 30); seqAt(t, m) != 3 || !strings.HasPrefix(got, "#3 of 1..44") {
+		t.Fatalf("i: at #%d, %q", seqAt(t, m), got)
+	}
+	press(m, "iI")
+	if seqAt(t, m) != 3 {
+		t.Fatalf("i I: at #%d", seqAt(t, m))
+	}
+}
+
+// Message times read as seconds, and 0 as none given.
+func TestMessageTimeText(t *testing.T) {
+	ev := eventlog.Event{Kind: eventlog.KindInput, Type: "Recv", Input: eventlog.RecvInput{FromUser: "B", FromClient: "1",
+		Data: []byte(`{}`), MsgTime: 100, CurrTime: 103}}
+	if got := linesText(inputLines(&ev)); !strings.Contains(got, "message time 100 s, received at 103 s") {
+		t.Errorf("recv: %q", got)
+	}
+	ev = eventlog.Event{Kind: eventlog.KindOutput, Type: "Closed", Output: econn.Closed{}}
+	if got := linesText(outputLines(&ev)); !strings.Contains(got, "message time 0 s (none)") {
+		t.Errorf("closed: %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package viewer
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -93,10 +94,16 @@ func execute(cmd Cmd, m *Model) bool {
 	case Quit:
 		return true
 	case WriteFile:
-		if err := os.WriteFile(c.Path, c.Data, 0o644); err != nil {
+		// The full path: a bare name lands in the working directory,
+		// which the person may not know.
+		path := c.Path
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		if err := os.WriteFile(path, c.Data, 0o644); err != nil {
 			m.Notify("", fmt.Errorf("write event: %w", err))
 		} else {
-			m.Notify(fmt.Sprintf("wrote event %d to %s", m.CursorSeq(), c.Path), nil)
+			m.Notify(fmt.Sprintf("wrote event %d as JSON to %s", m.CursorSeq(), path), nil)
 		}
 	}
 	return false

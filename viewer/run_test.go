@@ -76,6 +76,29 @@ func TestRunWritesEvent(t *testing.T) {
 	}
 }
 
+// y with the name it suggests writes into the working directory, and the
+// status line says where, in full.
+func TestRunWriteSaysWhere(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, _ := openGlare(t, Options{At: 18})
+	scr := &lockedScreen{SimulationScreen: newScreen(t, 200, 30)}
+	wait := runOn(t, scr, m)
+	scr.InjectKey(tcell.KeyRune, 'y', tcell.ModNone)
+	waitScreen(t, scr, "write event as JSON to: event-18.json")
+	scr.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	cwd, err := os.Getwd() // dir, perhaps by another name (a symlinked /tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitScreen(t, scr, "wrote event 18 as JSON to "+filepath.Join(cwd, "event-18.json"))
+	scr.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	wait()
+	if _, err := os.Stat(filepath.Join(dir, "event-18.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestExecuteReportsWriteError(t *testing.T) {
 	m, _ := openGlare(t, Options{})
 	bad := filepath.Join(t.TempDir(), "no-such-dir", "ev.json")

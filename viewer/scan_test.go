@@ -100,8 +100,8 @@ func TestSearchRunsInSteps(t *testing.T) {
 	// Backwards, wrapping around the start.
 	press(m, "g?needle", enter)
 	finish(t, m)
-	if m.Cursor() != 7*scanBudget+5 || !strings.Contains(m.msg, "wrapped") {
-		t.Fatalf("?needle from the start: at %d, %q", m.Cursor(), m.msg)
+	if m.Cursor() != 7*scanBudget+5 || !strings.Contains(m.matchStatus(), "wrapped around") {
+		t.Fatalf("?needle from the start: at %d, %q", m.Cursor(), m.matchStatus())
 	}
 }
 
@@ -228,9 +228,9 @@ func TestFilterThenSearchAndBreakpoints(t *testing.T) {
 	if m.Cursor() != 2*scanBudget {
 		t.Fatalf("c under a filter: at %d", m.Cursor())
 	}
-	press(m, "n") // no inputs at all
+	press(m, "i") // no inputs at all
 	finish(t, m)
 	if !strings.Contains(m.msg, "no input") || m.Cursor() != 2*scanBudget {
-		t.Fatalf("n: %q at %d", m.msg, m.Cursor())
+		t.Fatalf("i: %q at %d", m.msg, m.Cursor())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,18 @@ var colourEscape = regexp.MustCompile(`\x1b\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7]|10
 // log, set a breakpoint on Conflict-Resolution, continue to it, see why
 // (the step: a SETUP from B/2 while calling, glare lost), look at the
 // diff, copy the event, read the help, click, scroll, resize, quit.
+var (
+	wroteTo = regexp.MustCompile(`wrote event \d+ as JSON to (/\S+)`)
+	matchOf = regexp.MustCompile(`match (\d+)/(\d+)`)
+)
+
+// sameFile reports whether paths a and b name one file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
 func TestViewInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -196,6 +209,10 @@ func TestViewInTmux(t *testing.T) {
 	if len(matches) != 1 {
 		t.Fatalf("y wrote %v\n%s", matches, pane)
 	}
+	// The status line names the file in full, wherever the directory is.
+	if said := wroteTo.FindStringSubmatch(pane); said == nil || !sameFile(said[1], matches[0]) {
+		t.Errorf("y wrote %s; the status line says %q\n%s", matches[0], said, pane)
+	}
 	data, err := os.ReadFile(matches[0])
 	if err != nil || !strings.Contains(string(data), `"to": "Conflict-Resolution"`) {
 		t.Fatalf("copied event: %v\n%s", err, data)
@@ -203,6 +220,27 @@ func TestViewInTmux(t *testing.T) {
 	s.keys("h")
 	s.waitFor("callreplay view — keys", "reverse-continue")
 	s.keys("x", "j", "k", "G", "g")
+	s.waitFor("#1 of 1..")
+	// Search: n and N step through the matches, the status line counts.
+	s.keys("/")
+	s.keys("-l", "SETUP")
+	s.keys("Enter")
+	pane = s.waitFor("/setup: match ")
+	got := matchOf.FindStringSubmatch(pane)
+	if got == nil {
+		t.Fatalf("/SETUP: no match k/n\n%s", pane)
+	}
+	k, _ := strconv.Atoi(got[1])
+	total := got[2]
+	s.keys("n")
+	s.waitFor(fmt.Sprintf("/setup: match %d/%s", k+1, total))
+	s.keys("N")
+	s.waitFor(fmt.Sprintf("/setup: match %d/%s", k, total))
+	s.keys("G", "n") // past the last: wraps to the first
+	s.waitFor("/setup: match 1/"+total, "wrapped around")
+	s.keys("N") // before the first: wraps to the last
+	s.waitFor("/setup: match "+total+"/"+total, "wrapped around")
+	s.keys("g")
 	s.waitFor("#1 of 1..")
 	// The mouse, as the terminal reports it (SGR, 1-based): a click on the
 	// sixth event row, then one wheel notch down (three events).
