@@ -226,11 +226,12 @@ const initialMmapSize = 1 << 30 * (strconv.IntSize / 64)
 // file to what a commit needs plus AllocSize (16 MiB by default), and each
 // growth costs a truncate and an fsync more. update sets AllocSize to a
 // quarter of the data before each commit, between these bounds: a one-call
-// log stays a few tens of KiB on disk, and a growing log still grows
-// geometrically, so the extra syncs are a few dozen over a log's life.
+// log stays a few tens of KiB on disk, a small log grows geometrically, and
+// past 4 MiB of data it grows a MiB at a time, one sync per hundreds of
+// batch commits, with at most a MiB unused at the end.
 const (
 	minGrowth = 32 << 10
-	maxGrowth = 16 << 20
+	maxGrowth = 1 << 20
 )
 
 // growth is how much the file grows past what a commit needs, for data

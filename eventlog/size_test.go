@@ -61,7 +61,7 @@ func TestGrowth(t *testing.T) {
 	for _, c := range []struct {
 		data int64
 		want int
-	}{{0, minGrowth}, {64 << 10, minGrowth}, {1 << 20, 256 << 10}, {1 << 30, maxGrowth}} {
+	}{{0, minGrowth}, {64 << 10, minGrowth}, {1 << 20, 256 << 10}, {4 << 20, maxGrowth}, {1 << 30, maxGrowth}} {
 		if got := growth(c.data); got != c.want {
 			t.Errorf("growth(%d) = %d, want %d", c.data, got, c.want)
 		}
