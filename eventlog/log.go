@@ -216,18 +216,39 @@ func openBolt(path string, mode os.FileMode, o *Options) (db *bolt.DB, err error
 	if err != nil {
 		return nil, openError(path, o.Timeout, err)
 	}
-	// With a large mapping, bbolt grows the file in AllocSize steps
-	// (16 MiB by default): a one-call log would take 16 MiB on disk.
-	db.AllocSize = allocSize
+	db.AllocSize = minGrowth
 	return db, nil
 }
 
 const initialMmapSize = 1 << 30 * (strconv.IntSize / 64)
 
-// allocSize is how much the file grows at a time once it outgrows its
-// pages: small enough for small logs, large enough that growing (a sync)
-// stays rare next to batch commits.
-const allocSize = 1 << 20
+// With a mapping larger than the file (initialMmapSize), bbolt grows the
+// file to what a commit needs plus AllocSize (16 MiB by default), and each
+// growth costs a truncate and an fsync more. update sets AllocSize to a
+// quarter of the data before each commit, between these bounds: a one-call
+// log stays a few tens of KiB on disk, a small log grows geometrically, and
+// past 4 MiB of data it grows a MiB at a time, one sync per hundreds of
+// batch commits, with at most a MiB unused at the end.
+const (
+	minGrowth = 32 << 10
+	maxGrowth = 1 << 20
+)
+
+// growth is how much the file grows past what a commit needs, for data
+// of size bytes.
+func growth(size int64) int {
+	return int(min(max(size/4, minGrowth), maxGrowth))
+}
+
+// update runs fn in a write transaction, with the file's growth set for
+// the data it holds. The write transaction holds bbolt's writer lock, the
+// only place bbolt reads AllocSize.
+func (l *Log) update(fn func(*bolt.Tx) error) error {
+	return l.db.Update(func(tx *bolt.Tx) error {
+		l.db.AllocSize = growth(tx.Size())
+		return fn(tx)
+	})
+}
 
 func openError(path string, timeout time.Duration, err error) error {
 	switch {
@@ -276,7 +297,7 @@ func (l *Log) init() (err error) {
 	if err != nil || !fresh || l.opts.ReadOnly {
 		return err
 	}
-	return l.db.Update(func(tx *bolt.Tx) error {
+	return l.update(func(tx *bolt.Tx) error {
 		root, err := tx.CreateBucket(bucketRoot)
 		if err == nil {
 			err = errors.Join(root.Put(keyMagic, magic),
@@ -380,7 +401,7 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 	// the pages of sibling buckets in map order, and a simulation's log
 	// should come out byte for byte the same from the same seed. Calls
 	// lists a call whose second transaction a crash prevented.
-	err = l.db.Update(func(tx *bolt.Tx) error {
+	err = l.update(func(tx *bolt.Tx) error {
 		if meta.ID == "" {
 			meta.ID = freeCallID(tx)
 		}
@@ -393,7 +414,7 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 		return createCall(tx, &meta)
 	})
 	if err == nil {
-		err = l.db.Update(func(tx *bolt.Tx) error {
+		err = l.update(func(tx *bolt.Tx) error {
 			calls := tx.Bucket(bucketRoot).Bucket(bucketCalls)
 			n, err := calls.NextSequence()
 			if err != nil {

@@ -295,7 +295,7 @@ func (w *CallWriter) commit(b *batch) {
 func (l *Log) commit(id string, b *batch) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer l.recoverCorrupt(&err)
-	return l.db.Update(func(tx *bolt.Tx) error {
+	return l.update(func(tx *bolt.Tx) error {
 		cb := tx.Bucket([]byte(id))
 		if cb == nil {
 			return fmt.Errorf("%w: call %s vanished from %s", ErrCorrupt, id, l.path)

@@ -85,5 +85,10 @@ func demoRun(ctx context.Context, opts *demoOptions, ios *cmdutil.IOStreams) err
 		return err
 	}
 	fmt.Fprintf(ios.Out, "replay: %d steps replay to the recorded outputs (callreplay verify %s)\n", steps, cfg.Log)
+	if ctx.Err() != nil {
+		// Ctrl-C: the call was hung up and recorded, but it is not the
+		// call asked for, and a script must be able to tell.
+		return cmdutil.Interrupted(fmt.Errorf("interrupted: %s was hung up early (recorded in %s)", id, cfg.Log))
+	}
 	return nil
 }

@@ -108,12 +108,14 @@ func TestDemo(t *testing.T) {
 		"A/1 rang B/1 (after", "B/2 (after", "B/2 answered",
 		"setup: SETUP sent → data channel open on both sides",
 		"media A/1 → B/2: audio", "media B/2 → A/1: audio",
-		"final: A/1 Terminating (normal); B/1 Terminating (canceled (stopped ringing)); B/2 Terminating (normal);",
+		"\nrecorded call-0001 in "+out+"\n",
+		"final: A/1 Terminating, closed normal; B/1 Terminating, closed canceled (stopped ringing); B/2 Terminating, closed normal\n",
 		"steps replay to the recorded outputs")
 	if m := regexp.MustCompile(`media A/1 → B/2: audio (\d+) packets sent, (\d+) received`).FindStringSubmatch(stdout); m == nil || m[1] == "0" || m[2] == "0" {
 		t.Errorf("no audio from A/1 to B/2: %v", m)
 	}
 	calls := verifyLogFile(t, out)
+	checkSmall(t, out)
 	meta := calls[0].Meta
 	if meta.Source != "live-demo" || len(meta.Endpoints) != 3 || len(meta.Conns) != 3 {
 		t.Errorf("metadata: source %q, %d endpoints, %d connections", meta.Source, len(meta.Endpoints), len(meta.Conns))
@@ -129,7 +131,8 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	mustContain(t, "second demo output", stdout, "B/1 hangs up", "final: A/1 Terminating (normal); B/1 Terminating (normal);", "; video ")
+	mustContain(t, "second demo output", stdout, "B/1 hangs up", "\nadded call-0002 to "+out+" (2 calls)\n",
+		"final: A/1 Terminating, closed normal; B/1 Terminating, closed normal\n", "; video ")
 	if m := regexp.MustCompile(`video (\d+) sent, (\d+) received`).FindStringSubmatch(stdout); m == nil || m[2] == "0" {
 		t.Errorf("no video received: %v", m)
 	}

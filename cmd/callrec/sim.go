@@ -7,7 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/ecall/live"
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/internal/safetext"
 )
 
@@ -84,6 +86,7 @@ func simRun(opts *simOptions) error {
 	if !opts.json {
 		bo.Each = func(r sim.ScenarioResult) { _ = r.WriteText(opts.ios.Out, opts.quiet) }
 	}
+	before := callIDs(opts.out)
 	rep, err := sim.RunBatch(scs, bo)
 	if err != nil {
 		return err
@@ -91,6 +94,10 @@ func simRun(opts *simOptions) error {
 	if opts.json {
 		if err := rep.WriteJSON(opts.ios.Out); err != nil {
 			return err
+		}
+	} else if opts.out != "" && !opts.quiet {
+		if line := addedLine(opts.out, before); line != "" {
+			fmt.Fprintln(opts.ios.Out, line)
 		}
 	}
 	if err := rep.Err(); err != nil {
@@ -129,4 +136,39 @@ func exploreRun(opts *simOptions) error {
 		return cmdutil.Failed(err)
 	}
 	return nil
+}
+
+// callIDs lists the calls of the log at path, none when it does not open
+// (a new file; a file that is no log fails the run itself, with its error).
+func callIDs(path string) []string {
+	if path == "" {
+		return nil
+	}
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		return nil
+	}
+	defer l.Close()
+	infos, _ := l.Calls()
+	ids := make([]string, len(infos))
+	for i, c := range infos {
+		ids[i] = c.Meta.ID
+	}
+	return ids
+}
+
+// addedLine says which calls a run recorded into the log at path, which
+// held the calls before: "added call-0002 to glare.db (2 calls)", so that
+// a repeated command tells that the log holds several calls now.
+func addedLine(path string, before []string) string {
+	after := callIDs(path)
+	if len(after) <= len(before) {
+		return ""
+	}
+	// Calls are listed in the order they were created: the new ones last.
+	added := after[len(before):]
+	for i, id := range added {
+		added[i] = safetext.Escape(id)
+	}
+	return live.RecordedLine(safetext.Escape(path), len(before), added)
 }

@@ -114,8 +114,21 @@ func TestBadInput(t *testing.T) {
 		checkFails(t, cmdutil.ExitInput, "no such call", "export", good, "--call", "nope", "--format", "text")
 	})
 	t.Run("several calls", func(t *testing.T) {
-		checkFails(t, cmdutil.ExitInput, "holds 2 calls (call-1, glare)", "show", two)
-		mustRun(t, "show", two, "--call", "glare")
+		// The latest call, with a note on stderr; --call picks.
+		for _, c := range []struct {
+			doing string
+			args  []string
+		}{{"showing", []string{"show", two}}, {"exporting", []string{"export", two, "--format", "text"}}} {
+			r := runCmd(t, c.args...)
+			want := "callreplay: " + two + " holds 2 calls; " + c.doing + " the latest, glare (use --call to pick one)\n"
+			if r.code != 0 || r.stderr != want || !strings.Contains(r.stdout, "call glare ·") {
+				t.Errorf("%v: exit %d, stderr %q (want %q)\n%s", c.args, r.code, r.stderr, want, r.stdout)
+			}
+		}
+		r := runCmd(t, "show", two, "--call", "call-1")
+		if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "call call-1 ·") {
+			t.Errorf("show --call call-1: exit %d, stderr %q\n%s", r.code, r.stderr, r.stdout)
+		}
 	})
 	t.Run("locked", func(t *testing.T) {
 		l, err := eventlog.Open(good, 0o600, nil) // a recorder holding the log

@@ -57,7 +57,7 @@ func newExportCmd(ios *cmdutil.IOStreams, runF func(*exportOptions) error) *cobr
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Call, "call", "", "the call to export (default: the log's only call)")
+	f.StringVar(&opts.Call, "call", "", "the call to export (default: the only call, else the latest)")
 	f.StringVarP(&opts.Format, "format", "f", "", "jsonl, mermaid, chrome-trace or text (required)")
 	f.BoolVar(&opts.Redact, "redact", false, "pseudonymize ids and scrub SDPs")
 	f.StringVarP(&opts.Out, "out", "o", "", "write to this file instead of stdout")
@@ -76,7 +76,7 @@ func exportRun(opts *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	return withCall(opts.Log, opts.Call, func(r *eventlog.CallReader) (err error) {
+	return withCall(opts.ios, "exporting", opts.Log, opts.Call, func(r *eventlog.CallReader) (err error) {
 		xo := export.Options{Format: export.Format(opts.Format), Filter: flt}
 		if opts.Redact {
 			if xo.Redactor, err = redact.New(r); err != nil {

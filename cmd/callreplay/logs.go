@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // lockTimeout is how long a command waits for a log another process holds.
@@ -23,28 +25,47 @@ func openLog(path string) (*eventlog.Log, error) {
 	return l, nil
 }
 
-// withCall runs fn on the call id of the log at path, or on its only call
-// when id is empty.
-func withCall(path, id string, fn func(*eventlog.CallReader) error) error {
+// withCall runs fn on the call id of the log at path or, when id is
+// empty, on the log's only call. Of several calls it takes the latest
+// recorded, the one a repeated recording just added, and says so on
+// stderr, naming what it does ("showing"), so that the note reads as the
+// command's own.
+func withCall(ios *cmdutil.IOStreams, doing, path, id string, fn func(*eventlog.CallReader) error) error {
 	l, err := openLog(path)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
+	if id == "" {
+		if id, err = latestCall(ios, doing, path, l); err != nil {
+			return err
+		}
+	}
 	var r *eventlog.CallReader
 	if id != "" {
 		r, err = l.Call(id)
-	} else if r, err = l.OnlyCall(); err != nil {
-		// Several calls: say how to pick one, as a bad-input error.
-		if infos, lerr := l.Calls(); lerr == nil && len(infos) > 1 {
-			err = cmdutil.InputErrorf("%v (use --call)", err)
-		}
+	} else {
+		r, err = l.OnlyCall()
 	}
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	return fn(r)
+}
+
+// latestCall returns the id of the latest of several calls, after a note
+// on stderr; "" when the log holds one call or none (OnlyCall's case).
+func latestCall(ios *cmdutil.IOStreams, doing, path string, l *eventlog.Log) (string, error) {
+	infos, err := l.Calls()
+	if err != nil || len(infos) < 2 {
+		return "", err
+	}
+	// Calls come in the order they were created.
+	id := infos[len(infos)-1].Meta.ID
+	fmt.Fprintf(ios.Err, "callreplay: %s holds %d calls; %s the latest, %s (use --call to pick one)\n",
+		safetext.Escape(path), len(infos), doing, safetext.Escape(id))
+	return id, nil
 }
 
 // callIDCompletion completes --call with the ids of the log named first.

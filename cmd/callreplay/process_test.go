@@ -22,6 +22,7 @@ var callreplay = &cmdtest.Command{Name: "callreplay"}
 func TestMain(m *testing.M) {
 	code := m.Run()
 	callreplay.Cleanup()
+	callrec.Cleanup()
 	os.Exit(code)
 }
 

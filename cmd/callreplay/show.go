@@ -50,7 +50,7 @@ func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Co
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Call, "call", "", "the call to show (default: the log's only call)")
+	f.StringVar(&opts.Call, "call", "", "the call to show (default: the only call, else the latest)")
 	f.StringVar(&opts.Filter, "filter", "", "only the events this `expression` keeps (see above)")
 	f.StringSliceVar(&opts.Endpoints, "endpoint", nil, "add the term ep=`user[/client]` to --filter (repeatable)")
 	f.StringSliceVar(&opts.Kinds, "kind", nil, "add the term kind=: input, output, note (repeatable)")
@@ -74,7 +74,7 @@ func showRun(opts *showOptions) error {
 	if opts.Width < 0 {
 		return cmdutil.FlagErrorf("--width %d: want a positive number of columns", opts.Width)
 	}
-	return withCall(opts.Log, opts.Call, func(r *eventlog.CallReader) error {
+	return withCall(opts.ios, "showing", opts.Log, opts.Call, func(r *eventlog.CallReader) error {
 		xo := export.Options{Format: export.Text, Filter: f, From: opts.From}
 		switch {
 		case opts.Ladder:

@@ -40,6 +40,7 @@ type demo struct {
 	caller *Device
 	callee []*Device  // B/1..B/N; the last one answers
 	errs   chan error // failures the devices reported
+	before int        // the calls the log held before this one
 }
 
 // RunDemo records a real call between cfg.Devices+1 devices in this
@@ -49,7 +50,9 @@ type demo struct {
 // HangupB, the answering device) hangs up. The signalling goes through an
 // end-to-end encrypted relay on a loopback port. Every device records into
 // one new call of the log at cfg.Out, whose id RunDemo returns; the log is
-// closed when it returns.
+// closed when it returns. When ctx ends first (the user's Ctrl-C), the
+// caller hangs up at once and the call closes as cleanly as a short one:
+// RunDemo returns its id and no error, and ctx.Err() tells.
 func RunDemo(ctx context.Context, cfg DemoConfig) (callID string, err error) {
 	d := &demo{opts: &cfg, stdout: cfg.Out, errs: make(chan error, 16)}
 	defer func() {
@@ -111,6 +114,11 @@ func (d *demo) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	calls, err := d.log.Calls()
+	if err != nil {
+		return err
+	}
+	d.before = len(calls)
 	if d.w, err = d.log.CreateCall(meta); err != nil {
 		return err
 	}
@@ -171,13 +179,13 @@ func (d *demo) call(ctx context.Context) error {
 	}
 	for _, b := range d.callee {
 		if err := waitFor(ctx, b, 10*time.Second, "ring", ringing); err != nil {
-			return err
+			return d.stop(ctx, err)
 		}
 	}
 	select {
 	case <-time.After(d.opts.AnswerAfter):
 	case <-ctx.Done():
-		return d.hangUp(a, ctx.Err())
+		return d.stop(ctx, nil)
 	}
 	fmt.Fprintf(d.stdout, "%s answers\n", answerer.Self())
 	if err := answerer.Answer(); err != nil {
@@ -185,7 +193,7 @@ func (d *demo) call(ctx context.Context) error {
 	}
 	for _, dev := range []*Device{a, answerer} {
 		if err := waitFor(ctx, dev, 15*time.Second, "data channel", established); err != nil {
-			return d.hangUp(a, err)
+			return d.stop(ctx, err)
 		}
 	}
 	fmt.Fprintf(d.stdout, "connected; the call lasts %v\n", d.opts.Duration)
@@ -193,6 +201,9 @@ func (d *demo) call(ctx context.Context) error {
 		c, _ := active(a.Calls())
 		return fmt.Sprintf("%4.1fs/%v  %s", el.Seconds(), d.opts.Duration, audioLine(a.Self(), c))
 	})
+	if ctx.Err() != nil {
+		return d.stop(ctx, nil)
+	}
 	who := a
 	if d.opts.HangupB {
 		who = answerer
@@ -216,6 +227,16 @@ func (d *demo) hangUp(who *Device, cause error) error {
 		}
 	}
 	return cause
+}
+
+// stop ends the call early: the caller hangs up. When ctx ended (the
+// user interrupted) that is no failure and it says so; else err is why.
+func (d *demo) stop(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		fmt.Fprintf(d.stdout, "interrupted: %s hangs up\n", d.caller.Self())
+		err = nil
+	}
+	return d.hangUp(d.caller, err)
 }
 
 func (d *demo) all() []*Device {
@@ -254,7 +275,7 @@ func (d *demo) summary() string {
 	var b strings.Builder
 	a := d.caller.Calls()
 	meta := d.w.Meta()
-	fmt.Fprintf(&b, "\ncall %s recorded in %s\n", meta.ID, d.opts.Log)
+	b.WriteString("\n" + RecordedLine(d.opts.Log, d.before, []string{meta.ID}) + "\n")
 	var ac CallInfo
 	if len(a) > 0 {
 		ac = a[0]
@@ -285,13 +306,13 @@ func (d *demo) summary() string {
 		fmt.Fprintf(&b, "  media %s → %s: %s\n", d.caller.Self(), answerer, direction(ac.Stats, answered.Stats))
 		fmt.Fprintf(&b, "  media %s → %s: %s\n", answerer, d.caller.Self(), direction(answered.Stats, ac.Stats))
 	}
-	b.WriteString("  final:")
+	var final []string
 	for _, dev := range d.all() {
 		for _, c := range dev.Calls() {
-			fmt.Fprintf(&b, " %s %s (%s);", dev.Self(), c.State, CloseReason(c))
+			final = append(final, fmt.Sprintf("%s %s, closed %s", dev.Self(), c.State, CloseReason(c)))
 		}
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "  final: %s\n", strings.Join(final, "; "))
 	return b.String()
 }
 
@@ -304,4 +325,20 @@ func direction(from, to mediaflow.Stats) string {
 		s += fmt.Sprintf("; video %d sent, %d received, %d lost", from.VideoSent.Packets, to.VideoRecv.Packets, to.VideoRecv.Lost)
 	}
 	return s
+}
+
+// RecordedLine says what a recording did to the log at path, which held
+// before calls: "recorded call-0001 in calls.db" for a new log, "added
+// call-0002 to calls.db (2 calls)" for one that had calls already, so a
+// repeated command says that the log now holds several.
+func RecordedLine(path string, before int, ids []string) string {
+	what := strings.Join(ids, ", ")
+	if len(ids) > 3 {
+		what = fmt.Sprintf("%d calls (%s to %s)", len(ids), ids[0], ids[len(ids)-1])
+	}
+	if before == 0 {
+		return fmt.Sprintf("recorded %s in %s", what, path)
+	}
+	n := before + len(ids)
+	return fmt.Sprintf("added %s to %s (%d calls)", what, path, n)
 }

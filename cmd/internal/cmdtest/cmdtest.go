@@ -20,9 +20,11 @@ import (
 )
 
 // Command is a program under test, built on first use from the package in
-// the test's working directory, with -race when the test runs with it.
+// the test's working directory (or Pkg), with -race when the test runs
+// with it.
 type Command struct {
 	Name string // the binary's name and the prefix of its errors
+	Pkg  string // the package to build, relative to the test's directory; "" is "."
 
 	once      sync.Once
 	dir, path string
@@ -44,7 +46,11 @@ func (c *Command) Path(t testing.TB) string {
 			// The race-built packages of the test build are reused.
 			args = append(args, "-race")
 		}
-		if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+		pkg := c.Pkg
+		if pkg == "" {
+			pkg = "."
+		}
+		if out, err := exec.Command("go", append(args, pkg)...).CombinedOutput(); err != nil {
 			c.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -71,8 +77,15 @@ type Result struct {
 // Run runs the binary with args and returns its exit status and output.
 func (c *Command) Run(t testing.TB, args ...string) Result {
 	t.Helper()
+	return c.RunIn(t, "", args...)
+}
+
+// RunIn is Run in the working directory dir ("" is the test's).
+func (c *Command) RunIn(t testing.TB, dir string, args ...string) Result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := exec.Command(c.Path(t), args...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	r := Result{Args: args, Stdout: out.String(), Stderr: errb.String()}

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -45,6 +46,8 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("ids: %w", redact.ErrAmbiguousIDs), ExitInput},
 		{InputErrorf("holds 2 calls"), ExitInput},
 		{Silent(ExitInput), ExitInput},
+		{Interrupted(errors.New("interrupted")), ExitInterrupted},
+		{fmt.Errorf("demo: %w", Interrupted(context.Canceled)), ExitInterrupted},
 		{errors.New("disk full"), ExitError},
 	} {
 		if got := ExitCode(c.err); got != c.want {

@@ -17,6 +17,9 @@ const (
 	ExitUsage  = 2 // unknown command, bad flag, bad flag value, wrong arguments
 	ExitInput  = 3 // input it cannot use
 	ExitError  = 4 // anything else
+	// ExitInterrupted is a live call's exit after Ctrl-C (SIGINT) or
+	// SIGTERM ended it early and cleanly, 128+SIGINT as shells report it.
+	ExitInterrupted = 130
 )
 
 // codedError gives an error an exit code without changing its text; with
@@ -51,6 +54,9 @@ func InputErrorf(format string, a ...any) error { return InputError(fmt.Errorf(f
 
 // Failed marks err as a divergence or a failed expectation (exit 1).
 func Failed(err error) error { return &codedError{ExitFailed, err} }
+
+// Interrupted marks err as a run the user interrupted (exit 130).
+func Interrupted(err error) error { return &codedError{ExitInterrupted, err} }
 
 // Silent returns an error that exits with code and prints nothing: the
 // command has reported the problem itself (verify's report of a divergence,
