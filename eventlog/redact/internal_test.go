@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -132,3 +133,44 @@ const sampleSDP = "v=0\r\no=alice 4611731400430051336 2 IN IP4 198.51.100.7\r\ns
 	"a=candidate:2 1 udp 1686052607 203.0.113.9 50001 typ srflx raddr 198.51.100.7 rport 50000\r\n" +
 	"a=rtcp:50002 IN IP4 198.51.100.7\r\na=ssrc:3735928559 cname:alice-laptop\r\na=msid:alice-stream alice-track\r\n" +
 	"a=msid-semantic: WMS alice-stream\r\na=rtpmap:111 opus/48000/2\r\na=mid:0\r\na=x-nick:Alice\r\nAlice was here\r\n"
+
+// TestLongNumbers checks long numbers in text (a phone number, however
+// spelled, a fingerprint's groups) and in an undecodable message's JSON
+// take one pseudonym per number, and short ones stay.
+func TestLongNumbers(t *testing.T) {
+	c := newCollector()
+	texts := map[string]string{
+		"call me at +49 170 1234567":                     "call * at n3",
+		"or at +491701234567, or 0049-170-1234567.":      "or at n3, or n1.",
+		"iban DE89370400440532013000":                    "* *",
+		"announced 1a2b 3c4d 5678 9012 ef01, not 5678":   "announced n2, not 5678",
+		"timer #1 fired after 1500000ns, 2 of 1234 sent": "timer #1 fired after 1500000ns, 2 of 1234 sent",
+		"sent 1234567.89 at 12:30 from port 8080":        "sent *.89 at 12:30 from port 8080",
+		"key k12345678 and 12345ms":                      "key * and 12345ms",
+	}
+	for in := range texts {
+		c.Text(in)
+	}
+	raw := []byte(`{"version":"3.0","type":"SETUP","phone":491701234567,"n":[7,2.5e3]}`)
+	w, ok := rawJSON(raw)
+	if !ok {
+		t.Fatal("raw JSON not parsed")
+	}
+	walk(w, "", c, func(k string) string { c.key(k); return k }, c.jsonNumber)
+	r, err := c.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range texts {
+		if got := r.text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	got, err := json.Marshal(walk(w, "", r, r.key, r.jsonNumber))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"k1":3,"n":[7,2.5e3],"type":"SETUP","version":"3.0"}`; string(got) != want {
+		t.Errorf("raw JSON redacted to %s, want %s", got, want)
+	}
+}
