@@ -174,3 +174,26 @@ func TestLongNumbers(t *testing.T) {
 		t.Errorf("raw JSON redacted to %s, want %s", got, want)
 	}
 }
+
+// TestPseudonymShapedKeys checks a key shaped like a pseudonym ("k1") is
+// pseudonymised too, so it cannot meet another key's pseudonym and
+// overwrite its entry in props or labels.
+func TestPseudonymShapedKeys(t *testing.T) {
+	c := newCollector()
+	p := econn.Props{"k1": "a", "nick-Qz": "b", "k2": "c", "videosend": "true"}
+	c.Props(p)
+	meta := eventlog.CallMeta{ID: "call-1", Labels: map[string]string{"k1": "x", "conv-Qz": "y"}}
+	c.meta(meta)
+	r, err := c.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Props(p)
+	if len(got) != len(p) || got["videosend"] != "true" {
+		t.Errorf("props %v redacted to %v", p, got)
+	}
+	m := r.Meta(meta)
+	if len(m.Labels) != len(meta.Labels) {
+		t.Errorf("labels %v redacted to %v", meta.Labels, m.Labels)
+	}
+}

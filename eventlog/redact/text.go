@@ -65,14 +65,17 @@ func plainWord(w string) bool {
 
 // isPlain reports whether s is made of vocabulary words, numbers and
 // punctuation only: a key, a call id or a note type that names no one,
-// kept as it is; any other is pseudonymised.
+// kept as it is; any other is pseudonymised, a pseudonym-shaped one too.
 func isPlain(s string) bool {
 	if s == "" {
 		return true
 	}
 	for _, t := range token.FindAllString(s, -1) {
 		for _, p := range part.FindAllString(t, -1) {
-			if !isPunct(p) && !plainWord(p) {
+			// A pseudonym-shaped word ("k1") is no plain word here: kept,
+			// it could meet the pseudonym of another key and one entry of
+			// a map would overwrite the other.
+			if !isPunct(p) && (!plainWord(p) || pseudonym.MatchString(p)) {
 				return false
 			}
 		}
