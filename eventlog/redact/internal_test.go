@@ -197,3 +197,31 @@ func TestPseudonymShapedKeys(t *testing.T) {
 		t.Errorf("labels %v redacted to %v", meta.Labels, m.Labels)
 	}
 }
+
+// TestScrubSDPKeptAttrs checks the attributes kept for codecs, bundling
+// and simulcast pass only numbers, known tokens and registered URIs, and
+// that peer-chosen ids take pseudonyms consistent within the SDP.
+func TestScrubSDPKeptAttrs(t *testing.T) {
+	in := "m=audio 5000 UDP/TLS/RTP/SAVPF 111 alice\r\n" +
+		"a=mid:alice.smith\r\na=group:BUNDLE alice.smith 1 bob\r\na=mid:bob\r\n" +
+		"a=fmtp:111 minptime=10;useinbandfec=1;name=alice.smith\r\n" +
+		"a=rtpmap:111 opus/48000/2\r\na=rtpmap:96 alice/90000\r\na=rtcp-fb:96 nack pli\r\n" +
+		"a=rid:alice send max-width=1280\r\na=rid:h send\r\na=simulcast:send ~alice;h\r\n" +
+		"a=extmap:1 https://alice.example/me\r\na=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n" +
+		"a=ssrc-group:FID 3735928559 1234567890\r\na=setup:actpass\r\na=mid:0\r\n"
+	want := "m=audio 9 UDP/TLS/RTP/SAVPF 111 redacted\r\n" +
+		"a=mid:id1\r\na=group:BUNDLE id1 1 id2\r\na=mid:id2\r\n" +
+		"a=fmtp:111 minptime=10;useinbandfec=1;redacted=redacted\r\n" +
+		"a=rtpmap:111 opus/48000/2\r\na=rtpmap:96 redacted/90000\r\na=rtcp-fb:96 nack pli\r\n" +
+		"a=rid:id3 send max-width=1280\r\na=rid:h send\r\na=simulcast:send ~id3;h\r\n" +
+		"a=extmap:1 redacted://redacted/redacted\r\na=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n" +
+		"a=ssrc-group:FID 3735928559 1234567890\r\na=setup:actpass\r\na=mid:0\r\n"
+	if got := ScrubSDP(in); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	for _, s := range []string{"alice", "smith", "bob"} {
+		if strings.Contains(ScrubSDP(in), s) {
+			t.Errorf("%q survives", s)
+		}
+	}
+}
