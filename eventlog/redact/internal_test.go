@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -132,3 +133,95 @@ const sampleSDP = "v=0\r\no=alice 4611731400430051336 2 IN IP4 198.51.100.7\r\ns
 	"a=candidate:2 1 udp 1686052607 203.0.113.9 50001 typ srflx raddr 198.51.100.7 rport 50000\r\n" +
 	"a=rtcp:50002 IN IP4 198.51.100.7\r\na=ssrc:3735928559 cname:alice-laptop\r\na=msid:alice-stream alice-track\r\n" +
 	"a=msid-semantic: WMS alice-stream\r\na=rtpmap:111 opus/48000/2\r\na=mid:0\r\na=x-nick:Alice\r\nAlice was here\r\n"
+
+// TestLongNumbers checks long numbers in text (a phone number, however
+// spelled, a fingerprint's groups) and in an undecodable message's JSON
+// take one pseudonym per number, and short ones stay.
+func TestLongNumbers(t *testing.T) {
+	c := newCollector()
+	texts := map[string]string{
+		"call me at +49 170 1234567":                     "call * at n3",
+		"or at +491701234567, or 0049-170-1234567.":      "or at n3, or n1.",
+		"iban DE89370400440532013000":                    "* *",
+		"announced 1a2b 3c4d 5678 9012 ef01, not 5678":   "announced n2, not 5678",
+		"timer #1 fired after 1500000ns, 2 of 1234 sent": "timer #1 fired after 1500000ns, 2 of 1234 sent",
+		"sent 1234567.89 at 12:30 from port 8080":        "sent *.89 at 12:30 from port 8080",
+		"key k12345678 and 12345ms":                      "key * and 12345ms",
+	}
+	for in := range texts {
+		c.Text(in)
+	}
+	raw := []byte(`{"version":"3.0","type":"SETUP","phone":491701234567,"n":[7,2.5e3]}`)
+	w, ok := rawJSON(raw)
+	if !ok {
+		t.Fatal("raw JSON not parsed")
+	}
+	walk(w, "", c, func(k string) string { c.key(k); return k }, c.jsonNumber)
+	r, err := c.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range texts {
+		if got := r.text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	got, err := json.Marshal(walk(w, "", r, r.key, r.jsonNumber))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"k1":3,"n":[7,2.5e3],"type":"SETUP","version":"3.0"}`; string(got) != want {
+		t.Errorf("raw JSON redacted to %s, want %s", got, want)
+	}
+}
+
+// TestPseudonymShapedKeys checks a key shaped like a pseudonym ("k1") is
+// pseudonymised too, so it cannot meet another key's pseudonym and
+// overwrite its entry in props or labels.
+func TestPseudonymShapedKeys(t *testing.T) {
+	c := newCollector()
+	p := econn.Props{"k1": "a", "nick-Qz": "b", "k2": "c", "videosend": "true"}
+	c.Props(p)
+	meta := eventlog.CallMeta{ID: "call-1", Labels: map[string]string{"k1": "x", "conv-Qz": "y"}}
+	c.meta(meta)
+	r, err := c.redactor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Props(p)
+	if len(got) != len(p) || got["videosend"] != "true" {
+		t.Errorf("props %v redacted to %v", p, got)
+	}
+	m := r.Meta(meta)
+	if len(m.Labels) != len(meta.Labels) {
+		t.Errorf("labels %v redacted to %v", meta.Labels, m.Labels)
+	}
+}
+
+// TestScrubSDPKeptAttrs checks the attributes kept for codecs, bundling
+// and simulcast pass only numbers, known tokens and registered URIs, and
+// that peer-chosen ids take pseudonyms consistent within the SDP.
+func TestScrubSDPKeptAttrs(t *testing.T) {
+	in := "m=audio 5000 UDP/TLS/RTP/SAVPF 111 alice\r\n" +
+		"a=mid:alice.smith\r\na=group:BUNDLE alice.smith 1 bob\r\na=mid:bob\r\n" +
+		"a=fmtp:111 minptime=10;useinbandfec=1;name=alice.smith\r\n" +
+		"a=rtpmap:111 opus/48000/2\r\na=rtpmap:96 alice/90000\r\na=rtcp-fb:96 nack pli\r\n" +
+		"a=rid:alice send max-width=1280\r\na=rid:h send\r\na=simulcast:send ~alice;h\r\n" +
+		"a=extmap:1 https://alice.example/me\r\na=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n" +
+		"a=ssrc-group:FID 3735928559 1234567890\r\na=setup:actpass\r\na=mid:0\r\n"
+	want := "m=audio 9 UDP/TLS/RTP/SAVPF 111 redacted\r\n" +
+		"a=mid:id1\r\na=group:BUNDLE id1 1 id2\r\na=mid:id2\r\n" +
+		"a=fmtp:111 minptime=10;useinbandfec=1;redacted=redacted\r\n" +
+		"a=rtpmap:111 opus/48000/2\r\na=rtpmap:96 redacted/90000\r\na=rtcp-fb:96 nack pli\r\n" +
+		"a=rid:id3 send max-width=1280\r\na=rid:h send\r\na=simulcast:send ~id3;h\r\n" +
+		"a=extmap:1 redacted://redacted/redacted\r\na=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n" +
+		"a=ssrc-group:FID 3735928559 1234567890\r\na=setup:actpass\r\na=mid:0\r\n"
+	if got := ScrubSDP(in); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	for _, s := range []string{"alice", "smith", "bob"} {
+		if strings.Contains(ScrubSDP(in), s) {
+			t.Errorf("%q survives", s)
+		}
+	}
+}

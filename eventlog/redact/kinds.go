@@ -1,8 +1,10 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/callrec/callrec/econn"
@@ -49,7 +51,7 @@ func (c *collector) prop(k, v string) {
 }
 
 func (c *collector) SDP(s string) string        { return s }
-func (c *collector) Text(s string) string       { return s }
+func (c *collector) Text(s string) string       { c.collectNumbers(s); return s }
 func (c *collector) Credential(s string) string { return s }
 func (c *collector) Secret(b []byte) []byte     { return b }
 
@@ -63,21 +65,27 @@ func (c *collector) event(ev eventlog.Event) {
 		c.endpoint(in.Remote)
 	case eventlog.RecvInput:
 		c.pair(in.FromUser, in.FromClient)
+		econn.RedactError(econn.ErrorFromName(in.DecodeErr), c)
 		if m, err := econn.Decode(in.Data, in.CurrTime, in.MsgTime); err == nil {
 			m.Redact(c)
 		} else if w, ok := rawJSON(in.Data); ok {
-			walk(w, "", c, func(k string) string { c.key(k); return k })
+			walk(w, "", c, func(k string) string { c.key(k); return k }, c.jsonNumber)
 		}
 	case eventlog.StepInput:
 		econn.RedactInput(in.In, c)
 	}
 	econn.RedactOutput(ev.Output, c)
+	if ev.Input == nil && ev.Output == nil {
+		c.collectNumbers(ev.Type)
+	}
 	if ev.Note != nil {
+		c.collectNumbers(ev.Note.Text)
 		for k, v := range ev.Note.Attrs {
 			if name, ok := strings.CutPrefix(k, "prop."); ok {
 				c.prop(name, v)
 			} else {
 				c.key(k)
+				c.collectNumbers(v)
 			}
 		}
 	}
@@ -157,7 +165,7 @@ func (r *Redactor) recv(in eventlog.RecvInput) (eventlog.Input, error) {
 func (r *Redactor) undecodable(data []byte, want string) [][]byte {
 	var out [][]byte
 	if w, ok := rawJSON(data); ok {
-		if b, err := json.Marshal(walk(w, "", r, r.key)); err == nil {
+		if b, err := json.Marshal(walk(w, "", r, r.key, r.jsonNumber)); err == nil {
 			out = append(out, b)
 		}
 	}
@@ -167,10 +175,13 @@ func (r *Redactor) undecodable(data []byte, want string) [][]byte {
 	return append(out, []byte(`{"redacted": `)) // not JSON
 }
 
-// rawJSON parses data as JSON; false when it is none.
+// rawJSON parses data as JSON, numbers as written (a long one may be a
+// phone number); false when it is none.
 func rawJSON(data []byte) (any, bool) {
 	var w any
-	if json.Unmarshal(data, &w) != nil {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if d.Decode(&w) != nil || d.Decode(new(any)) != io.EOF {
 		return nil, false
 	}
 	return w, true
@@ -179,15 +190,18 @@ func rawJSON(data []byte) (any, bool) {
 // walk redacts (or, with a collector, collects) a JSON value that is no
 // message econn decodes: a string by the name of the member holding it,
 // as the codec names them; a "props" object as props; every other
-// object's member names through key. Numbers, booleans and null stay.
-func walk(v any, name string, r econn.Redactor, key func(string) string) any {
+// object's member names through key; numbers through num (a long one is
+// personal data). Booleans and null stay.
+func walk(v any, name string, r econn.Redactor, key func(string) string, num func(json.Number) json.Number) any {
 	switch v := v.(type) {
 	case string:
 		return walkString(v, name, r)
+	case json.Number:
+		return num(v)
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = walk(e, name, r, key)
+			out[i] = walk(e, name, r, key, num)
 		}
 		return out
 	case map[string]any:
@@ -202,7 +216,7 @@ func walk(v any, name string, r econn.Redactor, key func(string) string) any {
 		}
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			out[key(k)] = walk(e, k, r, key)
+			out[key(k)] = walk(e, k, r, key, num)
 		}
 		return out
 	}

@@ -159,7 +159,7 @@ func markedLog(t *testing.T) (string, []string) {
 	user, client, sess := p.next(), p.next(), p.next()
 	for _, raw := range append(raws,
 		// undecodable: unknown members, a wrong version, no JSON
-		fmt.Sprintf(`{"version":"3.0","type":"SETUP","sessid":%q,"resp":"no","src_userid":%q,"src_clientid":%q,"%s":%q,"props":{%q:%q},"sdp":"a=candidate:1 1 udp 1 10.9.8.7 4444 typ host ufrag %s"}`,
+		fmt.Sprintf(`{"version":"3.0","type":"SETUP","phone":491701234567,"sessid":%q,"resp":"no","src_userid":%q,"src_clientid":%q,"%s":%q,"props":{%q:%q},"sdp":"a=candidate:1 1 udp 1 10.9.8.7 4444 typ host ufrag %s"}`,
 			sess, user, client, p.next(), p.next()+" at 10.9.8.7:4444", p.next(), p.next(), p.next()),
 		fmt.Sprintf(`{"version":"2.0","type":"SETUP","sessid":%q,"src_userid":%q,"resp":false,"descr":%q}`, sess, user, p.next()),
 		fmt.Sprintf(`not json %s from 10.9.8.7:4444`, p.next()),
@@ -172,13 +172,14 @@ func markedLog(t *testing.T) (string, []string) {
 		e.Input = in
 		evs = append(evs, e)
 	}
-	p.markers = append(p.markers, "10.9.8.7", "4444")
+	// Long numbers: a phone number however spelled, a key's fingerprint.
+	p.markers = append(p.markers, "10.9.8.7", "4444", "491701234567", "1234567", "5678 9012")
 
 	for range 2 {
 		e := ev(eventlog.KindNote)
 		e.Type = p.next()
 		e.Note = planted[*eventlog.Note](p)
-		e.Note.Text += " from 10.9.8.7:4444 " + p.next()
+		e.Note.Text += " from 10.9.8.7:4444 " + p.next() + " call +49 170 1234567, key 1a2b 3c4d 5678 9012 ef01"
 		e.Note.Attrs["prop."+p.next()] = p.next()
 		evs = append(evs, e)
 	}

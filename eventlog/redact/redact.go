@@ -47,6 +47,7 @@ type Redactor struct {
 	keys           map[string]string // prop, label and attribute keys that are not plain
 	labels         map[string]string // label values
 	callIDs        map[string]string // call ids that are not plain
+	numbers        map[string]string // long numbers, by their digits
 }
 
 // New reads each call once to collect the values it holds and returns the
@@ -63,12 +64,13 @@ func New(calls ...*eventlog.CallReader) (*Redactor, error) {
 
 // collector gathers every value calls hold that gets a pseudonym.
 type collector struct {
-	users, clients, sessions, values, keys, labels, callIDs map[string]bool
+	users, clients, sessions, values, keys, labels, callIDs, numbers map[string]bool
 }
 
 func newCollector() *collector {
 	return &collector{users: map[string]bool{}, clients: map[string]bool{}, sessions: map[string]bool{},
-		values: map[string]bool{}, keys: map[string]bool{}, labels: map[string]bool{}, callIDs: map[string]bool{}}
+		values: map[string]bool{}, keys: map[string]bool{}, labels: map[string]bool{}, callIDs: map[string]bool{},
+		numbers: map[string]bool{}}
 }
 
 // call reads one call to collect the values it holds.
@@ -107,6 +109,9 @@ func (c *collector) meta(m eventlog.CallMeta) {
 	if !isPlain(m.ID) {
 		c.callIDs[m.ID] = true
 	}
+	for _, s := range []string{m.ToolVersion, m.Source, m.Scenario} {
+		c.collectNumbers(s)
+	}
 	for _, ep := range m.Endpoints {
 		c.endpoint(ep)
 	}
@@ -135,7 +140,7 @@ func (c *collector) redactor() (*Redactor, error) {
 	}
 	return &Redactor{users: users, clients: clients, sessions: numbered(c.sessions, "s"),
 		values: numbered(c.values, "v"), keys: numbered(c.keys, "k"), labels: numbered(c.labels, "label"),
-		callIDs: numbered(c.callIDs, "call-r")}, nil
+		callIDs: numbered(c.callIDs, "call-r"), numbers: numbered(c.numbers, "n")}, nil
 }
 
 // ordered numbers ids in byte order, refusing ids that differ only in

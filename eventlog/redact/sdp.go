@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -20,8 +21,14 @@ import (
 //   - stream and track ids (a=msid, a=ssrc, a=msid-semantic) are
 //     replaced, since applications name them;
 //   - the attributes that describe codecs, directions and bundling are
-//     kept as they are; any other attribute keeps its name and loses its
-//     value; a line that is no SDP line at all is replaced.
+//     kept, word by word as far as their words are numbers, known tokens
+//     (codecs, parameters, directions) or registered header extension
+//     URIs; any other word becomes "redacted"; media, bundle and
+//     simulcast ids (a=mid, a=group, a=rid, a=simulcast) other than
+//     short numbers and media names become id1, id2... in order of first
+//     appearance, so that BUNDLE still names the same mids;
+//   - any other attribute keeps its name and loses its value; a line that
+//     is no SDP line at all is replaced.
 //
 // Line endings are kept. The result depends on sdp alone, so an SDP
 // scrubs alike in a command, the message sent and the message received.
@@ -30,11 +37,12 @@ func ScrubSDP(sdp string) string {
 		return ""
 	}
 	lines := strings.SplitAfter(sdp, "\n")
+	ids := sdpIDs{}
 	for i, line := range lines {
 		body := strings.TrimRight(line, "\r\n")
 		end := line[len(body):]
 		if body != "" {
-			body = scrubSDPLine(body)
+			body = ids.scrubLine(body)
 		}
 		lines[i] = body + end
 	}
@@ -59,7 +67,7 @@ var (
 	sdpToken  = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 )
 
-func scrubSDPLine(l string) string {
+func (ids sdpIDs) scrubLine(l string) string {
 	m := sdpLine.FindStringSubmatch(l)
 	if m == nil {
 		return "x=redacted"
@@ -67,7 +75,7 @@ func scrubSDPLine(l string) string {
 	typ, val := m[1], m[2]
 	switch typ {
 	case "a":
-		return "a=" + scrubAttr(val)
+		return "a=" + ids.scrubAttr(val)
 	case "o":
 		return "o=" + scrubOrigin(val)
 	case "c":
@@ -88,15 +96,15 @@ func scrubSDPLine(l string) string {
 	return typ + "=redacted"
 }
 
-func scrubAttr(val string) string {
+func (ids sdpIDs) scrubAttr(val string) string {
 	name, v, hasValue := strings.Cut(val, ":")
 	switch {
 	case !sdpToken.MatchString(name):
 		return "redacted"
-	case keptAttrs[name] && (!hasValue || !strings.ContainsFunc(v, isControl)):
-		return val
 	case !hasValue:
 		return name
+	case keptAttrs[name]:
+		return name + ":" + ids.keptValue(name, v)
 	}
 	switch name {
 	case "ice-ufrag":
@@ -217,19 +225,150 @@ func scrubNetAddr(f []string) string {
 }
 
 // scrubMedia keeps "media port proto fmt..." but for the port, which
-// becomes 9 unless it is 0 (a rejected stream).
+// becomes 9 unless it is 0 (a rejected stream), and any word that is no
+// known token or number.
 func scrubMedia(v string) string {
 	f := strings.Fields(v)
 	for j := range f {
 		switch {
 		case j == 1 && f[j] != "0":
 			f[j] = "9"
-		case j != 1 && !sdpToken.MatchString(strings.ToLower(strings.ReplaceAll(f[j], "/", "-"))) && !sdpNumber.MatchString(f[j]):
-			f[j] = "redacted"
+		case j != 1:
+			f[j] = sdpWords(f[j])
 		}
 	}
 	return strings.Join(f, " ")
 }
+
+// sdpIDs gives the ids an SDP's peer chose for its media and simulcast
+// layers (a=mid, a=group, a=rid, a=simulcast) pseudonyms in order of
+// first appearance, within one SDP.
+type sdpIDs map[string]string
+
+func (ids sdpIDs) id(s string) string {
+	if plainID(s) {
+		return s
+	}
+	if p, ok := ids[s]; ok {
+		return p
+	}
+	p := fmt.Sprintf("id%d", len(ids)+1)
+	ids[s] = p
+	return p
+}
+
+// plainID: a short number, one letter or a media name, as browsers
+// choose them.
+func plainID(s string) bool {
+	return len(s) <= maxPlainDigits && sdpNumber.MatchString(s) && s != "" ||
+		len(s) == 1 && sdpToken.MatchString(s) ||
+		s == "audio" || s == "video" || s == "data"
+}
+
+// keptValue checks the value of a kept attribute word by word.
+func (ids sdpIDs) keptValue(name, v string) string {
+	f := strings.Fields(v)
+	switch name {
+	case "mid":
+		return ids.id(strings.TrimSpace(v))
+	case "group":
+		for j := range f {
+			if j == 0 {
+				f[j] = sdpWords(f[j])
+			} else {
+				f[j] = ids.id(f[j])
+			}
+		}
+		return strings.Join(f, " ")
+	case "rid":
+		if len(f) > 0 {
+			f[0] = ids.id(f[0])
+		}
+		for j := 1; j < len(f); j++ {
+			f[j] = sdpWords(f[j])
+		}
+		return strings.Join(f, " ")
+	case "simulcast":
+		for j := range f {
+			if j%2 == 0 {
+				f[j] = sdpWords(f[j])
+			} else {
+				f[j] = ridList.ReplaceAllStringFunc(f[j], ids.id)
+			}
+		}
+		return strings.Join(f, " ")
+	case "extmap":
+		for j := range f {
+			if j == 1 && headerExtURI(f[j]) {
+				continue
+			}
+			f[j] = sdpWords(f[j])
+		}
+		return strings.Join(f, " ")
+	}
+	for j := range f {
+		f[j] = sdpWords(f[j])
+	}
+	return strings.Join(f, " ")
+}
+
+var (
+	// sdpWord is a word of a kept attribute's value, between the
+	// separators of its grammar.
+	sdpWord = regexp.MustCompile(`[^ /;=,:]+`)
+	// ridList: the ids of a simulcast list, "~" marking a paused one.
+	ridList = regexp.MustCompile(`[^;,~]+`)
+	// sdpValue is a number, maybe a decimal, or a short hex value
+	// (profile-level-id=42e01f).
+	sdpValue = regexp.MustCompile(`^(\d{1,10}(\.\d+)?|[0-9a-fA-F]{1,8})$`)
+	// uriPath: what may follow a registered header extension URI prefix.
+	uriPath = regexp.MustCompile(`^[A-Za-z0-9._/:-]*$`)
+)
+
+// sdpWords keeps a number, a short hex value or a known token of s,
+// and replaces any other word by "redacted".
+func sdpWords(s string) string {
+	return sdpWord.ReplaceAllStringFunc(s, func(w string) string {
+		if sdpValue.MatchString(w) || sdpTokens[strings.ToLower(w)] || w == "*" {
+			return w
+		}
+		return "redacted"
+	})
+}
+
+// headerExtPrefixes are where RTP header extensions are registered (RFC
+// 8285) or specified by the browsers that use them.
+var headerExtPrefixes = []string{"urn:ietf:params:rtp-hdrext:", "urn:3gpp:",
+	"http://www.webrtc.org/experiments/rtp-hdrext/", "http://www.ietf.org/id/"}
+
+func headerExtURI(u string) bool {
+	for _, p := range headerExtPrefixes {
+		if rest, ok := strings.CutPrefix(u, p); ok {
+			return uriPath.MatchString(rest)
+		}
+	}
+	return false
+}
+
+// sdpTokens are the words of kept attributes that name no one: media,
+// transports, codecs, codec parameters, feedback types, directions,
+// setup roles, ICE options, grouping semantics, rid parameters.
+var sdpTokens = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`audio video application text message data
+	udp tcp tls dtls rtp avp avpf savp savpf sctp webrtc-datachannel
+	opus red ulpfec flexfec-03 rtx telephone-event cn g722 pcmu pcma isac ilbc vp8 vp9 av1 h264 h265
+	minptime useinbandfec stereo sprop-stereo maxaveragebitrate maxplaybackrate cbr usedtx ptime
+	apt rtx-time repair-window profile-level-id packetization-mode level-asymmetry-allowed profile-id
+	profile level-idx tier x-google-min-bitrate x-google-max-bitrate x-google-start-bitrate
+	nack pli ccm fir goog-remb transport-cc rrtr tmmbr tmmbn
+	send recv sendrecv sendonly recvonly inactive actpass active passive holdconn
+	trickle renomination ice2 bundle ls fid fec fec-fr sim dup
+	pt max-width max-height max-fps max-fs max-br max-pps max-bpp depend`) {
+		m[w] = true
+	}
+	return m
+}()
 
 func keepNumber(s string) string {
 	if s != "" && sdpNumber.MatchString(s) {
@@ -237,8 +376,6 @@ func keepNumber(s string) string {
 	}
 	return "0"
 }
-
-func isControl(r rune) bool { return r < ' ' || r == 0x7f }
 
 // anyAddr replaces an address by the unspecified one of its family, and
 // an mDNS name (or anything else) by a fixed one.

@@ -13,9 +13,10 @@ import (
 // ecall and mediaflow, kept in step by a test) and of the network errors
 // that reach notes. A word outside it is a name, an id, a key, a nickname
 // or anything else a person or a peer chose, and is replaced by "*"
-// (known ids by their pseudonyms). Numbers, with or without a unit, stay:
-// they are counts, durations and timer generations. Addresses go first,
-// whole: "0.0.0.0", "::", "redacted.local", a port after one becomes 9.
+// (known ids by their pseudonyms). Short numbers, with or without a unit,
+// stay: they are counts, durations and timer generations; long ones take
+// pseudonyms (numbers.go). Addresses go first, whole: "0.0.0.0", "::",
+// "redacted.local", a port after one becomes 9.
 
 //go:embed vocabulary.txt
 var vocabularyText string
@@ -45,7 +46,7 @@ var (
 	part = regexp.MustCompile(`[^./:_@#+\-\\]+|[./:_@#+\-\\]+`)
 	// number is a number, maybe with a unit or as a Go duration.
 	number    = regexp.MustCompile(`^(\d+(\.\d+)?(ns|µs|us|ms|s|m|h))+$|^\d+(\.\d+)?(b|kb|mb|gb|bps|kbps|mbps|k|x|%|th|st|nd|rd)?$`)
-	pseudonym = regexp.MustCompile(`^(u|c|s|v|k|label|call-r)\d+$`)
+	pseudonym = regexp.MustCompile(`^(u|c|s|v|k|n|label|call-r)\d+$`)
 
 	ipv4port = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(:\d+)?\b`)
 	ipv6port = regexp.MustCompile(`\[[0-9A-Fa-f:.%\w]*\](:\d+)?`)
@@ -58,20 +59,23 @@ var (
 // plainWord reports whether w, one word of a token, is kept as it is.
 func plainWord(w string) bool {
 	l := strings.ToLower(w)
-	return vocabulary[l] || number.MatchString(l) || pseudonym.MatchString(w) ||
+	return vocabulary[l] || number.MatchString(l) && (!longDigits(l) || duration.MatchString(l)) || pseudonym.MatchString(w) && !longDigits(w) ||
 		utf8.RuneCountInString(w) == 1 && w[0] < utf8.RuneSelf
 }
 
 // isPlain reports whether s is made of vocabulary words, numbers and
 // punctuation only: a key, a call id or a note type that names no one,
-// kept as it is; any other is pseudonymised.
+// kept as it is; any other is pseudonymised, a pseudonym-shaped one too.
 func isPlain(s string) bool {
 	if s == "" {
 		return true
 	}
 	for _, t := range token.FindAllString(s, -1) {
 		for _, p := range part.FindAllString(t, -1) {
-			if !isPunct(p) && !plainWord(p) {
+			// A pseudonym-shaped word ("k1") is no plain word here: kept,
+			// it could meet the pseudonym of another key and one entry of
+			// a map would overwrite the other.
+			if !isPunct(p) && (!plainWord(p) || pseudonym.MatchString(p)) {
 				return false
 			}
 		}
@@ -114,17 +118,30 @@ func scrubAddrs(s string) string {
 // wherever it appears: an alert's description in the input and in the
 // message sent.
 func (r *Redactor) text(s string) string {
-	if strings.Contains(s, "a=") && strings.Contains(s, "\n") {
+	if isSDP(s) {
 		return ScrubSDP(s)
 	}
-	s = scrubAddrs(strings.Map(func(c rune) rune {
-		if c < ' ' && c != '\n' && c != '\t' || c == 0x7f {
-			return ' '
-		}
-		return c
-	}, s))
+	s = scrubAddrs(noControls(s))
 	var b strings.Builder
-	last, prev := 0, []string{"", ""} // the two words before this one
+	prev := []string{"", ""} // the two words before this one
+	last := 0
+	spans, canon := longNumbers(s)
+	for k, sp := range spans {
+		if _, ok := r.values[s[sp[0]:sp[1]]]; ok {
+			continue // a prop value takes its own pseudonym, as a word
+		}
+		r.words(&b, s[last:sp[0]], prev)
+		b.WriteString(r.number(canon[k]))
+		last = sp[1]
+	}
+	r.words(&b, s[last:], prev)
+	return b.String()
+}
+
+// words redacts a stretch of text without long numbers word by word;
+// prev holds the two tokens before it and is updated.
+func (r *Redactor) words(b *strings.Builder, s string, prev []string) {
+	last := 0
 	for _, loc := range token.FindAllStringIndex(s, -1) {
 		b.WriteString(s[last:loc[0]])
 		t := s[loc[0]:loc[1]]
@@ -133,7 +150,19 @@ func (r *Redactor) text(s string) string {
 		last = loc[1]
 	}
 	b.WriteString(s[last:])
-	return b.String()
+}
+
+// isSDP reports whether free text is an SDP, scrubbed as one.
+func isSDP(s string) bool { return strings.Contains(s, "a=") && strings.Contains(s, "\n") }
+
+// noControls replaces control characters but for newlines and tabs.
+func noControls(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c < ' ' && c != '\n' && c != '\t' || c == 0x7f {
+			return ' '
+		}
+		return c
+	}, s)
 }
 
 // word redacts one token of a text; prev holds the two tokens before it.
