@@ -115,6 +115,7 @@ type Client struct {
 	lastSeq  uint64
 	outbox   []*outMsg              // recent messages, kept for resending (sendMu)
 	departed map[memberKey]departed // members that left the roster recently (sendMu)
+	epochs   map[memberKey]uint64   // the roster's connection epochs (sendMu, or Dial)
 
 	windows    map[[32]byte]*replayWindow // reader goroutine only
 	readerDone chan struct{}
@@ -323,9 +324,15 @@ func (c *Client) WaitRoster(ctx context.Context, cond func([]Member) bool) error
 }
 
 // setRoster publishes a roster from the server, without the entries whose
-// keys the client refuses (reported through onErr).
+// keys the client refuses (reported through onErr), and records the
+// members' connection epochs. Called with sendMu held (or in Dial).
 func (c *Client) setRoster(ws []wireMember) {
-	ms := toMembers(c.guard.filter(ws))
+	ws = c.guard.filter(ws)
+	c.epochs = make(map[memberKey]uint64, len(ws))
+	for _, m := range ws {
+		c.epochs[memberKey{m.User, m.Client}] = m.Epoch
+	}
+	ms := toMembers(ws)
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].User != ms[j].User {
 			return ms[i].User < ms[j].User

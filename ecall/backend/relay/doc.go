@@ -101,8 +101,10 @@
 //
 // Limits: a message older than ResendWindow, or a gap longer than
 // ReconnectFor, is lost; a box the relay refused (rate limit, backlog) is
-// not resent; a server that has not yet noticed a dead connection refuses
-// the rejoin as a duplicate client until it does (the Client retries).
+// not resent. A device that rejoins before the relay has noticed its old
+// connection die replaces that connection; its roster entry carries a new
+// connection epoch, so the others count it as gone and back (3 above) and
+// resend what the dead connection may have swallowed.
 //
 // # Threat model
 //

@@ -94,14 +94,14 @@ func (c *Client) owed(msg *outMsg, m Member) bool {
 func (c *Client) rosterFrame(ws []wireMember) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	prev := c.Roster()
+	prev, prevEpochs := c.Roster(), c.epochs
 	c.setRoster(ws)
 	cur := c.Roster()
-	c.noteDepartures(prev, cur)
+	c.noteDepartures(prev, cur, prevEpochs)
 	var back []Member
 	for _, m := range cur {
 		k := memberKey{m.User, m.Client}
-		if d, ok := c.departed[k]; ok && d.key == m.Public && !slices.Contains(prev, m) {
+		if d, ok := c.departed[k]; ok && d.key == m.Public && (!slices.Contains(prev, m) || c.epochs[k] != prevEpochs[k]) {
 			back = append(back, m)
 		}
 	}
@@ -127,13 +127,16 @@ func (c *Client) rosterFrame(ws []wireMember) {
 }
 
 // noteDepartures records the members of prev missing from cur (or back
-// with another key), and forgets departures older than the resend window.
-// Called with sendMu held.
-func (c *Client) noteDepartures(prev, cur []Member) {
+// with another key, or on another connection: prevEpochs are prev's
+// epochs, c.epochs cur's), and forgets departures older than the resend
+// window. Called with sendMu held.
+func (c *Client) noteDepartures(prev, cur []Member, prevEpochs map[memberKey]uint64) {
 	now := time.Now()
 	for _, m := range prev {
-		if (m.User != c.id.User || m.Client != c.id.Client) && !slices.Contains(cur, m) {
-			c.departed[memberKey{m.User, m.Client}] = departed{key: m.Public, at: now}
+		k := memberKey{m.User, m.Client}
+		if (m.User != c.id.User || m.Client != c.id.Client) &&
+			(!slices.Contains(cur, m) || c.epochs[k] != prevEpochs[k]) {
+			c.departed[k] = departed{key: m.Public, at: now}
 		}
 	}
 	for k, d := range c.departed {
@@ -271,7 +274,7 @@ func (c *Client) rejoin() (Resume, error) {
 		ws.CloseNow()
 		return Resume{}, ErrClosed
 	}
-	old, prev := c.ws, c.roster
+	old, prev, prevEpochs := c.ws, c.roster, c.epochs
 	c.ws = ws
 	c.mu.Unlock()
 	old.CloseNow()
@@ -280,7 +283,7 @@ func (c *Client) rejoin() (Resume, error) {
 		return Resume{}, err
 	}
 	cur := c.Roster()
-	c.noteDepartures(prev, cur)
+	c.noteDepartures(prev, cur, prevEpochs)
 	others := slices.DeleteFunc(cur, func(m Member) bool { return m.User == c.id.User && m.Client == c.id.Client })
 	n, err := c.resend(ws, others)
 	if err != nil {

@@ -157,6 +157,7 @@ type Server struct {
 	servers   []*http.Server
 	addr      string
 	forwarded uint64
+	joins     uint64 // accepted joins: the last connection epoch given
 	dropped   map[DropReason]uint64
 	closed    bool
 	wg        sync.WaitGroup // one per accepted connection
@@ -477,7 +478,10 @@ func (s *Server) checkJoin(data, nonce []byte) (*frame, DropReason, string) {
 // in it. It returns a drop reason when the join is refused. A device that
 // joins again with the identity key it joined with replaces its earlier
 // connection (stale, or lost without the relay noticing yet); with
-// another key (possible on an open relay only) it is a duplicate.
+// another key (possible on an open relay only) it is a duplicate. Each
+// accepted join gets a new epoch in its roster entry: the others see a
+// replacement as a departure and return, and resend what they had sent
+// to the old connection.
 func (s *Server) join(sess *session) (DropReason, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -500,6 +504,8 @@ func (s *Server) join(sess *session) (DropReason, string) {
 		// Not here: srv.mu is held, and the close handshake waits.
 		go old.ws.Close(websocket.StatusPolicyViolation, string(DropReplaced))
 	}
+	s.joins++
+	sess.epoch = s.joins
 	members[k] = sess
 	roster := rosterOf(members)
 	sess.enqueue(encodeFrame(&frame{Type: frameJoined, Conv: sess.conv,
@@ -538,7 +544,7 @@ func (s *Server) broadcastLocked(members map[memberKey]*session, except *session
 func rosterOf(members map[memberKey]*session) []wireMember {
 	ms := make([]wireMember, 0, len(members))
 	for _, m := range members {
-		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:], ID: m.id, Sig: m.sig})
+		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:], ID: m.id, Sig: m.sig, Epoch: m.epoch})
 	}
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].User != ms[j].User {
