@@ -43,7 +43,7 @@ type ClientOptions struct {
 	// OnKey, when set, hears of each member's identity key the first time
 	// the client accepts it (the client's own included), and whether it was
 	// pinned. It runs on the client's reader goroutine (or in Dial) and
-	// must not block.
+	// must not block; it may call Send and Close.
 	OnKey func(m Member, pinned bool)
 	// Logger receives the client's diagnostics. Nil discards them.
 	Logger *slog.Logger
@@ -182,16 +182,24 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 	}
 	c.guard = &keyGuard{conv: opts.Conv, self: memberKey{opts.Identity.User, opts.Identity.Client},
 		selfID: opts.Identity.IdentityKey(), pins: opts.Pins, seen: make(map[memberKey]ed25519.PublicKey),
-		onKey: opts.OnKey, onFail: func(e *KeyError) {
+		onFail: func(e *KeyError) {
 			c.log.Warn("relay: member key refused", "err", e)
 			c.onErr(e)
 		}}
+	if opts.OnKey != nil {
+		c.guard.onKey = func(m Member, pinned bool) {
+			c.inCallback.Store(true)
+			defer c.inCallback.Store(false)
+			opts.OnKey(m, pinned)
+		}
+	}
 	if err := c.join(ctx); err != nil {
 		ws.CloseNow()
 		c.cancel()
 		return nil, err
 	}
 	c.connected = true
+	c.guard.report()
 	go c.readLoop()
 	return c, nil
 }
@@ -324,7 +332,8 @@ func (c *Client) WaitRoster(ctx context.Context, cond func([]Member) bool) error
 }
 
 // setRoster publishes a roster from the server, without the entries whose
-// keys the client refuses (reported through onErr), and records the
+// keys the client refuses (reported through onErr by guard.report, which
+// the caller runs once it has released sendMu), and records the
 // members' connection epochs. Called with sendMu held (or in Dial).
 func (c *Client) setRoster(ws []wireMember) {
 	ws = c.guard.filter(ws)

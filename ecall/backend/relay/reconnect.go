@@ -85,13 +85,20 @@ func (c *Client) owed(msg *outMsg, m Member) bool {
 	return ok && d.key == m.Public && !msg.at.Before(d.at)
 }
 
-// rosterFrame applies a roster update. A member that comes back with the
+// rosterFrame applies a roster update, then reports refused and new keys
+// (without sendMu: the callbacks may call Send).
+func (c *Client) rosterFrame(ws []wireMember) {
+	c.applyRoster(ws)
+	c.guard.report()
+}
+
+// applyRoster publishes a roster. A member that comes back with the
 // key it left with gets, before any newer message, the messages it may
 // have missed: those addressed to it before its connection was lost and
 // those sent while it was away. Holding sendMu throughout keeps every
 // later Send behind the resend, so the receiver's replay window, which
 // only takes rising sequence numbers, accepts them all.
-func (c *Client) rosterFrame(ws []wireMember) {
+func (c *Client) applyRoster(ws []wireMember) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	prev, prevEpochs := c.Roster(), c.epochs
@@ -235,6 +242,7 @@ func (c *Client) reconnect(cause error) bool {
 			return false // Close
 		}
 		r, err := c.rejoin()
+		c.guard.report() // the new roster's refused and new keys, without sendMu
 		if err == nil {
 			r.Down, r.Attempts = time.Since(down), attempt
 			c.log.Info("relay: reconnected", "down", r.Down, "attempts", attempt, "resent", r.Resent)
