@@ -128,8 +128,10 @@
 // member's ids, before the member joins or after it left; it cannot lock a
 // member out: only proven members count toward MaxClientsPerConv, and the
 // owner's new connection replaces its stale one. It can still hold
-// connections in the handshake for HandshakeTimeout each, and send frames
-// that are refused.
+// connections in the handshake for HandshakeTimeout each (at most
+// ServerOptions.MaxHandshakes at a time, each read no further than a join
+// frame needs, 8 KiB; beyond that newcomers are refused until a slot
+// frees), and send frames that are refused.
 //
 // A relay can also mark a replayed copy as a resend (see Reconnecting), so
 // that its receiver drops it without reporting it; it is still never

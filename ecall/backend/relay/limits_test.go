@@ -1,9 +1,14 @@
 package relay
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/coder/websocket"
 )
 
 // A MaxMessageSize near the int64 limit once overflowed the hard read
@@ -27,5 +32,87 @@ func TestHugeMaxMessageSize(t *testing.T) {
 				t.Errorf("got %q", got.Data)
 			}
 		})
+	}
+}
+
+// The largest join frame a client can send: ids of maxIDLen control
+// characters, each escaped in six bytes. The relay reads no more than
+// joinReadLimit before a join is accepted, and this one still fits.
+func TestLargestJoinFits(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	long := strings.Repeat("\x01", maxIDLen)
+	id, err := NewIdentity(long, long, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rawDial(t, ts.url)
+	join := r.joinFrame(t, id, long)
+	if len(join) > joinReadLimit {
+		t.Fatalf("largest join frame: %d bytes, over the %d read before joining", len(join), joinReadLimit)
+	}
+	r.write(t, join)
+	if f := r.read(t); f.Type != frameJoined {
+		t.Fatalf("join answered with %+v", f)
+	}
+	// Joined, the limit is the relay's: a frame over joinReadLimit is
+	// read and handled (here: dropped as malformed, not a disconnect).
+	r.write(t, []byte(`{"type":"x","detail":"`+strings.Repeat("a", 2*joinReadLimit)+`"}`))
+	r.expectDrop(t, DropMalformed)
+}
+
+// Before the join is accepted, a frame over joinReadLimit closes the
+// connection: an unauthenticated peer cannot make the relay buffer
+// 4×MaxMessageSize.
+func TestJoinReadLimit(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	r := rawDial(t, ts.url)
+	if f := r.readAny(t); f.Type != frameChallenge {
+		t.Fatalf("got %+v, want a challenge", f)
+	}
+	r.writeUntilCut([]byte(`{"type":"join","detail":"` + strings.Repeat("a", joinReadLimit) + `"}`))
+	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
+	defer cancel()
+	_, data, err := r.ws.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Fatalf("read %q, %v: want the connection closed with status %v", data, err, websocket.StatusMessageTooBig)
+	}
+	ts.waitStats(t, "the refused handshake counted", func(st ServerStats) bool { return st.Dropped[DropHandshake] == 1 })
+}
+
+// At most MaxHandshakes connections may be between upgrade and join; more
+// are refused before the upgrade, and a slot comes back when a handshake
+// ends.
+func TestMaxHandshakes(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{MaxHandshakes: 2})
+	idle := []*rawPeer{rawDial(t, ts.url), rawDial(t, ts.url)}
+	for _, r := range idle {
+		r.readAny(t) // the challenge: the handshake is under way
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
+	defer cancel()
+	ws, resp, err := websocket.Dial(ctx, ts.url, nil)
+	if err == nil {
+		ws.CloseNow()
+		t.Fatal("a third handshake was accepted")
+	}
+	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third dial: %v (response %v), want 503", err, resp)
+	}
+	idle[0].ws.CloseNow()
+	ts.waitStats(t, "the abandoned handshake", func(st ServerStats) bool { return st.Dropped[DropHandshake] >= 2 })
+	eventually(t, "a slot freed", func() bool {
+		_, err := tryDial(t, ts.url, "conv", "A", "1")
+		return err == nil
+	})
+	// Joined clients hold no slot.
+	dial(t, ts.url, "conv", "B", "1")
+	if got := NewServer(ServerOptions{MaxHandshakes: -1}).opts.MaxHandshakes; got != DefaultMaxHandshakes {
+		t.Errorf("MaxHandshakes -1 became %d, want the default %d", got, DefaultMaxHandshakes)
+	}
+	if got := NewServer(ServerOptions{MaxHandshakes: math.MaxInt}).opts.MaxHandshakes; got != MaxMaxHandshakes {
+		t.Errorf("MaxHandshakes MaxInt became %d, want %d", got, MaxMaxHandshakes)
 	}
 }

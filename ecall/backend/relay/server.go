@@ -27,7 +27,20 @@ const (
 	DefaultBurst             = 40
 	DefaultHandshakeTimeout  = 10 * time.Second
 	DefaultWriteTimeout      = 10 * time.Second
+	DefaultMaxHandshakes     = 128
 )
+
+// MaxMaxHandshakes bounds ServerOptions.MaxHandshakes: each handshake may
+// hold a joinReadLimit buffer and a goroutine for HandshakeTimeout.
+const MaxMaxHandshakes = 1 << 14
+
+// joinReadLimit is the read limit of a connection until its join is
+// accepted: the largest join frame is three ids of maxIDLen bytes, each
+// byte escaped at worst as six (\u0001), four keys and signatures in
+// base64 (44+44+88+88 bytes) and under 200 bytes of names and punctuation:
+// under 5,100 bytes (TestLargestJoinFits). A peer that has proven nothing
+// is read no further.
+const joinReadLimit = 8 << 10
 
 // ServerOptions are the relay's limits. Zero fields take the defaults above.
 type ServerOptions struct {
@@ -48,6 +61,12 @@ type ServerOptions struct {
 	// HandshakeTimeout bounds the time from the WebSocket upgrade to the
 	// join frame (and the HTTP request headers when serving).
 	HandshakeTimeout time.Duration
+	// MaxHandshakes bounds the connections between the WebSocket upgrade
+	// and the end of their join; further ones are refused before the
+	// upgrade (HTTP 503, counted as DropHandshake) and may retry. Default
+	// DefaultMaxHandshakes; values above MaxMaxHandshakes are taken as
+	// MaxMaxHandshakes.
+	MaxHandshakes int
 	// WriteTimeout bounds one frame's write to a client; a client that
 	// cannot take a frame in this time is disconnected.
 	WriteTimeout time.Duration
@@ -151,6 +170,8 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 
+	handshakes chan struct{} // one token per handshake under way (MaxHandshakes)
+
 	mu        sync.Mutex
 	convs     map[string]map[memberKey]*session
 	conns     map[*websocket.Conn]struct{}
@@ -175,6 +196,7 @@ func NewServer(opts ServerOptions) *Server {
 		conns:   make(map[*websocket.Conn]struct{}),
 		dropped: make(map[DropReason]uint64),
 	}
+	s.handshakes = make(chan struct{}, opts.MaxHandshakes)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/ws", s.serveWS)
 	return s
@@ -207,6 +229,10 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
+	if o.MaxHandshakes <= 0 {
+		o.MaxHandshakes = DefaultMaxHandshakes
+	}
+	o.MaxHandshakes = min(o.MaxHandshakes, MaxMaxHandshakes)
 	if o.SenderQueueBytes <= 0 {
 		o.SenderQueueBytes = satMul(2, o.MaxMessageSize)
 	}
@@ -361,25 +387,46 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	ws, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		s.log.Info("relay: websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+	select {
+	case s.handshakes <- struct{}{}:
+	default:
+		s.count(DropHandshake)
+		s.log.Warn("relay: connection refused", "remote", r.RemoteAddr, "reason", DropHandshake,
+			"detail", fmt.Sprintf("%d handshakes under way", cap(s.handshakes)))
+		http.Error(w, "relay busy", http.StatusServiceUnavailable)
 		return
 	}
-	if !s.track(ws) {
-		ws.CloseNow()
+	sess, ws := s.accept(w, r)
+	if ws == nil {
 		return
 	}
 	defer s.untrack(ws)
-	// Frames between MaxMessageSize and this hard limit are drained and
-	// dropped; larger ones make the library close the connection.
-	ws.SetReadLimit(4 * s.opts.MaxMessageSize)
-
-	sess := s.handshake(ws, r.RemoteAddr)
 	if sess == nil {
 		return
 	}
+	// Frames between MaxMessageSize and this hard limit are drained and
+	// dropped; larger ones make the library close the connection.
+	ws.SetReadLimit(4 * s.opts.MaxMessageSize)
 	sess.run()
+}
+
+// accept upgrades the connection and runs its handshake, holding one of
+// the MaxHandshakes slots throughout. It returns the tracked connection
+// (nil if the upgrade failed) and the joined session (nil if refused).
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*session, *websocket.Conn) {
+	defer func() { <-s.handshakes }()
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		s.log.Info("relay: websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return nil, nil
+	}
+	if !s.track(ws) {
+		ws.CloseNow()
+		return nil, nil
+	}
+	// Until the join is accepted, only a join frame is worth reading.
+	ws.SetReadLimit(joinReadLimit)
+	return s.handshake(ws, r.RemoteAddr), ws
 }
 
 func (s *Server) track(ws *websocket.Conn) bool {
