@@ -70,6 +70,15 @@ type ClientOptions struct {
 	// OnResume, when set, is called on the reader goroutine after each
 	// reconnect, once the messages owed to the others have been resent.
 	OnResume func(Resume)
+	// PingInterval and PingTimeout are the keepalive: the Client pings the
+	// relay every PingInterval and takes a connection whose pong does not
+	// come within PingTimeout as lost (it reconnects), so that a client
+	// that only receives notices a connection that died silently. Defaults
+	// DefaultPingInterval and DefaultPingTimeout, at least
+	// MinPingInterval; a negative PingInterval turns pings off. The pong is
+	// read by the reader goroutine: callbacks that block longer than
+	// PingTimeout cost a reconnect.
+	PingInterval, PingTimeout time.Duration
 }
 
 // Received is one delivered, authenticated and opened message.
@@ -100,6 +109,8 @@ type Client struct {
 	recon   reconnectPolicy
 	onRes   func(Resume)
 	dialTO  time.Duration
+	pingIv  time.Duration // keepalive interval, 0 for none
+	pingTO  time.Duration
 	ctx     context.Context    // canceled by Close: ends a reconnect in progress
 	cancel  context.CancelFunc //
 
@@ -157,6 +168,8 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 		horizon:    opts.ReplayHorizon,
 		recon:      reconnectPolicy{opts.ReconnectFor, opts.ReconnectMin, opts.ReconnectMax},
 		dialTO:     opts.DialTimeout,
+		pingIv:     opts.PingInterval,
+		pingTO:     opts.PingTimeout,
 		rosterCh:   make(chan struct{}),
 		departed:   make(map[memberKey]departed),
 		windows:    make(map[[32]byte]*replayWindow),
@@ -236,6 +249,7 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	if o.ReconnectMax < o.ReconnectMin {
 		o.ReconnectMax = max(DefaultReconnectMax, o.ReconnectMin)
 	}
+	o.PingInterval, o.PingTimeout = pingDefaults(o.PingInterval, o.PingTimeout)
 	return o
 }
 
@@ -524,18 +538,35 @@ func (c *Client) markClosedLocked(err error) {
 	c.rosterCh = make(chan struct{})
 }
 
+// readLoop reads each connection, with its keepalive, until it fails,
+// then reconnects.
 func (c *Client) readLoop() {
 	defer close(c.readerDone)
 	for {
 		c.mu.Lock()
 		ws := c.ws
 		c.mu.Unlock()
+		var pingErr error // written by the keepalive before stopPings returns
+		stopPings := startKeepalive(ws, c.pingIv, c.pingTO, func(err error) {
+			pingErr = fmt.Errorf("no pong within %v: %w", c.pingTO, err)
+		})
+		err := c.readConn(ws)
+		stopPings()
+		if pingErr != nil {
+			err = pingErr
+		}
+		if !c.reconnect(err) {
+			return
+		}
+	}
+}
+
+// readConn handles ws's frames until reading fails.
+func (c *Client) readConn(ws *websocket.Conn) error {
+	for {
 		_, data, err := ws.Read(context.Background())
 		if err != nil {
-			if c.reconnect(err) {
-				continue
-			}
-			return
+			return err
 		}
 		c.handle(data)
 	}

@@ -75,8 +75,11 @@
 //
 // # Reconnecting
 //
-// A Client whose connection is lost reports ErrInterrupted and reconnects
-// by itself: waits of ClientOptions.ReconnectMin doubling up to
+// Both ends ping (ClientOptions and ServerOptions PingInterval, default
+// 15 s) and take a connection whose pong is late (PingTimeout, 10 s) as
+// lost, so that one that died silently is noticed even by a client that
+// only receives. A Client whose connection is lost reports ErrInterrupted
+// and reconnects by itself: waits of ClientOptions.ReconnectMin doubling up to
 // ReconnectMax, each drawn between half and all of it, for at most
 // ReconnectFor (default one minute), then ErrClosed. Meanwhile Send queues.
 // Nothing is lost or doubled across the gap:

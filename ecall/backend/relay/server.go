@@ -70,6 +70,13 @@ type ServerOptions struct {
 	// WriteTimeout bounds one frame's write to a client; a client that
 	// cannot take a frame in this time is disconnected.
 	WriteTimeout time.Duration
+	// PingInterval and PingTimeout are the keepalive: the relay pings each
+	// joined client every PingInterval and disconnects one whose pong does
+	// not come within PingTimeout, so a connection that died silently
+	// leaves the roster. Defaults DefaultPingInterval and
+	// DefaultPingTimeout, at least MinPingInterval; a negative
+	// PingInterval turns pings off.
+	PingInterval, PingTimeout time.Duration
 	// SenderQueueBytes bounds the deliveries from one sender that may wait
 	// for one recipient, in bytes of frames. A box that would take its
 	// sender past this share is refused (DropBacklog) and the sender told;
@@ -229,6 +236,7 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
+	o.PingInterval, o.PingTimeout = pingDefaults(o.PingInterval, o.PingTimeout)
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = DefaultMaxHandshakes
 	}

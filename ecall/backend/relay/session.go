@@ -116,7 +116,12 @@ func (ss *session) run() {
 		defer close(writerDone)
 		ss.writeLoop()
 	}()
+	stopPings := startKeepalive(ss.ws, ss.srv.opts.PingInterval, ss.srv.opts.PingTimeout, func(err error) {
+		ss.srv.log.Warn("relay: client disconnected, no pong", "err", err, "conv", ss.conv,
+			"user", ss.user, "client", ss.client, "remote", ss.remote)
+	})
 	ss.readLoop()
+	stopPings()
 	ss.srv.leave(ss)
 	close(ss.done)
 	<-writerDone
