@@ -56,8 +56,10 @@
 // devices that are not members (not_member), joins to full or unknown
 // conversations, and low-order box keys; it disconnects clients whose send
 // queue overflows. A device that joins again with the identity key it is
-// joined with replaces its earlier connection (replaced); with another key
-// (possible on an open relay only) it is refused (duplicate_client). None
+// joined with replaces its earlier connection (replaced), at most
+// ServerOptions.JoinBurst times in a row and then once per JoinInterval
+// (rate_limited: each join makes the others resend to it); with another
+// key (possible on an open relay only) it is refused (duplicate_client). None
 // of these disturb the other clients.
 //
 // # Queues and fairness

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -114,5 +115,56 @@ func TestMaxHandshakes(t *testing.T) {
 	}
 	if got := NewServer(ServerOptions{MaxHandshakes: math.MaxInt}).opts.MaxHandshakes; got != MaxMaxHandshakes {
 		t.Errorf("MaxHandshakes MaxInt became %d, want %d", got, MaxMaxHandshakes)
+	}
+}
+
+// A device that keeps rejoining is refused (rate_limited) beyond its join
+// bucket: each join makes the others resend to it. Other devices, and the
+// same ids with another key elsewhere, are not affected.
+func TestJoinRateLimit(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{JoinBurst: 2, JoinInterval: time.Hour})
+	ids, _ := members(t, "conv", "A/1", "B/1")
+	joinAs := func(id Identity, conv string) *frame {
+		r := rawDial(t, ts.url)
+		r.write(t, r.joinFrame(t, id, conv))
+		return r.read(t)
+	}
+	for i := range 2 {
+		if f := joinAs(ids["A/1"], "conv"); f.Type != frameJoined {
+			t.Fatalf("join %d: %+v", i+1, f)
+		}
+	}
+	if f := joinAs(ids["A/1"], "conv"); f.Type != frameError || DropReason(f.Reason) != DropRateLimited {
+		t.Fatalf("third join: %+v, want refused as %s", f, DropRateLimited)
+	}
+	if f := joinAs(ids["B/1"], "conv"); f.Type != frameJoined {
+		t.Fatalf("B's join: %+v", f)
+	}
+	if f := joinAs(ids["A/1"], "other"); f.Type != frameJoined {
+		t.Fatalf("A's join to another conversation: %+v", f)
+	}
+	if st := ts.Stats(); st.Dropped[DropRateLimited] != 1 || st.Dropped[DropReplaced] != 1 {
+		t.Errorf("stats %+v: want one rate-limited join and one replacement", st)
+	}
+	if got := NewServer(ServerOptions{}).opts; got.JoinBurst != DefaultJoinBurst || got.JoinInterval != DefaultJoinInterval {
+		t.Errorf("defaults: burst %d, interval %v", got.JoinBurst, got.JoinInterval)
+	}
+}
+
+// With the join limit off, a device may rejoin at will.
+func TestJoinRateLimitOff(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{JoinBurst: 1, JoinInterval: -1})
+	id, err := NewIdentity("A", "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		r := rawDial(t, ts.url)
+		r.write(t, r.joinFrame(t, id, "conv"))
+		if f := r.read(t); f.Type != frameJoined {
+			t.Fatalf("join %d: %+v", i+1, f)
+		}
 	}
 }

@@ -28,7 +28,13 @@ const (
 	DefaultHandshakeTimeout  = 10 * time.Second
 	DefaultWriteTimeout      = 10 * time.Second
 	DefaultMaxHandshakes     = 128
+	DefaultJoinBurst         = 6
+	DefaultJoinInterval      = 10 * time.Second
 )
+
+// maxJoinLimiters is the number of devices' join buckets above which the
+// full ones (equal to a fresh bucket) are forgotten.
+const maxJoinLimiters = 4096
 
 // MaxMaxHandshakes bounds ServerOptions.MaxHandshakes: each handshake may
 // hold a joinReadLimit buffer and a goroutine for HandshakeTimeout.
@@ -67,6 +73,16 @@ type ServerOptions struct {
 	// DefaultMaxHandshakes; values above MaxMaxHandshakes are taken as
 	// MaxMaxHandshakes.
 	MaxHandshakes int
+	// JoinBurst and JoinInterval bound each device's accepted joins in a
+	// conversation (a token bucket: JoinBurst joins, then one per
+	// JoinInterval); joins beyond them are refused (DropRateLimited) and
+	// the Client retries with backoff. Every join and replacement makes
+	// the others resend what the device may have missed, so a device
+	// churning its connection would otherwise get honest peers over their
+	// own rate limit. Defaults DefaultJoinBurst and DefaultJoinInterval; a
+	// negative JoinInterval turns the limit off.
+	JoinBurst    int
+	JoinInterval time.Duration
 	// WriteTimeout bounds one frame's write to a client; a client that
 	// cannot take a frame in this time is disconnected.
 	WriteTimeout time.Duration
@@ -185,7 +201,8 @@ type Server struct {
 	servers   []*http.Server
 	addr      string
 	forwarded uint64
-	joins     uint64 // accepted joins: the last connection epoch given
+	joins     uint64                    // accepted joins: the last connection epoch given
+	joinLimit map[joinKey]*rate.Limiter // per device: its joins (JoinBurst, JoinInterval)
 	dropped   map[DropReason]uint64
 	closed    bool
 	wg        sync.WaitGroup // one per accepted connection
@@ -193,15 +210,22 @@ type Server struct {
 
 type memberKey struct{ user, client string }
 
+// joinKey is a device, with its identity key, in a conversation.
+type joinKey struct {
+	conv, id string
+	memberKey
+}
+
 // NewServer returns a relay with the given limits.
 func NewServer(opts ServerOptions) *Server {
 	opts = opts.withDefaults()
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		convs:   make(map[string]map[memberKey]*session),
-		conns:   make(map[*websocket.Conn]struct{}),
-		dropped: make(map[DropReason]uint64),
+		opts:      opts,
+		log:       opts.Logger,
+		convs:     make(map[string]map[memberKey]*session),
+		conns:     make(map[*websocket.Conn]struct{}),
+		dropped:   make(map[DropReason]uint64),
+		joinLimit: make(map[joinKey]*rate.Limiter),
 	}
 	s.handshakes = make(chan struct{}, opts.MaxHandshakes)
 	s.mux = http.NewServeMux()
@@ -237,6 +261,12 @@ func (o ServerOptions) withDefaults() ServerOptions {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
 	o.PingInterval, o.PingTimeout = pingDefaults(o.PingInterval, o.PingTimeout)
+	if o.JoinBurst <= 0 {
+		o.JoinBurst = DefaultJoinBurst
+	}
+	if o.JoinInterval == 0 {
+		o.JoinInterval = DefaultJoinInterval
+	}
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = DefaultMaxHandshakes
 	}
@@ -549,6 +579,9 @@ func (s *Server) join(sess *session) (DropReason, string) {
 	if old == nil && len(members) >= s.opts.MaxClientsPerConv {
 		return DropConversationFull, "conversation has the maximum number of clients"
 	}
+	if !s.allowJoinLocked(joinKey{sess.conv, string(sess.id), k}) {
+		return DropRateLimited, fmt.Sprintf("over %d joins, then one per %v, for this device", s.opts.JoinBurst, s.opts.JoinInterval)
+	}
 	if members == nil {
 		members = make(map[memberKey]*session)
 		s.convs[sess.conv] = members
@@ -567,6 +600,29 @@ func (s *Server) join(sess *session) (DropReason, string) {
 		Time: uint32(time.Now().Unix()), Members: roster, MaxSize: s.opts.MaxMessageSize}))
 	s.broadcastLocked(members, sess, encodeFrame(&frame{Type: frameRoster, Conv: sess.conv, Members: roster}))
 	return "", ""
+}
+
+// allowJoinLocked takes a token from the device's join bucket. Only
+// proven joins get here, and the bucket is the identity key's, so nobody
+// can spend a device's tokens but the device. Called with s.mu held.
+func (s *Server) allowJoinLocked(k joinKey) bool {
+	if s.opts.JoinInterval < 0 {
+		return true
+	}
+	now := time.Now()
+	if len(s.joinLimit) >= maxJoinLimiters {
+		for k, l := range s.joinLimit {
+			if l.TokensAt(now) >= float64(l.Burst()) {
+				delete(s.joinLimit, k)
+			}
+		}
+	}
+	l := s.joinLimit[k]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(s.opts.JoinInterval), s.opts.JoinBurst)
+		s.joinLimit[k] = l
+	}
+	return l.AllowN(now, 1)
 }
 
 // leave removes sess from its conversation and sends the others the new roster.
