@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"sort"
@@ -592,8 +593,7 @@ func (s *Server) join(sess *session) (DropReason, string) {
 		// Not here: srv.mu is held, and the close handshake waits.
 		go old.ws.Close(websocket.StatusPolicyViolation, string(DropReplaced))
 	}
-	s.joins++
-	sess.epoch = s.joins
+	sess.epoch = newEpoch(old)
 	members[k] = sess
 	roster := rosterOf(members)
 	sess.enqueue(encodeFrame(&frame{Type: frameJoined, Conv: sess.conv,
@@ -623,6 +623,18 @@ func (s *Server) allowJoinLocked(k joinKey) bool {
 		s.joinLimit[k] = l
 	}
 	return l.AllowN(now, 1)
+}
+
+// newEpoch draws a connection epoch, other than old's. It is random
+// rather than a count, which would tell members how many joins the relay
+// has seen in every conversation.
+func newEpoch(old *session) uint64 {
+	for {
+		e := mathrand.Uint64()
+		if e != 0 && (old == nil || e != old.epoch) {
+			return e
+		}
+	}
 }
 
 // leave removes sess from its conversation and sends the others the new roster.

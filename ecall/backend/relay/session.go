@@ -23,7 +23,7 @@ type session struct {
 	key                [32]byte
 	id                 ed25519.PublicKey // the proven identity key
 	sig                []byte            // the key announcement, for the roster
-	epoch              uint64            // this connection's number among the relay's joins
+	epoch              uint64            // names this connection in the roster (newEpoch)
 
 	limiter    *rate.Limiter
 	limited    bool // the last frame was over the rate limit (reader only)
