@@ -22,14 +22,18 @@
 //     Each signed message starts with its own label, so neither can stand
 //     in for the other.
 //  2. joined (server → client): {"type":"joined","conv":C,"time":T,
-//     "members":[{"user","client","key","id","sig"}...],"max_size":N}: the
-//     roster, the joining client included, sorted by user and client id,
-//     each entry with its identity key and announcement, and the largest
-//     frame the server accepts. A refused join gets
+//     "members":[{"user","client","key","id","sig","epoch"}...],
+//     "max_size":N}: the roster, the joining client included, sorted by
+//     user and client id, each entry with its identity key, announcement
+//     and connection epoch (a random number, new with every accepted join:
+//     a member whose epoch changes has reconnected), and the largest frame
+//     the server accepts. A refused join gets
 //     {"type":"error","reason":R,"detail":...} and the connection closes
 //     with R as its close reason; a refused client receives nothing else.
 //  3. roster (server → client): {"type":"roster","conv":C,"members":[...]}
 //     whenever a client joins or leaves (a disconnect is a leave).
+//
+// Both ends ping the other (WebSocket ping frames) and expect the pong.
 //  4. send (client → server): {"type":"send","conv":C,"boxes":[{"user",
 //     "client","box"}...]}: one box per recipient, each sealed for that
 //     recipient's key. The sender leaves itself out. A box may carry
