@@ -105,7 +105,11 @@ func (e *KeyError) Unwrap() error { return ErrKeyRefused }
 // pinned for the member (a member not pinned is refused: a lying relay
 // must not add members); without, the first one seen for the member during
 // this client's life (trust on first use). The client's own entry must
-// carry its own key. It runs on the reader only.
+// carry its own key. It runs on the reader only (or in Dial).
+//
+// filter runs with the client's sendMu held; its refusals and new keys
+// wait in events until report, called without it, so that the callbacks
+// may call Send.
 type keyGuard struct {
 	conv   string
 	self   memberKey
@@ -113,11 +117,33 @@ type keyGuard struct {
 	pins   *Members
 	seen   map[memberKey]ed25519.PublicKey
 	failed map[string]bool // refusals already reported, so each is reported once
+	events []keyEvent      // waiting for report
 	onKey  func(Member, bool)
 	onFail func(*KeyError)
 }
 
-// filter returns the acceptable entries and reports the others.
+// keyEvent is a refused entry (fail) or a key accepted for the first time.
+type keyEvent struct {
+	fail   *KeyError
+	member Member
+	pinned bool
+}
+
+// report hands the events since the last report to the callbacks.
+func (g *keyGuard) report() {
+	evs := g.events
+	g.events = nil
+	for _, e := range evs {
+		switch {
+		case e.fail != nil:
+			g.onFail(e.fail)
+		case g.onKey != nil:
+			g.onKey(e.member, e.pinned)
+		}
+	}
+}
+
+// filter returns the acceptable entries and records the others for report.
 func (g *keyGuard) filter(ws []wireMember) []wireMember {
 	ok := ws[:0:0]
 	for _, m := range ws {
@@ -128,7 +154,7 @@ func (g *keyGuard) filter(ws []wireMember) []wireMember {
 					g.failed = make(map[string]bool) // bounded: a lying relay may invent entries
 				}
 				g.failed[k] = true
-				g.onFail(kerr)
+				g.events = append(g.events, keyEvent{fail: kerr})
 			}
 			continue
 		}
@@ -170,7 +196,7 @@ func (g *keyGuard) check(m wireMember) *KeyError {
 	}
 	g.seen[k] = append(ed25519.PublicKey(nil), m.ID...)
 	if g.onKey != nil {
-		g.onKey(toMembers([]wireMember{m})[0], isPinned)
+		g.events = append(g.events, keyEvent{member: toMembers([]wireMember{m})[0], pinned: isPinned})
 	}
 	return nil
 }

@@ -303,3 +303,84 @@ func TestOnKey(t *testing.T) {
 		}
 	}
 }
+
+// The key callbacks run on the reader while a roster is applied; Dial
+// documents that onErr may call Send and Close, and OnKey is a callback
+// like it. Neither may deadlock the reader.
+func TestSendFromKeyErrorCallback(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	ids, pins := members(t, "conv", "A/1")
+	var c *Client
+	ready := make(chan struct{})
+	sent := make(chan error, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
+	defer cancel()
+	c, err := Dial(ctx, ClientOptions{URL: ts.url, Conv: "conv", Identity: ids["A/1"], Pins: pins}, nil,
+		func(err error) {
+			if errors.Is(err, ErrKeyRefused) {
+				<-ready
+				sent <- c.Send([]byte("hello"))
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	close(ready)
+	dial(t, ts.url, "conv", "M", "1") // not pinned: refused by A
+	select {
+	case err := <-sent:
+		if err != nil {
+			t.Errorf("Send from the error callback: %v", err)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("Send from the error callback did not return")
+	}
+}
+
+func TestSendAndCloseFromOnKey(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	id, err := NewIdentity("A", "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *Client
+	ready := make(chan struct{})
+	done := make(chan error, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
+	defer cancel()
+	c, err = Dial(ctx, ClientOptions{URL: ts.url, Conv: "conv", Identity: id,
+		OnKey: func(m Member, _ bool) {
+			if m.User != "B" {
+				return // A's own key, during Dial
+			}
+			<-ready
+			if err := c.Send([]byte("hi")); err != nil {
+				done <- err
+			}
+			done <- c.Close()
+		}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ready)
+	b := dial(t, ts.url, "conv", "B", "1")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Send or Close from OnKey: %v", err)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("Send or Close from OnKey did not return")
+	}
+	b.expectMsgs(t, "hi")
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(waitTime):
+		t.Fatal("Close after Close from OnKey did not return: the reader is stuck")
+	}
+}

@@ -43,7 +43,7 @@ type ClientOptions struct {
 	// OnKey, when set, hears of each member's identity key the first time
 	// the client accepts it (the client's own included), and whether it was
 	// pinned. It runs on the client's reader goroutine (or in Dial) and
-	// must not block.
+	// must not block; it may call Send and Close.
 	OnKey func(m Member, pinned bool)
 	// Logger receives the client's diagnostics. Nil discards them.
 	Logger *slog.Logger
@@ -70,6 +70,15 @@ type ClientOptions struct {
 	// OnResume, when set, is called on the reader goroutine after each
 	// reconnect, once the messages owed to the others have been resent.
 	OnResume func(Resume)
+	// PingInterval and PingTimeout are the keepalive: the Client pings the
+	// relay every PingInterval and takes a connection whose pong does not
+	// come within PingTimeout as lost (it reconnects), so that a client
+	// that only receives notices a connection that died silently. Defaults
+	// DefaultPingInterval and DefaultPingTimeout, at least
+	// MinPingInterval; a negative PingInterval turns pings off. The pong is
+	// read by the reader goroutine: callbacks that block longer than
+	// PingTimeout cost a reconnect.
+	PingInterval, PingTimeout time.Duration
 }
 
 // Received is one delivered, authenticated and opened message.
@@ -100,6 +109,8 @@ type Client struct {
 	recon   reconnectPolicy
 	onRes   func(Resume)
 	dialTO  time.Duration
+	pingIv  time.Duration // keepalive interval, 0 for none
+	pingTO  time.Duration
 	ctx     context.Context    // canceled by Close: ends a reconnect in progress
 	cancel  context.CancelFunc //
 
@@ -115,6 +126,7 @@ type Client struct {
 	lastSeq  uint64
 	outbox   []*outMsg              // recent messages, kept for resending (sendMu)
 	departed map[memberKey]departed // members that left the roster recently (sendMu)
+	epochs   map[memberKey]uint64   // the roster's connection epochs (sendMu, or Dial)
 
 	windows    map[[32]byte]*replayWindow // reader goroutine only
 	readerDone chan struct{}
@@ -156,6 +168,8 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 		horizon:    opts.ReplayHorizon,
 		recon:      reconnectPolicy{opts.ReconnectFor, opts.ReconnectMin, opts.ReconnectMax},
 		dialTO:     opts.DialTimeout,
+		pingIv:     opts.PingInterval,
+		pingTO:     opts.PingTimeout,
 		rosterCh:   make(chan struct{}),
 		departed:   make(map[memberKey]departed),
 		windows:    make(map[[32]byte]*replayWindow),
@@ -181,16 +195,24 @@ func Dial(ctx context.Context, opts ClientOptions, onMsg func(Received), onErr f
 	}
 	c.guard = &keyGuard{conv: opts.Conv, self: memberKey{opts.Identity.User, opts.Identity.Client},
 		selfID: opts.Identity.IdentityKey(), pins: opts.Pins, seen: make(map[memberKey]ed25519.PublicKey),
-		onKey: opts.OnKey, onFail: func(e *KeyError) {
+		onFail: func(e *KeyError) {
 			c.log.Warn("relay: member key refused", "err", e)
 			c.onErr(e)
 		}}
+	if opts.OnKey != nil {
+		c.guard.onKey = func(m Member, pinned bool) {
+			c.inCallback.Store(true)
+			defer c.inCallback.Store(false)
+			opts.OnKey(m, pinned)
+		}
+	}
 	if err := c.join(ctx); err != nil {
 		ws.CloseNow()
 		c.cancel()
 		return nil, err
 	}
 	c.connected = true
+	c.guard.report()
 	go c.readLoop()
 	return c, nil
 }
@@ -227,6 +249,7 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	if o.ReconnectMax < o.ReconnectMin {
 		o.ReconnectMax = max(DefaultReconnectMax, o.ReconnectMin)
 	}
+	o.PingInterval, o.PingTimeout = pingDefaults(o.PingInterval, o.PingTimeout)
 	return o
 }
 
@@ -323,9 +346,16 @@ func (c *Client) WaitRoster(ctx context.Context, cond func([]Member) bool) error
 }
 
 // setRoster publishes a roster from the server, without the entries whose
-// keys the client refuses (reported through onErr).
+// keys the client refuses (reported through onErr by guard.report, which
+// the caller runs once it has released sendMu), and records the
+// members' connection epochs. Called with sendMu held (or in Dial).
 func (c *Client) setRoster(ws []wireMember) {
-	ms := toMembers(c.guard.filter(ws))
+	ws = c.guard.filter(ws)
+	c.epochs = make(map[memberKey]uint64, len(ws))
+	for _, m := range ws {
+		c.epochs[memberKey{m.User, m.Client}] = m.Epoch
+	}
+	ms := toMembers(ws)
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].User != ms[j].User {
 			return ms[i].User < ms[j].User
@@ -508,18 +538,35 @@ func (c *Client) markClosedLocked(err error) {
 	c.rosterCh = make(chan struct{})
 }
 
+// readLoop reads each connection, with its keepalive, until it fails,
+// then reconnects.
 func (c *Client) readLoop() {
 	defer close(c.readerDone)
 	for {
 		c.mu.Lock()
 		ws := c.ws
 		c.mu.Unlock()
+		var pingErr error // written by the keepalive before stopPings returns
+		stopPings := startKeepalive(ws, c.pingIv, c.pingTO, func(err error) {
+			pingErr = fmt.Errorf("no pong within %v: %w", c.pingTO, err)
+		})
+		err := c.readConn(ws)
+		stopPings()
+		if pingErr != nil {
+			err = pingErr
+		}
+		if !c.reconnect(err) {
+			return
+		}
+	}
+}
+
+// readConn handles ws's frames until reading fails.
+func (c *Client) readConn(ws *websocket.Conn) error {
+	for {
 		_, data, err := ws.Read(context.Background())
 		if err != nil {
-			if c.reconnect(err) {
-				continue
-			}
-			return
+			return err
 		}
 		c.handle(data)
 	}

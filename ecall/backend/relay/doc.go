@@ -22,14 +22,18 @@
 //     Each signed message starts with its own label, so neither can stand
 //     in for the other.
 //  2. joined (server → client): {"type":"joined","conv":C,"time":T,
-//     "members":[{"user","client","key","id","sig"}...],"max_size":N}: the
-//     roster, the joining client included, sorted by user and client id,
-//     each entry with its identity key and announcement, and the largest
-//     frame the server accepts. A refused join gets
+//     "members":[{"user","client","key","id","sig","epoch"}...],
+//     "max_size":N}: the roster, the joining client included, sorted by
+//     user and client id, each entry with its identity key, announcement
+//     and connection epoch (a random number, new with every accepted join:
+//     a member whose epoch changes has reconnected), and the largest frame
+//     the server accepts. A refused join gets
 //     {"type":"error","reason":R,"detail":...} and the connection closes
 //     with R as its close reason; a refused client receives nothing else.
 //  3. roster (server → client): {"type":"roster","conv":C,"members":[...]}
 //     whenever a client joins or leaves (a disconnect is a leave).
+//
+// Both ends ping the other (WebSocket ping frames) and expect the pong.
 //  4. send (client → server): {"type":"send","conv":C,"boxes":[{"user",
 //     "client","box"}...]}: one box per recipient, each sealed for that
 //     recipient's key. The sender leaves itself out. A box may carry
@@ -56,8 +60,10 @@
 // devices that are not members (not_member), joins to full or unknown
 // conversations, and low-order box keys; it disconnects clients whose send
 // queue overflows. A device that joins again with the identity key it is
-// joined with replaces its earlier connection (replaced); with another key
-// (possible on an open relay only) it is refused (duplicate_client). None
+// joined with replaces its earlier connection (replaced), at most
+// ServerOptions.JoinBurst times in a row and then once per JoinInterval
+// (rate_limited: each join makes the others resend to it); with another
+// key (possible on an open relay only) it is refused (duplicate_client). None
 // of these disturb the other clients.
 //
 // # Queues and fairness
@@ -75,8 +81,11 @@
 //
 // # Reconnecting
 //
-// A Client whose connection is lost reports ErrInterrupted and reconnects
-// by itself: waits of ClientOptions.ReconnectMin doubling up to
+// Both ends ping (ClientOptions and ServerOptions PingInterval, default
+// 15 s) and take a connection whose pong is late (PingTimeout, 10 s) as
+// lost, so that one that died silently is noticed even by a client that
+// only receives. A Client whose connection is lost reports ErrInterrupted
+// and reconnects by itself: waits of ClientOptions.ReconnectMin doubling up to
 // ReconnectMax, each drawn between half and all of it, for at most
 // ReconnectFor (default one minute), then ErrClosed. Meanwhile Send queues.
 // Nothing is lost or doubled across the gap:
@@ -101,8 +110,10 @@
 //
 // Limits: a message older than ResendWindow, or a gap longer than
 // ReconnectFor, is lost; a box the relay refused (rate limit, backlog) is
-// not resent; a server that has not yet noticed a dead connection refuses
-// the rejoin as a duplicate client until it does (the Client retries).
+// not resent. A device that rejoins before the relay has noticed its old
+// connection die replaces that connection; its roster entry carries a new
+// connection epoch, so the others count it as gone and back (3 above) and
+// resend what the dead connection may have swallowed.
 //
 // # Threat model
 //
@@ -126,8 +137,10 @@
 // member's ids, before the member joins or after it left; it cannot lock a
 // member out: only proven members count toward MaxClientsPerConv, and the
 // owner's new connection replaces its stale one. It can still hold
-// connections in the handshake for HandshakeTimeout each, and send frames
-// that are refused.
+// connections in the handshake for HandshakeTimeout each (at most
+// ServerOptions.MaxHandshakes at a time, each read no further than a join
+// frame needs, 8 KiB; beyond that newcomers are refused until a slot
+// frees), and send frames that are refused.
 //
 // A relay can also mark a replayed copy as a resend (see Reconnecting), so
 // that its receiver drops it without reporting it; it is still never

@@ -60,13 +60,18 @@ type addressed struct {
 
 // wireMember is one roster entry: the member's box key, signed (Sig) by
 // its identity key (ID) for the conversation. Clients check ID and Sig
-// themselves (keyGuard), so they are not validated with the frame.
+// themselves (keyGuard), so they are not validated with the frame. Epoch
+// names the member's connection: the relay gives every accepted join a new
+// one, so that a connection replaced by its owner's new one shows as a
+// departure and return (the others resend what the old one may have
+// swallowed) although the signed entry is the same.
 type wireMember struct {
 	User   string `json:"user"`
 	Client string `json:"client"`
 	Key    []byte `json:"key"`
 	ID     []byte `json:"id"`
 	Sig    []byte `json:"sig"`
+	Epoch  uint64 `json:"epoch,omitzero"`
 }
 
 // jsonOpts are the options of the frame codec (the JSON library the econn

@@ -85,23 +85,30 @@ func (c *Client) owed(msg *outMsg, m Member) bool {
 	return ok && d.key == m.Public && !msg.at.Before(d.at)
 }
 
-// rosterFrame applies a roster update. A member that comes back with the
+// rosterFrame applies a roster update, then reports refused and new keys
+// (without sendMu: the callbacks may call Send).
+func (c *Client) rosterFrame(ws []wireMember) {
+	c.applyRoster(ws)
+	c.guard.report()
+}
+
+// applyRoster publishes a roster. A member that comes back with the
 // key it left with gets, before any newer message, the messages it may
 // have missed: those addressed to it before its connection was lost and
 // those sent while it was away. Holding sendMu throughout keeps every
 // later Send behind the resend, so the receiver's replay window, which
 // only takes rising sequence numbers, accepts them all.
-func (c *Client) rosterFrame(ws []wireMember) {
+func (c *Client) applyRoster(ws []wireMember) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	prev := c.Roster()
+	prev, prevEpochs := c.Roster(), c.epochs
 	c.setRoster(ws)
 	cur := c.Roster()
-	c.noteDepartures(prev, cur)
+	c.noteDepartures(prev, cur, prevEpochs)
 	var back []Member
 	for _, m := range cur {
 		k := memberKey{m.User, m.Client}
-		if d, ok := c.departed[k]; ok && d.key == m.Public && !slices.Contains(prev, m) {
+		if d, ok := c.departed[k]; ok && d.key == m.Public && (!slices.Contains(prev, m) || c.epochs[k] != prevEpochs[k]) {
 			back = append(back, m)
 		}
 	}
@@ -127,13 +134,16 @@ func (c *Client) rosterFrame(ws []wireMember) {
 }
 
 // noteDepartures records the members of prev missing from cur (or back
-// with another key), and forgets departures older than the resend window.
-// Called with sendMu held.
-func (c *Client) noteDepartures(prev, cur []Member) {
+// with another key, or on another connection: prevEpochs are prev's
+// epochs, c.epochs cur's), and forgets departures older than the resend
+// window. Called with sendMu held.
+func (c *Client) noteDepartures(prev, cur []Member, prevEpochs map[memberKey]uint64) {
 	now := time.Now()
 	for _, m := range prev {
-		if (m.User != c.id.User || m.Client != c.id.Client) && !slices.Contains(cur, m) {
-			c.departed[memberKey{m.User, m.Client}] = departed{key: m.Public, at: now}
+		k := memberKey{m.User, m.Client}
+		if (m.User != c.id.User || m.Client != c.id.Client) &&
+			(!slices.Contains(cur, m) || c.epochs[k] != prevEpochs[k]) {
+			c.departed[k] = departed{key: m.Public, at: now}
 		}
 	}
 	for k, d := range c.departed {
@@ -232,6 +242,7 @@ func (c *Client) reconnect(cause error) bool {
 			return false // Close
 		}
 		r, err := c.rejoin()
+		c.guard.report() // the new roster's refused and new keys, without sendMu
 		if err == nil {
 			r.Down, r.Attempts = time.Since(down), attempt
 			c.log.Info("relay: reconnected", "down", r.Down, "attempts", attempt, "resent", r.Resent)
@@ -271,7 +282,7 @@ func (c *Client) rejoin() (Resume, error) {
 		ws.CloseNow()
 		return Resume{}, ErrClosed
 	}
-	old, prev := c.ws, c.roster
+	old, prev, prevEpochs := c.ws, c.roster, c.epochs
 	c.ws = ws
 	c.mu.Unlock()
 	old.CloseNow()
@@ -280,7 +291,7 @@ func (c *Client) rejoin() (Resume, error) {
 		return Resume{}, err
 	}
 	cur := c.Roster()
-	c.noteDepartures(prev, cur)
+	c.noteDepartures(prev, cur, prevEpochs)
 	others := slices.DeleteFunc(cur, func(m Member) bool { return m.User == c.id.User && m.Client == c.id.Client })
 	n, err := c.resend(ws, others)
 	if err != nil {

@@ -41,8 +41,9 @@ type cutProxy struct {
 
 	mu        sync.Mutex
 	conns     []net.Conn
-	blackhole bool  // drop relay → client bytes
-	discarded int64 // bytes dropped so far
+	blackhole bool              // drop relay → client bytes
+	discarded int64             // bytes dropped so far
+	orphans   map[net.Conn]bool // relay sides kept open by halfCut
 	wg        sync.WaitGroup
 }
 
@@ -90,14 +91,18 @@ func (p *cutProxy) accept() {
 // are dropped while the proxy is a black hole.
 func (p *cutProxy) pipe(dst, src net.Conn, fromRelay bool) {
 	defer p.wg.Done()
-	defer dst.Close()
+	defer func() {
+		if !p.orphaned(dst) {
+			dst.Close()
+		}
+	}()
 	defer src.Close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
-			drop := fromRelay && p.blackhole
+			drop := fromRelay && (p.blackhole || p.orphans[src])
 			if drop {
 				p.discarded += int64(n)
 			}
@@ -118,6 +123,31 @@ func (p *cutProxy) setBlackhole() {
 	p.mu.Lock()
 	p.blackhole = true
 	p.mu.Unlock()
+}
+
+// halfCut closes the client side of every proxied connection and keeps
+// the relay side open, swallowing what the relay writes to it: a
+// connection lost without the relay noticing (a NAT rebinding, a Wi-Fi
+// switch). New connections are proxied normally.
+func (p *cutProxy) halfCut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.orphans == nil {
+		p.orphans = make(map[net.Conn]bool)
+	}
+	for i := 0; i+1 < len(p.conns); i += 2 {
+		client, relay := p.conns[i], p.conns[i+1]
+		if !p.orphans[relay] {
+			p.orphans[relay] = true
+			client.Close()
+		}
+	}
+}
+
+func (p *cutProxy) orphaned(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.orphans[c]
 }
 
 func (p *cutProxy) swallowed() int64 {
@@ -216,6 +246,44 @@ func TestReconnectResumesWithoutLossOrDuplicates(t *testing.T) {
 	a.expectMsgs(t, "b2", "b3", "b4")
 	if st := ts.Stats(); st.Clients != 2 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// B's connection dies without the relay noticing, and B rejoins before it
+// does: the relay replaces the stale connection, into which it had
+// written a2. The replacement carries a new epoch in B's roster entry, so
+// A sees B leave and return and resends a2; nothing is lost or doubled.
+func TestStaleConnectionReplacedResends(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, ServerOptions{})
+	px := startProxy(t, ts.url)
+	resumed := make(chan Resume, 4)
+	a := dial(t, ts.url, "conv", "A", "1")
+	b := dialTweak(t, px.url(), "conv", "B", "1", func(o *ClientOptions) {
+		o.ReconnectMin = 300 * time.Millisecond
+		o.ReconnectMax = 300 * time.Millisecond
+		o.OnResume = func(r Resume) { resumed <- r }
+	})
+	a.waitMembers(t, 2)
+	mustSend(t, a, "a1")
+	b.expectMsgs(t, "a1")
+
+	px.halfCut()
+	if err := b.nextErr(t); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("B: got %v, want ErrInterrupted", err)
+	}
+	mustSend(t, a, "a2") // the relay still has B on the stale connection
+	eventually(t, "a2 swallowed", func() bool { return px.swallowed() > 0 })
+	select {
+	case <-resumed:
+	case <-time.After(waitTime):
+		t.Fatal("B did not reconnect")
+	}
+	b.expectMsgs(t, "a2")
+	mustSend(t, a, "a3")
+	b.expectMsgs(t, "a3")
+	if st := ts.Stats(); st.Dropped[DropReplaced] != 1 || st.Clients != 2 {
+		t.Errorf("stats %+v: want one replaced connection, two clients", st)
 	}
 }
 

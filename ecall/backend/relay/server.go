@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"sort"
@@ -27,7 +28,26 @@ const (
 	DefaultBurst             = 40
 	DefaultHandshakeTimeout  = 10 * time.Second
 	DefaultWriteTimeout      = 10 * time.Second
+	DefaultMaxHandshakes     = 128
+	DefaultJoinBurst         = 6
+	DefaultJoinInterval      = 10 * time.Second
 )
+
+// maxJoinLimiters is the number of devices' join buckets above which the
+// full ones (equal to a fresh bucket) are forgotten.
+const maxJoinLimiters = 4096
+
+// MaxMaxHandshakes bounds ServerOptions.MaxHandshakes: each handshake may
+// hold a joinReadLimit buffer and a goroutine for HandshakeTimeout.
+const MaxMaxHandshakes = 1 << 14
+
+// joinReadLimit is the read limit of a connection until its join is
+// accepted: the largest join frame is three ids of maxIDLen bytes, each
+// byte escaped at worst as six (\u0001), four keys and signatures in
+// base64 (44+44+88+88 bytes) and under 200 bytes of names and punctuation:
+// under 5,100 bytes (TestLargestJoinFits). A peer that has proven nothing
+// is read no further.
+const joinReadLimit = 8 << 10
 
 // ServerOptions are the relay's limits. Zero fields take the defaults above.
 type ServerOptions struct {
@@ -48,9 +68,32 @@ type ServerOptions struct {
 	// HandshakeTimeout bounds the time from the WebSocket upgrade to the
 	// join frame (and the HTTP request headers when serving).
 	HandshakeTimeout time.Duration
+	// MaxHandshakes bounds the connections between the WebSocket upgrade
+	// and the end of their join; further ones are refused before the
+	// upgrade (HTTP 503, counted as DropHandshake) and may retry. Default
+	// DefaultMaxHandshakes; values above MaxMaxHandshakes are taken as
+	// MaxMaxHandshakes.
+	MaxHandshakes int
+	// JoinBurst and JoinInterval bound each device's accepted joins in a
+	// conversation (a token bucket: JoinBurst joins, then one per
+	// JoinInterval); joins beyond them are refused (DropRateLimited) and
+	// the Client retries with backoff. Every join and replacement makes
+	// the others resend what the device may have missed, so a device
+	// churning its connection would otherwise get honest peers over their
+	// own rate limit. Defaults DefaultJoinBurst and DefaultJoinInterval; a
+	// negative JoinInterval turns the limit off.
+	JoinBurst    int
+	JoinInterval time.Duration
 	// WriteTimeout bounds one frame's write to a client; a client that
 	// cannot take a frame in this time is disconnected.
 	WriteTimeout time.Duration
+	// PingInterval and PingTimeout are the keepalive: the relay pings each
+	// joined client every PingInterval and disconnects one whose pong does
+	// not come within PingTimeout, so a connection that died silently
+	// leaves the roster. Defaults DefaultPingInterval and
+	// DefaultPingTimeout, at least MinPingInterval; a negative
+	// PingInterval turns pings off.
+	PingInterval, PingTimeout time.Duration
 	// SenderQueueBytes bounds the deliveries from one sender that may wait
 	// for one recipient, in bytes of frames. A box that would take its
 	// sender past this share is refused (DropBacklog) and the sender told;
@@ -151,12 +194,16 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 
+	handshakes chan struct{} // one token per handshake under way (MaxHandshakes)
+
 	mu        sync.Mutex
 	convs     map[string]map[memberKey]*session
 	conns     map[*websocket.Conn]struct{}
 	servers   []*http.Server
 	addr      string
 	forwarded uint64
+	joins     uint64                    // accepted joins: the last connection epoch given
+	joinLimit map[joinKey]*rate.Limiter // per device: its joins (JoinBurst, JoinInterval)
 	dropped   map[DropReason]uint64
 	closed    bool
 	wg        sync.WaitGroup // one per accepted connection
@@ -164,16 +211,24 @@ type Server struct {
 
 type memberKey struct{ user, client string }
 
+// joinKey is a device, with its identity key, in a conversation.
+type joinKey struct {
+	conv, id string
+	memberKey
+}
+
 // NewServer returns a relay with the given limits.
 func NewServer(opts ServerOptions) *Server {
 	opts = opts.withDefaults()
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		convs:   make(map[string]map[memberKey]*session),
-		conns:   make(map[*websocket.Conn]struct{}),
-		dropped: make(map[DropReason]uint64),
+		opts:      opts,
+		log:       opts.Logger,
+		convs:     make(map[string]map[memberKey]*session),
+		conns:     make(map[*websocket.Conn]struct{}),
+		dropped:   make(map[DropReason]uint64),
+		joinLimit: make(map[joinKey]*rate.Limiter),
 	}
+	s.handshakes = make(chan struct{}, opts.MaxHandshakes)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/ws", s.serveWS)
 	return s
@@ -206,6 +261,17 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
+	o.PingInterval, o.PingTimeout = pingDefaults(o.PingInterval, o.PingTimeout)
+	if o.JoinBurst <= 0 {
+		o.JoinBurst = DefaultJoinBurst
+	}
+	if o.JoinInterval == 0 {
+		o.JoinInterval = DefaultJoinInterval
+	}
+	if o.MaxHandshakes <= 0 {
+		o.MaxHandshakes = DefaultMaxHandshakes
+	}
+	o.MaxHandshakes = min(o.MaxHandshakes, MaxMaxHandshakes)
 	if o.SenderQueueBytes <= 0 {
 		o.SenderQueueBytes = satMul(2, o.MaxMessageSize)
 	}
@@ -360,25 +426,46 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	ws, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		s.log.Info("relay: websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+	select {
+	case s.handshakes <- struct{}{}:
+	default:
+		s.count(DropHandshake)
+		s.log.Warn("relay: connection refused", "remote", r.RemoteAddr, "reason", DropHandshake,
+			"detail", fmt.Sprintf("%d handshakes under way", cap(s.handshakes)))
+		http.Error(w, "relay busy", http.StatusServiceUnavailable)
 		return
 	}
-	if !s.track(ws) {
-		ws.CloseNow()
+	sess, ws := s.accept(w, r)
+	if ws == nil {
 		return
 	}
 	defer s.untrack(ws)
-	// Frames between MaxMessageSize and this hard limit are drained and
-	// dropped; larger ones make the library close the connection.
-	ws.SetReadLimit(4 * s.opts.MaxMessageSize)
-
-	sess := s.handshake(ws, r.RemoteAddr)
 	if sess == nil {
 		return
 	}
+	// Frames between MaxMessageSize and this hard limit are drained and
+	// dropped; larger ones make the library close the connection.
+	ws.SetReadLimit(4 * s.opts.MaxMessageSize)
 	sess.run()
+}
+
+// accept upgrades the connection and runs its handshake, holding one of
+// the MaxHandshakes slots throughout. It returns the tracked connection
+// (nil if the upgrade failed) and the joined session (nil if refused).
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*session, *websocket.Conn) {
+	defer func() { <-s.handshakes }()
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		s.log.Info("relay: websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return nil, nil
+	}
+	if !s.track(ws) {
+		ws.CloseNow()
+		return nil, nil
+	}
+	// Until the join is accepted, only a join frame is worth reading.
+	ws.SetReadLimit(joinReadLimit)
+	return s.handshake(ws, r.RemoteAddr), ws
 }
 
 func (s *Server) track(ws *websocket.Conn) bool {
@@ -477,7 +564,10 @@ func (s *Server) checkJoin(data, nonce []byte) (*frame, DropReason, string) {
 // in it. It returns a drop reason when the join is refused. A device that
 // joins again with the identity key it joined with replaces its earlier
 // connection (stale, or lost without the relay noticing yet); with
-// another key (possible on an open relay only) it is a duplicate.
+// another key (possible on an open relay only) it is a duplicate. Each
+// accepted join gets a new epoch in its roster entry: the others see a
+// replacement as a departure and return, and resend what they had sent
+// to the old connection.
 func (s *Server) join(sess *session) (DropReason, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -490,6 +580,9 @@ func (s *Server) join(sess *session) (DropReason, string) {
 	if old == nil && len(members) >= s.opts.MaxClientsPerConv {
 		return DropConversationFull, "conversation has the maximum number of clients"
 	}
+	if !s.allowJoinLocked(joinKey{sess.conv, string(sess.id), k}) {
+		return DropRateLimited, fmt.Sprintf("over %d joins, then one per %v, for this device", s.opts.JoinBurst, s.opts.JoinInterval)
+	}
 	if members == nil {
 		members = make(map[memberKey]*session)
 		s.convs[sess.conv] = members
@@ -500,12 +593,48 @@ func (s *Server) join(sess *session) (DropReason, string) {
 		// Not here: srv.mu is held, and the close handshake waits.
 		go old.ws.Close(websocket.StatusPolicyViolation, string(DropReplaced))
 	}
+	sess.epoch = newEpoch(old)
 	members[k] = sess
 	roster := rosterOf(members)
 	sess.enqueue(encodeFrame(&frame{Type: frameJoined, Conv: sess.conv,
 		Time: uint32(time.Now().Unix()), Members: roster, MaxSize: s.opts.MaxMessageSize}))
 	s.broadcastLocked(members, sess, encodeFrame(&frame{Type: frameRoster, Conv: sess.conv, Members: roster}))
 	return "", ""
+}
+
+// allowJoinLocked takes a token from the device's join bucket. Only
+// proven joins get here, and the bucket is the identity key's, so nobody
+// can spend a device's tokens but the device. Called with s.mu held.
+func (s *Server) allowJoinLocked(k joinKey) bool {
+	if s.opts.JoinInterval < 0 {
+		return true
+	}
+	now := time.Now()
+	if len(s.joinLimit) >= maxJoinLimiters {
+		for k, l := range s.joinLimit {
+			if l.TokensAt(now) >= float64(l.Burst()) {
+				delete(s.joinLimit, k)
+			}
+		}
+	}
+	l := s.joinLimit[k]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(s.opts.JoinInterval), s.opts.JoinBurst)
+		s.joinLimit[k] = l
+	}
+	return l.AllowN(now, 1)
+}
+
+// newEpoch draws a connection epoch, other than old's. It is random
+// rather than a count, which would tell members how many joins the relay
+// has seen in every conversation.
+func newEpoch(old *session) uint64 {
+	for {
+		e := mathrand.Uint64()
+		if e != 0 && (old == nil || e != old.epoch) {
+			return e
+		}
+	}
 }
 
 // leave removes sess from its conversation and sends the others the new roster.
@@ -538,7 +667,7 @@ func (s *Server) broadcastLocked(members map[memberKey]*session, except *session
 func rosterOf(members map[memberKey]*session) []wireMember {
 	ms := make([]wireMember, 0, len(members))
 	for _, m := range members {
-		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:], ID: m.id, Sig: m.sig})
+		ms = append(ms, wireMember{User: m.user, Client: m.client, Key: m.key[:], ID: m.id, Sig: m.sig, Epoch: m.epoch})
 	}
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].User != ms[j].User {

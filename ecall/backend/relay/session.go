@@ -23,6 +23,7 @@ type session struct {
 	key                [32]byte
 	id                 ed25519.PublicKey // the proven identity key
 	sig                []byte            // the key announcement, for the roster
+	epoch              uint64            // names this connection in the roster (newEpoch)
 
 	limiter    *rate.Limiter
 	limited    bool // the last frame was over the rate limit (reader only)
@@ -115,7 +116,12 @@ func (ss *session) run() {
 		defer close(writerDone)
 		ss.writeLoop()
 	}()
+	stopPings := startKeepalive(ss.ws, ss.srv.opts.PingInterval, ss.srv.opts.PingTimeout, func(err error) {
+		ss.srv.log.Warn("relay: client disconnected, no pong", "err", err, "conv", ss.conv,
+			"user", ss.user, "client", ss.client, "remote", ss.remote)
+	})
 	ss.readLoop()
+	stopPings()
 	ss.srv.leave(ss)
 	close(ss.done)
 	<-writerDone
