@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callrec/callrec/cmd/internal/cmdtest"
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/verify"
+	"github.com/callrec/callrec/internal/cmdtest"
 )
 
 // callrec is the binary the process tests build once.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callrec/callrec/cmd/internal/cmdtest"
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/internal/cmdtest"
 )
 
 // The process tests run the callrec binary as a user does: exit status,

@@ -4,7 +4,7 @@ import (
 	bin "encoding/binary"
 	"encoding/json"
 	"fmt"
-	"github.com/callrec/callrec/cmd/internal/cmdtest"
+	"github.com/callrec/callrec/internal/cmdtest"
 	"os"
 	"path/filepath"
 	"regexp"

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callrec/callrec/cmd/internal/cmdtest"
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/cmdtest"
 )
 
 // The process tests run the callreplay binary as a user does: exit

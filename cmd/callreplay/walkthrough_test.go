@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callrec/callrec/cmd/internal/cmdtest"
+	"github.com/callrec/callrec/internal/cmdtest"
 )
 
 // callrec is the other binary, which the README's walkthrough records with.
