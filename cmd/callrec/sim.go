@@ -7,10 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/ecall/live"
+	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/sim"
-	"github.com/callrec/callrec/eventlog"
-	"github.com/callrec/callrec/internal/safetext"
 )
 
 type simOptions struct {
@@ -80,13 +78,13 @@ func simRun(opts *simOptions) error {
 	// A malformed line stops the run before anything is recorded.
 	scs, err := sim.ParseFiles(opts.scenarios)
 	if err != nil {
-		return parseFailed(opts.ios, err)
+		return cmdutil.InputError(sim.ReportParseError(opts.ios.Err, err))
 	}
 	bo := sim.BatchOptions{Out: opts.out, Seed: opts.seed, ToolVersion: toolVersion}
 	if !opts.json {
 		bo.Each = func(r sim.ScenarioResult) { _ = r.WriteText(opts.ios.Out, opts.quiet) }
 	}
-	before := callIDs(opts.out)
+	before := ecall.LogCallIDs(opts.out)
 	rep, err := sim.RunBatch(scs, bo)
 	if err != nil {
 		return err
@@ -96,7 +94,7 @@ func simRun(opts *simOptions) error {
 			return err
 		}
 	} else if opts.out != "" && !opts.quiet {
-		if line := addedLine(opts.out, before); line != "" {
+		if line := ecall.AddedLine(opts.out, before); line != "" {
 			fmt.Fprintln(opts.ios.Out, line)
 		}
 	}
@@ -104,20 +102,6 @@ func simRun(opts *simOptions) error {
 		return cmdutil.Failed(err)
 	}
 	return nil
-}
-
-// parseFailed prints the bad lines of a scenario file on stderr, one per
-// line as file:line: what is wrong, the way compilers do (an editor jumps
-// to each), and returns the one-line summary that ends them.
-func parseFailed(ios *cmdutil.IOStreams, err error) error {
-	var pe *sim.ParseError
-	if !errors.As(err, &pe) {
-		return cmdutil.InputError(err) // a file it cannot open
-	}
-	for _, m := range pe.Messages() {
-		fmt.Fprintln(ios.Err, safetext.Escape(m))
-	}
-	return cmdutil.InputError(errors.New(pe.Summary()))
 }
 
 func exploreRun(opts *simOptions) error {
@@ -136,39 +120,4 @@ func exploreRun(opts *simOptions) error {
 		return cmdutil.Failed(err)
 	}
 	return nil
-}
-
-// callIDs lists the calls of the log at path, none when it does not open
-// (a new file; a file that is no log fails the run itself, with its error).
-func callIDs(path string) []string {
-	if path == "" {
-		return nil
-	}
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		return nil
-	}
-	defer l.Close()
-	infos, _ := l.Calls()
-	ids := make([]string, len(infos))
-	for i, c := range infos {
-		ids[i] = c.Meta.ID
-	}
-	return ids
-}
-
-// addedLine says which calls a run recorded into the log at path, which
-// held the calls before: "added call-0002 to glare.db (2 calls)", so that
-// a repeated command tells that the log holds several calls now.
-func addedLine(path string, before []string) string {
-	after := callIDs(path)
-	if len(after) <= len(before) {
-		return ""
-	}
-	// Calls are listed in the order they were created: the new ones last.
-	added := after[len(before):]
-	for i, id := range added {
-		added[i] = safetext.Escape(id)
-	}
-	return live.RecordedLine(safetext.Escape(path), len(before), added)
 }

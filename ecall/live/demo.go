@@ -275,7 +275,7 @@ func (d *demo) summary() string {
 	var b strings.Builder
 	a := d.caller.Calls()
 	meta := d.w.Meta()
-	b.WriteString("\n" + RecordedLine(d.opts.Log, d.before, []string{meta.ID}) + "\n")
+	b.WriteString("\n" + ecall.RecordedLine(d.opts.Log, d.before, []string{meta.ID}) + "\n")
 	var ac CallInfo
 	if len(a) > 0 {
 		ac = a[0]
@@ -325,20 +325,4 @@ func direction(from, to mediaflow.Stats) string {
 		s += fmt.Sprintf("; video %d sent, %d received, %d lost", from.VideoSent.Packets, to.VideoRecv.Packets, to.VideoRecv.Lost)
 	}
 	return s
-}
-
-// RecordedLine says what a recording did to the log at path, which held
-// before calls: "recorded call-0001 in calls.db" for a new log, "added
-// call-0002 to calls.db (2 calls)" for one that had calls already, so a
-// repeated command says that the log now holds several.
-func RecordedLine(path string, before int, ids []string) string {
-	what := strings.Join(ids, ", ")
-	if len(ids) > 3 {
-		what = fmt.Sprintf("%d calls (%s to %s)", len(ids), ids[0], ids[len(ids)-1])
-	}
-	if before == 0 {
-		return fmt.Sprintf("recorded %s in %s", what, path)
-	}
-	n := before + len(ids)
-	return fmt.Sprintf("added %s to %s (%d calls)", what, path, n)
 }

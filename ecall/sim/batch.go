@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/safetext"
 )
 
 // ParseFiles parses every scenario file, stopping at the first that does
@@ -178,4 +180,19 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// ReportParseError prints the bad lines of a scenario file on w, one per
+// line as file:line: what is wrong, the way compilers do (an editor jumps
+// to each), escaped for a terminal, and returns the one-line summary that
+// ends them. Any other error (a file it cannot open) it returns as it is.
+func ReportParseError(w io.Writer, err error) error {
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	for _, m := range pe.Messages() {
+		fmt.Fprintln(w, safetext.Escape(m))
+	}
+	return errors.New(pe.Summary())
 }
