@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,8 +11,6 @@ import (
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/ecall/live"
-	"github.com/callrec/callrec/eventlog/verify"
-	"github.com/callrec/callrec/internal/safetext"
 )
 
 // callOptions are the flags of call: the device's part, and --answer.
@@ -59,7 +56,7 @@ Each device records its own events into --out; callreplay verifies it.`,
 			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
-			return callRun(ctx, opts, ios)
+			return console(ios).Call(ctx, opts.CallConfig)
 		},
 	}
 	f := cmd.Flags()
@@ -134,22 +131,5 @@ func (o *callOptions) loadKeys() error {
 		}
 		o.Pins = ms
 	}
-	return nil
-}
-
-// callRun takes part in the call, then replays what it recorded.
-func callRun(ctx context.Context, opts *callOptions, ios *cmdutil.IOStreams) error {
-	cfg := opts.CallConfig
-	// The report names the peers by the ids they announce: escaped.
-	cfg.Out, cfg.Progress, cfg.Logger, cfg.ToolVersion = safetext.NewWriter(ios.Out), newProgress(ios), warnings(ios), toolVersion
-	id, err := live.RunCall(ctx, cfg)
-	if err != nil || id == "" {
-		return err
-	}
-	steps, err := verify.Recorded(cfg.Log, id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(ios.Out, "recorded call %s in %s: %d steps replay to the recorded outputs\n", id, cfg.Log, steps)
 	return nil
 }

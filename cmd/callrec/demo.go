@@ -10,8 +10,6 @@ import (
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/live"
-	"github.com/callrec/callrec/eventlog/verify"
-	"github.com/callrec/callrec/internal/safetext"
 )
 
 // demoOptions are the flags of demo: the call, and --hangup.
@@ -74,21 +72,12 @@ func (o *demoOptions) check() error {
 
 // demoRun records the demo call, then replays it.
 func demoRun(ctx context.Context, opts *demoOptions, ios *cmdutil.IOStreams) error {
-	cfg := opts.DemoConfig
-	cfg.HangupB, cfg.ToolVersion, cfg.Logger, cfg.Out, cfg.Progress = opts.hangup == "b", toolVersion, warnings(ios), safetext.NewWriter(ios.Out), newProgress(ios)
-	id, err := live.RunDemo(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	steps, err := verify.Recorded(cfg.Log, id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(ios.Out, "replay: %d steps replay to the recorded outputs (callreplay verify %s)\n", steps, cfg.Log)
-	if ctx.Err() != nil {
+	opts.HangupB = opts.hangup == "b"
+	id, err := console(ios).Demo(ctx, opts.DemoConfig)
+	if err == nil && ctx.Err() != nil {
 		// Ctrl-C: the call was hung up and recorded, but it is not the
 		// call asked for, and a script must be able to tell.
-		return cmdutil.Interrupted(fmt.Errorf("interrupted: %s was hung up early (recorded in %s)", id, cfg.Log))
+		return cmdutil.Interrupted(fmt.Errorf("interrupted: %s was hung up early (recorded in %s)", id, opts.Log))
 	}
-	return nil
+	return err
 }

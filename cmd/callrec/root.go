@@ -4,11 +4,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/internal/buildinfo"
 )
 
 // toolVersion is recorded in every log this program writes: the build's
 // version, as --version prints it.
-var toolVersion = "callrec " + cmdutil.Version()
+var toolVersion = "callrec " + buildinfo.Version()
 
 func newRootCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	root := &cobra.Command{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog/verify"
+	"github.com/callrec/callrec/internal/progress"
 )
 
 type verifyOptions struct {
@@ -52,7 +53,7 @@ func newVerifyCmd(ios *cmdutil.IOStreams, runF func(*verifyOptions) error) *cobr
 func verifyRun(opts *verifyOptions) error {
 	sum, err := verify.Run(opts.ios.Out, opts.Logs, verify.RunOptions{Jobs: opts.Jobs, Open: openLog,
 		JSON: opts.JSON, Quiet: opts.Quiet, Width: opts.ios.OutWidth(),
-		Progress: cmdutil.NewProgress(opts.ios.Err, opts.ios.ErrTerminal && len(opts.Logs) > 1, 0),
+		Progress: progress.New(opts.ios.Err, opts.ios.ErrTerminal && len(opts.Logs) > 1, 0),
 		OnError:  func(err error) { cmdutil.PrintError(opts.ios, "callreplay", err) }})
 	switch {
 	case err != nil:

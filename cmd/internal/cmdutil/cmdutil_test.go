@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"runtime/debug"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -144,60 +142,10 @@ func TestFlagValues(t *testing.T) {
 	}
 }
 
-func TestDescribeBuild(t *testing.T) {
-	vcs := func(kv ...string) []debug.BuildSetting {
-		var s []debug.BuildSetting
-		for i := 0; i < len(kv); i += 2 {
-			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
-		}
-		return s
-	}
-	for _, c := range []struct {
-		bi   debug.BuildInfo
-		want string
-	}{
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel"},
-		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"},
-			Settings: vcs("vcs.revision", "0438770a1b2c3d4e5f60718293a4b5c6d7e8f901", "vcs.modified", "true")},
-			"devel (revision 0438770a1b2c, modified)"},
-		{debug.BuildInfo{Main: debug.Module{Version: "v0.2.0"}, Settings: vcs("vcs.revision", "abc", "vcs.modified", "false")},
-			"v0.2.0 (revision abc)"},
-	} {
-		if got := describeBuild(&c.bi); got != c.want {
-			t.Errorf("describeBuild = %q, want %q", got, c.want)
-		}
-	}
-}
-
-func TestProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := NewProgress(&b, true, 0)
-	p.Show("long line")
-	p.Show("short")
-	p.Clear()
-	if want := "\rlong line\rshort    \r     \r"; b.String() != want {
-		t.Fatalf("terminal progress %q, want %q", b.String(), want)
-	}
-	b.Reset()
-	p = NewProgress(&b, false, 0)
-	p.Show("x")
-	p.Clear()
-	if b.Len() != 0 {
-		t.Fatalf("progress off a terminal with no interval: %q", b.String())
-	}
-	p = NewProgress(&b, false, time.Hour)
-	p.Show("first")
-	p.Show("second")
-	if b.String() != "first\n" {
-		t.Fatalf("plain progress %q", b.String())
-	}
-}
-
-// TestErrorsAndProgressEscaped: an error's text (which can name a call or
-// a session id from a log), a panic's value and a progress line reach the
+// TestErrorsEscaped: an error's text (which can name a call or a session
+// id from a log) and a panic's value reach the
 // terminal with their control and bidi characters escaped.
-func TestErrorsAndProgressEscaped(t *testing.T) {
+func TestErrorsEscaped(t *testing.T) {
 	hostile := "call \x1b]52;c;SGVsbG8=\x07 \u202eflip\u009b\xff"
 	escaped := `call \x1b]52;c;SGVsbG8=\x07 \u202eflip\u009b\xff`
 	code, stderr := run(t, func() error { return InputErrorf("eventlog: %s: no such call", hostile) }, "sub")
@@ -212,10 +160,5 @@ func TestErrorsAndProgressEscaped(t *testing.T) {
 	PrintError(&IOStreams{Err: &b}, "prog", errors.New(hostile))
 	if b.String() != "prog: "+escaped+"\n" {
 		t.Errorf("PrintError: %q", b.String())
-	}
-	b.Reset()
-	NewProgress(&b, true, 0).Show(hostile)
-	if b.String() != "\r"+escaped {
-		t.Errorf("progress: %q", b.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callrec/callrec/internal/buildinfo"
 	"github.com/callrec/callrec/internal/safetext"
 )
 
@@ -17,7 +18,7 @@ func Setup(root *cobra.Command, ios *IOStreams) *cobra.Command {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return FlagError(err) })
-	root.Version = Version()
+	root.Version = buildinfo.Version()
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	return root
 }

@@ -1,4 +1,7 @@
-package cmdutil
+// Package progress shows a long run's progress on one line: rewritten in
+// place on a terminal, a plain line now and then elsewhere. Both commands
+// use it (a live call's media, verify's logs).
+package progress
 
 import (
 	"fmt"
@@ -20,9 +23,9 @@ type Progress struct {
 	width int // of the line on the terminal
 }
 
-// NewProgress returns a progress report on w; tty says whether w is a
+// New returns a progress report on w; tty says whether w is a
 // terminal.
-func NewProgress(w io.Writer, tty bool, every time.Duration) *Progress {
+func New(w io.Writer, tty bool, every time.Duration) *Progress {
 	return &Progress{w: w, tty: tty, every: every}
 }
 

@@ -1,4 +1,6 @@
-package cmdutil
+// Package buildinfo names this build for --version, from the build
+// information Go records: the module version and the VCS revision.
+package buildinfo
 
 import (
 	"runtime/debug"
