@@ -2,12 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
-	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/sim"
 )
 
@@ -80,28 +78,12 @@ func simRun(opts *simOptions) error {
 	if err != nil {
 		return cmdutil.InputError(sim.ReportParseError(opts.ios.Err, err))
 	}
-	bo := sim.BatchOptions{Out: opts.out, Seed: opts.seed, ToolVersion: toolVersion}
-	if !opts.json {
-		bo.Each = func(r sim.ScenarioResult) { _ = r.WriteText(opts.ios.Out, opts.quiet) }
-	}
-	before := ecall.LogCallIDs(opts.out)
-	rep, err := sim.RunBatch(scs, bo)
+	rep, err := sim.RunReported(opts.ios.Out, scs, sim.BatchOptions{Out: opts.out, Seed: opts.seed, ToolVersion: toolVersion},
+		sim.ReportOptions{JSON: opts.json, Quiet: opts.quiet})
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		if err := rep.WriteJSON(opts.ios.Out); err != nil {
-			return err
-		}
-	} else if opts.out != "" && !opts.quiet {
-		if line := ecall.AddedLine(opts.out, before); line != "" {
-			fmt.Fprintln(opts.ios.Out, line)
-		}
-	}
-	if err := rep.Err(); err != nil {
-		return cmdutil.Failed(err)
-	}
-	return nil
+	return failed(rep.Err())
 }
 
 func exploreRun(opts *simOptions) error {
@@ -109,14 +91,15 @@ func exploreRun(opts *simOptions) error {
 	if err != nil {
 		return err
 	}
-	write := rep.WriteText
-	if opts.json {
-		write = rep.WriteJSON
-	}
-	if err := write(opts.ios.Out); err != nil {
+	if err := rep.Write(opts.ios.Out, opts.json); err != nil {
 		return err
 	}
-	if err := rep.Err(); err != nil {
+	return failed(rep.Err())
+}
+
+// failed marks a run's failures (exit 1).
+func failed(err error) error {
+	if err != nil {
 		return cmdutil.Failed(err)
 	}
 	return nil
