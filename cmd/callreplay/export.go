@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -83,17 +82,6 @@ func exportRun(opts *exportOptions) error {
 				return err
 			}
 		}
-		if opts.Out == "" {
-			return export.Write(opts.ios.Out, r, xo)
-		}
-		f, err := os.Create(opts.Out)
-		if err != nil {
-			return err
-		}
-		if err := export.Write(f, r, xo); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return export.WriteFile(opts.ios.Out, opts.Out, r, xo)
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -137,4 +138,21 @@ func Write(w io.Writer, r *eventlog.CallReader, opts Options) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// WriteFile writes the call r as Write does into a new file at path
+// (truncating one that exists), or to w when path is "".
+func WriteFile(w io.Writer, path string, r *eventlog.CallReader, opts Options) error {
+	if path == "" {
+		return Write(w, r, opts)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := Write(f, r, opts); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
