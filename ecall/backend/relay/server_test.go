@@ -54,10 +54,12 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 	// The tap stalls the writer of S's connection, as a full socket would.
 	stall := make(chan struct{})
 	defer close(stall)
-	// 600-byte messages make deliver frames of about 950 bytes: each
+	// 3,000-byte messages make deliver frames of about 4.1 KB: each
 	// sender's share holds one; S's queue holds two, and overflows with
-	// the third sender's. The others never hold more than two.
-	ts := startServer(t, ServerOptions{QueueBytes: 2500, SenderQueueBytes: 1000, RatePerSecond: -1, Tap: func(f TapFrame) {
+	// the third sender's. The others hold at most two deliveries plus the
+	// roster frames (signed entries, about a kilobyte each), well inside
+	// the limit even when their writers lag on a loaded machine.
+	ts := startServer(t, ServerOptions{QueueBytes: 11000, SenderQueueBytes: 5000, RatePerSecond: -1, Tap: func(f TapFrame) {
 		if !f.Inbound && f.User == "S" && bytes.Contains(f.Data, []byte(`"deliver"`)) {
 			<-stall
 		}
@@ -71,7 +73,7 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 	}
 	peers := []*peer{a, b, c}
 	for i, from := range peers {
-		msg := bytes.Repeat([]byte{byte(i)}, 600)
+		msg := bytes.Repeat([]byte{byte(i)}, 3000)
 		if err := from.Send(msg); err != nil {
 			t.Fatal(err)
 		}
