@@ -76,6 +76,11 @@ func TestRedactText(t *testing.T) {
 		"timer #1 fired but #2 is the armed one":                 "timer #1 fired but #2 is the armed one",
 		"pair 2001:db8:85a3::8a2e:370:7334 <-> fe80::1 at 12:30": "pair :: <-> :: at 12:30",
 		"host 5f3c9a1e-0b6d-4c1e-9c2b-1d2e3f4a5b6c.local:50000":  "host redacted.local:9",
+		// Addresses in every spelling go whole: a trailing "::", an
+		// IPv4-mapped one, a zone, a dotted run longer than IPv4.
+		"from 2001:db8:: and ::ffff:192.168.1.20": "from :: and ::",
+		"from fe80::1c2b:3d4e%eth0 up":            "from :: up",
+		"from 10.1.2.3.4 up":                      "from 0.0.0.0 up",
 	} {
 		if got := r.text(in); got != want {
 			t.Errorf("text(%q) = %q, want %q", in, got, want)

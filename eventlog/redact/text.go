@@ -2,6 +2,7 @@ package redact
 
 import (
 	_ "embed"
+	"net/netip"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -48,11 +49,14 @@ var (
 	number    = regexp.MustCompile(`^(\d+(\.\d+)?(ns|µs|us|ms|s|m|h))+$|^\d+(\.\d+)?(b|kb|mb|gb|bps|kbps|mbps|k|x|%|th|st|nd|rd)?$`)
 	pseudonym = regexp.MustCompile(`^(u|c|s|v|k|n|label|call-r)\d+$`)
 
-	ipv4port = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(:\d+)?\b`)
+	// ipv4port matches an address with its port; a longer dotted run of
+	// small numbers goes whole, so no octet is left behind.
+	ipv4port = regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3,}(:\d+)?\b`)
 	ipv6port = regexp.MustCompile(`\[[0-9A-Fa-f:.%\w]*\](:\d+)?`)
-	// ipv6 matches full addresses and compressed ones with "::" between
-	// groups; a bare "::1" names no one.
-	ipv6     = regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}\b`)
+	// ipv6cand is a run that may be an IPv6 address: hex digits, dots and
+	// at least two colons, maybe with a zone; ipv6 keeps those that parse
+	// (compressed, trailing "::", IPv4-mapped, with a zone).
+	ipv6cand = regexp.MustCompile(`(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*(%[\w.-]+)?`)
 	mdnsport = regexp.MustCompile(`\b[0-9A-Za-z-]+\.local\b(:\d+)?`)
 )
 
@@ -105,8 +109,13 @@ func scrubAddrs(s string) string {
 		}
 		return "[::]"
 	})
+	s = ipv6cand.ReplaceAllStringFunc(s, func(m string) string {
+		if a, err := netip.ParseAddr(m); err == nil && a.Is6() {
+			return "::"
+		}
+		return m
+	})
 	s = ipv4port.ReplaceAllStringFunc(s, withPort("0.0.0.0"))
-	s = ipv6.ReplaceAllString(s, "::")
 	return mdnsport.ReplaceAllStringFunc(s, withPort("redacted.local"))
 }
 
