@@ -28,6 +28,7 @@ func newRootCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	root.AddCommand(newVerifyCmd(ios, nil))
 	root.AddCommand(newExportCmd(ios, nil))
 	root.AddCommand(newRedactCmd(ios, nil))
+	root.AddCommand(newMergeCmd(ios, nil))
 	root.AddCommand(newViewCmd(ios, nil))
 	return root
 }
