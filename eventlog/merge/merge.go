@@ -29,9 +29,9 @@ type Report struct {
 
 // Call is one call of the merged log and where it came from.
 type Call struct {
-	ID         string             // in the merged log
-	Conv       string             // its conversation, when recorded
-	From       []Part             // one recording (copied) or several (merged)
+	ID         string // in the merged log
+	Conv       string // its conversation, when recorded
+	From       []Part // one recording (copied) or several (merged)
 	Devices    []eventlog.Endpoint
 	Events     uint64
 	Duplicates []Duplicate // devices recorded identically twice, kept once
