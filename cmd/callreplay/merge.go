@@ -49,7 +49,7 @@ func newMergeCmd(ios *cmdutil.IOStreams, runF func(*mergeOptions) error) *cobra.
 }
 
 // progressAfter is how long a merge runs before it shows its progress.
-const progressAfter = time.Second
+var progressAfter = time.Second
 
 func mergeRun(opts *mergeOptions) error {
 	began := time.Now()
