@@ -54,6 +54,27 @@ func TestSimLogs(t *testing.T) {
 			t.Errorf("SETUP pairs %v, want one to each of B/1 and B/2", setups)
 		}
 	})
+	t.Run("every-scenario->no-send-not-recorded", func(t *testing.T) {
+		// Every device of a simulation is in its log. The receives
+		// without a send are the messages scenarios inject: 8's CANCEL
+		// as if from A/666, 38's HANGUP of a session that does not exist.
+		injected := map[int]string{8: "CANCEL 9GMi from A/666", 38: "HANGUP nope from A/1"}
+		for i := 1; i <= 50; i++ {
+			n, all := callResults(t, log, fmt.Sprintf("call-%04d", i))
+			if n[pair.NoSend] != 0 || n[pair.NotRecorded] != 0 || n[pair.Unmatched] > 1 {
+				t.Errorf("call-%04d: results %v", i, n)
+			}
+			var got string
+			for _, r := range all {
+				if r.Status == pair.Unmatched {
+					got = fmt.Sprintf("%s %s from %s", r.Msg.Label(), r.Msg.SessID, r.Msg.From)
+				}
+			}
+			if got != injected[i] {
+				t.Errorf("call-%04d: unmatched %q, want %q", i, got, injected[i])
+			}
+		}
+	})
 	t.Run("31-hangup-dropped->one-lost", func(t *testing.T) {
 		n, all := callResults(t, log, "call-0031")
 		if n[pair.Lost] != 1 || n[pair.NotRecorded]+n[pair.NoSend]+n[pair.Unmatched] != 0 {

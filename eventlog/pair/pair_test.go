@@ -241,7 +241,7 @@ func TestPairer(t *testing.T) {
 			w.send(b1, "sb", msg(econn.MsgSetup, "sb", true))
 			w.recv(a1, "sa", b1, msg(econn.MsgSetup, "sb", true)) // a1's conn learns b1 and its session
 			p := msg(econn.MsgPropsync, "sb", false, "muted", "true")
-			p.SrcUser, p.SrcClient = "B", "1"
+			p.SrcUser, p.SrcClient = "B", "1" // as econn writes it; the note has no ids
 			w.send(b1, "sb", p)
 			w.propsyncNote(a1, "sa", false, econn.Props{"muted": "true"})
 		},
@@ -266,6 +266,14 @@ func TestPairer(t *testing.T) {
 		},
 		want: []string{"lost SETUP sa from A/1: A/1#1 -> - (to ?)", "settled #1", "flush",
 			"unmatched SETUP sa from A/1: - -> B/1#2 (to B/1)"},
+	}, {
+		name: "release-waiting-recv->unmatched-now->later-send-lost", recorded: []eventlog.Endpoint{a1, b1}, release: []uint64{1},
+		build: func(w *world) {
+			w.recv(b1, "sb", a1, setup)
+			w.send(a1, "sa", setup)
+		},
+		want: []string{"unmatched SETUP sa from A/1: - -> B/1#1 (to B/1)", "flush",
+			"lost SETUP sa from A/1: A/1#2 -> - (to ?)", "settled #2"},
 	}, {
 		name: "undecodable-recv->no-result", recorded: []eventlog.Endpoint{a1, b1},
 		build: func(w *world) { w.recvBytes(b1, "sb", a1, []byte("not json")) },

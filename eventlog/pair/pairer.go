@@ -138,8 +138,13 @@ func (p *Pairer) conn(ck connKey) *connInfo {
 // digest stands for the message's bytes: its wire form as the encoder
 // writes it, so that a receive's bytes decoded and written again compare
 // equal to the send's however an older encoder spaced or ordered them.
+// The source and destination ids are left out: the sender is part of the
+// identity already, the receiver is whoever recorded the receive, and a
+// PROPSYNC the call layer handled is recorded without them.
 func (p *Pairer) digest(m *econn.Message) uint64 {
-	b, err := m.Encode()
+	c := *m
+	c.SrcUser, c.SrcClient, c.DestUser, c.DestClient = "", "", "", ""
+	b, err := c.Encode()
 	if err != nil {
 		// Not encodable (invalid text from a damaged log): the identity
 		// without the bytes still pairs such messages with each other.
@@ -177,7 +182,7 @@ func (p *Pairer) propsyncNote(ev eventlog.Event, ck connKey) {
 		return
 	}
 	m := &econn.Message{Type: econn.MsgPropsync, SessID: c.remoteSID, Resp: ev.Note.Attrs["resp"] == "true",
-		Props: eventlog.PropsOfNote(ev.Note), SrcUser: c.remote.User, SrcClient: c.remote.Client}
+		Props: eventlog.PropsOfNote(ev.Note)}
 	p.recv(ev, key{c.remote, m.SessID, m.Type, m.Resp, p.digest(m)}, econn.TransportDirect)
 }
 
@@ -196,6 +201,7 @@ func (p *Pairer) send(ev eventlog.Event, ck connKey, s econn.Send) {
 		if !r.gone && !slices.Contains(e.recvBy, r.side.Endpoint) {
 			e.recvBy = append(e.recvBy, r.side.Endpoint)
 			p.drop(r)
+			delete(p.bySeq, r.side.Seq)
 			p.pairedResult(e, r.side, false)
 		}
 	}
@@ -254,6 +260,7 @@ func (p *Pairer) recv(ev eventlog.Event, k key, via econn.Transport) {
 	}
 	r := &entry{k: k, side: side, via: via}
 	p.recvs[k] = append(p.recvs[k], r)
+	p.bySeq[side.Seq] = r
 	p.push(r)
 }
 
@@ -295,10 +302,11 @@ func (p *Pairer) evictOldest() {
 	}
 }
 
-// Release stops waiting for receives of the send with sequence number
-// seq: it gets its final result now (Lost when nobody received it) and
-// Settled. A receive of it that comes later is Unmatched. For callers
-// that bound their own buffers more tightly than the window.
+// Release stops waiting for the other side of the event with sequence
+// number seq: a send gets its final result now (Lost when nobody received
+// it) and Settled, and a receive of it that comes later is Unmatched; a
+// receive still waiting for its send is Unmatched now. For callers that
+// bound their own buffers more tightly than the window.
 func (p *Pairer) Release(seq uint64) {
 	if e := p.bySeq[seq]; e != nil && !e.gone {
 		p.settle(e)
@@ -335,6 +343,7 @@ func (p *Pairer) settle(e *entry) {
 	if len(p.recvs[e.k]) == 0 {
 		delete(p.recvs, e.k)
 	}
+	delete(p.bySeq, e.side.Seq)
 	p.result(Result{Status: Unmatched, Msg: e.msg(), Recv: e.side, To: e.side.Endpoint})
 }
 
