@@ -25,6 +25,22 @@ func (c *Clock) Since() time.Duration { return c.now }
 // Unix returns BaseUnix plus the virtual time, in seconds.
 func (c *Clock) Unix() uint32 { return BaseUnix + uint32(c.now/time.Second) }
 
+// skewedClock is a device's view of the virtual clock when its clock is
+// off by offset: its times and its wall clock read that much later (or
+// earlier); what it schedules runs when the world's clock gets there.
+type skewedClock struct {
+	*Clock
+	offset time.Duration
+}
+
+// Since returns the device's reading of the time since the call began.
+func (c skewedClock) Since() time.Duration { return c.now + c.offset }
+
+// Unix returns the device's reading of the wall clock, in seconds.
+func (c skewedClock) Unix() uint32 {
+	return uint32(int64(BaseUnix) + int64((c.now+c.offset)/time.Second))
+}
+
 // AfterFunc schedules f at now+d.
 func (c *Clock) AfterFunc(d time.Duration, f func()) ecall.Stopper {
 	return c.schedule(c.now+d, f)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/clocks"
 )
 
 // newRecorder creates the call a run records into.
@@ -19,9 +20,29 @@ func newRecorder(opts Options, sc *Scenario) (*eventlog.CallWriter, ecall.Record
 		HasSeed:     true,
 		Scenario:    sc.Name,
 	}
+	if skewed(sc) {
+		meta.Labels = map[string]string{clocks.Label: "per device"}
+	}
 	w, err := opts.Log.CreateCall(meta)
 	if err != nil {
 		return nil, nil, err
 	}
 	return w, ecall.LogRecorder{W: w}, nil
+}
+
+// skewed reports whether a scenario sets a device's clock off the world's:
+// its devices then record on different clocks, which the call's label
+// says, so that readers align them (package clocks).
+func skewed(sc *Scenario) bool {
+	for _, c := range sc.Cmds {
+		if c.Verb != "config" {
+			continue
+		}
+		for _, kv := range c.KV {
+			if kv.Key == "clock-offset" {
+				return true
+			}
+		}
+	}
+	return false
 }

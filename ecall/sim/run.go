@@ -244,6 +244,9 @@ func (r *runner) config(c Cmd) error {
 		case "manual-update":
 			sc.cfg.ManualUpdate, _ = strconv.ParseBool(kv.Value)
 			continue
+		case "clock-offset":
+			sc.clockOffset, _ = parseOffset(kv.Value)
+			continue
 		}
 		d, _ := parseDuration(kv.Value)
 		switch kv.Key {

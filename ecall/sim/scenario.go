@@ -455,6 +455,7 @@ func checkKeys(c Cmd, allowed ...string) error {
 var configKeys = []string{
 	"setup-timeout", "term-timeout", "media-delay", "conn-timeout",
 	"media-start-timeout", "datachan-timeout", "manual-glare", "manual-update",
+	"clock-offset",
 }
 
 func checkConfig(c Cmd) error {
@@ -466,9 +467,12 @@ func checkConfig(c Cmd) error {
 	}
 	for _, kv := range c.KV {
 		var err error
-		if kv.Key == "manual-glare" || kv.Key == "manual-update" {
+		switch kv.Key {
+		case "manual-glare", "manual-update":
 			_, err = strconv.ParseBool(kv.Value)
-		} else {
+		case "clock-offset":
+			_, err = parseOffset(kv.Value)
+		default:
 			_, err = parseDuration(kv.Value)
 		}
 		if err != nil {
@@ -631,6 +635,33 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("negative duration %q", s)
 	}
 	return d, nil
+}
+
+// maxClockOffset bounds a device's clock offset: a day covers any clock a
+// device could be set to by mistake, and keeps the wall clock in range.
+const maxClockOffset = 24 * time.Hour
+
+// parseOffset parses a clock offset: a duration with an optional sign,
+// "+3.2s", "-500ms" (bare numbers are milliseconds).
+func parseOffset(s string) (time.Duration, error) {
+	sign := time.Duration(1)
+	rest := s
+	if r, ok := strings.CutPrefix(s, "-"); ok {
+		sign, rest = -1, r
+	} else {
+		rest = strings.TrimPrefix(s, "+")
+	}
+	if rest == "" || rest[0] == '-' || rest[0] == '+' {
+		return 0, fmt.Errorf("bad offset %q (e.g. +3.2s, -500ms)", s)
+	}
+	d, err := parseDuration(rest)
+	if err != nil {
+		return 0, fmt.Errorf("bad offset %q (e.g. +3.2s, -500ms)", s)
+	}
+	if d > maxClockOffset {
+		return 0, fmt.Errorf("offset %q: at most %s either way", s, maxClockOffset)
+	}
+	return sign * d, nil
 }
 
 func contains(list []string, s string) bool {

@@ -41,6 +41,9 @@ type simClient struct {
 	client     *ecall.Client
 	mediaDelay time.Duration
 	mediaMode  string // ok, fail, block, no-rtp
+	// clockOffset is how far the device's clock is from the world's: its
+	// events are recorded, and its decoder's current time read, on it.
+	clockOffset time.Duration
 }
 
 func newWorld(clients []eventlog.Endpoint, seed int64, rec ecall.Recorder) *World {
@@ -66,8 +69,12 @@ func (w *World) start(sc *simClient) error {
 	if sc.client != nil {
 		return nil
 	}
+	var clock ecall.Clock = &w.clock
+	if sc.clockOffset != 0 {
+		clock = skewedClock{&w.clock, sc.clockOffset}
+	}
 	env := ecall.Env{
-		Clock: &w.clock, Backend: backendOf{sc}, Media: mediaOf{sc},
+		Clock: clock, Backend: backendOf{sc}, Media: mediaOf{sc},
 		Recorder: w.rec,
 		OnError:  func(err error) { w.errs = append(w.errs, err) },
 	}

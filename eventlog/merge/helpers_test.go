@@ -66,6 +66,7 @@ type device struct {
 	ep     eventlog.Endpoint
 	id     string        // the call id in the device's log
 	late   time.Duration // how much later than the call's start its recording began
+	skew   time.Duration // how far its clock is off: added to its times
 	conv   string
 }
 
@@ -97,7 +98,7 @@ func writeDevices(t testing.TB, path string, devs ...device) {
 		}
 		for _, ev := range d.events {
 			if ev.Endpoint == d.ep {
-				ev.At -= d.late
+				ev.At += d.skew - d.late
 				if _, err := w.Append(ev); err != nil {
 					t.Fatal(err)
 				}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/clocks"
 	"github.com/callrec/callrec/eventlog/merge"
 )
 
@@ -267,5 +268,39 @@ func TestMergeReportsProgress(t *testing.T) {
 	}
 	if calls < 3 || last != uint64(len(evs)) || total != last {
 		t.Errorf("%d progress reports, the last %d of %d; want several, ending at %d", calls, last, total, len(evs))
+	}
+}
+
+// A device whose clock was off: the merged call's clocks are estimated
+// and recover the offset within the one-way delay.
+func TestMergedClocksAligned(t *testing.T) {
+	dir := t.TempDir()
+	meta, evs := simCall(t, "clients A/1 B/1\nfault delay by=40ms\nstart A/1\nadvance 1s\nanswer B/1\nadvance 1s\n"+
+		"ping A/1\nping B/1\nadvance 1s\nend A/1\nadvance 10s\nexpect B/1 state=Terminating\n", 1)
+	a, b := filepath.Join(dir, "a1.db"), filepath.Join(dir, "b1.db")
+	writeDevices(t, a, device{meta: meta, events: evs, ep: a1, id: "call-0001", conv: "c1"})
+	// B/1's clock reads 2.5 s late: its times are 2.5 s early.
+	writeDevices(t, b, device{meta: meta, events: evs, ep: b1, id: "call-0001", conv: "c1", skew: -2500 * time.Millisecond})
+	out := filepath.Join(dir, "m.db")
+	if _, err := merge.Files([]string{a, b}, out, merge.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(out, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := l.Call("call-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	est, err := clocks.OfCall(r)
+	if err != nil || est == nil {
+		t.Fatalf("estimate %v, %v", est, err)
+	}
+	shift := est.Of(b1) - est.Of(a1)
+	if d := (shift - 2500*time.Millisecond).Abs(); d > 40*time.Millisecond {
+		t.Errorf("B/1 shifted %v relative to A/1, want 2.5s within 40ms", shift)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/clocks"
 )
 
 // stream is one recording's events on their way into the merged call.
@@ -154,6 +155,8 @@ func mergedMeta(g []*recording) eventlog.CallMeta {
 		}
 	}
 	meta.Labels[LabelMerged] = strings.Join(froms, "; ")
+	// Each recording kept its device's clock: readers align them.
+	meta.Labels[clocks.Label] = "per recording"
 	meta.Conns = mergedConns(g)
 	return meta
 }
