@@ -76,14 +76,19 @@ func (e *Estimator) Add(r pair.Result) {
 // j's times to read them on i's clock) that l allows: i to j messages are
 // received no earlier than sent (offset >= -minSkew[0]), nor j to i ones
 // (offset <= minSkew[1]). A direction without messages leaves its end
-// open, unless the one-way delay bound d (from the call's round trips)
-// closes it.
-func (l *link) between(d time.Duration, haveD bool) interval {
-	iv := interval{lo: -l.minSkew[0], hi: l.minSkew[1], loOpen: l.n[0] == 0, hiOpen: l.n[1] == 0}
+// open.
+func (l *link) between() interval {
+	return interval{lo: -l.minSkew[0], hi: l.minSkew[1], loOpen: l.n[0] == 0, hiOpen: l.n[1] == 0}
+}
+
+// closeWith closes the open end of an interval whose closed end the
+// recorded times break, by the one-way delay bound d: the messages came
+// that way no slower than the call's round trips.
+func (iv interval) closeWith(d time.Duration) interval {
 	switch {
-	case iv.loOpen && !iv.hiOpen && haveD:
+	case iv.loOpen && !iv.hiOpen && iv.hi < 0:
 		iv.lo, iv.loOpen = iv.hi-d, false
-	case iv.hiOpen && !iv.loOpen && haveD:
+	case iv.hiOpen && !iv.loOpen && iv.lo > 0:
 		iv.hi, iv.hiOpen = iv.lo+d, false
 	}
 	return iv
@@ -114,17 +119,21 @@ func (e *Estimator) Estimate() Estimate {
 	ref := e.reference()
 	est.Reference = e.eps[ref]
 	ivs, msgs, reached := e.paths(ref)
+	d, haveD := e.delayBound()
 	for i, ep := range e.eps {
-		d := Device{Endpoint: ep, Reference: i == ref, Aligned: reached[i], Messages: msgs[i]}
+		dev := Device{Endpoint: ep, Reference: i == ref, Aligned: reached[i], Messages: msgs[i]}
 		if reached[i] && i != ref {
 			iv := ivs[i]
-			d.Low, d.High, d.LowOpen, d.HighOpen = iv.lo, iv.hi, iv.loOpen, iv.hiOpen
-			d.Shift = iv.shift()
+			if haveD {
+				iv = iv.closeWith(d)
+			}
+			dev.Low, dev.High, dev.LowOpen, dev.HighOpen = iv.lo, iv.hi, iv.loOpen, iv.hiOpen
+			dev.Shift = iv.shift()
 		}
-		if d.Shift != 0 {
-			est.shift[ep] = d.Shift
+		if dev.Shift != 0 {
+			est.shift[ep] = dev.Shift
 		}
-		est.Devices = append(est.Devices, d)
+		est.Devices = append(est.Devices, dev)
 	}
 	return est
 }
@@ -189,7 +198,6 @@ func (iv interval) neg() interval {
 // calls have few devices, so a plain scan picks the next one).
 func (e *Estimator) paths(ref int) (ivs []interval, msgs []int, reached []bool) {
 	n := len(e.eps)
-	d, haveD := e.delayBound()
 	ivs, msgs, reached = make([]interval, n), make([]int, n), make([]bool, n)
 	cost := make([]time.Duration, n)
 	done := make([]bool, n)
@@ -206,7 +214,7 @@ func (e *Estimator) paths(ref int) (ivs []interval, msgs []int, reached []bool) 
 		}
 		done[cur] = true
 		for k, l := range e.links {
-			next, iv := k[1], l.between(d, haveD)
+			next, iv := k[1], l.between()
 			switch cur {
 			case k[0]:
 			case k[1]:

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/clocks"
 	"github.com/callrec/callrec/eventlog/filter"
 	"github.com/callrec/callrec/eventlog/redact"
 )
@@ -85,9 +86,10 @@ type Options struct {
 // call is the call an export reads: its metadata, redacted when asked,
 // and a way to walk its events.
 type call struct {
-	r    *eventlog.CallReader
-	meta eventlog.CallMeta
-	opts Options
+	r      *eventlog.CallReader
+	meta   eventlog.CallMeta
+	opts   Options
+	clocks *clocks.Estimate // the text timeline's alignment of device clocks; nil: none
 }
 
 // each calls fn with every event the options select, in order.
@@ -97,6 +99,7 @@ func (c *call) each(fn func(eventlog.Event) error) error {
 		if !c.opts.Filter.Match(ev) {
 			continue
 		}
+		ev.At = c.clocks.At(&ev) // before redaction renames the endpoint
 		if red := c.opts.Redactor; red != nil {
 			var err error
 			if ev, err = red.Event(ev); err != nil {
@@ -123,10 +126,7 @@ func Write(w io.Writer, r *eventlog.CallReader, opts Options) error {
 	case JSONL:
 		err = c.each(jsonLines(bw))
 	case Text:
-		tl := newTimeline(bw, c.meta)
-		if err = tl.header(r.Count()); err == nil {
-			err = c.each(tl.event)
-		}
+		err = writeText(bw, c)
 	case Mermaid:
 		err = writeMermaid(bw, c)
 	case ChromeTrace:

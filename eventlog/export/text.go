@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/clocks"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/internal/safetext"
 )
@@ -17,6 +18,29 @@ func jsonLines(w io.Writer) func(eventlog.Event) error {
 	return func(ev eventlog.Event) error { return enc.Encode(describe.RecordOf(ev)) }
 }
 
+// writeText writes the text timeline of c: on a call whose devices
+// recorded on different clocks (clocks.Wanted), with the clocks aligned,
+// its header saying by how much each device was shifted.
+func writeText(w io.Writer, c *call) error {
+	est, err := clocks.OfCall(c.r)
+	if err != nil {
+		return err
+	}
+	c.clocks = est
+	tl := newTimeline(w, c.meta)
+	if est != nil {
+		name := func(ep eventlog.Endpoint) string { return ep.String() }
+		if red := c.opts.Redactor; red != nil {
+			name = func(ep eventlog.Endpoint) string { return red.UserID(ep.User) + "/" + red.ClientID(ep.Client) }
+		}
+		tl.clockLines = est.Lines(name)
+	}
+	if err := tl.header(c.r.Count()); err != nil {
+		return err
+	}
+	return c.each(tl.event)
+}
+
 // timeline prints events as aligned lines: sequence number, call time,
 // endpoint, connection, kind and sentence. Column widths come from the
 // call's metadata, not from the events, so that a long call streams.
@@ -25,6 +49,7 @@ type timeline struct {
 	w          io.Writer
 	meta       eventlog.CallMeta
 	epW, connW int
+	clockLines []string // how the devices' clocks were aligned, under the summary
 }
 
 // newTimeline returns a timeline of the call meta writing to w.
@@ -61,6 +86,11 @@ func (t *timeline) header(events uint64) error {
 	parts = append(parts, "endpoints "+strings.Join(eps, " "), fmt.Sprintf("%d events", events))
 	if _, err := fmt.Fprintln(t.w, safetext.Escape(strings.Join(parts, " · "))); err != nil {
 		return err
+	}
+	for _, l := range t.clockLines {
+		if _, err := fmt.Fprintln(t.w, safetext.Escape(l)); err != nil {
+			return err
+		}
 	}
 	_, err := fmt.Fprintf(t.w, "%7s  %10s  %-*s  %-*s  %-4s  %s\n", "SEQ", "TIME", t.epW, "ENDPOINT", t.connW, "CONN", "KIND", "EVENT")
 	return err
