@@ -8,6 +8,7 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/clocks"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/replay"
 )
@@ -118,6 +119,7 @@ type CallSource struct {
 	mu      sync.Mutex
 	remotes map[replay.ConnID]eventlog.Endpoint // the peer of each connection, for the arrows of sends
 	timers  *timerNames                         // names the timers rows give by number
+	clocks  *clocks.Estimate                    // the devices' clocks aligned; nil: one clock
 
 	warmed atomic.Uint64 // the index has checkpoints up to this event
 	stop   chan struct{}
@@ -134,7 +136,20 @@ func NewCallSource(r *eventlog.CallReader, opts *replay.IndexOptions) *CallSourc
 			s.remotes[replay.ConnID{Endpoint: c.Endpoint, Sess: c.Config.SessID}] = c.Remote
 		}
 	}
+	// A call whose devices recorded on different clocks (clocks.Wanted)
+	// is read once more here, its messages only. An error is the events'
+	// own, which the rows meet and show.
+	s.clocks, _ = clocks.OfCall(r)
 	return s
+}
+
+// ClockNote says how the devices' clocks were aligned, for the title bar;
+// "" for a call recorded on one clock.
+func (s *CallSource) ClockNote() string {
+	if s.clocks == nil {
+		return ""
+	}
+	return s.clocks.Short(eventlog.Endpoint.String)
 }
 
 // warmStride is how many events each warming step replays: small enough
@@ -206,6 +221,7 @@ func (s *CallSource) Rows(from, n int) ([]Row, error) {
 	rows := make([]Row, len(evs))
 	for i, ev := range evs {
 		rows[i] = Row{Index: int(ev.Seq) - 1, Event: ev, Summary: describe.Sentence(ev)}
+		rows[i].Event.At = s.clocks.At(&ev)
 		if a, ok := lad.Add(ev); ok {
 			rows[i].Msg = &LadderMsg{From: a.From, To: a.To, Type: a.Type, Resp: a.Resp, Via: a.Via,
 				Received: a.Received == ev.Seq}
@@ -295,7 +311,7 @@ func (s *CallSource) States(i int) ([]ConnState, error) {
 	out := make([]ConnState, len(st.Conns))
 	for j, c := range st.Conns {
 		out[j] = ConnState{Endpoint: c.ID.Endpoint, Conn: c.ID.Sess, Before: c.Before, After: c.After,
-			Deadline: c.Deadline, LocalProps: c.LocalProps, RemoteProps: c.RemoteProps, Created: c.Created}
+			Deadline: c.Deadline + s.clocks.Of(c.ID.Endpoint), LocalProps: c.LocalProps, RemoteProps: c.RemoteProps, Created: c.Created}
 		if !c.Created && c.PropsChanged() {
 			out[j].PropsBefore = &[2]econn.Props{c.LocalPropsBefore, c.RemotePropsBefore}
 		}

@@ -33,6 +33,14 @@ type Warming interface {
 	StatesReady(i int) (ready bool, progress float64)
 }
 
+// Aligned is implemented by a Source whose devices recorded on different
+// clocks (a merged call): its rows' times are aligned to one device's
+// clock, and ClockNote says by how much each was shifted, in a few words
+// for the title bar.
+type Aligned interface {
+	ClockNote() string
+}
+
 // Catalog is a log holding one or more calls.
 type Catalog interface {
 	// Calls lists the calls in the log, in the order the call list shows.

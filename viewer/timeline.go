@@ -20,6 +20,7 @@ type timeline struct {
 	firstSeq uint64        // Seq of event 0
 	lastAt   time.Duration // At of the last event, for column widths
 	rows     int           // events the pane shows (the layout's)
+	clocks   string        // how the devices' clocks were aligned (Aligned); "" when they were not
 
 	cursor, top int   // event indexes
 	window      []Row // the rows the timeline shows, from top
@@ -42,6 +43,9 @@ type windowKey struct {
 func openTimeline(src Source) (timeline, error) {
 	t := timeline{src: src, meta: src.Meta(), n: src.Len(), firstSeq: 1}
 	t.labels = newEndpointLabels(callEndpoints(t.meta))
+	if a, ok := src.(Aligned); ok {
+		t.clocks = a.ClockNote()
+	}
 	if t.n == 0 {
 		return t, nil
 	}
