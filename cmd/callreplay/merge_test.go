@@ -135,3 +135,26 @@ func TestMergeProgressOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+// The README's end of a call across processes, with real processes: the
+// three devices' logs merged, then the whole call in the viewer in a real
+// terminal, its title bar naming every device and how their clocks were
+// aligned.
+func TestMergeThenViewInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("tmux end-to-end test")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "call.db")
+	if r := callreplay.Run(t, append(append([]string{"merge"}, compatDevices("v2")...), "--out", out)...); r.Code != 0 {
+		t.Fatalf("merge: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	s := newTmux(t, dir, 160, 30, []string{"NO_COLOR=1"}, callreplay.Path(t)+" view "+out)
+	pane := s.waitFor("call call-0001 │ 97 events │", "clocks agree with A/1")
+	for _, ep := range []string{"A/1", "B/1", "B/2"} {
+		if !strings.Contains(strings.SplitN(pane, "\n", 2)[0], ep) {
+			t.Errorf("title bar lacks %s:\n%s", ep, pane)
+		}
+	}
+	s.keys("q")
+}
