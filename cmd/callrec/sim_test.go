@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
 // runSim runs callrec with args as a user would and returns the exit code
@@ -127,6 +129,25 @@ func TestSimExplore(t *testing.T) {
 	code, out, errs := runSim(t, "sim", "--explore", "--runs", "200", "--seed", "1", "--fail-dir", t.TempDir())
 	if code != 0 || !strings.Contains(out, "explored 200 random scenarios (seeds 1..200)") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestSimExploreOut: --out records every explored run as a call, and the
+// log verifies.
+func TestSimExploreOut(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "big.db")
+	code, out, errs := runSim(t, "sim", "--explore", "--runs", "40", "--seed", "7", "--fail-dir", dir, "--out", log)
+	if code != 0 || !strings.HasSuffix(out, "\nrecorded 40 calls (call-0001 to call-0040) in "+log+"\n") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	res := verify.Log(log, func(p string) (*eventlog.Log, error) {
+		return eventlog.Open(p, 0, &eventlog.Options{ReadOnly: true})
+	})
+	var sum verify.Summary
+	sum.Add(res)
+	if res.Err != nil || sum.Calls != 40 || sum.OK() != 40 || sum.Events == 0 {
+		t.Fatalf("verify: %+v", sum)
 	}
 }
 
