@@ -42,7 +42,7 @@ func newVerifyCmd(ios *cmdutil.IOStreams, runF func(*verifyOptions) error) *cobr
 			return verifyRun(opts)
 		},
 	}
-	cmd.Flags().VarP(cmdutil.AtLeast(&opts.Jobs, 1), "jobs", "j", "logs verified in parallel")
+	cmd.Flags().VarP(cmdutil.AtLeast(&opts.Jobs, 1), "jobs", "j", "logs verified in parallel (the calls of each log use every core)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print only divergences, errors and the summary")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object: every log's calls and the totals")
 	return cmd
