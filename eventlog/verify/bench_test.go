@@ -120,3 +120,25 @@ func BenchmarkVerifySmallVsLong(b *testing.B) {
 	b.ReportMetric(longNS/float64(n), "long-cpu-ns/event")
 	b.ReportMetric(ratios/float64(n), "small/long")
 }
+
+// BenchmarkVerifyLog verifies one of the two logs per run, to profile
+// each alone:
+//
+//	go test ./eventlog/verify -run '^$' -bench 'VerifyLog/small' -cpu 1 -cpuprofile small.prof
+func BenchmarkVerifyLog(b *testing.B) {
+	small, long := benchLogs(b)
+	for _, c := range []struct {
+		name  string
+		path  string
+		calls int
+	}{{"small", small, benchCalls}, {"long", long, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var ns float64
+			for b.Loop() {
+				ns += verifyTimed(b, c.path, c.calls)
+			}
+			b.ReportMetric(ns/float64(b.N), "cpu-ns/event")
+		})
+	}
+}

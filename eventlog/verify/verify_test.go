@@ -179,7 +179,9 @@ func TestLogParallel(t *testing.T) {
 	}
 }
 
-// damage deletes event seq of call id.
+// damage deletes event seq of call id: from the call's own bucket
+// (formats 1 and 2), or from the bucket the calls share (format 3,
+// eventlog/layout3.go: keyed by the call's number, the tag 5 and the Seq).
 func damage(t *testing.T, path, id string, seq uint64) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
@@ -187,7 +189,12 @@ func damage(t *testing.T, path, id string, seq uint64) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(id)).Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, seq))
+		if b := tx.Bucket([]byte(id)); b != nil {
+			return b.Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, seq))
+		}
+		calls := tx.Bucket([]byte("_calls"))
+		num := calls.Get(append([]byte{0, 0, 0, 0, 0}, id...))
+		return calls.Delete(binary.BigEndian.AppendUint64(append(append([]byte(nil), num...), 5), seq))
 	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
