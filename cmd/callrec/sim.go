@@ -2,11 +2,14 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/internal/progress"
 )
 
 type simOptions struct {
@@ -89,9 +92,21 @@ func simRun(opts *simOptions) error {
 	return failed(rep.Err())
 }
 
+// progressAfter is how long an exploration runs before its progress line
+// shows, on a terminal.
+var progressAfter = time.Second
+
+// exploreRun explores, with a progress line on stderr when it is a
+// terminal and the exploration is long, then prints the report.
 func exploreRun(opts *simOptions) error {
+	prog := progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal, progressAfter)
 	rep, err := sim.ExploreRuns(sim.ExploreOptions{First: opts.seed, Runs: opts.runs, FailDir: opts.failDir,
-		Out: opts.out, ToolVersion: toolVersion})
+		Out: opts.out, ToolVersion: toolVersion, Progress: func(done, runs int) {
+			if prog.Due() {
+				prog.Show(fmt.Sprintf("explore %s %d/%d runs", progress.Bar(done, runs, 30), done, runs))
+			}
+		}})
+	prog.Clear()
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
@@ -195,5 +196,33 @@ func TestSimParseErrors(t *testing.T) {
 		"callrec: 2 errors in " + long + "\n"
 	if code != 3 || stderr != want {
 		t.Fatalf("exit %d\nstderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}
+
+// TestSimExploreProgress: a long exploration shows its progress on a
+// terminal's stderr, cleared before the report; none off a terminal or in
+// a short run.
+func TestSimExploreProgress(t *testing.T) {
+	explore := func(tty bool) (string, string) {
+		var out, errb bytes.Buffer
+		code := run([]string{"sim", "--explore", "--runs", "5", "--fail-dir", t.TempDir()},
+			&cmdutil.IOStreams{Out: &out, Err: &errb, ErrTerminal: tty})
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	if _, e := explore(true); e != "" {
+		t.Fatalf("progress of a short exploration: %q", e)
+	}
+	defer func(d time.Duration) { progressAfter = d }(progressAfter)
+	progressAfter = 0
+	out, e := explore(true)
+	if !strings.HasPrefix(e, "\rexplore [######........................] 1/5 runs") || !strings.HasSuffix(e, "\r") ||
+		!strings.HasPrefix(out, "explored 5 random scenarios") {
+		t.Fatalf("progress %q, report %q", e, out)
+	}
+	if _, e := explore(false); e != "" {
+		t.Fatalf("progress off a terminal: %q", e)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,12 +49,16 @@ func newVerifyCmd(ios *cmdutil.IOStreams, runF func(*verifyOptions) error) *cobr
 	return cmd
 }
 
+// progressAfter is how long a command runs before its progress line
+// shows, on a terminal (verify, export).
+var progressAfter = time.Second
+
 // verifyRun prints the report, the errors of unreadable logs on stderr,
-// and a progress bar there when it is a terminal.
+// and a progress bar there when it is a terminal and the run is long.
 func verifyRun(opts *verifyOptions) error {
 	sum, err := verify.Run(opts.ios.Out, opts.Logs, verify.RunOptions{Jobs: opts.Jobs, Open: openLog,
 		JSON: opts.JSON, Quiet: opts.Quiet, Width: opts.ios.OutWidth(),
-		Progress: progress.New(opts.ios.Err, opts.ios.ErrTerminal && len(opts.Logs) > 1, 0),
+		Progress: progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal, progressAfter),
 		OnError:  func(err error) { cmdutil.PrintError(opts.ios, "callreplay", err) }})
 	switch {
 	case err != nil:

@@ -56,8 +56,8 @@ type LogOptions struct {
 	// GOMAXPROCS.
 	Workers int
 	// OnCalls, when set, hears how many calls the log holds once it
-	// knows, then of every call verified, in the log's order, from the
-	// goroutine that called LogWith.
+	// knows; OnCall of every call verified, in the log's order. Both are
+	// called from the goroutine that called LogWith.
 	OnCalls func(total int)
 	OnCall  func(CallDone)
 }
@@ -197,6 +197,12 @@ func verifyCall(l *eventlog.Log, id string) (replay.Report, error) {
 // with every log's result in the order of paths. It stops at, and returns,
 // the first error of each.
 func Logs(paths []string, jobs int, open OpenFunc, each func(LogResult) error) error {
+	return LogsWith(paths, jobs, LogOptions{Open: open}, each)
+}
+
+// LogsWith is Logs verifying each log with LogWith and opts: with jobs
+// above 1, its OnCalls and OnCall are called from several goroutines.
+func LogsWith(paths []string, jobs int, opts LogOptions, each func(LogResult) error) error {
 	results := make([]LogResult, len(paths))
 	done := make([]chan struct{}, len(paths))
 	for i := range done {
@@ -210,7 +216,7 @@ func Logs(paths []string, jobs int, open OpenFunc, each func(LogResult) error) e
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = Log(paths[i], open)
+				results[i] = LogWith(paths[i], opts)
 				close(done[i])
 			}
 		}()
