@@ -2,11 +2,14 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/internal/progress"
 )
 
 type simOptions struct {
@@ -24,7 +27,7 @@ type simOptions struct {
 func newSimCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	opts := &simOptions{ios: ios, runs: 1000}
 	cmd := &cobra.Command{
-		Use:   "sim SCENARIO... [--out LOG] [--seed N] | sim --explore --runs N [--seed S]",
+		Use:   "sim SCENARIO... [--out LOG] [--seed N] | sim --explore --runs N [--seed S] [--out LOG]",
 		Short: "Run scenario files on the deterministic simulator and record them",
 		Long: `sim runs scenario files against a simulated conversation — a fan-out
 backend with seeded faults, fake media and a virtual clock — using the same
@@ -34,13 +37,16 @@ log. The same scenario and seed give a byte-identical log.
 With --explore it generates random scenarios instead and checks invariants
 after every step (at most one close per ECONN, one callee device in a call
 per caller, every ECONN Terminating once everyone ended); a violation prints
-the seed and writes the shrunk scenario that reproduces it.
+the seed and writes the shrunk scenario that reproduces it. With --out every
+explored run is recorded as one call of the log: a large, realistic log from
+one command.
 
 The scenario language is described in the README.`,
 		Example: `  callrec sim testdata/scenarios/04-glare.txt --out glare.db
   callreplay show glare.db
   callrec sim testdata/scenarios/*.txt --out all.db --seed 7
   callrec sim --explore --runs 10000 --seed 1
+  callrec sim --explore --runs 10000 --seed 1 --out big.db
   callrec sim testdata/scenarios/*.txt --json | jq '.scenarios[] | select(.ok | not)'`,
 		Args: cmdutil.Args(func(cmd *cobra.Command, args []string) error {
 			if opts.explore && len(args) > 0 {
@@ -86,8 +92,21 @@ func simRun(opts *simOptions) error {
 	return failed(rep.Err())
 }
 
+// progressAfter is how long an exploration runs before its progress line
+// shows, on a terminal.
+var progressAfter = time.Second
+
+// exploreRun explores, with a progress line on stderr when it is a
+// terminal and the exploration is long, then prints the report.
 func exploreRun(opts *simOptions) error {
-	rep, err := sim.ExploreRuns(opts.seed, opts.runs, opts.failDir)
+	prog := progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal, progressAfter)
+	rep, err := sim.ExploreRuns(sim.ExploreOptions{First: opts.seed, Runs: opts.runs, FailDir: opts.failDir,
+		Out: opts.out, ToolVersion: toolVersion, Progress: func(done, runs int) {
+			if prog.Due() {
+				prog.Show(fmt.Sprintf("explore %s %d/%d runs", progress.Bar(done, runs, 30), done, runs))
+			}
+		}})
+	prog.Clear()
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
 // runSim runs callrec with args as a user would and returns the exit code
@@ -130,6 +133,25 @@ func TestSimExplore(t *testing.T) {
 	}
 }
 
+// TestSimExploreOut: --out records every explored run as a call, and the
+// log verifies.
+func TestSimExploreOut(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "big.db")
+	code, out, errs := runSim(t, "sim", "--explore", "--runs", "40", "--seed", "7", "--fail-dir", dir, "--out", log)
+	if code != 0 || !strings.HasSuffix(out, "\nrecorded 40 calls (call-0001 to call-0040) in "+log+"\n") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	res := verify.Log(log, func(p string) (*eventlog.Log, error) {
+		return eventlog.Open(p, 0, &eventlog.Options{ReadOnly: true})
+	})
+	var sum verify.Summary
+	sum.Add(res)
+	if res.Err != nil || sum.Calls != 40 || sum.OK() != 40 || sum.Events == 0 {
+		t.Fatalf("verify: %+v", sum)
+	}
+}
+
 // TestSimParseErrors: callrec sim lists every bad line of a scenario on
 // stderr, one per line as file:line: what is wrong, then one summary line;
 // it exits 3 and records nothing. Past the limit one line counts the
@@ -174,5 +196,33 @@ func TestSimParseErrors(t *testing.T) {
 		"callrec: 2 errors in " + long + "\n"
 	if code != 3 || stderr != want {
 		t.Fatalf("exit %d\nstderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}
+
+// TestSimExploreProgress: a long exploration shows its progress on a
+// terminal's stderr, cleared before the report; none off a terminal or in
+// a short run.
+func TestSimExploreProgress(t *testing.T) {
+	explore := func(tty bool) (string, string) {
+		var out, errb bytes.Buffer
+		code := run([]string{"sim", "--explore", "--runs", "5", "--fail-dir", t.TempDir()},
+			&cmdutil.IOStreams{Out: &out, Err: &errb, ErrTerminal: tty})
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	if _, e := explore(true); e != "" {
+		t.Fatalf("progress of a short exploration: %q", e)
+	}
+	defer func(d time.Duration) { progressAfter = d }(progressAfter)
+	progressAfter = 0
+	out, e := explore(true)
+	if !strings.HasPrefix(e, "\rexplore [######........................] 1/5 runs") || !strings.HasSuffix(e, "\r") ||
+		!strings.HasPrefix(out, "explored 5 random scenarios") {
+		t.Fatalf("progress %q, report %q", e, out)
+	}
+	if _, e := explore(false); e != "" {
+		t.Fatalf("progress off a terminal: %q", e)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/sim/simtest"
@@ -394,20 +395,63 @@ func TestCompletionAndHelp(t *testing.T) {
 	}
 }
 
+// TestVerifyProgressOnATerminal: a progress line on a terminal once the
+// run is long (here: at once), of the logs or of one log's calls; none
+// off a terminal, or in a short run.
 func TestVerifyProgressOnATerminal(t *testing.T) {
 	path := basicLog(t)
-	var out, errb strings.Builder
-	ios := &cmdutil.IOStreams{Out: &out, Err: &errb, ErrTerminal: true}
-	if code := run([]string{"verify", "-q", path, path, path}, ios); code != 0 {
-		t.Fatalf("exit %d: %s", code, out.String())
+	verifyOn := func(tty bool, args ...string) string {
+		var out, errb strings.Builder
+		ios := &cmdutil.IOStreams{Out: &out, Err: &errb, ErrTerminal: tty}
+		if code := run(append([]string{"verify", "-q"}, args...), ios); code != 0 {
+			t.Fatalf("exit %d: %s", code, out.String())
+		}
+		return errb.String()
 	}
-	e := errb.String()
-	if !strings.Contains(e, "\rverify [") || !strings.Contains(e, "3/3 logs, 0 diverged") || !strings.HasSuffix(e, "\r") {
+	if e := verifyOn(true, path, path); e != "" {
+		t.Fatalf("progress of a short run: %q", e)
+	}
+	defer func(d time.Duration) { progressAfter = d }(progressAfter)
+	progressAfter = 0
+	e := verifyOn(true, path, path, path)
+	if !strings.Contains(e, "\rverify [") || !strings.Contains(e, "/3 logs, ") || !strings.HasSuffix(e, "\r") {
 		t.Fatalf("progress on stderr: %q", e)
 	}
-	// Not on a terminal, or for one log: no progress.
-	if r := runCmd(t, "verify", path, path); r.stderr != "" {
-		t.Fatalf("progress without a terminal: %q", r.stderr)
+	if e := verifyOn(true, path); !strings.Contains(e, "\rverify [##############################] 1/1 calls, 0 diverged") {
+		t.Fatalf("progress of one log: %q", e)
+	}
+	if e := verifyOn(false, path, path); e != "" {
+		t.Fatalf("progress without a terminal: %q", e)
+	}
+}
+
+// TestExportProgressOnATerminal: a long export shows its progress on a
+// terminal's stderr, and not when the export goes to that terminal, nor
+// off a terminal.
+func TestExportProgressOnATerminal(t *testing.T) {
+	path := writeCalls(t, generate(t, "long", simtest.BasicCall(40)))
+	exportOn := func(errTTY, outTTY bool) (string, string) {
+		var out, errb strings.Builder
+		ios := &cmdutil.IOStreams{Out: &out, Err: &errb, ErrTerminal: errTTY, OutTerminal: outTTY}
+		if code := run([]string{"export", path, "--format", "jsonl"}, ios); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	plain, _ := exportOn(false, false)
+	if _, e := exportOn(true, false); e != "" {
+		t.Fatalf("progress of a short export: %q", e)
+	}
+	defer func(d time.Duration) { progressAfter = d }(progressAfter)
+	progressAfter = 0
+	out, e := exportOn(true, false)
+	if out != plain || !strings.HasPrefix(e, "\rexport [") || !strings.Contains(e, " events") || !strings.HasSuffix(e, "\r") {
+		t.Fatalf("progress on stderr: %q", e)
+	}
+	for _, tty := range [][2]bool{{true, true}, {false, false}} {
+		if _, e := exportOn(tty[0], tty[1]); e != "" {
+			t.Fatalf("progress with stderr a terminal %v, stdout %v: %q", tty[0], tty[1], e)
+		}
 	}
 }
 

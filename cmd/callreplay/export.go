@@ -10,6 +10,7 @@ import (
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/export"
 	"github.com/callrec/callrec/eventlog/redact"
+	"github.com/callrec/callrec/internal/progress"
 )
 
 type exportOptions struct {
@@ -82,6 +83,19 @@ func exportRun(opts *exportOptions) error {
 				return err
 			}
 		}
+		prog := exportProgress(opts)
+		if prog != nil {
+			xo.Progress = func(done, total uint64) {
+				prog.Show(fmt.Sprintf("export %s %d/%d events", progress.Bar(int(done), int(total), 30), done, total))
+			}
+			defer prog.Clear()
+		}
 		return export.WriteFile(opts.ios.Out, opts.Out, r, xo)
 	})
+}
+
+// exportProgress is the progress line of a long export, on stderr when it
+// is a terminal, unless the export itself goes to that terminal.
+func exportProgress(opts *exportOptions) *progress.Task {
+	return progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal && (opts.Out != "" || !opts.ios.OutTerminal), progressAfter)
 }

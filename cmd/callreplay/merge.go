@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,16 +47,12 @@ func newMergeCmd(ios *cmdutil.IOStreams, runF func(*mergeOptions) error) *cobra.
 	return cmd
 }
 
-// progressAfter is how long a merge runs before it shows its progress.
-var progressAfter = time.Second
-
 func mergeRun(opts *mergeOptions) error {
-	began := time.Now()
-	p := progress.New(opts.ios.Err, opts.ios.ErrTerminal, 0)
+	p := progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal, progressAfter)
 	defer p.Clear()
 	rep, err := merge.Files(opts.Logs, opts.Out, merge.Options{Timeout: lockTimeout,
 		Progress: func(done, total uint64) {
-			if time.Since(began) > progressAfter {
+			if p.Due() {
 				p.Show(fmt.Sprintf("merging: %d of %d events", done, total))
 			}
 		}})

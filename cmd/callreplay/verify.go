@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,18 +43,22 @@ func newVerifyCmd(ios *cmdutil.IOStreams, runF func(*verifyOptions) error) *cobr
 			return verifyRun(opts)
 		},
 	}
-	cmd.Flags().VarP(cmdutil.AtLeast(&opts.Jobs, 1), "jobs", "j", "logs verified in parallel")
+	cmd.Flags().VarP(cmdutil.AtLeast(&opts.Jobs, 1), "jobs", "j", "logs verified in parallel (the calls of each log use every core)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print only divergences, errors and the summary")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object: every log's calls and the totals")
 	return cmd
 }
 
+// progressAfter is how long a command runs before its progress line
+// shows, on a terminal (verify, export).
+var progressAfter = time.Second
+
 // verifyRun prints the report, the errors of unreadable logs on stderr,
-// and a progress bar there when it is a terminal.
+// and a progress bar there when it is a terminal and the run is long.
 func verifyRun(opts *verifyOptions) error {
 	sum, err := verify.Run(opts.ios.Out, opts.Logs, verify.RunOptions{Jobs: opts.Jobs, Open: openLog,
 		JSON: opts.JSON, Quiet: opts.Quiet, Width: opts.ios.OutWidth(),
-		Progress: progress.New(opts.ios.Err, opts.ios.ErrTerminal && len(opts.Logs) > 1, 0),
+		Progress: progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal, progressAfter),
 		OnError:  func(err error) { cmdutil.PrintError(opts.ios, "callreplay", err) }})
 	switch {
 	case err != nil:

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/verify"
 )
 
 // TestRunBatch: a failing scenario does not stop the next one; every
@@ -182,7 +184,7 @@ func TestBatchLogReproduces(t *testing.T) {
 }
 
 func TestExploreRuns(t *testing.T) {
-	rep, err := ExploreRuns(5, 20, t.TempDir())
+	rep, err := ExploreRuns(ExploreOptions{First: 5, Runs: 20, FailDir: t.TempDir()})
 	if err != nil || rep.Err() != nil || rep.Violation != nil {
 		t.Fatalf("report %+v, err %v", rep, err)
 	}
@@ -223,5 +225,72 @@ func TestExploreViolationReport(t *testing.T) {
 		"shrunk scenario written to d/explore-seed-3.txt (run: callrec sim d/explore-seed-3.txt --seed 3)\n"
 	if b.String() != want {
 		t.Fatalf("text %q, want %q", b.String(), want)
+	}
+}
+
+// TestExploreRecords: with Out, every explored run is one call of the
+// log, in seed order, and the log verifies; the text report says what was
+// recorded; a second exploration adds to the log.
+func TestExploreRecords(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "explore.db")
+	rep, err := ExploreRuns(ExploreOptions{First: 3, Runs: 12, FailDir: dir, Out: out, ToolVersion: "test"})
+	if err != nil || rep.Violation != nil || rep.Recorded != 12 || rep.Log != out {
+		t.Fatalf("report %+v, err %v", rep, err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\nrecorded 12 calls (call-0001 to call-0012) in " + out + "\n"; !strings.HasSuffix(b.String(), want) {
+		t.Fatalf("text %q lacks %q", b.String(), want)
+	}
+	res := verify.Log(out, func(p string) (*eventlog.Log, error) {
+		return eventlog.Open(p, 0, &eventlog.Options{ReadOnly: true})
+	})
+	if res.Err != nil || len(res.Unverified) != 0 || len(res.Calls) != 12 {
+		t.Fatalf("verify: %+v", res)
+	}
+	l, err := eventlog.Open(out, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := l.Calls()
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, info := range infos {
+		if m := info.Meta; m.Seed != int64(3+i) || m.Scenario != fmt.Sprintf("explore-%d", 3+i) || m.ToolVersion != "test" {
+			t.Fatalf("call %d: %+v", i, m)
+		}
+	}
+	var events uint64
+	for i, c := range res.Calls {
+		if !c.OK() {
+			t.Fatalf("call %d: %+v", i, c)
+		}
+		events += c.Events
+	}
+	if events < 100 {
+		t.Fatalf("%d events in 12 calls", events)
+	}
+
+	rep, err = ExploreRuns(ExploreOptions{First: 20, Runs: 2, FailDir: dir, Out: out})
+	b.Reset()
+	if err == nil {
+		err = rep.WriteText(&b)
+	}
+	if err != nil || !strings.HasSuffix(b.String(), "\nadded call-0013, call-0014 to "+out+" (14 calls)\n") {
+		t.Fatalf("second exploration: %v\n%s", err, b.String())
+	}
+}
+
+// TestExploreRecordError: a log that cannot be opened is the error, not
+// a violation.
+func TestExploreRecordError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "no-such-dir", "x.db")
+	if rep, err := ExploreRuns(ExploreOptions{First: 1, Runs: 2, Out: out}); err == nil {
+		t.Fatalf("no error; report %+v", rep)
 	}
 }

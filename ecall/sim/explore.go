@@ -86,23 +86,33 @@ func randomCommand(rng *rand.Rand, pick func() string) string {
 // Explore runs one generated scenario with invariant checks after every
 // step. A violation comes back shrunk to a scenario that still shows it.
 func Explore(seed int64) *Violation {
-	text := Generate(seed)
-	v := checkScenario(seed, text)
-	if v == nil {
-		return nil
-	}
-	v.Scenario = shrink(text, func(try string) bool {
-		w := checkScenario(seed, try)
-		return w != nil && w.Invariant == v.Invariant
-	})
+	v, _, _ := exploreRecorded(seed, nil, "")
 	return v
 }
 
-// checkScenario runs a scenario text under the invariants.
-func checkScenario(seed int64, text string) (v *Violation) {
+// exploreRecorded is Explore that records the generated run (not the
+// shrinking reruns) as a call of log, when log is not nil, and returns
+// the call's id. The error is the log's.
+func exploreRecorded(seed int64, log *eventlog.Log, toolVersion string) (*Violation, string, error) {
+	text := Generate(seed)
+	v, id, err := checkScenario(seed, text, Options{Log: log, ToolVersion: toolVersion})
+	if v == nil || err != nil {
+		return v, id, err
+	}
+	v.Scenario = shrink(text, func(try string) bool {
+		w, _, _ := checkScenario(seed, try, Options{})
+		return w != nil && w.Invariant == v.Invariant
+	})
+	return v, id, nil
+}
+
+// checkScenario runs a scenario text under the invariants, recording it
+// when rec.Log is set. The error is the log's: a run that could not be
+// recorded.
+func checkScenario(seed int64, text string, rec Options) (v *Violation, id string, logErr error) {
 	sc, err := ParseString(fmt.Sprintf("explore-%d.txt", seed), text)
 	if err != nil {
-		return &Violation{Seed: seed, Invariant: "parse", Detail: err.Error(), Scenario: text}
+		return &Violation{Seed: seed, Invariant: "parse", Detail: err.Error(), Scenario: text}, "", nil
 	}
 	inv := newInvariants()
 	defer func() {
@@ -110,7 +120,21 @@ func checkScenario(seed int64, text string) (v *Violation) {
 			v = &Violation{Seed: seed, Invariant: "panic", Detail: fmt.Sprintf("%v\n%s", p, debug.Stack()), Scenario: text}
 		}
 	}()
-	_, err = Run(sc, Options{Seed: seed, KeepGoing: true, Observe: inv.observe, AfterStep: inv.check})
+	res, err := Run(sc, Options{Seed: seed, Log: rec.Log, ToolVersion: rec.ToolVersion, KeepGoing: true, Observe: inv.observe, AfterStep: inv.check})
+	if res != nil {
+		id = res.CallID
+	}
+	// Going on past failed commands, Run stops early only for an
+	// invariant (AfterStep's error); any other error it returns is the
+	// log's: the call could not be created or closed.
+	if _, isInv := err.(*invariantError); rec.Log != nil && err != nil && !isInv {
+		return nil, id, err
+	}
+	return classify(seed, text, inv, err), id, nil
+}
+
+// classify turns a run's end into the violation it shows, if any.
+func classify(seed int64, text string, inv *invariants, err error) *Violation {
 	if iv, ok := err.(*invariantError); ok {
 		return &Violation{Seed: seed, Invariant: iv.name, Detail: iv.detail, Scenario: text}
 	}

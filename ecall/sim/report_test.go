@@ -71,7 +71,7 @@ func TestRunReported(t *testing.T) {
 
 // TestExploreReportWrite: text or JSON as asked.
 func TestExploreReportWrite(t *testing.T) {
-	rep, err := ExploreRuns(1, 3, t.TempDir())
+	rep, err := ExploreRuns(ExploreOptions{First: 1, Runs: 3, FailDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,6 +81,10 @@ type Options struct {
 	// Redactor, when set, redacts the metadata and every event before
 	// they are written (redact.New makes one for the call).
 	Redactor *redact.Redactor
+	// Progress, when set, hears now and then how far the export has read:
+	// done of total, in events (Mermaid reads the call twice: its total
+	// counts both passes).
+	Progress func(done, total uint64)
 }
 
 // call is the call an export reads: its metadata, redacted when asked,
@@ -90,12 +94,24 @@ type call struct {
 	meta   eventlog.CallMeta
 	opts   Options
 	clocks *clocks.Estimate // the text timeline's alignment of device clocks; nil: none
+	passes uint64           // how often the format reads the call
+	pass   uint64           // the passes done
 }
+
+// progressEvery is how many events an export reads between two reports
+// of its progress.
+const progressEvery = 256
 
 // each calls fn with every event the options select, in order.
 func (c *call) each(fn func(eventlog.Event) error) error {
+	defer func() { c.pass++ }()
 	cur := c.r.Cursor(c.opts.Filter.Compile())
+	n := 0
 	for ev, ok := cur.Seek(max(c.opts.From, 1)); ok; ev, ok = cur.Next() {
+		if n++; c.opts.Progress != nil && n%progressEvery == 0 {
+			count := c.r.Count()
+			c.opts.Progress(c.pass*count+ev.Seq, max(c.passes, 1)*count)
+		}
 		if !c.opts.Filter.Match(ev) {
 			continue
 		}
@@ -116,7 +132,10 @@ func (c *call) each(fn func(eventlog.Event) error) error {
 // Write writes the call r to w in opts.Format. It buffers its writes and
 // flushes them before it returns.
 func Write(w io.Writer, r *eventlog.CallReader, opts Options) error {
-	c := &call{r: r, meta: r.Meta(), opts: opts}
+	c := &call{r: r, meta: r.Meta(), opts: opts, passes: 1}
+	if opts.Format == Mermaid {
+		c.passes = 2
+	}
 	if opts.Redactor != nil {
 		c.meta = opts.Redactor.Meta(c.meta)
 	}

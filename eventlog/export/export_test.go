@@ -182,3 +182,36 @@ func mustFilter(t *testing.T, expr string) filter.Filter {
 	}
 	return f
 }
+
+// TestProgress: an export reports how far it has read, rising, of the
+// call's events (twice for Mermaid, which reads it twice), and writes the
+// same as without.
+func TestProgress(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.log")
+	if err := simtest.WriteLog(path, simtest.Call{ID: "long", Scenario: simtest.BasicCall(60)}); err != nil {
+		t.Fatal(err)
+	}
+	r := openCall(t, path)
+	n := r.Count()
+	for _, f := range export.Formats() {
+		var done []uint64
+		opts := export.Options{Format: export.Format(f)}
+		plain := exportString(t, r, opts)
+		passes := uint64(1)
+		if f == string(export.Mermaid) {
+			passes = 2
+		}
+		opts.Progress = func(d, total uint64) {
+			if total != passes*n || d > total || len(done) > 0 && d <= done[len(done)-1] {
+				t.Fatalf("%s: progress %d/%d after %v (%d events)", f, d, total, done, n)
+			}
+			done = append(done, d)
+		}
+		if got := exportString(t, r, opts); got != plain {
+			t.Fatalf("%s: progress changed the export", f)
+		}
+		if least := passes * n / 256; uint64(len(done)) < least || done[len(done)-1] < passes*n-256 {
+			t.Fatalf("%s: %d progress reports, last %v, of %d events", f, len(done), done[len(done)-1:], passes*n)
+		}
+	}
+}

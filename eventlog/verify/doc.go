@@ -2,8 +2,9 @@
 // `callreplay verify` does: each log's integrity is checked first (a
 // damaged call is reported at its first bad event, not replayed), then
 // every call of every log is replayed with
-// replay.Verify, several logs in parallel, and the reports come back in
-// the order of the logs. It renders them for people (a line per call, the
+// replay.Verify, the calls of a log on every core and several logs in
+// parallel, and the reports come back in the order of the logs and of
+// their calls. It renders them for people (a line per call, the
 // first diverging step of a call in full: its input, the state before,
 // the outputs side by side and the fields that differ) and as JSON.
 //

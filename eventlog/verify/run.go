@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
+	"sync"
 	"time"
+
+	"github.com/callrec/callrec/internal/progress"
 )
 
 // Progress shows a run's progress on one line: Show replaces the line,
@@ -30,17 +32,16 @@ type RunOptions struct {
 
 // Run verifies the logs at paths, as `callreplay verify` does, and writes
 // the report to w: each log's calls as its result comes (in the order of
-// paths), then the totals. The error is w's or the progress's.
+// paths), then the totals. The progress line follows every call. The error
+// is w's or the progress's.
 func Run(w io.Writer, paths []string, opts RunOptions) (Summary, error) {
 	start := time.Now()
-	prog := opts.Progress
-	if prog == nil {
-		prog = noProgress{}
-	}
+	prog := newRunProgress(opts.Progress, len(paths))
 	var sum Summary
 	out := RunJSON{Logs: []LogJSON{}}
-	err := Logs(paths, opts.Jobs, opts.Open, func(r LogResult) error {
-		prog.Clear()
+	lo := LogOptions{Open: opts.Open, OnCalls: prog.calls, OnCall: prog.call}
+	err := LogsWith(paths, opts.Jobs, lo, func(r LogResult) error {
+		prog.clear()
 		sum.Add(r)
 		if r.Err != nil && opts.OnError != nil {
 			opts.OnError(r.Err)
@@ -50,10 +51,10 @@ func Run(w io.Writer, paths []string, opts RunOptions) (Summary, error) {
 		} else if err := WriteText(w, r, opts.Quiet, opts.Width); err != nil {
 			return err
 		}
-		prog.Show(progressBar(sum, len(paths)))
+		prog.log()
 		return nil
 	})
-	prog.Clear()
+	prog.clear()
 	if err != nil {
 		return sum, err
 	}
@@ -66,13 +67,73 @@ func Run(w io.Writer, paths []string, opts RunOptions) (Summary, error) {
 	return sum, enc.Encode(out)
 }
 
-// progressBar is the progress line of a run of total logs.
-func progressBar(s Summary, total int) string {
-	const barW = 30
-	filled := barW * s.Logs / total
-	return fmt.Sprintf("verify [%s%s] %d/%d logs, %d diverged", strings.Repeat("#", filled),
-		strings.Repeat(".", barW-filled), s.Logs, total, s.Diverged)
+// runProgress counts what a run has done for its progress line. Several
+// logs' calls report to it at once (jobs above 1): it locks.
+type runProgress struct {
+	mu                    sync.Mutex
+	p                     Progress
+	logs, logsDone        int
+	totalCalls, callsDone int
+	diverged, unverified  int
 }
+
+func newRunProgress(p Progress, logs int) *runProgress {
+	if p == nil {
+		p = noProgress{}
+	}
+	return &runProgress{p: p, logs: logs}
+}
+
+func (r *runProgress) calls(n int) {
+	r.mu.Lock()
+	r.totalCalls += n
+	r.mu.Unlock()
+}
+
+func (r *runProgress) call(c CallDone) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.callsDone++
+	if c.Diverged {
+		r.diverged++
+	}
+	if c.Failed {
+		r.unverified++
+	}
+	r.p.Show(r.line())
+}
+
+func (r *runProgress) log() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logsDone++
+	r.p.Show(r.line())
+}
+
+func (r *runProgress) clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.p.Clear()
+}
+
+// line is the progress line: of one log, its calls; of several, the logs
+// and the calls verified so far.
+func (r *runProgress) line() string {
+	var s string
+	if r.logs == 1 {
+		s = fmt.Sprintf("verify %s %d/%d calls, %d diverged", progress.Bar(r.callsDone, r.totalCalls, barWidth),
+			r.callsDone, r.totalCalls, r.diverged)
+	} else {
+		s = fmt.Sprintf("verify %s %d/%d logs, %d calls, %d diverged", progress.Bar(r.logsDone, r.logs, barWidth),
+			r.logsDone, r.logs, r.callsDone, r.diverged)
+	}
+	if r.unverified > 0 {
+		s += fmt.Sprintf(", %d not verified", r.unverified)
+	}
+	return s
+}
+
+const barWidth = 30
 
 type noProgress struct{}
 

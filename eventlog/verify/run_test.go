@@ -20,7 +20,8 @@ func (p *recordingProgress) Show(line string) { p.shown = append(p.shown, line) 
 func (p *recordingProgress) Clear()           {}
 
 // TestRun: a line per call as each log comes, the error of an unreadable
-// log to OnError only, a progress line per log, and the totals.
+// log to OnError only, a progress line per call and per log, and the
+// totals.
 func TestRun(t *testing.T) {
 	glare := writeLog(t, "glare", simtest.Glare)
 	missing := filepath.Join(t.TempDir(), "missing.log")
@@ -43,8 +44,9 @@ func TestRun(t *testing.T) {
 	if !text.MatchString(out.String()) {
 		t.Fatalf("report:\n%s", out.String())
 	}
-	wantBars := []string{"verify [###############...............] 1/2 logs, 0 diverged",
-		"verify [##############################] 2/2 logs, 0 diverged"}
+	wantBars := []string{"verify [..............................] 0/2 logs, 1 calls, 0 diverged",
+		"verify [###############...............] 1/2 logs, 1 calls, 0 diverged",
+		"verify [##############################] 2/2 logs, 1 calls, 0 diverged"}
 	if strings.Join(prog.shown, "\n") != strings.Join(wantBars, "\n") {
 		t.Fatalf("progress %q", prog.shown)
 	}
@@ -66,5 +68,28 @@ func TestRun(t *testing.T) {
 	if len(run.Logs) != 2 || run.Logs[0].Calls[0].CallID != "glare" || run.Logs[1].Error == "" ||
 		run.Summary.Calls != 1 || run.Summary.OK != 1 || run.Summary.Unreadable != 1 {
 		t.Fatalf("JSON:\n%s", out.String())
+	}
+}
+
+// TestRunProgressOneLog: the progress of one log counts its calls, those
+// not verified too.
+func TestRunProgressOneLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "three.log")
+	if err := simtest.WriteLog(path, simtest.Call{ID: "a", Scenario: simtest.Glare},
+		simtest.Call{ID: "b", Scenario: simtest.BasicCall(1)}, simtest.Call{ID: "c", Scenario: simtest.Glare}); err != nil {
+		t.Fatal(err)
+	}
+	damage(t, path, "b", 2)
+	prog := &recordingProgress{}
+	var out bytes.Buffer
+	if _, err := verify.Run(&out, []string{path}, verify.RunOptions{Open: open, Progress: prog}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"verify [##########....................] 1/3 calls, 0 diverged",
+		"verify [####################..........] 2/3 calls, 0 diverged, 1 not verified",
+		"verify [##############################] 3/3 calls, 0 diverged, 1 not verified",
+		"verify [##############################] 3/3 calls, 0 diverged, 1 not verified"}
+	if strings.Join(prog.shown, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("progress %q", prog.shown)
 	}
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 
 	"github.com/callrec/callrec/eventlog"
@@ -42,10 +43,36 @@ type OpenFunc func(path string) (*eventlog.Log, error)
 // integrity first: a damaged file (bbolt's page check, the calls index)
 // stops it; a damaged call is not replayed — replaying what the log no
 // longer holds would report damage as a code regression — and the other
-// calls go on.
+// calls go on. The calls are verified in parallel, on every core
+// (GOMAXPROCS); the result lists them in the log's order.
 func Log(path string, open OpenFunc) LogResult {
+	return LogWith(path, LogOptions{Open: open})
+}
+
+// LogOptions configure LogWith.
+type LogOptions struct {
+	Open OpenFunc
+	// Workers is how many calls are verified at a time; 0 means
+	// GOMAXPROCS.
+	Workers int
+	// OnCalls, when set, hears how many calls the log holds once it
+	// knows; OnCall of every call verified, in the log's order. Both are
+	// called from the goroutine that called LogWith.
+	OnCalls func(total int)
+	OnCall  func(CallDone)
+}
+
+// CallDone is one call verified, for a progress report.
+type CallDone struct {
+	Index    int  // in the log's order, from 0
+	Diverged bool // it replayed differently
+	Failed   bool // it could not be verified: damaged or unreadable
+}
+
+// LogWith is Log with options.
+func LogWith(path string, opts LogOptions) LogResult {
 	res := LogResult{Path: path}
-	l, err := open(path)
+	l, err := opts.Open(path)
 	if err != nil {
 		res.Err = err
 		return res
@@ -60,20 +87,101 @@ func Log(path string, open OpenFunc) LogResult {
 		res.Err = err
 		return res
 	}
-	for _, info := range infos {
-		id := info.Meta.ID
-		err := l.CheckCall(id)
-		var rep replay.Report
-		if err == nil {
-			rep, err = verifyCall(l, id)
-		}
-		if err != nil {
-			res.Unverified = append(res.Unverified, CallError{CallID: id, Err: err})
-			continue
-		}
-		res.Calls = append(res.Calls, rep)
+	ids := make([]string, len(infos))
+	for i := range infos {
+		ids[i] = infos[i].Meta.ID
 	}
+	infos = nil // only the ids are needed: let the metadata go
+	if opts.OnCalls != nil {
+		opts.OnCalls(len(ids))
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	eachCall(l, ids, workers, func(i int, c callResult) {
+		if c.err != nil {
+			res.Unverified = append(res.Unverified, CallError{CallID: ids[i], Err: c.err})
+		} else {
+			res.Calls = append(res.Calls, c.rep)
+		}
+		if opts.OnCall != nil {
+			opts.OnCall(CallDone{Index: i, Diverged: c.err == nil && !c.rep.OK(), Failed: c.err != nil})
+		}
+	})
 	return res
+}
+
+// callResult is what verifying one call found.
+type callResult struct {
+	rep replay.Report
+	err error // damaged or unreadable: not verified
+}
+
+// checkAndVerify checks a call's integrity and, if it is whole, replays
+// it.
+func checkAndVerify(l *eventlog.Log, id string) callResult {
+	if err := l.CheckCall(id); err != nil {
+		return callResult{err: err}
+	}
+	rep, err := verifyCall(l, id)
+	return callResult{rep: rep, err: err}
+}
+
+// eachCall verifies the calls ids of l, workers at a time, and hands each
+// result to done in the order of ids, from the calling goroutine. At most
+// a few results per worker wait to be handed over (a call verified early
+// waits for the ones before it), so memory does not grow with the log.
+func eachCall(l *eventlog.Log, ids []string, workers int, done func(int, callResult)) {
+	workers = min(workers, len(ids))
+	if workers <= 1 {
+		for i, id := range ids {
+			done(i, checkAndVerify(l, id))
+		}
+		return
+	}
+	window := 4 * workers
+	type slot struct {
+		res   callResult
+		ready chan struct{}
+	}
+	slots := make([]slot, window)
+	for i := range slots {
+		slots[i].ready = make(chan struct{}, 1)
+	}
+	free := make(chan struct{}, window) // a token per slot not yet handed over
+	for range window {
+		free <- struct{}{}
+	}
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range ids {
+			<-free
+			next <- i
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				s := &slots[i%window]
+				s.res = checkAndVerify(l, ids[i])
+				s.ready <- struct{}{}
+			}
+		}()
+	}
+	for i := range ids {
+		s := &slots[i%window]
+		<-s.ready
+		res := s.res
+		s.res = callResult{}
+		free <- struct{}{}
+		done(i, res)
+	}
+	wg.Wait()
 }
 
 func verifyCall(l *eventlog.Log, id string) (replay.Report, error) {
@@ -89,6 +197,12 @@ func verifyCall(l *eventlog.Log, id string) (replay.Report, error) {
 // with every log's result in the order of paths. It stops at, and returns,
 // the first error of each.
 func Logs(paths []string, jobs int, open OpenFunc, each func(LogResult) error) error {
+	return LogsWith(paths, jobs, LogOptions{Open: open}, each)
+}
+
+// LogsWith is Logs verifying each log with LogWith and opts: with jobs
+// above 1, its OnCalls and OnCall are called from several goroutines.
+func LogsWith(paths []string, jobs int, opts LogOptions, each func(LogResult) error) error {
 	results := make([]LogResult, len(paths))
 	done := make([]chan struct{}, len(paths))
 	for i := range done {
@@ -102,7 +216,7 @@ func Logs(paths []string, jobs int, open OpenFunc, each func(LogResult) error) e
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = Log(paths[i], open)
+				results[i] = LogWith(paths[i], opts)
 				close(done[i])
 			}
 		}()

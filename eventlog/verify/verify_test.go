@@ -101,19 +101,7 @@ func TestDamagedCall(t *testing.T) {
 		simtest.Call{ID: "glare", Scenario: simtest.Glare}); err != nil {
 		t.Fatal(err)
 	}
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("basic")).Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, 11))
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	damage(t, path, "basic", 11)
 	r := verify.Log(path, open)
 	if r.Err != nil || len(r.Calls) != 1 || r.Calls[0].CallID != "glare" || len(r.Unverified) != 1 {
 		t.Fatalf("result %+v", r)
@@ -139,5 +127,79 @@ func TestDamagedCall(t *testing.T) {
 	var d *eventlog.DamageError
 	if _, err := verify.Recorded(path, "basic"); !errors.As(err, &d) || d.Seq != 11 {
 		t.Fatalf("Recorded of a damaged call: %v", err)
+	}
+}
+
+// TestLogParallel: verified by several workers, a log's calls come back
+// in the log's order, each call's report the same as with one worker,
+// every call seen by OnCall in order, a damaged call among them in its
+// place.
+func TestLogParallel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "many.log")
+	var calls []simtest.Call
+	for i := range 40 {
+		sc := simtest.Glare
+		if i%3 == 0 {
+			sc = simtest.BasicCall(i % 5)
+		}
+		calls = append(calls, simtest.Call{ID: fmt.Sprintf("c%02d", i), Scenario: sc})
+	}
+	if err := simtest.WriteLog(path, calls...); err != nil {
+		t.Fatal(err)
+	}
+	damage(t, path, "c21", 3)
+	var results []verify.LogResult
+	for _, workers := range []int{1, 4, 40, 100} {
+		var seen []verify.CallDone
+		total := -1
+		r := verify.LogWith(path, verify.LogOptions{Open: open, Workers: workers,
+			OnCalls: func(n int) { total = n }, OnCall: func(c verify.CallDone) { seen = append(seen, c) }})
+		if r.Err != nil || len(r.Calls) != 39 || len(r.Unverified) != 1 || r.Unverified[0].CallID != "c21" || total != 40 {
+			t.Fatalf("%d workers: %+v, %d calls", workers, r, total)
+		}
+		for i, c := range r.Calls {
+			if want := fmt.Sprintf("c%02d", i+i/21); c.CallID != want || !c.OK() {
+				t.Fatalf("%d workers: call %d is %s (ok %v), want %s", workers, i, c.CallID, c.OK(), want)
+			}
+		}
+		if len(seen) != 40 {
+			t.Fatalf("%d workers: OnCall saw %d calls", workers, len(seen))
+		}
+		for i, c := range seen {
+			if c.Index != i || c.Failed != (i == 21) || c.Diverged {
+				t.Fatalf("%d workers: OnCall %d: %+v", workers, i, c)
+			}
+		}
+		results = append(results, r)
+	}
+	for _, r := range results[1:] {
+		if fmt.Sprint(r.Calls) != fmt.Sprint(results[0].Calls) {
+			t.Fatalf("reports differ with more workers:\n%v\n%v", r.Calls, results[0].Calls)
+		}
+	}
+}
+
+// damage deletes event seq of call id: from the call's own bucket
+// (formats 1 and 2), or from the bucket the calls share (format 3,
+// eventlog/layout3.go: keyed by the call's number, the tag 5 and the Seq).
+func damage(t *testing.T, path, id string, seq uint64) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if b := tx.Bucket([]byte(id)); b != nil {
+			return b.Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, seq))
+		}
+		calls := tx.Bucket([]byte("_calls"))
+		num := calls.Get(append([]byte{0, 0, 0, 0, 0}, id...))
+		return calls.Delete(binary.BigEndian.AppendUint64(append(append([]byte(nil), num...), 5), seq))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }

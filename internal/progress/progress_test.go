@@ -39,3 +39,50 @@ func TestProgressEscaped(t *testing.T) {
 		t.Errorf("progress: %q, want %q", b.String(), want)
 	}
 }
+
+// TestTask: nothing before the delay, then at most a line per Redraw;
+// nothing at all off a terminal.
+func TestTask(t *testing.T) {
+	var b bytes.Buffer
+	tk := NewTask(&b, true, time.Second)
+	now := tk.start
+	tk.now = func() time.Time { return now }
+	tk.Show("early")
+	now = now.Add(999 * time.Millisecond)
+	if tk.Due() {
+		t.Fatal("due before the delay")
+	}
+	tk.Show("still early")
+	now = now.Add(time.Millisecond)
+	if !tk.Due() {
+		t.Fatal("not due after the delay")
+	}
+	tk.Show("one")
+	now = now.Add(Redraw - time.Millisecond)
+	tk.Show("too soon")
+	now = now.Add(time.Millisecond)
+	tk.Show("two")
+	tk.Clear()
+	if want := "\rone\rtwo\r   \r"; b.String() != want {
+		t.Fatalf("task progress %q, want %q", b.String(), want)
+	}
+
+	off := NewTask(&b, false, 0)
+	b.Reset()
+	off.Show("x")
+	off.Clear()
+	if off.Due() || b.Len() != 0 {
+		t.Fatalf("task progress off a terminal: %q", b.String())
+	}
+}
+
+func TestBar(t *testing.T) {
+	for _, c := range []struct {
+		done, total int
+		want        string
+	}{{0, 10, "[....]"}, {5, 10, "[##..]"}, {10, 10, "[####]"}, {12, 10, "[####]"}, {3, 0, "[....]"}} {
+		if got := Bar(c.done, c.total, 4); got != c.want {
+			t.Errorf("Bar(%d, %d) = %q, want %q", c.done, c.total, got, c.want)
+		}
+	}
+}

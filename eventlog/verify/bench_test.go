@@ -1,0 +1,144 @@
+package verify_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/ecall/sim/simtest"
+	"github.com/callrec/callrec/eventlog/verify"
+)
+
+// The per-event cost of many small calls against one long call with the
+// same events: a short call (A/1 calls B/1, B answers, a ping each way, A
+// hangs up; 68 events) recorded benchCalls times as calls of their own,
+// and the same scenario repeated benchCalls times inside one call. What
+// differs is only what each call costs on its own: opening it, its
+// metadata, its integrity check, a fresh replayer.
+const benchCalls = 2000
+
+// shortCall is one short call; repeated, it is the long one.
+const shortCall = `start {A}
+run
+advance 2s
+answer {B}
+run
+advance 1s
+ping {A}
+ping {B}
+run
+advance 1s
+end {A}
+run
+advance 10s
+`
+
+var (
+	benchOnce           sync.Once
+	benchDir            string
+	smallPath, longPath string
+	benchErr            error
+)
+
+// benchLogs writes the two logs once per test binary, in a directory
+// removed by TestMain.
+func benchLogs(b *testing.B) (small, long string) {
+	benchOnce.Do(func() {
+		if benchDir, benchErr = os.MkdirTemp("", "verify-bench"); benchErr != nil {
+			return
+		}
+		unit := strings.NewReplacer("{A}", "A/1", "{B}", "B/1").Replace(shortCall)
+		head := "clients A/1 B/1\n"
+		calls := make([]simtest.Call, benchCalls)
+		for i := range calls {
+			calls[i] = simtest.Call{ID: fmt.Sprintf("c%05d", i), Scenario: head + unit}
+		}
+		smallPath, longPath = filepath.Join(benchDir, "small.log"), filepath.Join(benchDir, "long.log")
+		if benchErr = simtest.WriteLog(smallPath, calls...); benchErr != nil {
+			return
+		}
+		benchErr = simtest.WriteLog(longPath, simtest.Call{ID: "long", Scenario: head + strings.Repeat(unit, benchCalls)})
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return smallPath, longPath
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// verifyTimed verifies the log at path and returns the CPU time per event
+// (the process's, the garbage collector's included): on a loaded machine
+// steadier than wall time.
+func verifyTimed(b *testing.B, path string, calls int) float64 {
+	start := cpuTime(b)
+	r := verify.Log(path, open)
+	d := cpuTime(b) - start
+	var sum verify.Summary
+	sum.Add(r)
+	if r.Err != nil || sum.Calls != calls || sum.OK() != calls {
+		b.Fatalf("%s: %+v", path, sum)
+	}
+	return float64(d.Nanoseconds()) / float64(sum.Events)
+}
+
+// BenchmarkVerifySmallVsLong verifies the two logs one after the other in
+// every iteration, so each ratio comes from an interleaved pair; run it
+// with -cpu 1 for the cost per event of one core:
+//
+//	go test ./eventlog/verify -run '^$' -bench SmallVsLong -cpu 1 -benchtime 5x -count 5
+func BenchmarkVerifySmallVsLong(b *testing.B) {
+	small, long := benchLogs(b)
+	var ratios, smallNS, longNS float64
+	n := 0
+	for b.Loop() {
+		s, l := verifyTimed(b, small, benchCalls), verifyTimed(b, long, 1)
+		smallNS, longNS, ratios = smallNS+s, longNS+l, ratios+s/l
+		n++
+	}
+	b.ReportMetric(smallNS/float64(n), "small-cpu-ns/event")
+	b.ReportMetric(longNS/float64(n), "long-cpu-ns/event")
+	b.ReportMetric(ratios/float64(n), "small/long")
+}
+
+// BenchmarkVerifyLog verifies one of the two logs per run, to profile
+// each alone:
+//
+//	go test ./eventlog/verify -run '^$' -bench 'VerifyLog/small' -cpu 1 -cpuprofile small.prof
+func BenchmarkVerifyLog(b *testing.B) {
+	small, long := benchLogs(b)
+	for _, c := range []struct {
+		name  string
+		path  string
+		calls int
+	}{{"small", small, benchCalls}, {"long", long, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var ns float64
+			for b.Loop() {
+				ns += verifyTimed(b, c.path, c.calls)
+			}
+			b.ReportMetric(ns/float64(b.N), "cpu-ns/event")
+		})
+	}
+}
