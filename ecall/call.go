@@ -78,6 +78,7 @@ func (c *Call) stepRecorded(in econn.Input) error {
 	outs, err := c.conn.Step(in)
 	if err != nil {
 		c.cl.note(c, "ecall.refused", fmt.Sprintf("%s refused: %v", in.InputName(), err), nil)
+		c.cl.settled(c)
 		return fmt.Errorf("%s %s: %w", c.cl.cfg.Self, in.InputName(), err)
 	}
 	// The slice is reused by the next Step, and carrying out an output may
@@ -96,6 +97,7 @@ func (c *Call) handle(outs []econn.Output) error {
 	for _, o := range outs {
 		c.cl.record(c, eventlog.KindOutput, o.OutputName(), nil, o)
 	}
+	c.cl.settled(c)
 	var failed []econn.SendFailed
 	for _, o := range outs {
 		if f, ok := c.effect(o); ok {

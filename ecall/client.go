@@ -62,6 +62,8 @@ type Client struct {
 	env   Env
 	props econn.Props
 	calls []*Call // in creation order; never removed, so a log reads whole
+	// states is env.Recorder when it snapshots the connections' state.
+	states StateRecorder
 }
 
 // NewClient creates a client.
@@ -75,7 +77,9 @@ func NewClient(cfg Config, env Env) (*Client, error) {
 	if env.Clock == nil || env.Backend == nil || env.Media == nil {
 		return nil, fmt.Errorf("ecall: client %s needs a clock, a backend and media", cfg.Self)
 	}
-	return &Client{cfg: cfg.withDefaults(), env: env, props: cfg.Props.Clone()}, nil
+	cl := &Client{cfg: cfg.withDefaults(), env: env, props: cfg.Props.Clone()}
+	cl.states, _ = env.Recorder.(StateRecorder)
+	return cl, nil
 }
 
 // Self returns the client's endpoint.
@@ -309,6 +313,14 @@ func (cl *Client) emit(ev eventlog.Event) {
 	}
 	if cl.env.Observe != nil {
 		cl.env.Observe(ev)
+	}
+}
+
+// settled tells a recorder that snapshots the connections' state that c
+// has stepped its latest recorded input and its outputs are recorded.
+func (cl *Client) settled(c *Call) {
+	if cl.states != nil {
+		cl.states.Settled(cl.cfg.Self, c.sess, c.conn)
 	}
 }
 

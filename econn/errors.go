@@ -39,13 +39,17 @@ var (
 	ErrIO = &Error{"io", "I/O error"}
 	// ErrDataChannel: the data channel closed or failed.
 	ErrDataChannel = &Error{"datachannel", "data channel error"}
-	// ErrTooLarge: a message over MaxMessageSize.
+	// ErrTooLarge: a message over MaxMessageSize, or a connection state
+	// over MaxStateSize.
 	ErrTooLarge = &Error{"too-large", "message too large"}
+	// ErrBadState: connection state bytes (RestoreConn) that are damaged,
+	// of another version, or describe a state no connection can be in.
+	ErrBadState = &Error{"bad-state", "bad connection state"}
 )
 
 var namedErrors = []*Error{
 	ErrInvalid, ErrProto, ErrCanceled, ErrTimedOut, ErrBadMessage, ErrVersion,
-	ErrUnsupported, ErrIO, ErrDataChannel, ErrTooLarge,
+	ErrUnsupported, ErrIO, ErrDataChannel, ErrTooLarge, ErrBadState,
 }
 
 // ErrorName returns err's stable name: "" for nil, the sentinel's name for

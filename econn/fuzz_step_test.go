@@ -187,7 +187,7 @@ func (fz *fuzzRun) check(in Input, before Snapshot, outs []Output, err error) {
 			fz.closes++
 			closedNow = true
 		case Send:
-			if o.Msg == nil || o.Msg.SessID != "sB" {
+			if o.Msg == nil || o.Msg.SessID != fz.c.Config().SessID {
 				fz.fail("Send without the local session: %+v", o.Msg)
 			}
 			if via, _ := TransportFor(o.Msg.Type); via != o.Via {

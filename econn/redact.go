@@ -266,3 +266,20 @@ func CommandProps(in Input) (Props, bool) {
 	}
 	return nil, false
 }
+
+// RemoteProps returns the remote side's props an output passes on
+// (Incoming, Answered, UpdateRequested, UpdateAnswered); false for any
+// other output.
+func RemoteProps(o Output) (Props, bool) {
+	switch o := o.(type) {
+	case Incoming:
+		return o.Props, true
+	case Answered:
+		return o.Props, true
+	case UpdateRequested:
+		return o.Props, true
+	case UpdateAnswered:
+		return o.Props, true
+	}
+	return nil, false
+}

@@ -124,7 +124,10 @@ func (l *Log) CheckCall(id string) error {
 		if err != nil {
 			return err
 		}
-		return l.checkEvents(id, c.events)
+		if err := l.checkEvents(id, c.events); err != nil {
+			return err
+		}
+		return l.checkSnapshots(id, c.snaps, max(c.count, c.events.Sequence()))
 	})
 }
 

@@ -503,6 +503,7 @@ func (l *Log) ResumeCall(id string) (w *CallWriter, err error) {
 type callData struct {
 	meta   CallMeta
 	events *bolt.Bucket
+	snaps  keyspace // b nil when the call has no snapshots
 	count  uint64
 	dur    time.Duration
 }
@@ -523,6 +524,7 @@ func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
 	if c.events = b.Bucket(bucketEvts); c.events == nil {
 		return c, l.damage(id, "has no events bucket")
 	}
+	c.snaps.b = b.Bucket(bucketSnaps)
 	k, v := c.events.Cursor().Last()
 	if k == nil {
 		return c, nil

@@ -59,10 +59,14 @@ type batch struct {
 	due   time.Time // when the batch must commit; zero while empty
 	meta  []byte    // the meta to store with it, JSON; nil if unchanged
 	gen   uint64    // the writer's gen when taken
+
+	snaps   []snapRef // snapshots to store after the events
+	snapBuf []byte    // their data, back to back
 }
 
 func (b *batch) reset() {
 	b.buf, b.ends, b.meta, b.due = b.buf[:0], b.ends[:0], nil, time.Time{}
+	b.snaps, b.snapBuf = b.snaps[:0], b.snapBuf[:0]
 }
 
 func (l *Log) newWriterLocked(meta CallMeta, last uint64) *CallWriter {
@@ -245,7 +249,7 @@ func (w *CallWriter) loop() {
 // nextLocked returns the batch to commit now, or how long to wait for one
 // (0: until woken), or that the loop should end.
 func (w *CallWriter) nextLocked(now time.Time) (b *batch, wait time.Duration, exit bool) {
-	pending := len(w.pend.ends) > 0 || w.metaDirty
+	pending := len(w.pend.ends) > 0 || w.metaDirty || len(w.pend.snaps) > 0
 	if w.err != nil || !pending {
 		return nil, 0, w.err != nil || w.closing
 	}
@@ -305,23 +309,37 @@ func (l *Log) commit(id string, b *batch) (err error) {
 				return err
 			}
 		}
-		if len(b.ends) == 0 {
-			return nil
-		}
 		events := cb.Bucket(bucketEvts)
 		if events == nil {
 			return fmt.Errorf("%w: call %s in %s has no events bucket", ErrCorrupt, id, l.path)
 		}
-		events.FillPercent = 1.0 // append-only: fill pages completely
-		return putEvents(events, b)
+		if len(b.ends) > 0 {
+			events.FillPercent = 1.0 // append-only: fill pages completely
+			if err := putEvents(events, b); err != nil {
+				return err
+			}
+		}
+		if len(b.snaps) == 0 {
+			return nil
+		}
+		snaps, err := cb.CreateBucketIfNotExists(bucketSnaps)
+		if err != nil {
+			return err
+		}
+		return putSnapshots(keyspace{b: snaps}, b, lastSeq(events))
 	})
 }
 
-func putEvents(events *bolt.Bucket, b *batch) error {
-	var last uint64
+// lastSeq returns the Seq of a call's last stored event.
+func lastSeq(events *bolt.Bucket) uint64 {
 	if k, _ := events.Cursor().Last(); len(k) == 8 {
-		last = binary.BigEndian.Uint64(k)
+		return binary.BigEndian.Uint64(k)
 	}
+	return 0
+}
+
+func putEvents(events *bolt.Bucket, b *batch) error {
+	last := lastSeq(events)
 	if last+1 != b.first {
 		return fmt.Errorf("eventlog: batch starts at event %d but the call holds %d events", b.first, last)
 	}

@@ -128,12 +128,14 @@ func (d *demo) setUp(ctx context.Context) error {
 	if d.opts.Video {
 		props = econn.Props{"videosend": "true"}
 	}
+	// One recorder for every device: its snapshots hold the whole call.
+	rec := &ecall.LogRecorder{W: d.w}
 	for i, ep := range meta.Endpoints {
 		dev, err := NewDevice(ctx, DeviceConfig{
 			Self: ep, RelayURL: d.relay.URL(), Conv: "demo", Media: &media,
 			Identity: &ids[i], Pins: members,
 			Client:   ecall.Config{Props: props},
-			Recorder: ecall.LogRecorder{W: d.w}, Start: meta.Start,
+			Recorder: rec, Start: meta.Start,
 			OnError: func(err error) {
 				select {
 				case d.errs <- err:

@@ -250,7 +250,7 @@ func newLiveCall(t *testing.T, rl *Relay, conv string, w *eventlog.CallWriter) *
 	defer cancel()
 	var rec ecall.Recorder
 	if w != nil {
-		rec = ecall.LogRecorder{W: w}
+		rec = &ecall.LogRecorder{W: w}
 	}
 	start := time.Now()
 	mk := func(name string, observe func(*Device, eventlog.Event)) *Device {
@@ -671,8 +671,10 @@ func figRecorder(t *testing.T, d time.Duration) {
 	for round := -1; round < rounds; round++ {
 		record := round >= 0 && round%2 == 1
 		var w *eventlog.CallWriter
+		var rec *ecall.LogRecorder
 		if record {
 			w = figureCall(t, log)
+			rec = &ecall.LogRecorder{W: w}
 		}
 		runtime.GC()
 		before := cpuTime()
@@ -681,7 +683,7 @@ func figRecorder(t *testing.T, d time.Duration) {
 			time.Sleep(time.Until(start.Add(ev.At)))
 			if w != nil {
 				ev.Seq = 0
-				if _, err := (ecall.LogRecorder{W: w}).Append(ev); err != nil {
+				if _, err := rec.Append(ev); err != nil {
 					t.Fatal(err)
 				}
 			}

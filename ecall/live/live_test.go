@@ -28,6 +28,7 @@ type world struct {
 	relay *Relay
 	log   *eventlog.Log
 	w     *eventlog.CallWriter
+	rec   *ecall.LogRecorder // shared by every device, as in a real call
 	start time.Time
 	devs  map[string]*Device
 
@@ -57,7 +58,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wd := &world{t: t, relay: rl, log: log, w: w, start: time.Now(), devs: map[string]*Device{}, types: map[string]int{}}
+	wd := &world{t: t, relay: rl, log: log, w: w, rec: &ecall.LogRecorder{W: w}, start: time.Now(), devs: map[string]*Device{}, types: map[string]int{}}
 	t.Cleanup(wd.close)
 	return wd
 }
@@ -71,7 +72,7 @@ func (wd *world) add(name string, tweak func(*DeviceConfig)) *Device {
 	}
 	cfg := DeviceConfig{
 		Self: ep, RelayURL: wd.relay.URL(), Conv: "conv-1",
-		Recorder: ecall.LogRecorder{W: wd.w}, Start: wd.start,
+		Recorder: wd.rec, Start: wd.start,
 		OnError: func(err error) { wd.t.Errorf("%s: %v", name, err) },
 		Observe: func(ev eventlog.Event) {
 			wd.mu.Lock()

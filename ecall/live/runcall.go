@@ -65,7 +65,7 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 		if err != nil {
 			return "", err
 		}
-		rec = ecall.LogRecorder{W: w}
+		rec = &ecall.LogRecorder{W: w}
 	}
 	if cfg.Identity == nil {
 		id, err := relay.NewIdentity(cfg.Self.User, cfg.Self.Client, nil)

@@ -27,7 +27,7 @@ func newRecorder(opts Options, sc *Scenario) (*eventlog.CallWriter, ecall.Record
 	if err != nil {
 		return nil, nil, err
 	}
-	return w, ecall.LogRecorder{W: w}, nil
+	return w, &ecall.LogRecorder{W: w, SnapshotEvery: opts.SnapshotEvery}, nil
 }
 
 // skewed reports whether a scenario sets a device's clock off the world's:

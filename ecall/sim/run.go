@@ -26,6 +26,9 @@ type Options struct {
 	// KeepGoing runs past failed commands (exploration): they are
 	// collected in Result.CommandErrors instead of ending the run.
 	KeepGoing bool
+	// SnapshotEvery is the recorder's distance between call snapshots
+	// (ecall.LogRecorder.SnapshotEvery: 0 the default, negative none).
+	SnapshotEvery int
 }
 
 // Result is what a run produced.

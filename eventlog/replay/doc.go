@@ -37,6 +37,14 @@
 //	at, err := ix.At(seq)          // every connection after event seq
 //	st, err := ix.StepAt(seq)      // the step event seq belongs to
 //
+// A call recorded with snapshots (package callstate: the recorder writes
+// one every few thousand events) answers faster: Index starts from the
+// latest snapshot before the event asked about and replays forward from
+// there, so the first question about a long call costs a few thousand
+// events, not the whole call; Verify also checks that the replay
+// reproduces every snapshot, and reports one it does not reproduce as a
+// divergence. Logs without snapshots replay from the first event.
+//
 // A Source is one recorded call: Reader adapts an open *eventlog.CallReader,
 // Slice holds events in memory (tests, generated calls).
 //

@@ -44,10 +44,14 @@ type Index struct {
 
 	cps   []checkpoint   // by seq, the first at seq 1
 	byID  map[ConnID]int // connection -> creation index
+	ids   []ConnID       // creation index -> connection, as far as known
 	front frontier       // the forward replay that takes the checkpoints
+	snaps Snapshots      // the recorder's call snapshots; nil: none
 }
 
-// checkpoint is the state of every connection before event seq.
+// checkpoint is the state of every connection before event seq. A
+// checkpoint restored from a recorded snapshot lies ahead of the forward
+// replay; its connections are partial (see connRun).
 type checkpoint struct {
 	seq   uint64
 	conns []*connRun // in creation order; read-only, shared between checkpoints while unchanged
@@ -71,6 +75,8 @@ func NewIndex(src Source, opts *IndexOptions) *Index {
 		ix.lookahead = opts.MaxLookahead
 	}
 	ix.front.next = 1
+	ix.cps = []checkpoint{{seq: 1}}
+	ix.snaps, _ = src.(Snapshots)
 	return ix
 }
 
@@ -126,8 +132,16 @@ func (ix *Index) At(seq uint64) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &State{Event: ev, Conns: make([]ConnState, len(w))}
 	own := ConnOf(ev)
+	if idx, ok := ix.byID[own]; ok && idx < len(w) && w[idx].partial && ev.Kind != eventlog.KindNote {
+		// The event's step lies before the checkpoint replay started
+		// from, which does not know the connection before it: start
+		// from a checkpoint before the step's input instead.
+		if w, ev, err = ix.replayFrom(w[idx].lastInput, seq); err != nil {
+			return nil, err
+		}
+	}
+	st := &State{Event: ev, Conns: make([]ConnState, len(w))}
 	for i, c := range w {
 		cs := ConnState{ID: c.id, Remote: c.remote, After: c.snapshot(), LastInput: c.lastInput,
 			LocalProps: c.localProps, RemoteProps: c.remoteProps}
@@ -257,13 +271,102 @@ func (ix *Index) replayRange(seq uint64) (work, eventlog.Event, error) {
 	if seq == 0 {
 		return work{}, eventlog.Event{}, nil
 	}
-	if err := ix.extendTo(seq); err != nil {
+	if err := ix.reach(seq); err != nil {
 		return work{}, eventlog.Event{}, err
 	}
-	if seq >= ix.front.next {
-		return work{}, eventlog.Event{}, fmt.Errorf("replay: no event %d: the call has %d events", seq, ix.front.next-1)
+	return ix.replayCheckpoint(ix.checkpointFor(seq), seq)
+}
+
+// replayFrom is replayTo(seq) from a checkpoint at or before event from.
+func (ix *Index) replayFrom(from, seq uint64) ([]*connRun, eventlog.Event, error) {
+	if _, err := ix.restore(from); err != nil {
+		return nil, eventlog.Event{}, err
 	}
-	cp := ix.checkpointFor(seq)
+	w, ev, err := ix.replayCheckpoint(ix.checkpointFor(from), seq)
+	return w.conns, ev, err
+}
+
+// reach makes sure event seq exists and a checkpoint near it does: the
+// recorder's snapshot at or before it when one lies ahead of the forward
+// replay by more than a checkpoint distance, else the forward replay
+// extended to it.
+func (ix *Index) reach(seq uint64) error {
+	if seq < ix.front.next {
+		return nil
+	}
+	if ix.snaps != nil && seq <= ix.src.Count() && seq-ix.front.next >= ix.every {
+		cp, err := ix.restore(seq)
+		if err != nil {
+			return err
+		}
+		if cp > ix.front.next {
+			return nil
+		}
+	}
+	if err := ix.extendTo(seq); err != nil {
+		return err
+	}
+	if seq >= ix.front.next {
+		return fmt.Errorf("replay: no event %d: the call has %d events", seq, ix.front.next-1)
+	}
+	return nil
+}
+
+// restore makes a checkpoint of the recorder's latest snapshot before
+// event seq, when there is one and it is nearer than the checkpoints
+// already taken, and returns the seq of the nearest checkpoint.
+func (ix *Index) restore(seq uint64) (uint64, error) {
+	best := ix.checkpointFor(seq).seq
+	if ix.snaps == nil || seq <= 1 {
+		return best, nil
+	}
+	at, data, ok, err := ix.snaps.Snapshot(seq - 1)
+	if err != nil || !ok || at+1 <= best {
+		return best, err
+	}
+	conns, err := decodeSnapshot(at, data)
+	if err != nil {
+		return best, err
+	}
+	if err := ix.learnOrder(at, conns); err != nil {
+		return best, err
+	}
+	ix.addCheckpoint(checkpoint{seq: at + 1, conns: conns})
+	return at + 1, nil
+}
+
+// learnOrder checks a snapshot's connections against the creation order
+// known so far and extends it.
+func (ix *Index) learnOrder(at uint64, conns []*connRun) error {
+	for i, c := range conns {
+		if i < len(ix.ids) && ix.ids[i] != c.id {
+			return fmt.Errorf("replay: snapshot after event %d lists %s where the call created %s", at, c.id, ix.ids[i])
+		}
+		if j, ok := ix.byID[c.id]; ok && j != i {
+			return fmt.Errorf("replay: snapshot after event %d lists %s at place %d, the call created it at %d", at, c.id, i+1, j+1)
+		}
+	}
+	for i := len(ix.ids); i < len(conns); i++ {
+		ix.ids = append(ix.ids, conns[i].id)
+		ix.byID[conns[i].id] = i
+	}
+	return nil
+}
+
+// addCheckpoint inserts cp in seq order; it replaces a checkpoint of the
+// same seq (the forward replay's, being complete, replaces a restored one).
+func (ix *Index) addCheckpoint(cp checkpoint) {
+	i, found := slices.BinarySearchFunc(ix.cps, cp.seq, func(c checkpoint, s uint64) int { return cmpUint(c.seq, s) })
+	if found {
+		ix.cps[i] = cp
+		return
+	}
+	ix.cps = slices.Insert(ix.cps, i, cp)
+}
+
+// replayCheckpoint replays from cp to event seq and returns the
+// connections and the event seq.
+func (ix *Index) replayCheckpoint(cp checkpoint, seq uint64) (work, eventlog.Event, error) {
 	w := work{conns: append([]*connRun(nil), cp.conns...), owned: make([]bool, len(cp.conns))}
 	sc := ix.src.Scan(cp.seq)
 	var ev eventlog.Event
@@ -321,7 +424,7 @@ func (ix *Index) extendTo(seq uint64) error {
 // from now on the frontier clones a connection before stepping it.
 func (ix *Index) checkpoint(seq uint64) {
 	f := &ix.front
-	ix.cps = append(ix.cps, checkpoint{seq: seq, conns: append([]*connRun(nil), f.work.conns...)})
+	ix.addCheckpoint(checkpoint{seq: seq, conns: append([]*connRun(nil), f.work.conns...)})
 	clear(f.work.owned)
 }
 
@@ -355,7 +458,11 @@ func (ix *Index) apply(w *work, ev eventlog.Event, st *Step) error {
 			return fmt.Errorf("replay: event %d: input %s for %s, which no New created", ev.Seq, ev.Type, id)
 		}
 		idx = len(w.conns)
+		if idx < len(ix.ids) {
+			return fmt.Errorf("replay: event %d: %s created where a snapshot lists %s", ev.Seq, id, ix.ids[idx])
+		}
 		ix.byID[id] = idx
+		ix.ids = append(ix.ids, id)
 	}
 	switch {
 	case idx == len(w.conns):

@@ -32,3 +32,9 @@ func (s *cursorScanner) Next() (eventlog.Event, bool) {
 }
 
 func (s *cursorScanner) Err() error { return s.c.Err() }
+
+// Snapshot returns the latest snapshot after an event at or before
+// atOrBefore (see Snapshots).
+func (s readerSource) Snapshot(atOrBefore uint64) (uint64, []byte, bool, error) {
+	return s.r.Snapshot(atOrBefore)
+}

@@ -23,6 +23,7 @@ import (
 type Replayer struct {
 	sc      Scanner
 	conns   map[ConnID]*connRun
+	order   []*connRun       // the connections in creation order
 	pending map[ConnID]*Step // the step of each connection still collecting outputs
 	ready   []*Step          // complete steps not yet yielded
 	cur     *Step            // the step Step returns
@@ -32,6 +33,11 @@ type Replayer struct {
 	diverge uint64
 	err     error
 	eof     bool
+
+	// The recorded snapshots still to check (CheckSnapshots).
+	snaps    Snapshots
+	snapSeqs []uint64
+	checked  uint64
 }
 
 // NewReplayer returns a Replayer reading src from its first event.
@@ -64,6 +70,12 @@ func (r *Replayer) Next() bool {
 			r.err = err
 			return false
 		}
+		if len(r.snapSeqs) > 0 && ev.Seq == r.snapSeqs[0] {
+			if err := r.checkSnapshot(ev.Seq); err != nil {
+				r.err = err
+				return false
+			}
+		}
 	}
 	r.cur = r.ready[0]
 	r.ready = r.ready[1:]
@@ -95,6 +107,69 @@ func (r *Replayer) Events() uint64 { return r.events }
 // Steps returns the number of steps yielded so far.
 func (r *Replayer) Steps() uint64 { return r.steps }
 
+// CheckSnapshots makes the Replayer compare its state with every call
+// snapshot snaps holds (the recorder's, see package callstate) as it
+// passes the event each was taken after. A snapshot it does not reproduce
+// is a divergence of the latest step of the connection that differs (when
+// the step's outputs agree); one that cannot be read stops Next with an
+// error, as damage. Call it before the first Next.
+func (r *Replayer) CheckSnapshots(src Source, snaps Snapshots) error {
+	seqs, err := snapshotSeqs(src, snaps)
+	if err != nil {
+		return err
+	}
+	r.snaps, r.snapSeqs = snaps, seqs
+	return nil
+}
+
+// SnapshotsChecked returns the number of recorded snapshots compared so far.
+func (r *Replayer) SnapshotsChecked() uint64 { return r.checked }
+
+// checkSnapshot compares the recorded snapshot after event seq, which was
+// just applied, with the replayed connections.
+func (r *Replayer) checkSnapshot(seq uint64) error {
+	r.snapSeqs = r.snapSeqs[1:]
+	at, data, ok, err := r.snaps.Snapshot(seq)
+	if err != nil {
+		return err
+	}
+	if !ok || at != seq {
+		return fmt.Errorf("replay: the snapshot after event %d is gone", seq)
+	}
+	recorded, err := decodeSnapshot(seq, data)
+	if err != nil {
+		return err
+	}
+	r.checked++
+	id, why := snapshotDiff(recorded, r.order)
+	if why == "" {
+		return nil
+	}
+	st := r.pending[id]
+	if st == nil {
+		st = r.latestPending()
+	}
+	if st == nil {
+		return fmt.Errorf("replay: the snapshot after event %d differs from the replay, with no step to blame: %s", seq, why)
+	}
+	if st.snapDiff == "" {
+		st.snapDiff = fmt.Sprintf("the recorded snapshot after event %d differs from the replay: %s", seq, why)
+		st.snapSeq = seq
+	}
+	return nil
+}
+
+// latestPending returns the pending step with the latest input.
+func (r *Replayer) latestPending() *Step {
+	var last *Step
+	for _, st := range r.pending {
+		if last == nil || st.Input.Seq > last.Input.Seq {
+			last = st
+		}
+	}
+	return last
+}
+
 // Divergences returns the number of yielded steps that diverged.
 func (r *Replayer) Divergences() uint64 { return r.diverge }
 
@@ -102,6 +177,11 @@ func (r *Replayer) apply(ev eventlog.Event) error {
 	id := ConnOf(ev)
 	switch ev.Kind {
 	case eventlog.KindNote:
+		// A PROPSYNC the call layer received: the remote props from then
+		// on, as the Index and the recorder's snapshots keep them.
+		if id, ok := propsyncConn(ev); ok && r.conns[id] != nil {
+			r.conns[id].remoteProps = eventlog.PropsOfNote(ev.Note)
+		}
 		return nil
 	case eventlog.KindOutput:
 		st := r.pending[id]
@@ -135,6 +215,7 @@ func (r *Replayer) input(id ConnID, ev eventlog.Event) error {
 			return err
 		}
 		r.conns[id] = c
+		r.order = append(r.order, c)
 	case c == nil:
 		return fmt.Errorf("replay: event %d: input %s for %s, which no New created", ev.Seq, ev.Type, id)
 	default:

@@ -48,6 +48,12 @@ type Step struct {
 	// Divergence is the first difference between recorded and replayed;
 	// nil when the step replays exactly.
 	Divergence *Divergence
+
+	// snapDiff says how the recorded snapshot taken while this step was
+	// the connection's latest differs from the replay; it becomes the
+	// Divergence when the outputs agree.
+	snapDiff string
+	snapSeq  uint64
 }
 
 // Divergence says where and how a replayed step differs from its record.
@@ -57,6 +63,10 @@ type Divergence struct {
 	// (it decodes differently, or econn.New fails).
 	Index  int
 	Reason string // one line a person reads
+	// Snapshot is, for a recorded snapshot the replay does not reproduce,
+	// the Seq of the event it was taken after (Index is then -1); 0 for a
+	// difference in the step itself.
+	Snapshot uint64
 }
 
 // connRun is one connection being replayed, with what a viewer shows
@@ -75,6 +85,9 @@ type connRun struct {
 	// The props before its latest step, as before is its data: what a
 	// viewer compares with to show what the step changed.
 	localBefore, remoteBefore econn.Props
+	// partial: restored from a snapshot and not stepped since, so before,
+	// created, localBefore and remoteBefore are not known.
+	partial bool
 }
 
 // newConnRun creates the connection from a NewConn event and fills st.
@@ -104,7 +117,7 @@ func newConnRun(ev eventlog.Event, st *Step) (*connRun, error) {
 // and Divergence, which need the output events that follow.
 func (c *connRun) step(ev eventlog.Event, st *Step) {
 	st.reset(ev)
-	c.lastInput, c.created = ev.Seq, false
+	c.lastInput, c.created, c.partial = ev.Seq, false, false
 	c.localBefore, c.remoteBefore = c.localProps, c.remoteProps
 	if c.conn == nil {
 		st.Err = fmt.Errorf("replay: connection %s was never created", c.id)
@@ -203,20 +216,10 @@ func (c *connRun) noteInput(in econn.Input) {
 // carried.
 func (c *connRun) noteOutputs(at time.Duration, outs []econn.Output) {
 	for _, o := range outs {
-		var p econn.Props
-		switch o := o.(type) {
-		case econn.SetTimer:
-			c.deadline = at + o.After
-		case econn.Incoming:
-			p = o.Props
-		case econn.Answered:
-			p = o.Props
-		case econn.UpdateRequested:
-			p = o.Props
-		case econn.UpdateAnswered:
-			p = o.Props
+		if st, ok := o.(econn.SetTimer); ok {
+			c.deadline = at + st.After
 		}
-		if p != nil {
+		if p, _ := econn.RemoteProps(o); p != nil {
 			c.remoteProps = p
 		}
 	}
@@ -249,5 +252,8 @@ func (st *Step) reset(ev eventlog.Event) {
 func (st *Step) finish() {
 	if st.Divergence == nil {
 		st.Divergence = compareOutputs(st.Recorded, st.Replayed)
+	}
+	if st.Divergence == nil && st.snapDiff != "" {
+		st.Divergence = &Divergence{Index: -1, Reason: st.snapDiff, Snapshot: st.snapSeq}
 	}
 }

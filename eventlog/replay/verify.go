@@ -24,6 +24,9 @@ type Report struct {
 	Events        uint64 // events read
 	Steps         uint64 // steps replayed
 	Divergences   uint64 // steps that replay differently from their record
+	// Snapshots is the number of recorded call snapshots compared with
+	// the replay (none in logs recorded before snapshots existed).
+	Snapshots uint64
 	// First is the first diverging step, in replay order; nil when every
 	// step replays exactly.
 	First *Divergent
@@ -54,7 +57,10 @@ func (r *Report) Check() error {
 }
 
 // Verify replays the call src through the current econn code and compares
-// every step's outputs with the recorded ones. The error says that the log
+// every step's outputs with the recorded ones, and the replayed state with
+// every call snapshot the recorder wrote (when src holds Snapshots): a
+// snapshot the replay does not reproduce is a divergence, named by the
+// step it is blamed on and the event it was taken after. The error says that the log
 // could not be read or breaks the recording rules; a divergence is no
 // error but the Report's First (see Report.Check). On an error the Report
 // holds what was verified up to it.
@@ -62,12 +68,18 @@ func Verify(src Source) (Report, error) {
 	meta := src.Meta()
 	rep := Report{CallID: meta.ID, FormatVersion: meta.FormatVersion}
 	rp := NewReplayer(src)
+	if snaps, ok := src.(Snapshots); ok {
+		if err := rp.CheckSnapshots(src, snaps); err != nil {
+			return rep, fmt.Errorf("call %s: %w", meta.ID, err)
+		}
+	}
 	for rp.Next() {
 		if st := rp.Step(); st.Divergence != nil && rep.First == nil {
 			rep.First = &Divergent{Number: rp.Steps(), Step: copyStep(st)}
 		}
 	}
 	rep.Events, rep.Steps, rep.Divergences = rp.Events(), rp.Steps(), rp.Divergences()
+	rep.Snapshots = rp.SnapshotsChecked()
 	if err := rp.Err(); err != nil {
 		return rep, fmt.Errorf("call %s: %w", meta.ID, err)
 	}

@@ -31,6 +31,9 @@ const Seed = 1
 type Call struct {
 	ID       string
 	Scenario string
+	// SnapshotEvery is the recorder's distance between call snapshots
+	// (sim.Options.SnapshotEvery: 0 the default, negative none).
+	SnapshotEvery int
 }
 
 // WriteLog records the calls, in order, into a new log file at path. The
@@ -57,7 +60,7 @@ func Record(l *eventlog.Log, c Call) error {
 	if err != nil {
 		return err
 	}
-	_, err = sim.Run(sc, sim.Options{Seed: Seed, Log: l, CallID: c.ID, ToolVersion: "simtest"})
+	_, err = sim.Run(sc, sim.Options{Seed: Seed, Log: l, CallID: c.ID, ToolVersion: "simtest", SnapshotEvery: c.SnapshotEvery})
 	if err != nil {
 		return fmt.Errorf("simtest: call %s: %w", c.ID, err)
 	}

@@ -91,7 +91,7 @@ func TestGlareHasALoser(t *testing.T) {
 // TestWriteLogSeveralCalls: one file, the calls in order, their ids kept.
 func TestWriteLogSeveralCalls(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "two.log")
-	if err := WriteLog(path, Call{"a", Glare}, Call{"b", BasicCall(1)}); err != nil {
+	if err := WriteLog(path, Call{ID: "a", Scenario: Glare}, Call{ID: "b", Scenario: BasicCall(1)}); err != nil {
 		t.Fatal(err)
 	}
 	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
@@ -118,7 +118,7 @@ func TestBadScenarioNamesTheCall(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "call bad") || !strings.Contains(err.Error(), "bad:4: expect B/1 state") || evs != nil {
 		t.Fatalf("got %v, %d events", err, len(evs))
 	}
-	if err := WriteLog(filepath.Join(t.TempDir(), "x.log"), Call{"x", "start A/1\n"}); err == nil ||
+	if err := WriteLog(filepath.Join(t.TempDir(), "x.log"), Call{ID: "x", Scenario: "start A/1\n"}); err == nil ||
 		!strings.Contains(err.Error(), "x.txt:1: start before the clients line") {
 		t.Fatalf("parse error: %v", err)
 	}
