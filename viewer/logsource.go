@@ -127,14 +127,29 @@ type CallSource struct {
 // NewCallSource returns a Source over the call r reads. The source owns r
 // and closes it in Close.
 func NewCallSource(r *eventlog.CallReader, opts *replay.IndexOptions) *CallSource {
-	s := &CallSource{r: r, ix: replay.NewIndex(replay.Reader(r), opts), meta: r.Meta(), n: int(r.Count()),
+	s := newCallSource(replay.Reader(r), r.Meta(), int(r.Count()), opts)
+	s.r = r
+	return s
+}
+
+// newCallSource returns a Source over the first n events of src.
+func newCallSource(src replay.Source, meta eventlog.CallMeta, n int, opts *replay.IndexOptions) *CallSource {
+	s := &CallSource{ix: replay.NewIndex(src, opts), n: n,
 		remotes: map[replay.ConnID]eventlog.Endpoint{}, timers: newTimerNames(nil)}
+	s.setMeta(meta)
+	return s
+}
+
+// setMeta takes in the call's metadata: the peers of its connections.
+func (s *CallSource) setMeta(meta eventlog.CallMeta) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.meta = meta
 	for _, c := range s.meta.Conns {
 		if c.Remote != (eventlog.Endpoint{}) {
 			s.remotes[replay.ConnID{Endpoint: c.Endpoint, Sess: c.Config.SessID}] = c.Remote
 		}
 	}
-	return s
 }
 
 // warmStride is how many events each warming step replays: small enough
@@ -180,7 +195,11 @@ func (s *CallSource) Close() error {
 		<-s.done
 		s.stop = nil
 	}
-	return errors.Join(s.timers.close(), s.r.Close())
+	err := s.timers.close()
+	if s.r != nil {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
 }
 
 // Meta describes the call.

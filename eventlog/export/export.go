@@ -124,7 +124,7 @@ func Write(w io.Writer, r *eventlog.CallReader, opts Options) error {
 		err = c.each(jsonLines(bw))
 	case Text:
 		tl := newTimeline(bw, c.meta)
-		if err = tl.header(r.Count()); err == nil {
+		if err = tl.header(fmt.Sprintf("%d events", r.Count())); err == nil {
 			err = c.each(tl.event)
 		}
 	case Mermaid:

@@ -35,8 +35,11 @@ type Follower struct {
 	conn net.Conn
 	max  int64
 
+	closeOnce sync.Once
+
 	mu      sync.Mutex
 	meta    eventlog.CallMeta
+	metas   int           // Meta frames taken
 	data    []byte        // the events in the log's codec, back to back
 	ends    []int         // the end of each event in data
 	commits []stamp       // when the events of each live batch committed
@@ -177,6 +180,7 @@ func (f *Follower) setMeta(data []byte, want string) error {
 			eventlog.ErrNewerVersion, m.ID, m.FormatVersion, eventlog.FormatVersion)
 	}
 	f.meta = m
+	f.metas++
 	f.signalLocked()
 	return nil
 }
@@ -278,10 +282,20 @@ func (f *Follower) signalLocked() {
 	f.changed = make(chan struct{})
 }
 
-// Close hangs up. The events that arrived stay readable.
+// Close hangs up; closing twice is a no-op. The events that arrived stay
+// readable.
 func (f *Follower) Close() error {
-	err := f.conn.Close()
-	<-f.done
+	var err error
+	f.closeOnce.Do(func() {
+		select {
+		case <-f.done: // the stream ended: run closed the connection
+		default:
+			if err = f.conn.Close(); errors.Is(err, net.ErrClosed) {
+				err = nil
+			}
+		}
+		<-f.done
+	})
 	return err
 }
 
@@ -300,6 +314,14 @@ func (f *Follower) Count() uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return uint64(len(f.ends))
+}
+
+// Progress returns the number of events that arrived and of the
+// metadata updates, which a viewer compares to tell what changed.
+func (f *Follower) Progress() (events uint64, metas int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return uint64(len(f.ends)), f.metas
 }
 
 // Changed returns a channel that is closed when events or metadata arrive
