@@ -421,23 +421,30 @@ func (f *Follower) eventLocked(seq uint64) ([]byte, bool) {
 	return f.data[start:f.ends[seq-1]:f.ends[seq-1]], true
 }
 
-// Scan returns the events with Seq >= from that have arrived when it is
-// called.
+// Scan returns the events with Seq >= from; it goes on to the events
+// that arrive while it is read (the replay engine keeps a scanner between
+// questions, and the call only grows).
 func (f *Follower) Scan(from uint64) replay.Scanner {
-	return &scanner{f: f, next: max(from, 1), end: f.Count()}
+	return &scanner{f: f, next: max(from, 1)}
 }
 
 type scanner struct {
-	f         *Follower
-	next, end uint64
-	err       error
+	f    *Follower
+	next uint64
+	err  error
 }
 
 func (s *scanner) Next() (eventlog.Event, bool) {
-	if s.err != nil || s.next > s.end {
+	if s.err != nil {
 		return eventlog.Event{}, false
 	}
-	ev, err := s.f.Event(s.next)
+	s.f.mu.Lock()
+	data, ok := s.f.eventLocked(s.next)
+	s.f.mu.Unlock()
+	if !ok {
+		return eventlog.Event{}, false
+	}
+	ev, err := eventlog.DecodeEvent(s.next, data)
 	if err != nil {
 		s.err = err
 		return eventlog.Event{}, false
