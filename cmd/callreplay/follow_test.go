@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/tail"
 	"github.com/callrec/callrec/internal/cmdtest"
+	"github.com/callrec/callrec/viewer"
 )
 
 // The live-tail tests run a real recorder (callrec demo) and real
@@ -341,4 +343,42 @@ func eventsIn(t *testing.T, pane string) int {
 	var n int
 	fmt.Sscan(m[1], &n)
 	return n
+}
+
+// view on a log being recorded attaches by itself and says so; --follow
+// on a log nobody records opens the file and says that.
+func TestViewCatalogAttaches(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calls.db")
+	l, err := eventlog.Open(path, 0o600, &eventlog.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := l.CreateCall(eventlog.CallMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := tail.Serve(l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Watch(w)
+	cat, note, closeCat, err := viewCatalog(&viewOptions{Log: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, live := cat.(*viewer.LiveCatalog); !live || note != liveNote(false) {
+		t.Fatalf("view on a locked log: %T, note %q", cat, note)
+	}
+	closeCat()
+	w.Close()
+	srv.Close()
+	l.Close()
+	cat, note, closeCat, err = viewCatalog(&viewOptions{Log: path, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeCat()
+	if _, file := cat.(*viewer.LogCatalog); !file || !strings.Contains(note, "not being recorded") {
+		t.Fatalf("view --follow on a log nobody records: %T, note %q", cat, note)
+	}
 }
