@@ -3,7 +3,6 @@ package tail
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -410,5 +409,3 @@ func (o *conn) flush() error {
 	o.buf = o.buf[:0]
 	return err
 }
-
-var _ io.Writer = (*net.UnixConn)(nil)
