@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,8 +47,30 @@ type CallWriter struct {
 	closing   bool
 	closed    bool
 
-	wake chan struct{} // tells the loop that something changed
-	done chan struct{} // closed when the loop ends
+	wake     chan struct{}                // tells the loop that something changed
+	done     chan struct{}                // closed when the loop ends
+	onCommit atomic.Pointer[func(Commit)] // SetOnCommit's hook
+}
+
+// Commit is a batch of a call as it committed, for SetOnCommit's hook.
+// Data and Meta are the writer's buffers: valid only during the call.
+type Commit struct {
+	First  uint64 // Seq of the first event; 0 when the batch has none
+	Data   []byte // the events in their stored form (EncodeEvent), back to back
+	Ends   []int  // the end offset in Data of each event
+	Meta   []byte // the call's metadata as stored (JSON) when the batch changed it, else nil
+	Closed bool   // the writer closed: no batch follows (Data empty)
+}
+
+// SetOnCommit makes fn run on the writer's goroutine after each batch
+// commits, and once more with Closed set when the writer closes; nil
+// removes it. A slow fn holds up the next commit.
+func (w *CallWriter) SetOnCommit(fn func(Commit)) {
+	if fn == nil {
+		w.onCommit.Store(nil)
+		return
+	}
+	w.onCommit.Store(&fn)
 }
 
 // batch is a run of encoded events committed in one transaction.
@@ -189,6 +212,9 @@ func (w *CallWriter) Close() error {
 	err := w.err
 	w.mu.Unlock()
 	w.log.forgetWriter(w)
+	if fn := w.onCommit.Load(); fn != nil {
+		(*fn)(Commit{Closed: true})
+	}
 	return err
 }
 
@@ -280,6 +306,13 @@ func (w *CallWriter) failLocked(err error) {
 // commit stores b and hands its buffer back for reuse.
 func (w *CallWriter) commit(b *batch) {
 	err := w.log.commit(w.id, b)
+	if fn := w.onCommit.Load(); fn != nil && err == nil {
+		c := Commit{Data: b.buf, Ends: b.ends, Meta: b.meta}
+		if len(b.ends) > 0 {
+			c.First = b.first
+		}
+		(*fn)(c)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {

@@ -270,7 +270,7 @@ func drawLines(scr tcell.Screen, t *theme, r rect, lines []Line, off *int) {
 }
 
 func drawCall(scr tcell.Screen, t *theme, m *Model) {
-	title := fmt.Sprintf("call %s │ %d events │ %s", m.meta.ID, m.n, m.endpointLegend())
+	title := fmt.Sprintf("call %s │ %d events%s │ %s", m.meta.ID, m.n, m.liveTag(), m.endpointLegend())
 	if m.clocks != "" {
 		title += " │ " + m.clocks
 	}

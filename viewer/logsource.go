@@ -129,18 +129,33 @@ type CallSource struct {
 // NewCallSource returns a Source over the call r reads. The source owns r
 // and closes it in Close.
 func NewCallSource(r *eventlog.CallReader, opts *replay.IndexOptions) *CallSource {
-	s := &CallSource{r: r, ix: replay.NewIndex(replay.Reader(r), opts), meta: r.Meta(), n: int(r.Count()),
-		remotes: map[replay.ConnID]eventlog.Endpoint{}, timers: newTimerNames(nil)}
-	for _, c := range s.meta.Conns {
-		if c.Remote != (eventlog.Endpoint{}) {
-			s.remotes[replay.ConnID{Endpoint: c.Endpoint, Sess: c.Config.SessID}] = c.Remote
-		}
-	}
+	s := newCallSource(replay.Reader(r), r.Meta(), int(r.Count()), opts)
+	s.r = r
 	// A call whose devices recorded on different clocks (clocks.Wanted)
 	// is read once more here, its messages only. An error is the events'
 	// own, which the rows meet and show.
 	s.clocks, _ = clocks.OfCall(r)
 	return s
+}
+
+// newCallSource returns a Source over the first n events of src.
+func newCallSource(src replay.Source, meta eventlog.CallMeta, n int, opts *replay.IndexOptions) *CallSource {
+	s := &CallSource{ix: replay.NewIndex(src, opts), n: n,
+		remotes: map[replay.ConnID]eventlog.Endpoint{}, timers: newTimerNames(nil)}
+	s.setMeta(meta)
+	return s
+}
+
+// setMeta takes in the call's metadata: the peers of its connections.
+func (s *CallSource) setMeta(meta eventlog.CallMeta) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.meta = meta
+	for _, c := range s.meta.Conns {
+		if c.Remote != (eventlog.Endpoint{}) {
+			s.remotes[replay.ConnID{Endpoint: c.Endpoint, Sess: c.Config.SessID}] = c.Remote
+		}
+	}
 }
 
 // ClockNote says how the devices' clocks were aligned, for the title bar;
@@ -195,7 +210,11 @@ func (s *CallSource) Close() error {
 		<-s.done
 		s.stop = nil
 	}
-	return errors.Join(s.timers.close(), s.r.Close())
+	err := s.timers.close()
+	if s.r != nil {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
 }
 
 // Meta describes the call.

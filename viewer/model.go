@@ -273,9 +273,10 @@ func (m *Model) refresh() {
 
 // Tick goes on with what was not done at the last key: a search or
 // continue under way, the count of a search's matches, states that were
-// not ready. It reports whether something is still pending (the event
+// not ready; and takes in what arrived for a live call. It reports whether something is still pending (the event
 // loop then ticks again).
 func (m *Model) Tick() bool {
+	m.takeLive()
 	if m.finder.scan != nil {
 		m.stepScan()
 	}
@@ -290,10 +291,10 @@ func (m *Model) Tick() bool {
 // again at once.
 func (m *Model) Busy() bool { return m.finder.busy(m.n) || m.countingMatches() }
 
-// Pending reports whether a search or continue is under way, or the
-// states at the cursor wait for the replay.
+// Pending reports whether a search or continue is under way, the states
+// at the cursor wait for the replay, or a live call has grown.
 func (m *Model) Pending() bool {
-	return !m.inList && (m.Busy() || m.warming >= 0)
+	return !m.inList && (m.Busy() || m.warming >= 0 || m.liveArrived())
 }
 
 // Window returns the rows the timeline shows, top first.

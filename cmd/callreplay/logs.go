@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -8,6 +11,7 @@ import (
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/tail"
 )
 
 // lockTimeout is how long a command waits for a log another process holds.
@@ -18,10 +22,23 @@ const lockTimeout = 500 * time.Millisecond
 // rather than a page fault at a time.
 func openLog(path string) (*eventlog.Log, error) {
 	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true, Timeout: lockTimeout, Preload: true})
+	if errors.Is(err, eventlog.ErrLocked) && beingRecorded(path) {
+		err = fmt.Errorf("%w; a recorder serves it live: callreplay show %s --follow", err, path)
+	}
 	if err != nil {
 		return nil, cmdutil.InputError(err)
 	}
 	return l, nil
+}
+
+// beingRecorded reports whether a recorder's socket is next to the log.
+func beingRecorded(path string) bool {
+	sock, err := tail.SocketPath(path)
+	if err != nil {
+		return false
+	}
+	_, err = os.Lstat(sock)
+	return err == nil
 }
 
 // withCall runs fn on the call id of the log at path or, when id is

@@ -23,6 +23,7 @@ type showOptions struct {
 	JSON      bool
 	Ladder    bool
 	Width     int
+	Follow    bool
 }
 
 func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Command {
@@ -34,12 +35,15 @@ func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Co
 			"connection, kind and a sentence per event. --ladder draws the messages between\n" +
 			"the endpoints as a call flow instead ('-' backend, '=' direct, 'x' lost); of the\n" +
 			"filter, it honours the ep= terms: the messages with an end they keep.\n" +
+			"--follow prints the events of the call a recorder on this machine is writing as\n" +
+			"they are committed, until the recorder closes the call or Ctrl-C.\n" +
 			filterHelp,
 		Example: "  callreplay show call.log\n" +
 			"  callreplay show call.log --filter 'type=SETUP ep=A'\n" +
 			"  callreplay show call.log --endpoint B/1 --kind output --type StateChanged\n" +
 			"  callreplay show call.log --from 120 --json | jq .text\n" +
-			"  callreplay show call.log --ladder --width 80",
+			"  callreplay show call.log --ladder --width 80\n" +
+			"  callreplay show calls.db --follow    # while callrec demo records into it",
 		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Log = args[0]
@@ -59,6 +63,7 @@ func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Co
 	f.BoolVar(&opts.JSON, "json", false, "print JSON lines, one object per event")
 	f.BoolVar(&opts.Ladder, "ladder", false, "draw the messages as an ASCII call flow")
 	f.IntVar(&opts.Width, "width", 0, "ladder width in columns (default: the terminal's, else 100)")
+	f.BoolVarP(&opts.Follow, "follow", "f", false, "print the events of a call being recorded as they come")
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("endpoint", endpointCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
@@ -74,13 +79,29 @@ func showRun(opts *showOptions) error {
 	if opts.Width < 0 {
 		return cmdutil.FlagErrorf("--width %d: want a positive number of columns", opts.Width)
 	}
+	xo := export.Options{Format: export.Text, Filter: f, From: opts.From}
+	if opts.JSON {
+		xo.Format = export.JSONL
+	}
+	if opts.Follow {
+		if opts.Ladder {
+			return cmdutil.FlagErrorf("--follow prints events as they come; --ladder needs the whole call")
+		}
+		ctx, cancel := interruptible()
+		defer cancel()
+		l, fl, err := openOrFollow(ctx, opts.Log, opts.Call, true)
+		if err != nil {
+			return err
+		}
+		if fl != nil {
+			return showFollow(ctx, opts.ios.Out, fl, xo)
+		}
+		l.Close() // not being recorded: shown whole, as without --follow
+	}
 	return withCall(opts.ios, "showing", opts.Log, opts.Call, func(r *eventlog.CallReader) error {
-		xo := export.Options{Format: export.Text, Filter: f, From: opts.From}
 		switch {
 		case opts.Ladder:
 			return describe.WriteLadder(opts.ios.Out, r, f.MatchEndpoint, opts.From, cmp.Or(opts.Width, opts.ios.OutWidth()))
-		case opts.JSON:
-			xo.Format = export.JSONL
 		}
 		return export.Write(opts.ios.Out, r, xo)
 	})

@@ -17,6 +17,7 @@ type viewOptions struct {
 	Log     string
 	Call    string
 	At      uint64
+	Follow  bool
 	NoColor bool // from the NO_COLOR environment variable
 }
 
@@ -30,10 +31,13 @@ func newViewCmd(ios *cmdutil.IOStreams, runF func(*viewOptions) error) *cobra.Co
 			"the event in full. Step forwards and backwards, search, filter, set breakpoints\n" +
 			"on states and messages and continue to them. h shows every key.\n\n" +
 			"A log with several calls opens on the call list unless --call names one.\n" +
+			"A log that a recorder on this machine is writing opens live: the call's events\n" +
+			"appear as the recorder commits them (--follow asks for that at once).\n" +
 			"NO_COLOR set in the environment draws without colours.",
 		Example: "  callrec sim testdata/scenarios/04-glare.txt --out glare.db\n" +
 			"  callreplay view glare.db\n" +
 			"  callreplay view field.db --call call-0002 --at 120\n" +
+			"  callreplay view calls.db --follow    # while callrec demo records into it\n" +
 			"  # in the viewer: b state=Conflict-Resolution Enter, then c",
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -48,21 +52,23 @@ func newViewCmd(ios *cmdutil.IOStreams, runF func(*viewOptions) error) *cobra.Co
 	}
 	cmd.Flags().StringVar(&opts.Call, "call", "", "open this call instead of the call list")
 	cmd.Flags().Uint64Var(&opts.At, "at", 0, "put the cursor on the event with this sequence number")
+	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "follow the call a recorder is writing into the log, live")
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
 	return cmd
 }
 
 func viewRun(opts *viewOptions) error {
-	l, err := openLog(opts.Log)
+	cat, note, closeCat, err := viewCatalog(opts)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	cat := viewer.NewLogCatalog(l, nil)
-	defer cat.Close()
+	defer closeCat()
 	m, err := viewer.New(cat, viewer.Options{Call: opts.Call, At: opts.At, NoColor: opts.NoColor})
 	if err != nil {
 		return cmdutil.InputErrorf("%s: %v", opts.Log, err)
+	}
+	if note != "" {
+		m.Notify(note, nil)
 	}
 	scr, err := tcell.NewScreen()
 	if err != nil {

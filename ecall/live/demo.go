@@ -13,6 +13,7 @@ import (
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/tail"
 	"github.com/callrec/callrec/mediaflow"
 )
 
@@ -36,6 +37,7 @@ type demo struct {
 	stdout io.Writer
 	relay  *Relay
 	log    *eventlog.Log
+	tail   *tail.Server // serves the call to followers; nil when it could not
 	w      *eventlog.CallWriter
 	caller *Device
 	callee []*Device  // B/1..B/N; the last one answers
@@ -56,6 +58,9 @@ type demo struct {
 func RunDemo(ctx context.Context, cfg DemoConfig) (callID string, err error) {
 	d := &demo{opts: &cfg, stdout: cfg.Out, errs: make(chan error, 16)}
 	defer func() {
+		if d.tail != nil {
+			_ = d.tail.Close() // after the writer's: followers get the close first
+		}
 		if d.log != nil {
 			if cerr := d.log.Close(); err == nil {
 				err = cerr
@@ -122,6 +127,7 @@ func (d *demo) setUp(ctx context.Context) error {
 	if d.w, err = d.log.CreateCall(meta); err != nil {
 		return err
 	}
+	d.tail = serveTail(d.log, d.w, d.opts.Logger, d.stdout)
 	media := mediaflow.DefaultOptions()
 	media.Video = d.opts.Video
 	var props econn.Props

@@ -66,6 +66,9 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 			return "", err
 		}
 		rec = &ecall.LogRecorder{W: w}
+		if srv := serveTail(log, w, cfg.Logger, cfg.Out); srv != nil {
+			defer srv.Close() // before the log's: the writer has closed by then
+		}
 	}
 	if cfg.Identity == nil {
 		id, err := relay.NewIdentity(cfg.Self.User, cfg.Self.Client, nil)

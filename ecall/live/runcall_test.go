@@ -79,7 +79,8 @@ func TestRunCall(t *testing.T) {
 		out   string
 		wants []string
 	}{
-		{outA.String(), []string{"A/1 joined c1 at " + rl.URL() + "\n", "A/1 key fingerprint ",
+		{outA.String(), []string{"follow the call live: callreplay view " + filepath.Join(dir, "A.db") + " --follow\n",
+			"A/1 joined c1 at " + rl.URL() + "\n", "A/1 key fingerprint ",
 			"peer B/1 key fingerprint ", "(not pinned: compare it with the fingerprint B/1 prints)\n", "A/1 calls c1\n", "connected to B/1", "A/1 hangs up\n",
 			"A/1: Outgoing call with B/1: final state Terminating, closed normal\n", "setup: SETUP sent → data channel open"}},
 		{outB.String(), []string{"B/1 joined c1", "B/1 rings\n", "B/1 answers\n", "connected to A/1; waiting for the hangup\n",

@@ -35,7 +35,7 @@ func writeText(w io.Writer, c *call) error {
 		}
 		tl.clockLines = est.Lines(name)
 	}
-	if err := tl.header(c.r.Count()); err != nil {
+	if err := tl.header(fmt.Sprintf("%d events", c.r.Count())); err != nil {
 		return err
 	}
 	return c.each(tl.event)
@@ -65,9 +65,9 @@ func newTimeline(w io.Writer, meta eventlog.CallMeta) *timeline {
 	return t
 }
 
-// header writes the call's summary line, which says it has events
-// events, and the column titles.
-func (t *timeline) header(events uint64) error {
+// header writes the call's summary line, which ends with events ("12
+// events"), and the column titles.
+func (t *timeline) header(events string) error {
 	m := t.meta
 	parts := []string{"call " + m.ID}
 	if m.Source != "" {
@@ -83,7 +83,7 @@ func (t *timeline) header(events uint64) error {
 	for i, ep := range m.Endpoints {
 		eps[i] = ep.String()
 	}
-	parts = append(parts, "endpoints "+strings.Join(eps, " "), fmt.Sprintf("%d events", events))
+	parts = append(parts, "endpoints "+strings.Join(eps, " "), events)
 	if _, err := fmt.Fprintln(t.w, safetext.Escape(strings.Join(parts, " · "))); err != nil {
 		return err
 	}
