@@ -20,6 +20,7 @@ func WriteLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoin
 	if err := cur.Err(); err != nil {
 		return err
 	}
+	l.Flush()
 	arrows := l.Arrows()
 	if keep != nil {
 		arrows = slices.DeleteFunc(arrows, func(a Arrow) bool { return !keep(a.From) && !keep(a.To) })

@@ -2,6 +2,7 @@ package describe_test
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +39,7 @@ func TestWriteLadder(t *testing.T) {
 				ld.Add(ev)
 			}
 		}
+		ld.Flush()
 		var arrows []describe.Arrow
 		for _, a := range ld.Arrows() {
 			if keep == nil || keep(a.From) || keep(a.To) {
@@ -83,6 +85,115 @@ func TestWriteLadder(t *testing.T) {
 			}
 		case n < 2 || n >= strings.Count(full, "\n"):
 			t.Errorf("%s: %d lines of %d:\n%s", c.name, n, strings.Count(full, "\n"), got.String())
+		}
+	}
+}
+
+// ladderOfLog draws the ladder of one call of a log file.
+func ladderOfLog(t *testing.T, path, call string) string {
+	t.Helper()
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := l.Call(call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var b bytes.Buffer
+	if err := describe.WriteLadder(&b, r, nil, 1, 100); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// rowsAndLegend splits a drawn ladder into its arrow rows (without the
+// time) and its legend's marks.
+func rowsAndLegend(out string) (rows []string, legend map[string]bool) {
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	legend = map[string]bool{}
+	for i, l := range lines {
+		if l == "legend:" {
+			for _, m := range lines[i+1:] {
+				legend[strings.Fields(m)[0]] = true
+			}
+			return rows, legend
+		}
+		if i > 0 {
+			rows = append(rows, l[min(len(l), 11):])
+		}
+	}
+	return rows, legend
+}
+
+// TestWriteLadderDeviceLog: the ladder of one device's log (a
+// cross-process call) shows nothing as lost: its peers are not recorded,
+// drawn '?' on a ':' lifeline, and the legend says so.
+func TestWriteLadderDeviceLog(t *testing.T) {
+	for _, f := range []string{"live-call-a1.db", "live-call-b1.db", "live-call-b2.db"} {
+		out := ladderOfLog(t, "../../testdata/compat/v2/"+f, "call-0001")
+		rows, legend := rowsAndLegend(out)
+		for _, r := range rows {
+			if strings.Contains(r, "x") {
+				t.Errorf("%s: a message drawn lost:\n%s", f, out)
+			}
+			if !strings.Contains(r, "?") {
+				t.Errorf("%s: a message with both ends recorded:\n%s", f, out)
+			}
+		}
+		if len(rows) == 0 || !legend["?"] || !strings.Contains(out, "not recorded: the device at this end is not in the log") {
+			t.Errorf("%s: no row or no legend for '?':\n%s", f, out)
+		}
+	}
+}
+
+// TestLadderLegendExplainsEveryMark: in the ladder of every scenario and
+// of every device log, each mark a row uses is in the legend, and the
+// legend lists no mark the rows do not use.
+func TestLadderLegendExplainsEveryMark(t *testing.T) {
+	var logs [][2]string
+	for i := 1; i <= 50; i++ {
+		logs = append(logs, [2]string{"scenarios.db", fmt.Sprintf("call-%04d", i)})
+	}
+	for _, f := range []string{"live-call-a1.db", "live-call-b1.db", "live-call-b2.db", "live-demo.db"} {
+		logs = append(logs, [2]string{f, "call-0001"})
+	}
+	seen := map[string]bool{}
+	for _, lg := range logs {
+		out := ladderOfLog(t, "../../testdata/compat/v2/"+lg[0], lg[1])
+		rows, legend := rowsAndLegend(out)
+		used := map[string]bool{}
+		for _, r := range rows {
+			for _, m := range []string{"-", "=", ">", "x", "?", ":", "!"} {
+				if strings.Contains(r, m) {
+					used[m] = true
+				}
+			}
+			if strings.Contains(r, "<") {
+				used[">"] = true
+			}
+			if strings.Contains(r, " dup") {
+				used["dup"] = true
+			}
+		}
+		for m := range used {
+			seen[m] = true
+			if !legend[m] {
+				t.Errorf("%s %s: %q used, not in the legend:\n%s", lg[0], lg[1], m, out)
+			}
+		}
+		for m := range legend {
+			if !used[m] {
+				t.Errorf("%s %s: legend explains %q, which no row uses:\n%s", lg[0], lg[1], m, out)
+			}
+		}
+	}
+	// Between them the logs use every mark.
+	for _, m := range []string{"-", "=", ">", "x", "?", ":", "!", "dup"} {
+		if !seen[m] {
+			t.Errorf("no ladder used %q", m)
 		}
 	}
 }
