@@ -227,6 +227,7 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 		if s.Msg.DestUser != "" && s.Msg.DestClient != "" {
 			send.To = eventlog.Endpoint{User: s.Msg.DestUser, Client: s.Msg.DestClient}
 		}
+		l.column(send.To) // a peer not in the log still gets its lifeline
 	}
 	l.pairer.Add(ev)
 	if send != nil {

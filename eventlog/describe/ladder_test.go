@@ -168,9 +168,9 @@ func TestStreamLadder(t *testing.T) {
 			first = a
 		}
 	}
-	l.Release(first) // both SETUP arrows are done
+	l.Release(first)        // both SETUP arrows are done
 	l.Add(recv(6, b2, raw)) // its send released: it waits (a merged log may hold it before its send)
-	l.Flush()                // and is done at the end, unmatched
+	l.Flush()               // and is done at the end, unmatched
 	want := []string{
 		"new SETUP /", "new SETUP B/2", "new HANGUP /", "done HANGUP B/1",
 		"done SETUP B/1", "done SETUP B/2", "new SETUP B/2", "done SETUP B/2",

@@ -8,6 +8,7 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/pair"
 	"github.com/callrec/callrec/internal/safetext"
 )
 
@@ -30,7 +31,9 @@ type mermaidItem struct {
 
 // mermaid draws the messages and state changes of a call as a Mermaid
 // sequence diagram: solid arrows for backend messages, dotted ones for
-// direct messages, crosses for lost ones. Lines come in the order of
+// direct messages, crosses for lost ones (their receiver is in the log); a
+// device not in the log is a participant "(not recorded)", and the
+// messages it sent or was sent say so. Lines come in the order of
 // their first event; each waits until it can change no more.
 type mermaid struct {
 	w      io.Writer
@@ -53,7 +56,11 @@ func writeMermaid(w io.Writer, c *call) error {
 	}
 	for i, ep := range cols.Endpoints() {
 		m.ids[ep] = fmt.Sprintf("P%d", i)
-		if _, err := fmt.Fprintf(w, "    participant P%d as %s\n", i, mermaidText(ep.String())); err != nil {
+		name := ep.String()
+		if !cols.Recorded(ep) {
+			name += " (not recorded)" // a peer of the call whose device is not in this log
+		}
+		if _, err := fmt.Fprintf(w, "    participant P%d as %s\n", i, mermaidText(name)); err != nil {
 			return err
 		}
 	}
@@ -61,6 +68,7 @@ func writeMermaid(w io.Writer, c *call) error {
 	if err := c.each(m.event); err != nil {
 		return err
 	}
+	m.lad.Flush() // the messages still waiting get their status
 	for _, it := range m.queue {
 		if err := m.write(it); err != nil {
 			return err
@@ -134,8 +142,12 @@ func (m *mermaid) write(it *mermaidItem) error {
 		switch {
 		case a.Lost():
 			arrow, label = strings.TrimSuffix(arrow, ">>")+"x", label+" (lost)"
+		case a.Status == pair.NotRecorded:
+			label += " (receiver not recorded)"
+		case a.Status == pair.NoSend:
+			label += " (sender not recorded)"
 		case a.Sent == 0:
-			label += " (send not recorded)"
+			label += " (send not in the log)"
 		}
 		if _, err := fmt.Fprintf(m.w, "    %s%s%s: %s\n", from, arrow, to, mermaidText(label)); err != nil {
 			return err

@@ -10,7 +10,7 @@ import (
 
 // DefaultWindow is how many messages a Pairer keeps waiting for their
 // other side when Options.Window is 0.
-const DefaultWindow = 4096
+const DefaultWindow = 1024
 
 // Options configure a Pairer. Every field may be left zero.
 type Options struct {
