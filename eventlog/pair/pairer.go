@@ -183,7 +183,39 @@ func (p *Pairer) propsyncNote(ev eventlog.Event, ck connKey) {
 	}
 	m := &econn.Message{Type: econn.MsgPropsync, SessID: c.remoteSID, Resp: ev.Note.Attrs["resp"] == "true",
 		Props: eventlog.PropsOfNote(ev.Note)}
+	if c.remoteSID == "" {
+		// The events that named the peer's session are not among those
+		// added (a window of the call): a waiting send may name it.
+		m.SessID = p.sessionOfWaiting(c.remote, m)
+	}
 	p.recv(ev, key{c.remote, m.SessID, m.Type, m.Resp, p.digest(m)}, econn.TransportDirect)
+}
+
+// sessionOfWaiting returns the session of the oldest waiting send from
+// from that is m but for its session, or "". It looks through every
+// waiting send, which only a PROPSYNC note on a connection whose peer's
+// session is unknown asks for.
+func (p *Pairer) sessionOfWaiting(from eventlog.Endpoint, m *econn.Message) string {
+	var best *entry
+	for sk, es := range p.sends {
+		if sk.from != from || sk.typ != m.Type || sk.resp != m.Resp {
+			continue
+		}
+		c := *m
+		c.SessID = sk.sess
+		if p.digest(&c) != sk.digest {
+			continue
+		}
+		for _, e := range es {
+			if !e.gone && (best == nil || e.side.Seq < best.side.Seq) {
+				best = e
+			}
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.k.sess
 }
 
 func (p *Pairer) send(ev eventlog.Event, ck connKey, s econn.Send) {
