@@ -274,17 +274,23 @@ func (p *Pairer) recv(ev eventlog.Event, k key, via econn.Transport) {
 			To: ev.Endpoint})
 		return
 	}
-	var dup *entry
-	for _, s := range p.sends[k] {
-		if s.gone {
-			continue
+	// A device takes the sends of one message in order, so those it
+	// received come first: look back from the newest to the last it
+	// received (retransmits of one message can fill the window).
+	var next, dup *entry
+	es := p.sends[k]
+	for i := len(es) - 1; i >= 0; i-- {
+		if s := es[i]; slices.Contains(s.recvBy, ev.Endpoint) {
+			dup = s
+			break
+		} else if !s.gone {
+			next = s
 		}
-		if !slices.Contains(s.recvBy, ev.Endpoint) {
-			s.recvBy = append(s.recvBy, ev.Endpoint)
-			p.pairedResult(s, side, false)
-			return
-		}
-		dup = s
+	}
+	if next != nil {
+		next.recvBy = append(next.recvBy, ev.Endpoint)
+		p.pairedResult(next, side, false)
+		return
 	}
 	if dup != nil {
 		p.pairedResult(dup, side, true)
@@ -358,7 +364,7 @@ func (p *Pairer) Flush() {
 func (p *Pairer) settle(e *entry) {
 	p.drop(e)
 	if e.send {
-		p.sends[e.k] = compact(p.sends[e.k])
+		p.sends[e.k] = remove(p.sends[e.k], e)
 		if len(p.sends[e.k]) == 0 {
 			delete(p.sends, e.k)
 		}
@@ -371,7 +377,7 @@ func (p *Pairer) settle(e *entry) {
 		}
 		return
 	}
-	p.recvs[e.k] = compact(p.recvs[e.k])
+	p.recvs[e.k] = remove(p.recvs[e.k], e)
 	if len(p.recvs[e.k]) == 0 {
 		delete(p.recvs, e.k)
 	}
@@ -385,6 +391,16 @@ func (p *Pairer) drop(e *entry) {
 		e.gone = true
 		p.live--
 	}
+}
+
+// remove takes the gone entry e out of es. The window lets the oldest go
+// first, so e is most often es[0]: that costs nothing.
+func remove(es []*entry, e *entry) []*entry {
+	if len(es) > 0 && es[0] == e {
+		es[0] = nil
+		return es[1:]
+	}
+	return compact(es)
 }
 
 // compact removes the gone entries, reusing the slice.
