@@ -202,7 +202,6 @@ func (l *Ladder) column(ep eventlog.Endpoint) {
 // sends or receives, if any, as it stands after the event.
 func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 	ck := connKey{ev.Endpoint, ev.Conn}
-	var recv *Arrow // the arrow of a receive, should it wait for its send
 	switch v := ev.Input.(type) {
 	case eventlog.NewConn:
 		l.column(ev.Endpoint)
@@ -210,14 +209,7 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 			l.remotes[ck] = v.Remote
 		}
 	case eventlog.RecvInput:
-		recv = l.recvArrow(ev, ck, v)
-	}
-	if ev.Kind == eventlog.KindNote && ev.Type == eventlog.NotePropsync && ev.Note != nil {
 		l.column(ev.Endpoint)
-		if from, ok := l.remotes[ck]; ok {
-			recv = &Arrow{From: from, To: ev.Endpoint, Type: econn.MsgPropsync, Resp: ev.Note.Attrs["resp"] == "true",
-				Via: econn.TransportDirect, Received: ev.Seq, ReceivedAt: ev.At}
-		}
 	}
 	var send *Arrow
 	if s, ok := ev.Output.(econn.Send); ok && s.Msg != nil {
@@ -233,39 +225,25 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 	if send != nil {
 		return *l.addSend(send), true
 	}
-	if recv == nil {
+	m, ok := l.pairer.Last() // a receive the pairer took: decoded once, there
+	if !ok {
 		l.apply(0)
 		return Arrow{}, false
 	}
+	if _, known := l.remotes[ck]; !known {
+		l.remotes[ck] = m.From
+	}
+	l.column(ev.Endpoint)
+	l.column(m.From)
 	a := l.apply(ev.Seq)
 	if a == nil {
 		// Its send may still come (device clocks differ in a merged log).
-		a = recv
+		a = &Arrow{From: m.From, To: ev.Endpoint, Type: m.Type, Resp: m.Resp, Via: m.Via, SessID: m.SessID,
+			Received: ev.Seq, ReceivedAt: ev.At}
 		l.recvs[ev.Seq] = a
 		l.created(a, true)
 	}
 	return *a, true
-}
-
-// recvArrow learns the columns and the connection's peer from a receive
-// and returns its arrow; nil when its bytes do not decode (nothing to
-// pair it by).
-func (l *Ladder) recvArrow(ev eventlog.Event, ck connKey, in eventlog.RecvInput) *Arrow {
-	l.column(ev.Endpoint)
-	if in.DecodeErr != "" {
-		return nil
-	}
-	m, err := econn.Decode(in.Data, in.CurrTime, in.MsgTime)
-	if err != nil {
-		return nil
-	}
-	from := eventlog.Endpoint{User: in.FromUser, Client: in.FromClient}
-	if _, ok := l.remotes[ck]; !ok {
-		l.remotes[ck] = from
-	}
-	l.column(from)
-	return &Arrow{From: from, To: ev.Endpoint, Type: m.Type, Resp: m.Resp, Via: in.Via, SessID: m.SessID,
-		Received: ev.Seq, ReceivedAt: ev.At}
 }
 
 // addSend makes the arrow of a send, unless a receive the log holds

@@ -44,6 +44,8 @@ type Pairer struct {
 	order    []*entry // every waiting entry, oldest first; gone ones are skipped
 	live     int      // entries in order that are not gone
 	seed     maphash.Seed
+	last     Message // the message the last event added sent or received
+	lastOK   bool
 }
 
 // connKey names one ECONN: the device and its local session id.
@@ -101,8 +103,13 @@ func (p *Pairer) Recorded(ep eventlog.Endpoint) bool { return p.recorded[ep] }
 // or for more receivers.
 func (p *Pairer) Waiting() int { return p.live }
 
+// Last returns the message the event last added sent or received, and
+// whether it was one (a receive whose bytes do not decode is not).
+func (p *Pairer) Last() (Message, bool) { return p.last, p.lastOK }
+
 // Add takes the next event of the call.
 func (p *Pairer) Add(ev eventlog.Event) {
+	p.lastOK = false
 	if ev.Endpoint != (eventlog.Endpoint{}) {
 		p.recorded[ev.Endpoint] = true
 	}
@@ -221,6 +228,7 @@ func (p *Pairer) sessionOfWaiting(from eventlog.Endpoint, m *econn.Message) stri
 func (p *Pairer) send(ev eventlog.Event, ck connKey, s econn.Send) {
 	e := &entry{k: key{ev.Endpoint, s.Msg.SessID, s.Msg.Type, s.Msg.Resp, p.digest(s.Msg)}, send: true,
 		side: Side{Seq: ev.Seq, At: ev.At, Endpoint: ev.Endpoint}, via: s.Via}
+	p.last, p.lastOK = e.msg(), true
 	if s.Msg.DestUser != "" && s.Msg.DestClient != "" {
 		e.to = eventlog.Endpoint{User: s.Msg.DestUser, Client: s.Msg.DestClient}
 	} else if c := p.conns[ck]; c != nil {
@@ -269,6 +277,7 @@ func (p *Pairer) addresseeRecorded(e *entry) bool {
 // has (a duplicate delivery); failing that, it waits for its send.
 func (p *Pairer) recv(ev eventlog.Event, k key, via econn.Transport) {
 	side := Side{Seq: ev.Seq, At: ev.At, Endpoint: ev.Endpoint}
+	p.last, p.lastOK = Message{k.from, k.sess, k.typ, k.resp, via}, true
 	if !p.recorded[k.from] {
 		p.result(Result{Status: NoSend, Msg: Message{k.from, k.sess, k.typ, k.resp, via}, Recv: side,
 			To: ev.Endpoint})
