@@ -320,46 +320,69 @@ func receivedBy(p []*Arrow, seq uint64, ep eventlog.Endpoint) bool {
 // character or a grapheme, so wide (CJK) and combined characters keep
 // the lanes aligned.
 func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, width int) error {
-	const margin = 11 // "+1234.567s "
-	n := len(endpoints)
-	if n == 0 {
-		_, err := fmt.Fprintln(w, "(no endpoints)")
-		return err
-	}
-	spacing := (width - margin) / n
-	if spacing < 12 {
-		spacing = 12
-	}
-	x := func(i int) int { return margin + spacing/2 + i*spacing }
-	total := x(n-1) + spacing/2
-	col := map[eventlog.Endpoint]int{}
-	for i, ep := range endpoints {
-		col[ep] = i
-	}
-	head := newRow(total)
-	for i, ep := range endpoints {
-		name := truncate(safetext.Escape(ep.String()), spacing-1)
-		head.put(max(0, x(i)-uniseg.StringWidth(name)/2), name)
-	}
-	if _, err := fmt.Fprintln(w, head); err != nil {
+	d, err := startLadder(w, endpoints, width)
+	if err != nil || d == nil {
 		return err
 	}
 	for _, a := range arrows {
-		line := newRow(total)
-		for i := range endpoints {
-			line[x(i)] = "|"
-		}
-		at := a.SentAt
-		if a.Sent == 0 {
-			at = a.ReceivedAt
-		}
-		line.put(0, fmt.Sprintf("+%.3fs", at.Seconds()))
-		drawArrow(line, a, col, x, spacing)
-		if _, err := fmt.Fprintln(w, line); err != nil {
+		if err := d.arrow(a); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ladderDrawer draws a ladder line by line (DrawLadder): its header
+// first, then one arrow at a time, so that a call's ladder can be drawn
+// as its arrows come (WriteLadder).
+type ladderDrawer struct {
+	w              io.Writer
+	n              int // endpoints
+	spacing, total int
+	col            map[eventlog.Endpoint]int
+}
+
+const ladderMargin = 11 // "+1234.567s "
+
+// startLadder writes the header of a ladder of endpoints, or "(no
+// endpoints)" and returns nil.
+func startLadder(w io.Writer, endpoints []eventlog.Endpoint, width int) (*ladderDrawer, error) {
+	n := len(endpoints)
+	if n == 0 {
+		_, err := fmt.Fprintln(w, "(no endpoints)")
+		return nil, err
+	}
+	d := &ladderDrawer{w: w, n: n, spacing: max((width-ladderMargin)/n, 12), col: map[eventlog.Endpoint]int{}}
+	d.total = d.x(n-1) + d.spacing/2
+	for i, ep := range endpoints {
+		d.col[ep] = i
+	}
+	head := newRow(d.total)
+	for i, ep := range endpoints {
+		name := truncate(safetext.Escape(ep.String()), d.spacing-1)
+		head.put(max(0, d.x(i)-uniseg.StringWidth(name)/2), name)
+	}
+	_, err := fmt.Fprintln(w, head)
+	return d, err
+}
+
+// x is the column of lane i.
+func (d *ladderDrawer) x(i int) int { return ladderMargin + d.spacing/2 + i*d.spacing }
+
+// arrow writes the line of a.
+func (d *ladderDrawer) arrow(a Arrow) error {
+	line := newRow(d.total)
+	for i := range d.n {
+		line[d.x(i)] = "|"
+	}
+	at := a.SentAt
+	if a.Sent == 0 {
+		at = a.ReceivedAt
+	}
+	line.put(0, fmt.Sprintf("+%.3fs", at.Seconds()))
+	drawArrow(line, a, d.col, d.x, d.spacing)
+	_, err := fmt.Fprintln(d.w, line)
+	return err
 }
 
 // A row is a drawn line, one display column a cell. A cell holds the
