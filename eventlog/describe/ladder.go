@@ -252,12 +252,10 @@ func (l *Ladder) Add(ev eventlog.Event) (Arrow, bool) {
 func (l *Ladder) addSend(a *Arrow) *Arrow {
 	for _, r := range l.results {
 		if w := l.recvs[r.Recv.Seq]; r.Status == pair.Paired && r.Send.Seq == a.Sent && w != nil {
-			w.Sent, w.SentAt = a.Sent, a.SentAt
-			a = w
-			delete(l.recvs, r.Recv.Seq)
-			l.sends[a.Sent] = []*Arrow{a}
+			// apply pairs it (and marks it done): later receivers of
+			// the send get arrows of their own.
 			l.apply(0)
-			return a
+			return w
 		}
 	}
 	l.created(a, true)
@@ -380,48 +378,16 @@ func arrowOf(r pair.Result) *Arrow {
 // display width, never inside a character or a grapheme, so wide (CJK)
 // and combined characters keep the lanes aligned.
 func DrawLadder(w io.Writer, endpoints []eventlog.Endpoint, arrows []Arrow, width int) error {
-	const margin = 11 // "+1234.567s "
-	n := len(endpoints)
-	if n == 0 {
-		_, err := fmt.Fprintln(w, "(no endpoints)")
-		return err
-	}
-	spacing := (width - margin) / n
-	if spacing < 12 {
-		spacing = 12
-	}
-	x := func(i int) int { return margin + spacing/2 + i*spacing }
-	total := x(n-1) + spacing/2
-	col := map[eventlog.Endpoint]int{}
-	for i, ep := range endpoints {
-		col[ep] = i
-	}
-	absent := absentEndpoints(arrows)
-	used := marks{}
-	head := newRow(total)
-	for i, ep := range endpoints {
-		name := truncate(safetext.Escape(ep.String()), spacing-1)
-		head.put(max(0, x(i)-uniseg.StringWidth(name)/2), name)
-	}
-	if _, err := fmt.Fprintln(w, head); err != nil {
+	d, err := startLadder(w, endpoints, absentEndpoints(arrows), width)
+	if err != nil || d == nil {
 		return err
 	}
 	for _, a := range arrows {
-		line := newRow(total)
-		for i, ep := range endpoints {
-			line[x(i)] = used.lifeline(absent[ep])
-		}
-		at := a.SentAt
-		if a.Sent == 0 {
-			at = a.ReceivedAt
-		}
-		line.put(0, fmt.Sprintf("+%.3fs", at.Seconds()))
-		drawArrow(line, a, col, x, spacing, used)
-		if _, err := fmt.Fprintln(w, line); err != nil {
+		if err := d.arrow(a); err != nil {
 			return err
 		}
 	}
-	return used.writeLegend(w)
+	return d.legend()
 }
 
 // absentEndpoints returns the devices the arrows show as not in the log:
@@ -484,6 +450,65 @@ func (m marks) writeLegend(w io.Writer) error {
 	}
 	return nil
 }
+
+// ladderDrawer draws a ladder line by line (DrawLadder): its header
+// first, then one arrow at a time, so that a call's ladder can be drawn
+// as its arrows come (WriteLadder).
+type ladderDrawer struct {
+	w              io.Writer
+	endpoints      []eventlog.Endpoint
+	spacing, total int
+	col            map[eventlog.Endpoint]int
+	absent         map[eventlog.Endpoint]bool // columns of devices not in the log
+	used           marks                      // the marks drawn, for the legend
+}
+
+const ladderMargin = 11 // "+1234.567s "
+
+// startLadder writes the header of a ladder of endpoints, those absent
+// from the log marked, or "(no endpoints)" and returns nil.
+func startLadder(w io.Writer, endpoints []eventlog.Endpoint, absent map[eventlog.Endpoint]bool, width int) (*ladderDrawer, error) {
+	n := len(endpoints)
+	if n == 0 {
+		_, err := fmt.Fprintln(w, "(no endpoints)")
+		return nil, err
+	}
+	d := &ladderDrawer{w: w, endpoints: endpoints, spacing: max((width-ladderMargin)/n, 12),
+		col: map[eventlog.Endpoint]int{}, absent: absent, used: marks{}}
+	d.total = d.x(n-1) + d.spacing/2
+	for i, ep := range endpoints {
+		d.col[ep] = i
+	}
+	head := newRow(d.total)
+	for i, ep := range endpoints {
+		name := truncate(safetext.Escape(ep.String()), d.spacing-1)
+		head.put(max(0, d.x(i)-uniseg.StringWidth(name)/2), name)
+	}
+	_, err := fmt.Fprintln(w, head)
+	return d, err
+}
+
+// x is the column of lane i.
+func (d *ladderDrawer) x(i int) int { return ladderMargin + d.spacing/2 + i*d.spacing }
+
+// arrow writes the line of a.
+func (d *ladderDrawer) arrow(a Arrow) error {
+	line := newRow(d.total)
+	for i, ep := range d.endpoints {
+		line[d.x(i)] = d.used.lifeline(d.absent[ep])
+	}
+	at := a.SentAt
+	if a.Sent == 0 {
+		at = a.ReceivedAt
+	}
+	line.put(0, fmt.Sprintf("+%.3fs", at.Seconds()))
+	drawArrow(line, a, d.col, d.x, d.spacing, d.used)
+	_, err := fmt.Fprintln(d.w, line)
+	return err
+}
+
+// legend ends the ladder with the marks it used.
+func (d *ladderDrawer) legend() error { return d.used.writeLegend(d.w) }
 
 // A row is a drawn line, one display column a cell. A cell holds the
 // grapheme cluster that starts there, or "" when a wide cluster on its

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -87,6 +88,115 @@ func TestWriteLadder(t *testing.T) {
 			t.Errorf("%s: %d lines of %d:\n%s", c.name, n, strings.Count(full, "\n"), got.String())
 		}
 	}
+}
+
+// longCall records simtest.LongCall(n) into a new log and opens it.
+func longCall(t testing.TB, n int) *eventlog.CallReader {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "long.log")
+	if err := simtest.WriteLog(path, simtest.Call{ID: "long", Scenario: simtest.LongCall(n)}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	r, err := l.OnlyCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// TestWriteLadderLongCall: on a long call, where the first SETUP stays
+// pending to the end and so more than maxWaitingArrows sends wait behind
+// it, the streamed ladder is the ladder of the whole call in memory.
+func TestWriteLadderLongCall(t *testing.T) {
+	r := longCall(t, 20_000)
+	ld := describe.NewLadder(r.Meta().Endpoints)
+	cur := r.Cursor(nil)
+	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+		ld.Add(ev)
+	}
+	if err := cur.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var want, got bytes.Buffer
+	if err := describe.DrawLadder(&want, ld.Endpoints(), ld.Arrows(), 80); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(want.String(), "\n"); n < 4000 {
+		t.Fatalf("only %d lines: the window is not passed", n)
+	}
+	if err := describe.WriteLadder(&got, r, nil, 1, 80); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		g, w := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
+		for i := range min(len(g), len(w)) {
+			if g[i] != w[i] {
+				t.Fatalf("line %d of %d/%d:\n got %q\nwant %q", i+1, len(g), len(w), g[i], w[i])
+			}
+		}
+		t.Fatalf("%d lines, want %d", len(g), len(w))
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// heapSampler is a writer that measures the live heap when the bytes
+// written pass given marks.
+type heapSampler struct {
+	n     int
+	marks []int
+	heaps []uint64
+}
+
+func (s *heapSampler) Write(p []byte) (int, error) {
+	s.n += len(p)
+	for len(s.heaps) < len(s.marks) && s.n >= s.marks[len(s.heaps)] {
+		s.heaps = append(s.heaps, liveHeap())
+	}
+	return len(p), nil
+}
+
+// TestWriteLadderMemoryIsFlat draws the ladder of a call of 100,000
+// events and checks that the live heap holds no arrow per message: it
+// does not grow between a fifth and nine tenths of the output, and stays
+// far below what the call's arrows take (about 25,000 of them, 200 bytes
+// each and more; the whole-call ladder held 4 MB here).
+func TestWriteLadderMemoryIsFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("records a call of 100,000 events")
+	}
+	r := longCall(t, 100_000)
+	size := &heapSampler{}
+	if err := describe.WriteLadder(size, r, nil, 1, 100); err != nil {
+		t.Fatal(err)
+	}
+	s := &heapSampler{marks: []int{size.n / 5, size.n * 9 / 10}}
+	base := liveHeap()
+	if err := describe.WriteLadder(s, r, nil, 1, 100); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.heaps) != 2 {
+		t.Fatalf("%d of 2 samples taken", len(s.heaps))
+	}
+	if grew := int64(s.heaps[1]) - int64(s.heaps[0]); grew > 1<<20 {
+		t.Fatalf("the heap grew by %d bytes over 70%% of the ladder", grew)
+	}
+	if held := int64(max(s.heaps[0], s.heaps[1])) - int64(base); held > 1<<20 {
+		t.Fatalf("the ladder held %d bytes", held)
+	}
+	t.Logf("%d bytes out; heap %+d B at 20%%, %+d B at 90%%", size.n,
+		int64(s.heaps[0])-int64(base), int64(s.heaps[1])-int64(base))
 }
 
 // ladderOfLog draws the ladder of one call of a log file.

@@ -36,11 +36,12 @@ type mermaidItem struct {
 // messages it sent or was sent say so. Lines come in the order of
 // their first event; each waits until it can change no more.
 type mermaid struct {
-	w      io.Writer
-	ids    map[eventlog.Endpoint]string
-	lad    *describe.Ladder
-	queue  []*mermaidItem          // waiting, in order
-	groups map[uint64]*mermaidItem // the waiting sends by sequence number
+	w       io.Writer
+	ids     map[eventlog.Endpoint]string
+	lad     *describe.Ladder
+	queue   []*mermaidItem                   // waiting, in order
+	groups  map[uint64]*mermaidItem          // the waiting sends by sequence number
+	waiting map[*describe.Arrow]*mermaidItem // the receives waiting for their send
 }
 
 func writeMermaid(w io.Writer, c *call) error {
@@ -50,7 +51,8 @@ func writeMermaid(w io.Writer, c *call) error {
 	if err := c.each(func(ev eventlog.Event) error { cols.Add(ev); return nil }); err != nil {
 		return err
 	}
-	m := &mermaid{w: w, ids: map[eventlog.Endpoint]string{}, groups: map[uint64]*mermaidItem{}}
+	m := &mermaid{w: w, ids: map[eventlog.Endpoint]string{}, groups: map[uint64]*mermaidItem{},
+		waiting: map[*describe.Arrow]*mermaidItem{}}
 	if _, err := io.WriteString(w, "sequenceDiagram\n"); err != nil {
 		return err
 	}
@@ -100,7 +102,12 @@ func (m *mermaid) event(ev eventlog.Event) error {
 // copied from a send joins the send's item.
 func (m *mermaid) arrow(a *describe.Arrow) {
 	if a.Sent == 0 {
-		m.queue = append(m.queue, &mermaidItem{arrows: []*describe.Arrow{a}})
+		it := &mermaidItem{arrows: []*describe.Arrow{a}}
+		if a.Status == 0 { // its send may still come (a merged log): wait for it
+			it.open = 1
+			m.waiting[a] = it
+		}
+		m.queue = append(m.queue, it)
 		return
 	}
 	if g, ok := m.groups[a.Sent]; ok {
@@ -115,6 +122,11 @@ func (m *mermaid) arrow(a *describe.Arrow) {
 
 // done learns from the ladder that an arrow can change no more.
 func (m *mermaid) done(a *describe.Arrow) {
+	if it := m.waiting[a]; it != nil {
+		it.open--
+		delete(m.waiting, a)
+		return
+	}
 	if a.Sent == 0 {
 		return
 	}
