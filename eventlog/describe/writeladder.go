@@ -20,7 +20,7 @@ const maxWaitingArrows = 1024
 // order of the arrows' first events. What it holds is bounded by
 // maxWaitingArrows, not by the length of the call.
 func WriteLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoint) bool, from uint64, width int) error {
-	cols := NewStreamLadder(r.Meta().Endpoints, Hooks{})
+	cols := NewColumns(r.Meta().Endpoints)
 	if err := eachFrom(r, from, func(ev eventlog.Event) error { cols.Add(ev); return nil }); err != nil {
 		return err
 	}

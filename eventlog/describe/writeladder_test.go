@@ -307,3 +307,46 @@ func TestLadderLegendExplainsEveryMark(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnsAreTheLadders: for every scenario and every device log,
+// Columns finds the ladder's columns in the ladder's order, and the same
+// devices recorded.
+func TestColumnsAreTheLadders(t *testing.T) {
+	type call struct{ file, id string }
+	var calls []call
+	for i := 1; i <= 50; i++ {
+		calls = append(calls, call{"scenarios.db", fmt.Sprintf("call-%04d", i)})
+	}
+	for _, f := range []string{"live-call-a1.db", "live-call-b1.db", "live-call-b2.db", "live-demo.db"} {
+		calls = append(calls, call{f, "call-0001"})
+	}
+	for _, c := range calls {
+		l, err := eventlog.Open("../../testdata/compat/v2/"+c.file, 0, &eventlog.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := l.Call(c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, lad := describe.NewColumns(r.Meta().Endpoints), describe.NewLadder(r.Meta().Endpoints)
+		cur := r.Cursor(nil)
+		for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+			cols.Add(ev)
+			lad.Add(ev)
+		}
+		if err := cur.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint(cols.Endpoints()), fmt.Sprint(lad.Endpoints()); got != want {
+			t.Errorf("%s %s: columns %s, the ladder's %s", c.file, c.id, got, want)
+		}
+		for _, ep := range lad.Endpoints() {
+			if cols.Recorded(ep) != lad.Recorded(ep) {
+				t.Errorf("%s %s: %s recorded %v, the ladder says %v", c.file, c.id, ep, cols.Recorded(ep), lad.Recorded(ep))
+			}
+		}
+		r.Close()
+		l.Close()
+	}
+}

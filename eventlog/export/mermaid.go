@@ -47,7 +47,7 @@ type mermaid struct {
 func writeMermaid(w io.Writer, c *call) error {
 	// The participants come first, with every endpoint the ladder will
 	// show: a first reading finds them.
-	cols := describe.NewStreamLadder(c.meta.Endpoints, describe.Hooks{})
+	cols := describe.NewColumns(c.meta.Endpoints)
 	if err := c.each(func(ev eventlog.Event) error { cols.Add(ev); return nil }); err != nil {
 		return err
 	}
