@@ -165,6 +165,7 @@ type Cursor struct {
 	ed  eventDecoder
 	err error
 	pos cursorPos
+	n   int // keys passed, for releasing pages (walk)
 }
 
 type cursorPos uint8
@@ -272,6 +273,7 @@ func (c *Cursor) recover(ok *bool) {
 // forward returns the first selected event at or after (k, v).
 func (c *Cursor) forward(k, v []byte) (Event, bool) {
 	for ; k != nil; k, v = c.c.Next() {
+		c.walk()
 		if ev, match := c.decode(k, v); match || c.err != nil {
 			return ev, c.err == nil
 		}
@@ -283,6 +285,7 @@ func (c *Cursor) forward(k, v []byte) (Event, bool) {
 // backward returns the last selected event at or before (k, v).
 func (c *Cursor) backward(k, v []byte) (Event, bool) {
 	for ; k != nil; k, v = c.c.Prev() {
+		c.walk()
 		if ev, match := c.decode(k, v); match || c.err != nil {
 			return ev, c.err == nil
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/pair"
 	"github.com/callrec/callrec/internal/safetext"
 )
 
@@ -304,11 +305,13 @@ func (m *Model) endpointLegend() string {
 	var parts []string
 	for _, e := range m.labels.eps {
 		lbl, _ := m.labels.label(e)
-		if lbl == e.String() {
-			parts = append(parts, lbl)
-		} else {
-			parts = append(parts, lbl+"="+e.String())
+		if lbl != e.String() {
+			lbl += "=" + e.String()
 		}
+		if m.labels.absent[e] {
+			lbl += " (not recorded)"
+		}
+		parts = append(parts, lbl)
 	}
 	return strings.Join(parts, " ")
 }
@@ -414,6 +417,9 @@ func drawLadder(scr tcell.Screen, t *theme, m *Model) {
 	fill(scr, r.X, r.Y, end, hs)
 	for i, e := range m.labels.eps {
 		lbl, st := m.labels.label(e)
+		if m.labels.absent[e] {
+			st = StyleDim // not recorded: its lifeline is dotted
+		}
 		put(scr, max(xs[i]-textWidth(lbl)/2, r.X), r.Y, end, lbl, t.get(st).Bold(true).Underline(true))
 	}
 	cur := m.Current()
@@ -428,8 +434,12 @@ func drawLadder(scr tcell.Screen, t *theme, m *Model) {
 			mod = reverse
 			fill(scr, r.X, y, end, reverse(tcell.StyleDefault))
 		}
-		for _, x := range xs {
-			scr.Put(x, y, "│", mod(t.get(StyleDim)))
+		for i, x := range xs {
+			life := "│"
+			if m.labels.absent[m.labels.eps[i]] {
+				life = "┆"
+			}
+			scr.Put(x, y, life, mod(t.get(StyleDim)))
 		}
 		m.drawLadderRow(scr, t, row, xs, y, end, mod)
 	}
@@ -464,7 +474,9 @@ func (m *Model) drawLadderRow(scr tcell.Screen, t *theme, row *Row, xs []int, y,
 }
 
 // drawArrow draws a message from column x0 to x1 with its type on it:
-// a solid line for the backend, a dashed one for the data channel.
+// a solid line for the backend, a dashed one for the data channel. Its
+// head is '╳' when the message was lost, '?' when its receiver is not in
+// the log; a '?' at its tail says its sender is not.
 func drawArrow(scr tcell.Screen, x0, x1, y, end int, msg *LadderMsg, st tcell.Style) {
 	line, head := "─", "▶"
 	if msg.Via == econn.TransportDirect {
@@ -476,6 +488,16 @@ func drawArrow(scr tcell.Screen, x0, x1, y, end int, msg *LadderMsg, st tcell.St
 	}
 	for x := lo + 1; x < hi && x < end; x++ {
 		scr.Put(x, y, line, st)
+	}
+	switch msg.Status {
+	case pair.Lost:
+		head = "╳"
+	case pair.NotRecorded:
+		head = "?"
+	case pair.NoSend:
+		if tx := x0 + dir; tx > lo && tx < hi && tx < end {
+			scr.Put(tx, y, "?", st)
+		}
 	}
 	if hx := x1 - dir; hx > lo && hx < hi && hx < end {
 		scr.Put(hx, y, head, st)

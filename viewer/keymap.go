@@ -149,6 +149,9 @@ var keyTable = []keyEntry{
 	heading("Reading the ladder"),
 	info("───▶", "a message over the backend (relay)"),
 	info("┄┄┄▶", "a message over the data channel (direct)"),
+	info("──╳", "lost: its receiver is in the log and never received it"),
+	info("──? ?──", "not recorded: the device at that end is not in the log"),
+	info("┆", "the lifeline of a device not in the log (its title says \"not recorded\")"),
 	info("●", "the endpoint whose event the row is (sender or receiver)"),
 	info("◆ ✕ !", "a state change, a close, an ignored input"),
 }

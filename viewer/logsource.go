@@ -10,6 +10,7 @@ import (
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/clocks"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/pair"
 	"github.com/callrec/callrec/eventlog/replay"
 )
 
@@ -243,24 +244,33 @@ func (s *CallSource) Rows(from, n int) ([]Row, error) {
 		rows[i].Event.At = s.clocks.At(&ev)
 		if a, ok := lad.Add(ev); ok {
 			rows[i].Msg = &LadderMsg{From: a.From, To: a.To, Type: a.Type, Resp: a.Resp, Via: a.Via,
-				Received: a.Received == ev.Seq}
+				Received: a.Received == ev.Seq, Status: a.Status}
+			if rows[i].Msg.Received && a.Status != pair.NoSend {
+				// Whether its send is in the log, before the window, is
+				// not looked for: the arrow only says who sent it.
+				rows[i].Msg.Status = 0
+			}
 		}
 	}
 	s.timers.name(rows)
 	return rows, s.findReceivers(rows, lad)
 }
 
-// receiverLookahead is how far past a window Rows looks for the receive
-// of a message whose receiver the sender did not know (a SETUP request
-// the backend fans out).
-const receiverLookahead = 64
+// receiverLookahead is how far past a window Rows looks for the receives
+// of the window's sends: to find the receiver of a message the sender
+// did not address (a SETUP request the backend fans out), and to tell a
+// message its receiver got from one it lost.
+const receiverLookahead = 256
 
-// findReceivers completes the arrows of sends to an unknown peer with the
-// first receiver of the message, read from the events after the window.
+// findReceivers completes the arrows of the window's sends from the
+// events after it: the receiver of a message to an unknown peer, and
+// whether a message was received, lost (its receiver is in the log and
+// did not receive it within the lookahead, or before the call ended) or
+// sent to a device not in the log.
 func (s *CallSource) findReceivers(rows []Row, lad *describe.Ladder) error {
 	open := map[uint64]*LadderMsg{}
 	for i := range rows {
-		if m := rows[i].Msg; m != nil && !m.Received && m.To == (eventlog.Endpoint{}) {
+		if m := rows[i].Msg; m != nil && !m.Received && (m.Status == 0 || m.To == (eventlog.Endpoint{})) {
 			open[rows[i].Event.Seq] = m
 		}
 	}
@@ -268,26 +278,69 @@ func (s *CallSource) findReceivers(rows []Row, lad *describe.Ladder) error {
 		return nil
 	}
 	next := rows[len(rows)-1].Event.Seq + 1
-	more, err := s.ix.Events(next, min(receiverLookahead, s.n-int(next)+1))
-	if err != nil {
-		return err
+	if n := min(receiverLookahead, s.n-int(next)+1); n > 0 {
+		more, err := s.ix.Events(next, n)
+		if err != nil {
+			return err
+		}
+		for _, ev := range more {
+			lad.Add(ev)
+		}
 	}
-	for _, ev := range more {
-		lad.Add(ev)
-	}
+	lad.Flush()
 	for _, a := range lad.Arrows() {
-		if m, ok := open[a.Sent]; ok && a.Received != 0 && m.To == (eventlog.Endpoint{}) {
+		m, ok := open[a.Sent]
+		if !ok {
+			continue
+		}
+		if m.To == (eventlog.Endpoint{}) && a.Received != 0 {
 			m.To = a.To
+		}
+		if m.Status == 0 || m.Status == pair.Lost && a.Status == pair.Paired {
+			m.Status = a.Status // a fan-out: received by one receiver is enough
 		}
 	}
 	return nil
 }
 
-// ladder returns a describe.Ladder that knows the peer of every connection
-// whose peer is known so far: from the call's metadata, or learned from
-// the messages the connection received in the windows read before. The
-// replay engine is not asked: that could replay the whole call.
-func (s *CallSource) ladder(evs []eventlog.Event) *describe.Ladder {
+// Peers returns the devices the call's endpoints received messages from
+// that are not in the log, as far as the first peerScan events show (a
+// call's peers appear as it is set up), and learns the connections' peers
+// from them too. Reading no further keeps opening a long call quick.
+func (s *CallSource) Peers() []eventlog.Endpoint {
+	recorded := map[eventlog.Endpoint]bool{}
+	for _, e := range s.meta.Endpoints {
+		recorded[e] = true
+	}
+	var peers []eventlog.Endpoint
+	add := func(e eventlog.Endpoint) {
+		if e != (eventlog.Endpoint{}) && !recorded[e] {
+			recorded[e] = true
+			peers = append(peers, e)
+		}
+	}
+	for _, c := range s.meta.Conns {
+		add(c.Remote)
+	}
+	for seq := 1; seq <= min(peerScan, s.n); seq += peerChunk {
+		evs, err := s.ix.Events(uint64(seq), min(peerChunk, s.n-seq+1))
+		if err != nil {
+			return peers // the timeline meets the error when it reads these events
+		}
+		s.learnRemotes(evs)
+		for _, ev := range evs {
+			if rv, ok := ev.Input.(eventlog.RecvInput); ok {
+				add(eventlog.Endpoint{User: rv.FromUser, Client: rv.FromClient})
+			}
+		}
+	}
+	return peers
+}
+
+// learnRemotes takes the peer of each connection from the first message
+// it received among evs, unless known: so that a window's sends have
+// their receiver when the window starts after the call was set up.
+func (s *CallSource) learnRemotes(evs []eventlog.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ev := range evs {
@@ -298,6 +351,22 @@ func (s *CallSource) ladder(evs []eventlog.Event) *describe.Ladder {
 			}
 		}
 	}
+}
+
+// peerChunk is how many events Peers holds at a time.
+const peerChunk = 256
+
+// peerScan is how many events Peers reads.
+const peerScan = 4096
+
+// ladder returns a describe.Ladder that knows the peer of every connection
+// whose peer is known so far: from the call's metadata, or learned from
+// the messages the connection received in the windows read before. The
+// replay engine is not asked: that could replay the whole call.
+func (s *CallSource) ladder(evs []eventlog.Event) *describe.Ladder {
+	s.learnRemotes(evs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	lad := describe.NewLadder(s.meta.Endpoints)
 	for id, remote := range s.remotes {
 		lad.Add(eventlog.Event{Endpoint: id.Endpoint, Conn: id.Sess, Kind: eventlog.KindInput, Type: eventlog.TypeNew,

@@ -5,6 +5,7 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/pair"
 )
 
 // Source is one recorded call as the viewer reads it. Rows are addressed
@@ -70,6 +71,20 @@ type LadderMsg struct {
 	Resp     bool
 	Via      econn.Transport
 	Received bool // the receiving end's event (Recv); false for the sender's Send
+	// Status is what became of the message (package pair): Lost or
+	// NotRecorded for a send nobody in the log received, NoSend for a
+	// receive from a device not in the log, Paired once received; 0 when
+	// the source does not know.
+	Status pair.Status
+}
+
+// Peered is implemented by a Source that knows the devices the call's
+// endpoints talked to that are not in the log (a device's own recording
+// of a call across devices): the ladder gives them columns, marked as
+// not recorded.
+type Peered interface {
+	// Peers returns those devices, in order of appearance.
+	Peers() []eventlog.Endpoint
 }
 
 // ConnState is one connection at one event: its snapshot before and after

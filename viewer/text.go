@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/callrec/callrec/eventlog"
@@ -60,6 +61,21 @@ type endpointLabels struct {
 	index  map[eventlog.Endpoint]int
 	eps    []eventlog.Endpoint // in column order
 	labels []string
+	absent map[eventlog.Endpoint]bool // peers whose device is not in the log
+}
+
+// markAbsent marks the endpoints that are not among recorded, the
+// devices the log holds. A log that names none marks nothing.
+func (l *endpointLabels) markAbsent(recorded []eventlog.Endpoint) {
+	l.absent = map[eventlog.Endpoint]bool{}
+	if len(recorded) == 0 {
+		return
+	}
+	for _, e := range l.eps {
+		if !slices.Contains(recorded, e) {
+			l.absent[e] = true
+		}
+	}
 }
 
 // maxLabel is the widest label the timeline has room for.

@@ -42,7 +42,12 @@ type windowKey struct {
 // times.
 func openTimeline(src Source) (timeline, error) {
 	t := timeline{src: src, meta: src.Meta(), n: src.Len(), firstSeq: 1}
-	t.labels = newEndpointLabels(callEndpoints(t.meta))
+	eps := callEndpoints(t.meta)
+	if p, ok := src.(Peered); ok {
+		eps = append(eps, p.Peers()...)
+	}
+	t.labels = newEndpointLabels(eps)
+	t.labels.markAbsent(t.meta.Endpoints)
 	if a, ok := src.(Aligned); ok {
 		t.clocks = a.ClockNote()
 	}

@@ -162,7 +162,9 @@ func TestShowLadder(t *testing.T) {
 				t.Fatalf("line wider than %d: %q", width, l)
 			}
 		}
-		for _, want := range []string{"-SETUP-", "-SETUP resp", "=PROPSYNC=", "=HANGUP=", "?"} {
+		// The injected CANCEL: its sender is in the log, its send is not.
+		for _, want := range []string{"-SETUP-", "-SETUP resp", "=PROPSYNC=", "=HANGUP=", "|!", "legend:\n",
+			"  !   its send is not in the log, though its sender is\n"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("width %d: ladder lacks %q:\n%s", width, want, out)
 			}
@@ -170,8 +172,41 @@ func TestShowLadder(t *testing.T) {
 	}
 	// --endpoint keeps the arrows touching it: A/666 only forged a CANCEL.
 	out := mustRun(t, "show", goldenLog("08-cancel-wrong-client"), "--ladder", "--endpoint", "A/666")
-	if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "CANCEL") {
+	rows, _, _ := strings.Cut(out, "legend:\n")
+	if n := strings.Count(rows, "\n"); n != 2 || !strings.Contains(rows, "CANCEL") {
 		t.Fatalf("ladder of A/666:\n%s", out)
+	}
+}
+
+// TestShowLadderDeviceLog: the ladder of one device's recording of a
+// cross-process call (issue 12) shows nothing as lost: the peer's
+// device is not in the log, and the legend says so.
+func TestShowLadderDeviceLog(t *testing.T) {
+	out := mustRun(t, "show", "../../testdata/compat/v2/live-call-a1.db", "--ladder", "--width", "80")
+	rows, legend, ok := strings.Cut(out, "legend:\n")
+	if !ok {
+		t.Fatalf("no legend:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSpace(rows), "\n")
+	if len(lines) != 9 || !strings.Contains(lines[0], "A/1") || !strings.Contains(lines[0], "B/2") {
+		t.Fatalf("want a header and 8 messages:\n%s", out)
+	}
+	for _, l := range lines[1:] {
+		if strings.Contains(l[11:], "x") || !strings.Contains(l, "?") {
+			t.Errorf("message not drawn as not recorded: %q", l)
+		}
+		if !strings.HasSuffix(l, ":") {
+			t.Errorf("B/2's lifeline is not ':': %q", l)
+		}
+	}
+	for _, want := range []string{"?   not recorded: the device at this end is not in the log\n",
+		":   the lifeline of a device that is not in the log\n"} {
+		if !strings.Contains(legend, want) {
+			t.Errorf("legend lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(legend, "lost") {
+		t.Errorf("legend explains a mark not used:\n%s", out)
 	}
 }
 
@@ -269,7 +304,7 @@ func TestExportFormats(t *testing.T) {
 		out := mustRun(t, "export", path, "--format", "mermaid")
 		for _, want := range []string{"sequenceDiagram\n", "participant P0 as A/1\n", "P0->>P1: SETUP\n",
 			"P1->>P0: SETUP resp\n", "P0-->>P1: HANGUP\n", "Note over P0: " + c.sess(0) + " Idle → Pending-Outgoing\n",
-			"Note over P1: " + c.sess(1) + " closed: normal\n", "(send not recorded)"} {
+			"Note over P1: " + c.sess(1) + " closed: normal\n", "CANCEL (send not in the log)"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("mermaid lacks %q:\n%s", want, out)
 			}

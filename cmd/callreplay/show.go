@@ -33,8 +33,10 @@ func newShowCmd(ios *cmdutil.IOStreams, runF func(*showOptions) error) *cobra.Co
 		Short: "Print a call's timeline, one sentence per event",
 		Long: "Print a call's timeline: sequence number, time since the call began, endpoint,\n" +
 			"connection, kind and a sentence per event. --ladder draws the messages between\n" +
-			"the endpoints as a call flow instead ('-' backend, '=' direct, 'x' lost); of the\n" +
-			"filter, it honours the ep= terms: the messages with an end they keep.\n" +
+			"the endpoints as a call flow instead, each send paired with its receive by the\n" +
+			"message itself, not by time ('-' backend, '=' direct, 'x' lost, '?' a device not\n" +
+			"in the log; a legend follows); of the filter, it honours the ep= terms: the\n" +
+			"messages with an end they keep.\n" +
 			"--follow prints the events of the call a recorder on this machine is writing as\n" +
 			"they are committed, until the recorder closes the call or Ctrl-C.\n" +
 			filterHelp,

@@ -2,7 +2,8 @@
 // sentence per event ("recv SETUP request from B/2 sess 4x12",
 // "Pending-Outgoing → Answered"), the event's fields as plain data, and the
 // messages between endpoints as a ladder (who sent what to whom, which
-// receive matches which send), and a log's calls with how each connection
+// receive is which send's, paired by message identity in package pair),
+// and a log's calls with how each connection
 // ended (ListCalls). `callreplay ls`, `show` and `export` and the terminal
 // viewer print these.
 package describe

@@ -71,6 +71,7 @@ func TestLadderFanOutAndLoss(t *testing.T) {
 	l.Add(recv(3, b2))
 	l.Add(eventlog.Event{Seq: 4, Endpoint: a1, Conn: "s1", Kind: eventlog.KindOutput, Type: "Send",
 		Output: econn.Send{Msg: &econn.Message{Type: econn.MsgHangup, SessID: "s1"}, Via: econn.TransportDirect}})
+	l.Flush()
 	arrows := l.Arrows()
 	if len(arrows) != 3 || arrows[0].To != b1 || arrows[1].To != b2 || arrows[1].Sent != 1 || !arrows[2].Lost() {
 		t.Fatalf("arrows %+v", arrows)
@@ -83,7 +84,12 @@ func TestLadderFanOutAndLoss(t *testing.T) {
 		"                  A/1             B/1             B/2\n" +
 		"+0.000s            |----SETUP----->|               |\n" +
 		"+0.000s            |------------SETUP------------->|\n" +
-		"+0.000s            |==HANGUP==x    |               |\n"
+		"+0.000s            |==HANGUP==x    |               |\n" +
+		"legend:\n" +
+		"  -   a message through the backend\n" +
+		"  =   a message on the data channel (direct)\n" +
+		"  >   received (or '<')\n" +
+		"  x   lost: its receiver is in the log and never received it\n"
 	if buf.String() != want {
 		t.Fatalf("ladder:\n%s\nwant:\n%s", buf.String(), want)
 	}
@@ -162,8 +168,9 @@ func TestStreamLadder(t *testing.T) {
 			first = a
 		}
 	}
-	l.Release(first) // both SETUP arrows are done
-	l.Add(recv(6, b2, raw))
+	l.Release(first)        // both SETUP arrows are done
+	l.Add(recv(6, b2, raw)) // its send released: it waits (a merged log may hold it before its send)
+	l.Flush()               // and is done at the end, unmatched
 	want := []string{
 		"new SETUP /", "new SETUP B/2", "new HANGUP /", "done HANGUP B/1",
 		"done SETUP B/1", "done SETUP B/2", "new SETUP B/2", "done SETUP B/2",
@@ -187,7 +194,10 @@ func TestDrawLadderUmlautName(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "             Äöüßéèà/1      B/1\n" +
-		"+0.000s          |--SETUP--->|\n"
+		"+0.000s          |--SETUP--->|\n" +
+		"legend:\n" +
+		"  -   a message through the backend\n" +
+		"  >   received (or '<')\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
 	"github.com/callrec/callrec/eventlog/export"
+	"github.com/callrec/callrec/eventlog/pair"
 )
 
 // longLog records a call of about n events (ping rounds, an update every
@@ -128,13 +129,18 @@ func wholeMermaid(t *testing.T, r *eventlog.CallReader) string {
 	if err := cur.Err(); err != nil {
 		t.Fatal(err)
 	}
+	lad.Flush()
 	esc := strings.NewReplacer(";", ",", "#", "no. ", "\n", " ").Replace
 	ids := map[eventlog.Endpoint]string{}
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
 	for i, ep := range lad.Endpoints() {
 		ids[ep] = fmt.Sprintf("P%d", i)
-		fmt.Fprintf(&b, "    participant P%d as %s\n", i, esc(ep.String()))
+		name := ep.String()
+		if !lad.Recorded(ep) {
+			name += " (not recorded)"
+		}
+		fmt.Fprintf(&b, "    participant P%d as %s\n", i, esc(name))
 	}
 	arrows := lad.Arrows()
 	for i, j := 0, 0; i < len(arrows) || j < len(notes); {
@@ -156,8 +162,12 @@ func wholeMermaid(t *testing.T, r *eventlog.CallReader) string {
 		switch {
 		case a.Lost():
 			arrow, label = strings.TrimSuffix(arrow, ">>")+"x", label+" (lost)"
+		case a.Status == pair.NotRecorded:
+			label += " (receiver not recorded)"
+		case a.Status == pair.NoSend:
+			label += " (sender not recorded)"
 		case a.Sent == 0:
-			label += " (send not recorded)"
+			label += " (send not in the log)"
 		}
 		fmt.Fprintf(&b, "    %s%s%s: %s\n", from, arrow, to, esc(label))
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/pair"
 	"github.com/callrec/callrec/internal/safetext"
 )
 
@@ -30,30 +31,38 @@ type mermaidItem struct {
 
 // mermaid draws the messages and state changes of a call as a Mermaid
 // sequence diagram: solid arrows for backend messages, dotted ones for
-// direct messages, crosses for lost ones. Lines come in the order of
+// direct messages, crosses for lost ones (their receiver is in the log); a
+// device not in the log is a participant "(not recorded)", and the
+// messages it sent or was sent say so. Lines come in the order of
 // their first event; each waits until it can change no more.
 type mermaid struct {
-	w      io.Writer
-	ids    map[eventlog.Endpoint]string
-	lad    *describe.Ladder
-	queue  []*mermaidItem          // waiting, in order
-	groups map[uint64]*mermaidItem // the waiting sends by sequence number
+	w       io.Writer
+	ids     map[eventlog.Endpoint]string
+	lad     *describe.Ladder
+	queue   []*mermaidItem                   // waiting, in order
+	groups  map[uint64]*mermaidItem          // the waiting sends by sequence number
+	waiting map[*describe.Arrow]*mermaidItem // the receives waiting for their send
 }
 
 func writeMermaid(w io.Writer, c *call) error {
 	// The participants come first, with every endpoint the ladder will
 	// show: a first reading finds them.
-	cols := describe.NewStreamLadder(c.meta.Endpoints, describe.Hooks{})
+	cols := describe.NewColumns(c.meta.Endpoints)
 	if err := c.each(func(ev eventlog.Event) error { cols.Add(ev); return nil }); err != nil {
 		return err
 	}
-	m := &mermaid{w: w, ids: map[eventlog.Endpoint]string{}, groups: map[uint64]*mermaidItem{}}
+	m := &mermaid{w: w, ids: map[eventlog.Endpoint]string{}, groups: map[uint64]*mermaidItem{},
+		waiting: map[*describe.Arrow]*mermaidItem{}}
 	if _, err := io.WriteString(w, "sequenceDiagram\n"); err != nil {
 		return err
 	}
 	for i, ep := range cols.Endpoints() {
 		m.ids[ep] = fmt.Sprintf("P%d", i)
-		if _, err := fmt.Fprintf(w, "    participant P%d as %s\n", i, mermaidText(ep.String())); err != nil {
+		name := ep.String()
+		if !cols.Recorded(ep) {
+			name += " (not recorded)" // a peer of the call whose device is not in this log
+		}
+		if _, err := fmt.Fprintf(w, "    participant P%d as %s\n", i, mermaidText(name)); err != nil {
 			return err
 		}
 	}
@@ -61,6 +70,7 @@ func writeMermaid(w io.Writer, c *call) error {
 	if err := c.each(m.event); err != nil {
 		return err
 	}
+	m.lad.Flush() // the messages still waiting get their status
 	for _, it := range m.queue {
 		if err := m.write(it); err != nil {
 			return err
@@ -92,7 +102,12 @@ func (m *mermaid) event(ev eventlog.Event) error {
 // copied from a send joins the send's item.
 func (m *mermaid) arrow(a *describe.Arrow) {
 	if a.Sent == 0 {
-		m.queue = append(m.queue, &mermaidItem{arrows: []*describe.Arrow{a}})
+		it := &mermaidItem{arrows: []*describe.Arrow{a}}
+		if a.Status == 0 { // its send may still come (a merged log): wait for it
+			it.open = 1
+			m.waiting[a] = it
+		}
+		m.queue = append(m.queue, it)
 		return
 	}
 	if g, ok := m.groups[a.Sent]; ok {
@@ -107,6 +122,11 @@ func (m *mermaid) arrow(a *describe.Arrow) {
 
 // done learns from the ladder that an arrow can change no more.
 func (m *mermaid) done(a *describe.Arrow) {
+	if it := m.waiting[a]; it != nil {
+		it.open--
+		delete(m.waiting, a)
+		return
+	}
 	if a.Sent == 0 {
 		return
 	}
@@ -134,8 +154,12 @@ func (m *mermaid) write(it *mermaidItem) error {
 		switch {
 		case a.Lost():
 			arrow, label = strings.TrimSuffix(arrow, ">>")+"x", label+" (lost)"
+		case a.Status == pair.NotRecorded:
+			label += " (receiver not recorded)"
+		case a.Status == pair.NoSend:
+			label += " (sender not recorded)"
 		case a.Sent == 0:
-			label += " (send not recorded)"
+			label += " (send not in the log)"
 		}
 		if _, err := fmt.Fprintf(m.w, "    %s%s%s: %s\n", from, arrow, to, mermaidText(label)); err != nil {
 			return err

@@ -248,6 +248,16 @@ func TestPairer(t *testing.T) {
 		want: []string{"paired SETUP resp sb from B/1: B/1#1 -> A/1#2 (to A/1)",
 			"paired PROPSYNC sb from B/1: B/1#3 -> A/1#4 (to A/1)", "flush", "settled #1", "settled #3"},
 	}, {
+		name: "propsync-note-peer-session-unknown->paired-by-waiting-send", recorded: []eventlog.Endpoint{a1, b1},
+		build: func(w *world) {
+			w.newConn(a1, "sa", b1) // a window of the call: B/1's session was named before it
+			w.send(b1, "sb", msg(econn.MsgPropsync, "sb", true, "muted", "false"))
+			w.send(b1, "sb", msg(econn.MsgPropsync, "sb", true, "muted", "true"))
+			w.propsyncNote(a1, "sa", true, econn.Props{"muted": "true"})
+		},
+		want: []string{"paired PROPSYNC resp sb from B/1: B/1#3 -> A/1#4 (to A/1)", "flush",
+			"lost PROPSYNC resp sb from B/1: B/1#2 -> - (to ?)", "settled #2", "settled #3"},
+	}, {
 		name: "window-full->oldest-lost-before-flush", recorded: []eventlog.Endpoint{a1, b1}, window: 2,
 		build: func(w *world) {
 			w.newConn(a1, "sa", b1)

@@ -10,7 +10,7 @@ import (
 
 // DefaultWindow is how many messages a Pairer keeps waiting for their
 // other side when Options.Window is 0.
-const DefaultWindow = 4096
+const DefaultWindow = 1024
 
 // Options configure a Pairer. Every field may be left zero.
 type Options struct {
@@ -44,6 +44,8 @@ type Pairer struct {
 	order    []*entry // every waiting entry, oldest first; gone ones are skipped
 	live     int      // entries in order that are not gone
 	seed     maphash.Seed
+	last     Message // the message the last event added sent or received
+	lastOK   bool
 }
 
 // connKey names one ECONN: the device and its local session id.
@@ -101,8 +103,13 @@ func (p *Pairer) Recorded(ep eventlog.Endpoint) bool { return p.recorded[ep] }
 // or for more receivers.
 func (p *Pairer) Waiting() int { return p.live }
 
+// Last returns the message the event last added sent or received, and
+// whether it was one (a receive whose bytes do not decode is not).
+func (p *Pairer) Last() (Message, bool) { return p.last, p.lastOK }
+
 // Add takes the next event of the call.
 func (p *Pairer) Add(ev eventlog.Event) {
+	p.lastOK = false
 	if ev.Endpoint != (eventlog.Endpoint{}) {
 		p.recorded[ev.Endpoint] = true
 	}
@@ -183,12 +190,45 @@ func (p *Pairer) propsyncNote(ev eventlog.Event, ck connKey) {
 	}
 	m := &econn.Message{Type: econn.MsgPropsync, SessID: c.remoteSID, Resp: ev.Note.Attrs["resp"] == "true",
 		Props: eventlog.PropsOfNote(ev.Note)}
+	if c.remoteSID == "" {
+		// The events that named the peer's session are not among those
+		// added (a window of the call): a waiting send may name it.
+		m.SessID = p.sessionOfWaiting(c.remote, m)
+	}
 	p.recv(ev, key{c.remote, m.SessID, m.Type, m.Resp, p.digest(m)}, econn.TransportDirect)
+}
+
+// sessionOfWaiting returns the session of the oldest waiting send from
+// from that is m but for its session, or "". It looks through every
+// waiting send, which only a PROPSYNC note on a connection whose peer's
+// session is unknown asks for.
+func (p *Pairer) sessionOfWaiting(from eventlog.Endpoint, m *econn.Message) string {
+	var best *entry
+	for sk, es := range p.sends {
+		if sk.from != from || sk.typ != m.Type || sk.resp != m.Resp {
+			continue
+		}
+		c := *m
+		c.SessID = sk.sess
+		if p.digest(&c) != sk.digest {
+			continue
+		}
+		for _, e := range es {
+			if !e.gone && (best == nil || e.side.Seq < best.side.Seq) {
+				best = e
+			}
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.k.sess
 }
 
 func (p *Pairer) send(ev eventlog.Event, ck connKey, s econn.Send) {
 	e := &entry{k: key{ev.Endpoint, s.Msg.SessID, s.Msg.Type, s.Msg.Resp, p.digest(s.Msg)}, send: true,
 		side: Side{Seq: ev.Seq, At: ev.At, Endpoint: ev.Endpoint}, via: s.Via}
+	p.last, p.lastOK = e.msg(), true
 	if s.Msg.DestUser != "" && s.Msg.DestClient != "" {
 		e.to = eventlog.Endpoint{User: s.Msg.DestUser, Client: s.Msg.DestClient}
 	} else if c := p.conns[ck]; c != nil {
@@ -237,22 +277,29 @@ func (p *Pairer) addresseeRecorded(e *entry) bool {
 // has (a duplicate delivery); failing that, it waits for its send.
 func (p *Pairer) recv(ev eventlog.Event, k key, via econn.Transport) {
 	side := Side{Seq: ev.Seq, At: ev.At, Endpoint: ev.Endpoint}
+	p.last, p.lastOK = Message{k.from, k.sess, k.typ, k.resp, via}, true
 	if !p.recorded[k.from] {
 		p.result(Result{Status: NoSend, Msg: Message{k.from, k.sess, k.typ, k.resp, via}, Recv: side,
 			To: ev.Endpoint})
 		return
 	}
-	var dup *entry
-	for _, s := range p.sends[k] {
-		if s.gone {
-			continue
+	// A device takes the sends of one message in order, so those it
+	// received come first: look back from the newest to the last it
+	// received (retransmits of one message can fill the window).
+	var next, dup *entry
+	es := p.sends[k]
+	for i := len(es) - 1; i >= 0; i-- {
+		if s := es[i]; slices.Contains(s.recvBy, ev.Endpoint) {
+			dup = s
+			break
+		} else if !s.gone {
+			next = s
 		}
-		if !slices.Contains(s.recvBy, ev.Endpoint) {
-			s.recvBy = append(s.recvBy, ev.Endpoint)
-			p.pairedResult(s, side, false)
-			return
-		}
-		dup = s
+	}
+	if next != nil {
+		next.recvBy = append(next.recvBy, ev.Endpoint)
+		p.pairedResult(next, side, false)
+		return
 	}
 	if dup != nil {
 		p.pairedResult(dup, side, true)
@@ -326,7 +373,7 @@ func (p *Pairer) Flush() {
 func (p *Pairer) settle(e *entry) {
 	p.drop(e)
 	if e.send {
-		p.sends[e.k] = compact(p.sends[e.k])
+		p.sends[e.k] = remove(p.sends[e.k], e)
 		if len(p.sends[e.k]) == 0 {
 			delete(p.sends, e.k)
 		}
@@ -339,7 +386,7 @@ func (p *Pairer) settle(e *entry) {
 		}
 		return
 	}
-	p.recvs[e.k] = compact(p.recvs[e.k])
+	p.recvs[e.k] = remove(p.recvs[e.k], e)
 	if len(p.recvs[e.k]) == 0 {
 		delete(p.recvs, e.k)
 	}
@@ -353,6 +400,16 @@ func (p *Pairer) drop(e *entry) {
 		e.gone = true
 		p.live--
 	}
+}
+
+// remove takes the gone entry e out of es. The window lets the oldest go
+// first, so e is most often es[0]: that costs nothing.
+func remove(es []*entry, e *entry) []*entry {
+	if len(es) > 0 && es[0] == e {
+		es[0] = nil
+		return es[1:]
+	}
+	return compact(es)
 }
 
 // compact removes the gone entries, reusing the slice.

@@ -1,0 +1,144 @@
+package eventlog
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// residentFile returns how much of this process's memory maps files
+// (RssFile in /proc/self/status), in bytes.
+func residentFile(t *testing.T) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "RssFile:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Skip("no RssFile in /proc/self/status")
+	return 0
+}
+
+// bulkyLog writes a call of n notes of about size bytes each, whose text
+// does not compress, and opens it read-only without Preload.
+func bulkyLog(t *testing.T, n, size int) (*CallReader, int64) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bulky.log")
+	l, err := Open(path, 0o600, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := l.CreateCall(CallMeta{Start: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []byte
+	for i := range n {
+		text = text[:0]
+		for sum := sha256.Sum256([]byte(strconv.Itoa(i))); len(text) < size; sum = sha256.Sum256(sum[:]) {
+			text = hex.AppendEncode(text, sum[:])
+		}
+		ev := Event{At: time.Duration(i), Endpoint: Endpoint{"u", "c"}, Kind: KindNote, Type: "bulk", Note: &Note{Text: string(text)}}
+		if _, err := w.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(path, 0, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	r, err := l.OnlyCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, fi.Size()
+}
+
+// TestReleasePages reads a call of 24 MB through its mapping, which
+// leaves its pages resident, and releases them.
+func TestReleasePages(t *testing.T) {
+	r, size := bulkyLog(t, ReleaseEvery/3, 4096)
+	base := residentFile(t)
+	cur := r.Cursor(nil)
+	n := 0
+	for _, ok := cur.First(); ok; _, ok = cur.Next() {
+		n++
+	}
+	if cur.Err() != nil || n != ReleaseEvery/3 {
+		t.Fatalf("read %d events: %v", n, cur.Err())
+	}
+	read := residentFile(t) - base
+	if read < size/2 {
+		t.Fatalf("reading the %d-byte file left only %d bytes resident: nothing to release", size, read)
+	}
+	r.ReleasePages()
+	if left := residentFile(t) - base; left > 2<<20 {
+		t.Fatalf("%d of %d bytes still resident after ReleasePages", left, read)
+	}
+	if _, err := r.Get(1); err != nil {
+		t.Fatalf("reading after ReleasePages: %v", err)
+	}
+}
+
+// TestCursorReleasesPages reads a call of 90 MB, all of it and then
+// skipping it under a filter that selects nothing, and checks that the
+// resident part of the mapping never holds more than about ReleaseEvery
+// events.
+func TestCursorReleasesPages(t *testing.T) {
+	const n = 4 * ReleaseEvery
+	r, file := bulkyLog(t, n, 1024)
+	// What ReleaseEvery events take in the file, a quarter more for the
+	// branch pages and the bbolt pages around them, and 4 MiB of slack.
+	bound := file/(n/ReleaseEvery)*5/4 + 4<<20
+	if file < 2*bound {
+		t.Fatalf("the file of %d bytes is too small for the bound of %d", file, bound)
+	}
+	base := residentFile(t)
+	var peak int64
+	cur := r.Cursor(nil)
+	i := 0
+	for _, ok := cur.First(); ok; _, ok = cur.Next() {
+		if i++; i%1000 == 0 {
+			peak = max(peak, residentFile(t)-base)
+		}
+	}
+	if cur.Err() != nil || i != n {
+		t.Fatalf("read %d events: %v", i, cur.Err())
+	}
+	if peak > bound {
+		t.Fatalf("reading a %d-byte file kept %d bytes resident (bound %d)", file, peak, bound)
+	}
+	r.ReleasePages()
+	base = residentFile(t)
+	if _, ok := r.Cursor(&Filter{Types: []string{"none"}}).First(); ok {
+		t.Fatal("the filter selected an event")
+	}
+	if held := residentFile(t) - base; held > bound {
+		t.Fatalf("skipping a %d-byte file kept %d bytes resident (bound %d)", file, held, bound)
+	}
+	t.Logf("file %d bytes, resident at most %d reading, bound %d", file, peak, bound)
+}
