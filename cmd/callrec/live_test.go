@@ -15,6 +15,7 @@ import (
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/merge"
 	"github.com/callrec/callrec/eventlog/verify"
 	"github.com/callrec/callrec/internal/cmdtest"
 )
@@ -311,4 +312,19 @@ func TestCallAcrossProcesses(t *testing.T) {
 			t.Errorf("%s: metadata %+v", name, calls[0].Meta)
 		}
 	}
+	// The three recordings, just made, merge into one call of the three
+	// devices, and every device's connections still verify in it.
+	var paths []string
+	for _, name := range []string{"A1", "B1", "B2"} {
+		paths = append(paths, filepath.Join(dir, name+".db"))
+	}
+	merged := filepath.Join(dir, "call.db")
+	rep, err := merge.Files(paths, merged, merge.Options{})
+	if err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	if len(rep.Calls) != 1 || len(rep.Calls[0].Devices) != 3 {
+		t.Fatalf("merge made %+v; want one call of A/1, B/1 and B/2", rep.Calls)
+	}
+	verifyLogFile(t, merged)
 }
