@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 )
@@ -83,8 +84,7 @@ func New(opts Options, onEvent func(Event)) (*Flow, error) {
 		_ = f.Close()
 		return nil, err
 	}
-	f.start(f.runSources)
-	f.start(f.runStats)
+	f.start(f.runTimers)
 	return f, nil
 }
 
@@ -221,24 +221,42 @@ func (f *Flow) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	f.start(func() { f.readTrack(track, st) })
 }
 
+// recvBufferSize holds one RTP packet: pion's receive MTU is 1460 bytes.
+const recvBufferSize = 1500
+
+// readTrack counts the packets of track. It reads into one buffer and
+// parses each header into one packet, reused: pion's ReadRTP allocates a
+// receive buffer and a packet for every packet, 1.5 KB fifty times a
+// second each way for audio alone, which kept the collector busy in every
+// call.
 func (f *Flow) readTrack(track *webrtc.TrackRemote, st *recvStream) {
+	buf := make([]byte, recvBufferSize)
+	var pkt rtp.Packet
 	for {
-		pkt, _, err := track.ReadRTP()
+		n, _, err := track.Read(buf)
+		if err == nil {
+			err = pkt.Unmarshal(buf[:n])
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !f.isClosed() {
 				f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: read %s track: %w", st.kind, err)})
 			}
 			return
 		}
-		now := time.Now()
-		f.mu.Lock()
-		st.counter.add(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
-		first := !f.firstRTP[st.kind]
-		f.firstRTP[st.kind] = true
-		f.mu.Unlock()
-		if first {
-			f.events.post(FirstRTP{Kind: st.kind})
-		}
+		f.count(st, &pkt, time.Now())
+	}
+}
+
+// count adds one received packet to its stream's counters and reports the
+// first packet of each kind.
+func (f *Flow) count(st *recvStream, pkt *rtp.Packet, now time.Time) {
+	f.mu.Lock()
+	st.counter.add(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
+	first := !f.firstRTP[st.kind]
+	f.firstRTP[st.kind] = true
+	f.mu.Unlock()
+	if first {
+		f.events.post(FirstRTP{Kind: st.kind})
 	}
 }
 
@@ -253,11 +271,13 @@ func (f *Flow) waitUp() bool {
 	}
 }
 
-// runSources sends the built-in audio and video at their pace, from the
-// moment the connection is established until Close. Before, pion would
-// drop the samples anyway; not ticking spares a Flow that rings, or waits
-// for a call, fifty wake-ups a second.
-func (f *Flow) runSources() {
+// runTimers sends the built-in audio and video at their pace and posts
+// a StatsReport every StatsInterval, from the moment the connection is
+// established until Close. Before, pion would drop the samples anyway; not
+// ticking spares a Flow that rings, or waits for a call, fifty wake-ups a
+// second. One goroutine serves all three tickers: a goroutine's stack is
+// scanned in every collection, and a call has two Flows.
+func (f *Flow) runTimers() {
 	if !f.waitUp() {
 		return
 	}
@@ -265,6 +285,8 @@ func (f *Flow) runSources() {
 	defer audio.Stop()
 	video := time.NewTicker(VideoFrameInterval)
 	defer video.Stop()
+	stats := time.NewTicker(f.opts.StatsInterval)
+	defer stats.Stop()
 	for {
 		select {
 		case <-f.stop:
@@ -277,6 +299,8 @@ func (f *Flow) runSources() {
 			if track := f.video.Load(); track != nil && f.videoOn.Load() {
 				f.writeSample(track, vp8Keyframe, VideoFrameInterval)
 			}
+		case <-stats.C:
+			f.postStats()
 		}
 	}
 }
@@ -289,26 +313,13 @@ func (f *Flow) writeSample(track *webrtc.TrackLocalStaticSample, data []byte, d 
 	}
 }
 
-// runStats posts a StatsReport every StatsInterval once the connection has
-// been established.
-func (f *Flow) runStats() {
-	if !f.waitUp() {
-		return
-	}
-	t := time.NewTicker(f.opts.StatsInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			connected := f.connected
-			f.mu.Unlock()
-			if connected {
-				f.events.post(StatsReport{Stats: f.Stats()})
-			}
-		}
+// postStats posts a StatsReport while the connection is established.
+func (f *Flow) postStats() {
+	f.mu.Lock()
+	connected := f.connected
+	f.mu.Unlock()
+	if connected {
+		f.events.post(StatsReport{Stats: f.Stats()})
 	}
 }
 
