@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/datachannel"
 	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -32,6 +33,7 @@ type Flow struct {
 	sentStats stats.Getter // pion's counters of the sent streams, by SSRC
 	senders   sync.Map     // *webrtc.RTPSender → kind, of the local tracks
 
+	dcOpen  atomic.Bool                                   // the data channel is open: detached, pion's state lags
 	negMu   sync.Mutex                                    // serialises offer/answer and track changes
 	video   atomic.Pointer[webrtc.TrackLocalStaticSample] // nil until video is added
 	videoOn atomic.Bool
@@ -107,12 +109,10 @@ func (f *Flow) setup() error {
 		return fmt.Errorf("mediaflow: create data channel: %w", err)
 	}
 	f.dc = dc
-	dc.OnOpen(func() { f.events.post(DataChannelOpen{}) })
+	dc.OnOpen(f.onDataOpen)
+	// Pion reports a close itself only for a channel closed before it
+	// opened; once open, readData reports it.
 	dc.OnClose(func() { f.events.post(DataChannelClosed{}) })
-	dc.OnMessage(func(m webrtc.DataChannelMessage) {
-		f.dataRecv.Add(1)
-		f.events.post(DataChannelMessage{Data: append([]byte(nil), m.Data...)})
-	})
 
 	if f.opts.Audio {
 		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
@@ -133,6 +133,50 @@ func (f *Flow) setup() error {
 		f.videoOn.Store(true)
 	}
 	return nil
+}
+
+// Sizes of the buffer direct messages are read into: it starts small
+// (Calling 3.0's direct messages are a few KB at most, an UPDATE's SDP) and
+// doubles for a larger message, up to the SCTP association's receive
+// buffer, beyond which no message can arrive.
+const (
+	dataBufferSize    = 8 << 10
+	maxDataBufferSize = 1 << 20
+)
+
+// onDataOpen takes over the open data channel: the API detaches data
+// channels (see settingEngine), so this Flow reads them itself.
+func (f *Flow) onDataOpen() {
+	raw, err := f.dc.Detach()
+	if err != nil {
+		f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: data channel: %w", err)})
+		return
+	}
+	f.dcOpen.Store(true)
+	f.events.post(DataChannelOpen{})
+	f.start(func() { f.readData(raw) })
+}
+
+// readData delivers the messages of the data channel until it closes,
+// then reports the close. Pion's own reading would allocate a 64 KB
+// buffer per channel, kept for the whole call, and copy every message
+// twice.
+func (f *Flow) readData(raw datachannel.ReadWriteCloser) {
+	buf := make([]byte, dataBufferSize)
+	for {
+		n, _, err := raw.ReadDataChannel(buf)
+		if errors.Is(err, io.ErrShortBuffer) && len(buf) < maxDataBufferSize {
+			buf = make([]byte, 2*len(buf)) // the message waits in pion's queue
+			continue
+		}
+		if err != nil {
+			f.dcOpen.Store(false)
+			f.events.post(DataChannelClosed{})
+			return
+		}
+		f.dataRecv.Add(1)
+		f.events.post(DataChannelMessage{Data: append([]byte(nil), buf[:n]...)})
+	}
 }
 
 // addVideo adds the VP8 track; it is sent while videoOn is set.
@@ -487,7 +531,7 @@ func (f *Flow) SendData(b []byte) error {
 	if f.isClosed() {
 		return ErrClosed
 	}
-	if f.dc.ReadyState() != webrtc.DataChannelStateOpen {
+	if !f.dcOpen.Load() {
 		return ErrDataChannelNotOpen
 	}
 	if err := f.dc.Send(b); err != nil {

@@ -215,6 +215,9 @@ func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, erro
 func (o Options) settingEngine() (webrtc.SettingEngine, transport.Net) {
 	var s webrtc.SettingEngine
 	s.LoggerFactory = newSharedLoggers(logging.NewDefaultLoggerFactory())
+	// A Flow reads its data channel itself (Flow.readData), into a buffer
+	// of a few KB instead of pion's 64 KB per channel.
+	s.DetachDataChannels()
 	if !o.Loopback {
 		return s, nil
 	}
