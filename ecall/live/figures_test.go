@@ -337,7 +337,8 @@ func quantile[T cmp.Ordered](v []T, num, den int) T {
 
 func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-// figSetup alternates n live calls and n bare pairs. Besides wall time
+// figSetup alternates n live calls and n bare pairs, in turn first in
+// each pair of setups. Besides wall time
 // it takes the process's CPU time over each setup (from Start or
 // CreateOffer until both channels are open), steadier than wall time on a
 // loaded machine, and counts the collections that ended during setups.
@@ -349,7 +350,7 @@ func figSetup(t *testing.T, n int) {
 	var liveTotal, liveSetup, bareTotal, bareOffer, liveCPU, bareCPU []time.Duration
 	var liveGCs, bareGCs uint32
 	var phases [3][]time.Duration
-	for i := range n {
+	runLive := func(i int) {
 		w := figureCall(t, log)
 		c := newLiveCall(t, rl, fmt.Sprintf("setup-%d", i), w)
 		cpu, gcs := cpuTime(), numGC()
@@ -361,14 +362,27 @@ func figSetup(t *testing.T, n int) {
 		}
 		c.hangUp(t)
 		c.close()
-
+	}
+	runBare := func() {
 		p := newBarePair(t)
 		p.sendAudio() // media from the start; pion drops frames until the track is bound
-		cpu, gcs = cpuTime(), numGC()
+		cpu, gcs := cpuTime(), numGC()
 		tot, off := p.connect(t)
 		bareCPU, bareGCs = append(bareCPU, cpuTime()-cpu), bareGCs+numGC()-gcs
 		bareTotal, bareOffer = append(bareTotal, tot), append(bareOffer, off)
 		p.close()
+	}
+	for i := range n {
+		// Live first, then bare first: what runs in an iteration repeats,
+		// so the collections would otherwise tend to fall at the same
+		// place in each, always on the same side.
+		if i%2 == 0 {
+			runLive(i)
+			runBare()
+		} else {
+			runBare()
+			runLive(i)
+		}
 	}
 	t.Logf("setup on loopback, median (p90) of %d, alternating, %s:", n, gogc())
 	t.Logf("| live: SETUP sent → both data channels open | %s (%s) |", msf(median(liveSetup)), msf(p90(liveSetup)))
