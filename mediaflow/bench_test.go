@@ -156,30 +156,57 @@ var pairKinds = []struct {
 
 // BenchmarkSetup measures CreateOffer → data channel open on both sides
 // for a bare pion pair and a Flow pair, alternating within each iteration
-// so that both see the same machine load; building and closing the peer
-// connections is not timed. ns/op is the sum of both setups.
+// (each kind first in turn) so that both see the same machine load; building and closing the peer
+// connections is not timed. ns/op is the sum of both setups. Besides wall
+// time it reports the process's CPU time over each setup (steadier on a
+// loaded machine; unix only) and the collections that ended during each
+// kind's setups, per setup.
 func BenchmarkSetup(b *testing.B) {
 	took := make([][]time.Duration, len(pairKinds))
+	cpu := make([][]time.Duration, len(pairKinds))
+	gcs := make([]uint32, len(pairKinds))
 	b.StopTimer()
-	for range b.N {
-		for k, kind := range pairKinds {
+	for i := range b.N {
+		for j := range pairKinds {
+			// Each kind in turn goes first: what runs in an iteration
+			// repeats, so the collections would otherwise tend to fall at
+			// the same place in each, always on the same side.
+			k := (i + j) % len(pairKinds)
+			kind := pairKinds[k]
 			p := kind.make(b)
-			start := time.Now()
+			start, cpu0, gc0 := time.Now(), processCPU(), numGC()
 			b.StartTimer()
 			p.connect(b)
 			b.StopTimer()
 			took[k] = append(took[k], time.Since(start))
+			cpu[k] = append(cpu[k], processCPU()-cpu0)
+			gcs[k] += numGC() - gc0
 			p.close()
 		}
 	}
 	medians := make([]float64, len(pairKinds))
+	cpuMedians := make([]float64, len(pairKinds))
 	for k, kind := range pairKinds {
 		slices.Sort(took[k])
+		slices.Sort(cpu[k])
 		medians[k] = ms(took[k][len(took[k])/2])
+		cpuMedians[k] = ms(cpu[k][len(cpu[k])/2])
 		b.ReportMetric(medians[k], "ms-median-"+kind.name)
 		b.ReportMetric(ms(took[k][len(took[k])*9/10]), "ms-p90-"+kind.name)
+		b.ReportMetric(cpuMedians[k], "ms-cpu-median-"+kind.name)
+		b.ReportMetric(float64(gcs[k])/float64(b.N), "gc/setup-"+kind.name)
 	}
 	b.ReportMetric(medians[1]/medians[0], "flow/bare")
+	if cpuMedians[0] > 0 {
+		b.ReportMetric(cpuMedians[1]/cpuMedians[0], "cpu-flow/bare")
+	}
+}
+
+// numGC returns the number of completed collections.
+func numGC() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
 }
 
 // BenchmarkEstablishedPair measures what one connected pair holds: live

@@ -13,6 +13,7 @@ type dispatcher struct {
 	mu     sync.Mutex
 	queue  []Event
 	closed bool
+	spare  []Event // the other queue, empty; run's goroutine only
 
 	wake chan struct{} // a token means the queue may be non-empty
 	stop chan struct{} // closed by close: drain once more, then return
@@ -58,20 +59,26 @@ func (d *dispatcher) run() {
 	}
 }
 
+// drain delivers what is queued. Two queues take turns: post appends to
+// one while drain delivers the other, so the dispatcher allocates no new
+// queue for every batch of events.
 func (d *dispatcher) drain() {
 	for {
 		d.mu.Lock()
 		batch := d.queue
-		d.queue = nil
-		d.mu.Unlock()
 		if len(batch) == 0 {
+			d.mu.Unlock()
 			return
 		}
+		d.queue, d.spare = d.spare, nil
+		d.mu.Unlock()
 		for _, e := range batch {
 			if d.fn != nil {
 				d.fn(e)
 			}
 		}
+		clear(batch)
+		d.spare = batch[:0]
 	}
 }
 

@@ -2,8 +2,11 @@ package mediaflow
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -57,5 +60,47 @@ func TestEventNames(t *testing.T) {
 			t.Errorf("%T: name %q empty or used twice", e, n)
 		}
 		seen[n] = true
+	}
+}
+
+// The dispatcher's two queues take turns: events posted from several
+// goroutines, in many small batches, are each delivered once and in the
+// order of their poster.
+func TestDispatcherQueuesTakeTurns(t *testing.T) {
+	checkGoroutines(t)
+	const posters, each = 4, 2000
+	last := make([]int, posters)
+	bad := 0
+	d := newDispatcher(func(e Event) { // one goroutine: no lock needed
+		var p, i int
+		if _, err := fmt.Sscanf(e.(ICEStateChanged).State, "%d/%d", &p, &i); err != nil {
+			t.Error(err)
+			return
+		}
+		if i != last[p]+1 {
+			bad++
+		}
+		last[p] = i
+	})
+	var wg sync.WaitGroup
+	for p := range posters {
+		wg.Go(func() {
+			for i := 1; i <= each; i++ {
+				d.post(ICEStateChanged{State: fmt.Sprintf("%d/%d", p, i)})
+				if i%100 == 0 {
+					time.Sleep(time.Millisecond) // let it drain: new batches
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d.close()
+	for p, n := range last {
+		if n != each {
+			t.Errorf("poster %d: %d of %d events delivered", p, n, each)
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d events delivered out of order or twice", bad)
 	}
 }

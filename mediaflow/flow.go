@@ -10,7 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/datachannel"
 	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 )
@@ -31,6 +33,7 @@ type Flow struct {
 	sentStats stats.Getter // pion's counters of the sent streams, by SSRC
 	senders   sync.Map     // *webrtc.RTPSender → kind, of the local tracks
 
+	dcOpen  atomic.Bool                                   // the data channel is open: detached, pion's state lags
 	negMu   sync.Mutex                                    // serialises offer/answer and track changes
 	video   atomic.Pointer[webrtc.TrackLocalStaticSample] // nil until video is added
 	videoOn atomic.Bool
@@ -83,8 +86,7 @@ func New(opts Options, onEvent func(Event)) (*Flow, error) {
 		_ = f.Close()
 		return nil, err
 	}
-	f.start(f.runSources)
-	f.start(f.runStats)
+	f.start(f.runTimers)
 	return f, nil
 }
 
@@ -107,12 +109,10 @@ func (f *Flow) setup() error {
 		return fmt.Errorf("mediaflow: create data channel: %w", err)
 	}
 	f.dc = dc
-	dc.OnOpen(func() { f.events.post(DataChannelOpen{}) })
+	dc.OnOpen(f.onDataOpen)
+	// Pion reports a close itself only for a channel closed before it
+	// opened; once open, readData reports it.
 	dc.OnClose(func() { f.events.post(DataChannelClosed{}) })
-	dc.OnMessage(func(m webrtc.DataChannelMessage) {
-		f.dataRecv.Add(1)
-		f.events.post(DataChannelMessage{Data: append([]byte(nil), m.Data...)})
-	})
 
 	if f.opts.Audio {
 		track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
@@ -133,6 +133,50 @@ func (f *Flow) setup() error {
 		f.videoOn.Store(true)
 	}
 	return nil
+}
+
+// Sizes of the buffer direct messages are read into: it starts small
+// (Calling 3.0's direct messages are a few KB at most, an UPDATE's SDP) and
+// doubles for a larger message, up to the SCTP association's receive
+// buffer, beyond which no message can arrive.
+const (
+	dataBufferSize    = 8 << 10
+	maxDataBufferSize = 1 << 20
+)
+
+// onDataOpen takes over the open data channel: the API detaches data
+// channels (see settingEngine), so this Flow reads them itself.
+func (f *Flow) onDataOpen() {
+	raw, err := f.dc.Detach()
+	if err != nil {
+		f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: data channel: %w", err)})
+		return
+	}
+	f.dcOpen.Store(true)
+	f.events.post(DataChannelOpen{})
+	f.start(func() { f.readData(raw) })
+}
+
+// readData delivers the messages of the data channel until it closes,
+// then reports the close. Pion's own reading would allocate a 64 KB
+// buffer per channel, kept for the whole call, and copy every message
+// twice.
+func (f *Flow) readData(raw datachannel.ReadWriteCloser) {
+	buf := make([]byte, dataBufferSize)
+	for {
+		n, _, err := raw.ReadDataChannel(buf)
+		if errors.Is(err, io.ErrShortBuffer) && len(buf) < maxDataBufferSize {
+			buf = make([]byte, 2*len(buf)) // the message waits in pion's queue
+			continue
+		}
+		if err != nil {
+			f.dcOpen.Store(false)
+			f.events.post(DataChannelClosed{})
+			return
+		}
+		f.dataRecv.Add(1)
+		f.events.post(DataChannelMessage{Data: append([]byte(nil), buf[:n]...)})
+	}
 }
 
 // addVideo adds the VP8 track; it is sent while videoOn is set.
@@ -221,24 +265,42 @@ func (f *Flow) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	f.start(func() { f.readTrack(track, st) })
 }
 
+// recvBufferSize holds one RTP packet: pion's receive MTU is 1460 bytes.
+const recvBufferSize = 1500
+
+// readTrack counts the packets of track. It reads into one buffer and
+// parses each header into one packet, reused: pion's ReadRTP allocates a
+// receive buffer and a packet for every packet, 1.5 KB fifty times a
+// second each way for audio alone, which kept the collector busy in every
+// call.
 func (f *Flow) readTrack(track *webrtc.TrackRemote, st *recvStream) {
+	buf := make([]byte, recvBufferSize)
+	var pkt rtp.Packet
 	for {
-		pkt, _, err := track.ReadRTP()
+		n, _, err := track.Read(buf)
+		if err == nil {
+			err = pkt.Unmarshal(buf[:n])
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !f.isClosed() {
 				f.events.post(MediaFailed{Err: fmt.Errorf("mediaflow: read %s track: %w", st.kind, err)})
 			}
 			return
 		}
-		now := time.Now()
-		f.mu.Lock()
-		st.counter.add(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
-		first := !f.firstRTP[st.kind]
-		f.firstRTP[st.kind] = true
-		f.mu.Unlock()
-		if first {
-			f.events.post(FirstRTP{Kind: st.kind})
-		}
+		f.count(st, &pkt, time.Now())
+	}
+}
+
+// count adds one received packet to its stream's counters and reports the
+// first packet of each kind.
+func (f *Flow) count(st *recvStream, pkt *rtp.Packet, now time.Time) {
+	f.mu.Lock()
+	st.counter.add(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
+	first := !f.firstRTP[st.kind]
+	f.firstRTP[st.kind] = true
+	f.mu.Unlock()
+	if first {
+		f.events.post(FirstRTP{Kind: st.kind})
 	}
 }
 
@@ -253,11 +315,13 @@ func (f *Flow) waitUp() bool {
 	}
 }
 
-// runSources sends the built-in audio and video at their pace, from the
-// moment the connection is established until Close. Before, pion would
-// drop the samples anyway; not ticking spares a Flow that rings, or waits
-// for a call, fifty wake-ups a second.
-func (f *Flow) runSources() {
+// runTimers sends the built-in audio and video at their pace and posts
+// a StatsReport every StatsInterval, from the moment the connection is
+// established until Close. Before, pion would drop the samples anyway; not
+// ticking spares a Flow that rings, or waits for a call, fifty wake-ups a
+// second. One goroutine serves all three tickers: a goroutine's stack is
+// scanned in every collection, and a call has two Flows.
+func (f *Flow) runTimers() {
 	if !f.waitUp() {
 		return
 	}
@@ -265,6 +329,8 @@ func (f *Flow) runSources() {
 	defer audio.Stop()
 	video := time.NewTicker(VideoFrameInterval)
 	defer video.Stop()
+	stats := time.NewTicker(f.opts.StatsInterval)
+	defer stats.Stop()
 	for {
 		select {
 		case <-f.stop:
@@ -277,6 +343,8 @@ func (f *Flow) runSources() {
 			if track := f.video.Load(); track != nil && f.videoOn.Load() {
 				f.writeSample(track, vp8Keyframe, VideoFrameInterval)
 			}
+		case <-stats.C:
+			f.postStats()
 		}
 	}
 }
@@ -289,26 +357,13 @@ func (f *Flow) writeSample(track *webrtc.TrackLocalStaticSample, data []byte, d 
 	}
 }
 
-// runStats posts a StatsReport every StatsInterval once the connection has
-// been established.
-func (f *Flow) runStats() {
-	if !f.waitUp() {
-		return
-	}
-	t := time.NewTicker(f.opts.StatsInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			connected := f.connected
-			f.mu.Unlock()
-			if connected {
-				f.events.post(StatsReport{Stats: f.Stats()})
-			}
-		}
+// postStats posts a StatsReport while the connection is established.
+func (f *Flow) postStats() {
+	f.mu.Lock()
+	connected := f.connected
+	f.mu.Unlock()
+	if connected {
+		f.events.post(StatsReport{Stats: f.Stats()})
 	}
 }
 
@@ -476,7 +531,7 @@ func (f *Flow) SendData(b []byte) error {
 	if f.isClosed() {
 		return ErrClosed
 	}
-	if f.dc.ReadyState() != webrtc.DataChannelStateOpen {
+	if !f.dcOpen.Load() {
 		return ErrDataChannelNotOpen
 	}
 	if err := f.dc.Send(b); err != nil {

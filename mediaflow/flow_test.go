@@ -422,3 +422,42 @@ func TestSourcesStartWhenConnected(t *testing.T) {
 		t.Errorf("frames written once connected: a %d, b %d", a.framesWritten.Load(), b.framesWritten.Load())
 	}
 }
+
+// Direct messages larger than the read buffer arrive whole and in order
+// with the small ones around them; once the peer has closed, the data
+// channel refuses to send.
+func TestDataLargeMessagesAndPeerClose(t *testing.T) {
+	checkGoroutines(t)
+	a, b := connectedPair(t, testOptions(), testOptions())
+	big := bytes.Repeat([]byte("0123456789abcdef"), 40000/16) // 5 times the first buffer
+	for _, m := range [][]byte{[]byte("first"), big, []byte("last")} {
+		if err := a.SendData(m); err != nil {
+			t.Fatalf("SendData(%d bytes): %v", len(m), err)
+		}
+	}
+	b.rec.waitFor(t, "three messages at b", 3, is[DataChannelMessage])
+	var got [][]byte
+	for _, e := range b.rec.snapshot() {
+		if m, ok := e.(DataChannelMessage); ok {
+			got = append(got, m.Data)
+		}
+	}
+	if len(got) != 3 || string(got[0]) != "first" || !bytes.Equal(got[1], big) || string(got[2]) != "last" {
+		t.Fatalf("b received %d messages of %v bytes", len(got), lens(got))
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.rec.waitFor(t, "data-channel-closed at b", 1, is[DataChannelClosed])
+	if err := b.SendData([]byte("late")); !errors.Is(err, ErrDataChannelNotOpen) {
+		t.Errorf("SendData after the peer closed = %v, want ErrDataChannelNotOpen", err)
+	}
+}
+
+func lens(bs [][]byte) []int {
+	n := make([]int, len(bs))
+	for i, b := range bs {
+		n[i] = len(b)
+	}
+	return n
+}

@@ -12,6 +12,9 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/logging"
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -201,17 +204,41 @@ func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, erro
 	sf.OnNewPeerConnection(onStats)
 	ir.Add(sf)
 
-	var s webrtc.SettingEngine
-	if o.Loopback {
-		// Measured on this project's machines: these settings take setup on
-		// loopback from ~6.6 ms to ~4.5 ms (MEASUREMENTS.md).
-		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-		s.SetIncludeLoopbackCandidate(true)
-		s.SetInterfaceFilter(loopbackFilter())
-		s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	}
+	s, _ := o.settingEngine()
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir),
 		webrtc.WithSettingEngine(s)), nil
+}
+
+// settingEngine returns pion's settings for o's network setting, and the
+// network (interfaces) that every peer connection made with them shares;
+// nil when each lists its own.
+func (o Options) settingEngine() (webrtc.SettingEngine, transport.Net) {
+	var s webrtc.SettingEngine
+	s.LoggerFactory = newSharedLoggers(logging.NewDefaultLoggerFactory())
+	// A Flow reads its data channel itself (Flow.readData), into a buffer
+	// of a few KB instead of pion's 64 KB per channel.
+	s.DetachDataChannels()
+	if !o.Loopback {
+		return s, nil
+	}
+	// Measured on this project's machines: these settings take setup on
+	// loopback from ~6.6 ms to ~4.5 ms (MEASUREMENTS.md).
+	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetInterfaceFilter(loopbackFilter())
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Each ICE agent would otherwise list every interface and address
+	// through netlink (about 20 KB of garbage per peer connection); the
+	// loopback interfaces do not come and go, so the API lists them once.
+	// Pion refreshes the list only with continual gathering, which Flows
+	// do not use. Off loopback, where interfaces change under a
+	// long-running device, each agent still lists its own.
+	n, err := stdnet.NewNet()
+	if err != nil {
+		return s, nil
+	}
+	s.SetNet(n)
+	return s, n
 }
 
 // loopbackFilter returns an interface filter that keeps loopback
@@ -241,4 +268,32 @@ func loopbackFilter() func(name string) bool {
 func isLoopbackInterface(name string) bool {
 	iface, err := net.InterfaceByName(name)
 	return err == nil && iface.Flags&net.FlagLoopback != 0
+}
+
+// sharedLoggers hands out one logger per scope ("ice", "dtls", "sctp",
+// ...) for all the peer connections of an API. Pion's default factory
+// builds a logger of five log.Loggers with formatted prefixes for every
+// component of every peer connection, about 15 KB of garbage per peer
+// connection; its loggers hold no state of their own beyond the writer
+// and the level, so sharing them changes nothing in what is logged.
+type sharedLoggers struct {
+	base    logging.LoggerFactory
+	mu      sync.Mutex
+	byScope map[string]logging.LeveledLogger
+}
+
+func newSharedLoggers(base logging.LoggerFactory) *sharedLoggers {
+	return &sharedLoggers{base: base, byScope: make(map[string]logging.LeveledLogger)}
+}
+
+// NewLogger implements logging.LoggerFactory.
+func (s *sharedLoggers) NewLogger(scope string) logging.LeveledLogger {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.byScope[scope]
+	if !ok {
+		l = s.base.NewLogger(scope)
+		s.byScope[scope] = l
+	}
+	return l
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/logging"
 )
 
 // The loopback filter keeps exactly the interfaces flagged loopback, as
@@ -115,5 +116,51 @@ func TestSharedAPIStatsPerFlow(t *testing.T) {
 			t.Errorf("flow %d shares its statistics getter with another flow", i)
 		}
 		seen[f.sentStats] = true
+	}
+}
+
+// On loopback, the peer connections of an API share one list of the
+// interfaces, which holds the loopback interface; off loopback each ICE
+// agent lists its own, so that a long-running device sees network changes.
+func TestLoopbackSharesNet(t *testing.T) {
+	o := DefaultOptions()
+	_, n := o.settingEngine()
+	if n == nil {
+		t.Fatal("loopback settings share no interface list")
+	}
+	ifaces, err := n.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, iface := range ifaces {
+		found = found || iface.Flags&net.FlagLoopback != 0
+	}
+	if !found {
+		t.Error("the shared interface list has no loopback interface")
+	}
+	o.Loopback = false
+	if _, n := o.settingEngine(); n != nil {
+		t.Error("network settings share an interface list")
+	}
+}
+
+// The loggers of an API are made once per scope and write where the base
+// factory's do.
+func TestSharedLoggers(t *testing.T) {
+	var out strings.Builder
+	base := logging.NewDefaultLoggerFactory()
+	base.Writer = &out
+	f := newSharedLoggers(base)
+	ice1, ice2, dtls := f.NewLogger("ice"), f.NewLogger("ice"), f.NewLogger("dtls")
+	if ice1 != ice2 {
+		t.Error("two loggers for one scope")
+	}
+	if ice1 == dtls {
+		t.Error("one logger for two scopes")
+	}
+	dtls.Error("handshake failed")
+	if got := out.String(); !strings.Contains(got, "dtls ERROR: ") || !strings.Contains(got, "handshake failed") {
+		t.Errorf("logged %q", got)
 	}
 }

@@ -53,7 +53,6 @@ Each device records its own events into --out; callreplay verifies it.`,
 			if err := opts.loadKeys(); err != nil {
 				return err
 			}
-			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
 			return console(ios).Call(ctx, opts.CallConfig)

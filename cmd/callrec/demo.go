@@ -37,7 +37,6 @@ replayed at the end to check that it reproduces.`,
 			if err := opts.check(); err != nil {
 				return cmdutil.FlagError(err)
 			}
-			live.TuneGC()
 			ctx, cancel := interruptible()
 			defer cancel()
 			return demoRun(ctx, opts, ios)

@@ -47,13 +47,10 @@ func TestFigures(t *testing.T) {
 		t.Skip("set CALLREC_FIGURES=1 to measure the live-mode figures")
 	}
 	want := func(f string) bool { return which == "1" || strings.Contains(which, f) }
-	// Both sides of every figure run under the collector setting the live
-	// commands ship with (GOGC in the environment overrides it).
-	if TuneGC() {
-		t.Logf("garbage collector: GOGC=%d (live.TuneGC)", GCPercent)
-	} else {
-		t.Logf("garbage collector: GOGC=%s from the environment", os.Getenv("GOGC"))
-	}
+	// Both sides of every figure run under Go's default collector target,
+	// as the live commands and any program embedding the packages do;
+	// GOGC in the environment changes it for both.
+	t.Logf("garbage collector: %s", gogc())
 	if want("setup") {
 		figSetup(t, envCount(t, "CALLREC_FIGURES_SETUP_N", 100))
 	}
@@ -69,6 +66,14 @@ func TestFigures(t *testing.T) {
 	}
 	secs := envCount(t, "CALLREC_FIGURES_CPU_SECONDS", 30)
 	figCPU(t, time.Duration(secs)*time.Second, envCount(t, "CALLREC_FIGURES_CPU_PAIRS", 5))
+}
+
+// gogc describes the collector's target in effect.
+func gogc() string {
+	if v, ok := os.LookupEnv("GOGC"); ok {
+		return "GOGC=" + v + " from the environment"
+	}
+	return "GOGC=100 (Go's default)"
 }
 
 // envCount reads a positive number from the environment variable name, or
@@ -332,32 +337,54 @@ func quantile[T cmp.Ordered](v []T, num, den int) T {
 
 func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-// figSetup alternates n live calls and n bare pairs.
+// figSetup alternates n live calls and n bare pairs, in turn first in
+// each pair of setups. Besides wall time
+// it takes the process's CPU time over each setup (from Start or
+// CreateOffer until both channels are open), steadier than wall time on a
+// loaded machine, and counts the collections that ended during setups.
 func figSetup(t *testing.T, n int) {
 	rl := figureRelay(t)
 	defer rl.Close()
 	log := figureLog(t, "setup.db")
 	defer log.Close()
-	var liveTotal, liveSetup, bareTotal, bareOffer []time.Duration
+	var liveTotal, liveSetup, bareTotal, bareOffer, liveCPU, bareCPU []time.Duration
+	var liveGCs, bareGCs uint32
 	var phases [3][]time.Duration
-	for i := range n {
+	runLive := func(i int) {
 		w := figureCall(t, log)
 		c := newLiveCall(t, rl, fmt.Sprintf("setup-%d", i), w)
+		cpu, gcs := cpuTime(), numGC()
 		tot, setup, ph := c.connectPhases(t)
+		liveCPU, liveGCs = append(liveCPU, cpuTime()-cpu), liveGCs+numGC()-gcs
 		liveTotal, liveSetup = append(liveTotal, tot), append(liveSetup, setup)
 		for k := range ph {
 			phases[k] = append(phases[k], ph[k])
 		}
 		c.hangUp(t)
 		c.close()
-
+	}
+	runBare := func() {
 		p := newBarePair(t)
 		p.sendAudio() // media from the start; pion drops frames until the track is bound
+		cpu, gcs := cpuTime(), numGC()
 		tot, off := p.connect(t)
+		bareCPU, bareGCs = append(bareCPU, cpuTime()-cpu), bareGCs+numGC()-gcs
 		bareTotal, bareOffer = append(bareTotal, tot), append(bareOffer, off)
 		p.close()
 	}
-	t.Logf("setup on loopback, median (p90) of %d, alternating:", n)
+	for i := range n {
+		// Live first, then bare first: what runs in an iteration repeats,
+		// so the collections would otherwise tend to fall at the same
+		// place in each, always on the same side.
+		if i%2 == 0 {
+			runLive(i)
+			runBare()
+		} else {
+			runBare()
+			runLive(i)
+		}
+	}
+	t.Logf("setup on loopback, median (p90) of %d, alternating, %s:", n, gogc())
 	t.Logf("| live: SETUP sent → both data channels open | %s (%s) |", msf(median(liveSetup)), msf(p90(liveSetup)))
 	t.Logf("| bare pion: complete offer → both open | %s (%s) |", msf(median(bareOffer)), msf(p90(bareOffer)))
 	t.Logf("| ratio | %.2f× |", float64(median(liveSetup))/float64(median(bareOffer)))
@@ -367,6 +394,17 @@ func figSetup(t *testing.T, n int) {
 	t.Logf("| live: Start (offer gathering included) → both open | %s (%s) |", msf(median(liveTotal)), msf(p90(liveTotal)))
 	t.Logf("| bare pion: CreateOffer → both open | %s (%s) |", msf(median(bareTotal)), msf(p90(bareTotal)))
 	t.Logf("| ratio | %.2f× |", float64(median(liveTotal))/float64(median(bareTotal)))
+	t.Logf("| CPU time of the process over the same, live / bare | %s (%s) / %s (%s) | %.2f× |",
+		msf(median(liveCPU)), msf(p90(liveCPU)), msf(median(bareCPU)), msf(p90(bareCPU)),
+		float64(median(liveCPU))/float64(median(bareCPU)))
+	t.Logf("| collections ending during setups, live / bare | %d / %d of %d each |", liveGCs, bareGCs, n)
+}
+
+// numGC returns the number of completed collections.
+func numGC() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
 }
 
 // relayRTT measures n round trips of a SETUP-sized message between two
@@ -616,7 +654,6 @@ func TestFiguresCPUChild(t *testing.T) {
 	if mode == "" {
 		t.Skip("run by TestFigures (CALLREC_FIGURES=cpu)")
 	}
-	TuneGC() // as in the parent: the setting the live commands ship with
 	secs, err := strconv.Atoi(os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))
 	if err != nil || secs < 1 {
 		t.Fatalf("CALLREC_FIGURES_CHILD_SECONDS=%q", os.Getenv("CALLREC_FIGURES_CHILD_SECONDS"))

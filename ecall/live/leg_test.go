@@ -321,13 +321,14 @@ func TestLegClosedWhileBuilding(t *testing.T) {
 }
 
 // With KeepSpare, a leg is built ahead while no leg is open: the next
-// NewLeg takes it, none is kept during the call, a new one is built when
-// the call's leg closes, and Close disposes of it.
+// NewLeg takes it, none is kept during the call, a new one is built
+// SpareDelay after the call's leg closed, and Close disposes of it.
 func TestSpareLeg(t *testing.T) {
 	checkLeaks(t)
 	s := newLegSide(t)
 	var spare *Leg
 	s.on(func() {
+		s.media.SpareDelay = 50 * time.Millisecond
 		s.media.KeepSpare()
 		spare = s.media.spare
 	})
@@ -356,16 +357,51 @@ func TestSpareLeg(t *testing.T) {
 			t.Errorf("Offer on the spare: %v", err)
 		}
 		leg.Close()
-		if s.media.spare == nil {
-			t.Error("no spare built after the call's leg closed")
+		if s.media.spare != nil {
+			t.Error("a spare was built at once when the call's leg closed, not after SpareDelay")
 		}
-		spare = s.media.spare
+	})
+	eventually(t, "a spare after SpareDelay", func() bool {
+		s.on(func() { spare = s.media.spare })
+		return spare != nil
 	})
 	if spare.conn != "" {
 		t.Errorf("the new spare belongs to connection %q", spare.conn)
 	}
 	// newLegSide's cleanup closes the media; checkLeaks then finds no
 	// goroutine of the spare's peer connection left.
+}
+
+// A device closed within SpareDelay of its call's end, as "callrec call"
+// is, builds no spare it would throw away; nor does one whose next call
+// came first.
+func TestSpareNotBuiltBeforeDelay(t *testing.T) {
+	checkLeaks(t)
+	for _, next := range []bool{false, true} {
+		s := newLegSide(t)
+		s.on(func() {
+			s.media.SpareDelay = 100 * time.Millisecond
+			s.media.KeepSpare()
+			leg, err := s.media.NewLeg("c1", eventlog.Endpoint{User: "B", Client: "1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			leg.Close()
+			if next {
+				if _, err := s.media.NewLeg("c2", eventlog.Endpoint{User: "B", Client: "1"}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				s.media.Close()
+			}
+		})
+		time.Sleep(300 * time.Millisecond)
+		s.on(func() {
+			if s.media.spare != nil || s.media.refill != nil {
+				t.Errorf("next call %v: a spare was built (or is pending) after the device closed or took a call", next)
+			}
+		})
+	}
 }
 
 // A shared certificate close to expiry is replaced before the next Flow.

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -284,26 +282,6 @@ func TestWaitCanceledAndClosed(t *testing.T) {
 	}
 	if err := d.Wait(context.Background(), never); !errors.Is(err, ErrClosed) {
 		t.Errorf("Wait on a closed device: got %v, want ErrClosed", err)
-	}
-}
-
-// TuneGC sets GCPercent, unless GOGC chose a target.
-func TestTuneGC(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	t.Setenv("GOGC", "")
-	os.Unsetenv("GOGC")
-	if !TuneGC() {
-		t.Fatal("TuneGC did nothing without GOGC")
-	}
-	if got := debug.SetGCPercent(100); got != GCPercent {
-		t.Errorf("GC percent %d, want %d", got, GCPercent)
-	}
-	t.Setenv("GOGC", "150")
-	if TuneGC() {
-		t.Error("TuneGC overrode GOGC from the environment")
-	}
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("GC percent %d after TuneGC with GOGC set, want it untouched (100)", got)
 	}
 }
 

@@ -82,23 +82,29 @@ func (l *Loop) Close() {
 
 func (l *Loop) run() {
 	defer close(l.done)
+	// Two queues take turns: Post appends to one while the loop runs the
+	// other, so a busy loop allocates no new queue for every batch.
+	var spare []func()
 	for range l.wake {
 		for {
 			l.mu.Lock()
 			q := l.queue
-			l.queue = nil
 			closed := l.closed
-			l.mu.Unlock()
-			for _, f := range q {
-				f()
-				l.runDeferred()
-			}
 			if len(q) == 0 {
+				l.mu.Unlock()
 				if closed {
 					return
 				}
 				break
 			}
+			l.queue, spare = spare, nil
+			l.mu.Unlock()
+			for _, f := range q {
+				f()
+				l.runDeferred()
+			}
+			clear(q) // let the functions and what they hold go
+			spare = q[:0]
 		}
 	}
 }

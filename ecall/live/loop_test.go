@@ -110,3 +110,52 @@ func TestLoopDeferRunsBeforeQueuedTasks(t *testing.T) {
 		t.Errorf("order %q, want %q", got, want)
 	}
 }
+
+// The loop's two queues take turns: tasks posted from other goroutines
+// and from tasks on the loop, in many small batches, each run once and in
+// the order of their poster.
+func TestLoopQueuesTakeTurns(t *testing.T) {
+	l := NewLoop()
+	defer l.Close()
+	const posters, each = 4, 2000
+	var mu sync.Mutex
+	last := make([]int, posters+1)
+	bad := 0
+	record := func(p, i int) {
+		mu.Lock()
+		if i != last[p]+1 {
+			bad++
+		}
+		last[p] = i
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for p := 1; p <= posters; p++ {
+		wg.Go(func() {
+			for i := 1; i <= each; i++ {
+				l.Post(func() {
+					record(p, i)
+					if p == 1 { // a task posting a task, while others post
+						l.Post(func() { record(0, i) })
+					}
+				})
+				if i%100 == 0 {
+					time.Sleep(time.Millisecond) // let the loop drain: new batches
+				}
+			}
+		})
+	}
+	wg.Wait()
+	l.Do(func() {})
+	l.Do(func() {}) // the tasks posted by the last tasks ran too
+	mu.Lock()
+	defer mu.Unlock()
+	for p, n := range last {
+		if n != each {
+			t.Errorf("poster %d: %d of %d tasks ran", p, n, each)
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d tasks ran out of order or twice", bad)
+	}
+}

@@ -42,7 +42,19 @@ type Media struct {
 
 	keepSpare bool // build a leg ahead while no leg is open (KeepSpare)
 	spare     *Leg // built ahead, taken by the next NewLeg; nil if none
+	// SpareDelay is how long after its last leg closed the media builds a
+	// spare again (DefaultSpareDelay).
+	SpareDelay time.Duration
+	refill     ecall.Stopper // the pending rebuild of a spare; nil if none
 }
+
+// DefaultSpareDelay is how long a device waits after its call ended
+// before it builds a spare leg for the next one. A device that closes
+// right after its call, as "callrec call" does, then builds none: building
+// one at once cost every call a peer connection it threw away, about a
+// tenth of what the call allocated. A second is still well before a next
+// call is made or received in practice.
+const DefaultSpareDelay = time.Second
 
 // NewMedia returns media whose legs use opts and deliver their events, on
 // loop, to deliver (normally the client's MediaEvent).
@@ -51,6 +63,7 @@ func NewMedia(opts mediaflow.Options, loop *Loop, clock ecall.Clock,
 	return &Media{
 		opts: opts, loop: loop, clock: clock, deliver: deliver,
 		GatherTimeout: DefaultGatherTimeout,
+		SpareDelay:    DefaultSpareDelay,
 		legs:          make(map[string]*Leg),
 	}
 }
@@ -62,6 +75,7 @@ func (m *Media) NewLeg(conn string, remote eventlog.Endpoint) (ecall.Leg, error)
 	}
 	l := m.spare
 	m.spare = nil
+	m.stopRefill()
 	if l == nil {
 		l = m.build()
 	}
@@ -106,14 +120,35 @@ func (m *Media) flowOptions() mediaflow.Options {
 // ready, as it would with a bare pion pair built before the call. A device
 // has one call at a time, so while it has a call no spare is kept and a
 // call costs no more memory than without one. It builds the first spare
-// now.
+// now; after a call, the next one SpareDelay after the call's last leg
+// closed.
 func (m *Media) KeepSpare() {
 	m.keepSpare = true
-	m.refillSpare()
+	m.buildSpare()
 }
 
-// refillSpare builds a spare leg if one should be kept and none is.
+// refillSpare schedules a new spare after a leg closed, if one should be
+// kept and none is, or is about to be.
 func (m *Media) refillSpare() {
+	if !m.keepSpare || m.shut || m.spare != nil || m.refill != nil {
+		return
+	}
+	m.refill = m.clock.AfterFunc(m.SpareDelay, func() {
+		m.refill = nil
+		m.buildSpare()
+	})
+}
+
+// stopRefill cancels a scheduled spare.
+func (m *Media) stopRefill() {
+	if m.refill != nil {
+		m.refill.Stop()
+		m.refill = nil
+	}
+}
+
+// buildSpare builds a spare leg if one should be kept and none is.
+func (m *Media) buildSpare() {
 	if !m.keepSpare || m.shut || m.spare != nil {
 		return
 	}
@@ -132,6 +167,7 @@ func (m *Media) Leg(conn string) *Leg { return m.legs[conn] }
 // (Wait waits for them). Legs created later fail.
 func (m *Media) Close() {
 	m.shut = true
+	m.stopRefill()
 	for _, l := range m.legs {
 		l.Close()
 	}
