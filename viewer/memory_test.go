@@ -58,3 +58,24 @@ func TestSearchKeepsNoRows(t *testing.T) {
 		t.Fatalf("the heap grew by %d bytes over a search of %d events", grew, m.n)
 	}
 }
+
+// TestCheckpointsFor: checkpoints every DefaultCheckpointEvery events up
+// to MaxCheckpoints of them, then further apart, never more.
+func TestCheckpointsFor(t *testing.T) {
+	for _, c := range []struct{ n, every uint64 }{
+		{0, DefaultCheckpointEvery},
+		{1000, DefaultCheckpointEvery},
+		{MaxCheckpoints * DefaultCheckpointEvery, DefaultCheckpointEvery},
+		{MaxCheckpoints*DefaultCheckpointEvery + 1, DefaultCheckpointEvery + 1},
+		{1_800_000, 879},
+		{100_000_000, 48829},
+	} {
+		every := CheckpointsFor(c.n).CheckpointEvery
+		if every != c.every {
+			t.Errorf("CheckpointsFor(%d) = every %d, want %d", c.n, every, c.every)
+		}
+		if c.n/every > MaxCheckpoints {
+			t.Errorf("CheckpointsFor(%d): %d checkpoints", c.n, c.n/every)
+		}
+	}
+}
