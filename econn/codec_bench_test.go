@@ -3,6 +3,7 @@ package econn
 import (
 	stdjson "encoding/json"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -58,4 +59,71 @@ func BenchmarkDecodeSeedSetupEncodingJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// setup3K is a SETUP of 3,094 bytes as an AVS client sends one: the
+// seed's message with the ICE credentials and candidates (host, IPv6,
+// TCP, server-reflexive, relayed) its SDP lacks and three props. The seed
+// itself is 2,226 bytes.
+const setup3K = "testdata/setup_3k.json"
+
+func readSetup3K(tb testing.TB) []byte {
+	data, err := os.ReadFile(setup3K)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// TestSetup3K: the benchmark's SETUP is what its name says, and decodes.
+func TestSetup3K(t *testing.T) {
+	data := readSetup3K(t)
+	if n := len(data); n < 3000 || n > 3200 {
+		t.Fatalf("%s has %d bytes, want about 3 KB", setup3K, n)
+	}
+	m, err := Decode(data, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != MsgSetup || len(m.SDP) < 2500 || strings.Count(m.SDP, "a=candidate:") != 6 || len(m.Props) != 3 {
+		t.Fatalf("decoded %v with a %d-byte SDP and props %v", m.Type, len(m.SDP), m.Props)
+	}
+}
+
+// BenchmarkDecodeSetup3K decodes the 3 KB SETUP. Target: under 10 µs.
+func BenchmarkDecodeSetup3K(b *testing.B) {
+	data := readSetup3K(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(data, 2, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeSetup3KEncodingJSON is the baseline on the same bytes.
+func BenchmarkDecodeSetup3KEncodingJSON(b *testing.B) {
+	data := readSetup3K(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := decodeStdJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// decodeStdJSON is the baseline: encoding/json unmarshalling a message
+// into a struct, without any of the codec's checks.
+func decodeStdJSON(data []byte) error {
+	var w struct {
+		Version string            `json:"version"`
+		Type    string            `json:"type"`
+		SessID  string            `json:"sessid"`
+		Resp    *bool             `json:"resp"`
+		SDP     *string           `json:"sdp"`
+		Props   map[string]string `json:"props"`
+	}
+	return stdjson.Unmarshal(data, &w)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,4 +142,25 @@ func TestCursorReleasesPages(t *testing.T) {
 		t.Fatalf("skipping a %d-byte file kept %d bytes resident (bound %d)", file, held, bound)
 	}
 	t.Logf("file %d bytes, resident at most %d reading, bound %d", file, peak, bound)
+}
+
+// TestPrefetch: Prefetch maps nothing in (unlike Preload, the file does
+// not become resident) and fails on a closed log.
+func TestPrefetch(t *testing.T) {
+	r, size := bulkyLog(t, ReleaseEvery/3, 4096)
+	l := r.log
+	base := residentFile(t)
+	if err := l.Prefetch(); err != nil {
+		t.Fatal(err)
+	}
+	if grew := residentFile(t) - base; grew > size/4 {
+		t.Fatalf("Prefetch made %d of %d bytes resident", grew, size)
+	}
+	if _, err := r.Get(ReleaseEvery / 4); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if err := l.Prefetch(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Prefetch on a closed log: %v", err)
+	}
 }

@@ -2,5 +2,11 @@
 
 package eventlog
 
-// dropMapped does nothing where the log's mapping cannot be released.
-func dropMapped(addr uintptr, size int64) {}
+// Where the log's mapping takes no advice, ReleasePages and Prefetch do
+// nothing.
+const (
+	adviceDrop = iota
+	adviceWillNeed
+)
+
+func advise(addr uintptr, size int64, advice int) {}

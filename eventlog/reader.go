@@ -23,6 +23,7 @@ type CallReader struct {
 	tx     *bolt.Tx
 	data   callData
 	closed bool
+	passed int // keys its cursors passed, for releasing pages (Cursor.walk)
 }
 
 // Meta returns the call's metadata.
@@ -165,7 +166,6 @@ type Cursor struct {
 	ed  eventDecoder
 	err error
 	pos cursorPos
-	n   int // keys passed, for releasing pages (walk)
 }
 
 type cursorPos uint8

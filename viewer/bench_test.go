@@ -53,8 +53,10 @@ func recordBig(path string) error {
 }
 
 // BenchmarkOpenFirstScreen opens the 1,000,000-event call of a log file
-// and paints the first screen: what a person waits for after typing
-// `callreplay view`.
+// and paints the first screen on a simulated screen, in this process:
+// the viewer's share of what a person waits for after typing `callreplay
+// view`. The whole wait, process start and terminal included, is
+// BenchmarkViewFirstPaint in cmd/callreplay.
 func BenchmarkOpenFirstScreen(b *testing.B) {
 	path := bigLog(b)
 	scr := newScreen(b, 100, 30)

@@ -25,17 +25,28 @@ type LogCatalog struct {
 // DefaultCheckpointEvery is the distance between the replay index's
 // checkpoints the viewer asks for: every key press may replay this many
 // events to show the states, so it is kept well under what a 20 ms answer
-// allows; the checkpoints of a 1,000,000-event call still take little
-// memory.
+// allows.
 const DefaultCheckpointEvery = 256
 
+// MaxCheckpoints bounds the checkpoints of a call's index: a call of more
+// than MaxCheckpoints × DefaultCheckpointEvery events (524,288) gets them
+// further apart, so that the index's memory stops growing with the call.
+// A checkpoint takes about 5 KB (the states it keeps and the decoded
+// strings they hold on to): 36 MB for a call of 1.8M events at every
+// 256, 10 MB at most now, for a key that replays at most 880 events there.
+const MaxCheckpoints = 2048
+
+// CheckpointsFor returns the index options the viewer uses for a call of
+// n events: a checkpoint every DefaultCheckpointEvery events, at most
+// MaxCheckpoints of them.
+func CheckpointsFor(n uint64) *replay.IndexOptions {
+	return &replay.IndexOptions{CheckpointEvery: max(DefaultCheckpointEvery, (n+MaxCheckpoints-1)/MaxCheckpoints)}
+}
+
 // NewLogCatalog returns a Catalog over l; opts tune each call's replay
-// index (nil: checkpoints every DefaultCheckpointEvery events). Close it
-// before closing l.
+// index (nil: CheckpointsFor the call's length). Close it before closing
+// l.
 func NewLogCatalog(l *eventlog.Log, opts *replay.IndexOptions) *LogCatalog {
-	if opts == nil {
-		opts = &replay.IndexOptions{CheckpointEvery: DefaultCheckpointEvery}
-	}
 	return &LogCatalog{log: l, opts: opts}
 }
 
@@ -82,7 +93,11 @@ func (c *LogCatalog) Open(id string) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := NewCallSource(r, c.opts)
+	opts := c.opts
+	if opts == nil {
+		opts = CheckpointsFor(r.Count())
+	}
+	s := NewCallSource(r, opts)
 	// A second reader names the timers: r is the replay index's, and
 	// a reader is for one goroutine (the warming's and the viewer's).
 	if tr, err := c.log.Call(id); err == nil {

@@ -42,7 +42,7 @@ func openOrFollow(ctx context.Context, path, id string, preferLive bool) (l *eve
 			return nil, f, err
 		}
 	}
-	l, err = openLog(path)
+	l, err = openCallLog(path)
 	if !errors.Is(err, eventlog.ErrLocked) {
 		return l, nil, err
 	}
@@ -74,6 +74,11 @@ func viewCatalog(opts *viewOptions) (cat viewer.Catalog, note string, close func
 		lc := viewer.NewLiveCatalog(f)
 		return lc, liveNote(opts.Follow), func() { lc.Close() }, nil
 	}
+	// The viewer jumps around the call: the kernel reads the file into
+	// its page cache in the background, so that no jump waits for the
+	// disk, while only the pages read stay resident (Preload kept the
+	// whole file, 157 MB for a call of 1.8M events).
+	_ = l.Prefetch()
 	lc := viewer.NewLogCatalog(l, nil)
 	if opts.Follow {
 		note = "the log is not being recorded: showing it as it is"

@@ -21,7 +21,7 @@ const maxWaitingArrows = 1024
 // maxWaitingArrows, not by the length of the call.
 func WriteLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoint) bool, from uint64, width int) error {
 	cols := NewColumns(r.Meta().Endpoints)
-	if err := eachFrom(r, from, func(ev eventlog.Event) error { cols.Add(ev); return nil }); err != nil {
+	if err := eachFrom(r, columnEvents, from, func(ev eventlog.Event) error { cols.Add(ev); return nil }); err != nil {
 		return err
 	}
 	absent := map[eventlog.Endpoint]bool{}
@@ -41,7 +41,7 @@ func WriteLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoin
 		return d.arrow(a)
 	}}
 	q.lad = NewStreamLadder(r.Meta().Endpoints, Hooks{New: q.add, Done: q.done})
-	if err := eachFrom(r, from, q.event); err != nil {
+	if err := eachFrom(r, nil, from, q.event); err != nil {
 		return err
 	}
 	q.lad.Flush() // the messages still waiting get their status
@@ -51,9 +51,15 @@ func WriteLadder(w io.Writer, r *eventlog.CallReader, keep func(eventlog.Endpoin
 	return d.legend()
 }
 
-// eachFrom calls fn with the events of r from sequence number from on.
-func eachFrom(r *eventlog.CallReader, from uint64, fn func(eventlog.Event) error) error {
-	cur := r.Cursor(nil)
+// columnEvents are the events that can add a column to a ladder: a new
+// connection, a message sent or received, a PROPSYNC received over the
+// data channel. The first reading skips the others undecoded.
+var columnEvents = &eventlog.Filter{Types: []string{eventlog.TypeNew, eventlog.TypeRecv, "Send", eventlog.NotePropsync}}
+
+// eachFrom calls fn with the events of r that f selects (nil: all) from
+// sequence number from on.
+func eachFrom(r *eventlog.CallReader, f *eventlog.Filter, from uint64, fn func(eventlog.Event) error) error {
+	cur := r.Cursor(f)
 	for ev, ok := cur.Seek(max(from, 1)); ok; ev, ok = cur.Next() {
 		if err := fn(ev); err != nil {
 			return err
