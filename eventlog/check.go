@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -124,10 +125,10 @@ func (l *Log) CheckCall(id string) error {
 		if err != nil {
 			return err
 		}
-		if err := l.checkEvents(id, c.events); err != nil {
+		if err := l.checkEvents(id, c.events, c.committed); err != nil {
 			return err
 		}
-		return l.checkSnapshots(id, c.snaps, max(c.count, c.events.Sequence()))
+		return l.checkSnapshots(id, c.snaps, max(c.count, c.committed))
 	})
 }
 
@@ -143,9 +144,10 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	return l.db.View(fn)
 }
 
-// checkEvents walks the keys of a call's events bucket and returns the
-// first damage with the number of good events.
-func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
+// checkEvents walks the keys of a call's events and returns the first
+// damage with the number of good events; committed is the last Seq
+// committed as recorded.
+func (l *Log) checkEvents(id string, events keyspace, committed uint64) error {
 	var first *DamageError
 	note := func(seq uint64, format string, a ...any) {
 		if first == nil {
@@ -153,13 +155,13 @@ func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
 		}
 	}
 	want, stored := uint64(1), uint64(0)
-	cur := events.Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(k) != 8 || v == nil {
+	cur := events.b.Cursor()
+	for k, v := events.first(cur); k != nil; k, v = events.next(cur) {
+		seq, ok := events.seqOf(k)
+		if !ok || v == nil {
 			note(want, "stray key %x among the events", k)
 			continue
 		}
-		seq := binary.BigEndian.Uint64(k)
 		if seq == 0 {
 			note(0, "stray key 0 (events start at 1)")
 			continue
@@ -175,8 +177,8 @@ func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
 	}
 	// A call resumed by an older build may hold more events than the
 	// sequence says, never fewer.
-	if last := want - 1; events.Sequence() > last {
-		note(last+1, "%s (the call committed %d)", missing(last+1, events.Sequence()), events.Sequence())
+	if last := want - 1; committed > last {
+		note(last+1, "%s (the call committed %d)", missing(last+1, committed), committed)
 	}
 	if first == nil {
 		return nil
@@ -220,7 +222,7 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
 		if first, dup := listed[id]; dup {
 			return l.damage(id, "listed twice in the calls index (entries %d and %d)", first, n)
 		}
-		if tx.Bucket(v) == nil || strings.HasPrefix(id, "_") {
+		if !callExists(tx, id) || strings.HasPrefix(id, "_") {
 			return l.damage(id, "listed in the calls index (entry %d) but missing", n)
 		}
 		listed[id] = n
@@ -233,13 +235,16 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := l.unlisted3(tx, listed, &ids); err != nil {
+		return nil, err
+	}
 	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		id := string(name)
 		if _, ok := listed[id]; ok {
 			return nil
 		}
 		switch {
-		case id == string(bucketRoot):
+		case id == string(bucketRoot), id == string(bucketCalls3), id == string(bucketSnaps3):
 		case strings.HasPrefix(id, "_"):
 			return l.damage("", "stray bucket %q", id)
 		default:
@@ -248,4 +253,24 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
 		return nil
 	})
 	return ids, err
+}
+
+// unlisted3 adds the format 3 calls the index misses (a crash between
+// CreateCall's two transactions), in name order, to ids.
+func (l *Log) unlisted3(tx *bolt.Tx, listed map[string]uint64, ids *[]string) error {
+	calls := tx.Bucket(bucketCalls3)
+	if calls == nil {
+		return nil
+	}
+	c := calls.Cursor()
+	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+		id := string(k[len(idPrefix):])
+		if len(v) != 4 || id == "" || strings.HasPrefix(id, "_") {
+			return l.damage("", "stray key %x in the call numbers", k)
+		}
+		if _, ok := listed[id]; !ok {
+			*ids = append(*ids, id)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -34,9 +35,15 @@ func checkDamage(t *testing.T, path string, seq uint64, hasSeq bool, want string
 }
 
 // editEvents changes the events of call "c" with plain bbolt.
-func editEvents(t *testing.T, path string, change func(events *bolt.Bucket) error) {
+func editEvents(t *testing.T, path string, change func(events keyspace) error) {
 	t.Helper()
-	rewrite(t, path, func(tx *bolt.Tx) error { return change(tx.Bucket([]byte("c")).Bucket(bucketEvts)) })
+	rewrite(t, path, func(tx *bolt.Tx) error { return change(eventsOf(tx, "c")) })
+}
+
+// eventsOf returns the events of format 3 call id.
+func eventsOf(tx *bolt.Tx, id string) keyspace {
+	calls := tx.Bucket(bucketCalls3)
+	return eventSpace(calls, callNumber(calls, id))
 }
 
 func TestCheckIntactLog(t *testing.T) {
@@ -59,15 +66,15 @@ func TestCheckIntactLog(t *testing.T) {
 func TestCheckDeletedEvent(t *testing.T) {
 	for _, seq := range []uint64{1, 5, 10} {
 		path := makeLog(t, 10)
-		editEvents(t, path, func(events *bolt.Bucket) error { return events.Delete(seqKey(seq)) })
+		editEvents(t, path, func(events keyspace) error { return events.b.Delete(events.key(seq)) })
 		d := checkDamage(t, path, seq, true, "missing")
 		if d.Stored != 9 {
 			t.Errorf("deleted event %d: %d events stored, want 9", seq, d.Stored)
 		}
 	}
 	path := makeLog(t, 10)
-	editEvents(t, path, func(events *bolt.Bucket) error {
-		return errors.Join(events.Delete(seqKey(4)), events.Delete(seqKey(5)), events.Delete(seqKey(6)))
+	editEvents(t, path, func(events keyspace) error {
+		return errors.Join(events.b.Delete(events.key(4)), events.b.Delete(events.key(5)), events.b.Delete(events.key(6)))
 	})
 	checkDamage(t, path, 4, true, "event 4: missing through event 6 (event 7 follows 3)")
 }
@@ -77,23 +84,24 @@ func TestCheckDeletedEvent(t *testing.T) {
 func TestCheckStrayKeys(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		key    []byte
+		key    func(ks keyspace) []byte
 		bucket bool
 		seq    uint64
 		want   string
 	}{
-		{"key 0", seqKey(0), false, 0, "stray key 0"},
-		{"seq+1000", seqKey(1010), false, 11, "missing through event 1009 (event 1010 follows 10)"},
-		{"short key", make([]byte, 7), false, 1, "stray key 00000000000000"},
-		{"bucket", seqKey(11), true, 11, "stray key 000000000000000b"},
+		{"key 0", func(ks keyspace) []byte { return ks.key(0) }, false, 0, "stray key 0"},
+		{"seq+1000", func(ks keyspace) []byte { return ks.key(1010) }, false, 11, "missing through event 1009 (event 1010 follows 10)"},
+		{"short key", func(ks keyspace) []byte { return append(bytes.Clone(ks.prefix), make([]byte, 7)...) }, false, 1,
+			"stray key 000000010500000000000000"},
+		{"bucket", func(ks keyspace) []byte { return ks.key(11) }, true, 11, "stray key"},
 	} {
 		path := makeLog(t, 10)
-		editEvents(t, path, func(events *bolt.Bucket) error {
+		editEvents(t, path, func(events keyspace) error {
 			if tc.bucket {
-				_, err := events.CreateBucket(tc.key)
+				_, err := events.b.CreateBucket(tc.key(events))
 				return err
 			}
-			return events.Put(tc.key, events.Get(seqKey(3)))
+			return events.b.Put(tc.key(events), events.b.Get(events.key(3)))
 		})
 		if tc.bucket {
 			// A bucket as the last key is a bad last key already.
@@ -236,7 +244,7 @@ func TestCheckRemovedCallAndEntryZero(t *testing.T) {
 	}{
 		"call removed": {func(tx *bolt.Tx) error {
 			id := index(tx).Get(seqKey(1))
-			if err := tx.DeleteBucket(id); err != nil {
+			if err := removeCall3(tx, string(id)); err != nil {
 				return err
 			}
 			return index(tx).Delete(seqKey(1))
@@ -270,4 +278,29 @@ func addIndexedCall(tx *bolt.Tx, id string) error {
 		return err
 	}
 	return addIndex(tx, []byte(id))
+}
+
+// removeCall3 deletes format 3 call id's records, but not its index entry.
+func removeCall3(tx *bolt.Tx, id string) error {
+	calls := tx.Bucket(bucketCalls3)
+	prefix := binary.BigEndian.AppendUint32(nil, callNumber(calls, id))
+	c := calls.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return calls.Delete(idKey(id))
+}
+
+// editMeta changes the meta of format 3 call id.
+func editMeta(tx *bolt.Tx, id string, change func(m *CallMeta)) error {
+	calls := tx.Bucket(bucketCalls3)
+	key := recKey(callNumber(calls, id), tagMeta)
+	var m CallMeta
+	if err := decodeMeta(calls.Get(key), &m); err != nil {
+		return err
+	}
+	change(&m)
+	return calls.Put(key, appendMeta(nil, &m))
 }

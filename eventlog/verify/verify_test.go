@@ -106,7 +106,11 @@ func TestDamagedCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("basic")).Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, 11))
+		// Format 3 (eventlog/layout3.go): the shared bucket _calls, keyed
+		// by the call's number, the tag 5 and the Seq.
+		calls := tx.Bucket([]byte("_calls"))
+		num := calls.Get(append([]byte{0, 0, 0, 0, 0}, "basic"...))
+		return calls.Delete(binary.BigEndian.AppendUint64(append(append([]byte(nil), num...), 5), 11))
 	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
