@@ -549,7 +549,7 @@ func TestClosedAndReadOnlyErrors(t *testing.T) {
 // the writer stops rather than leave a gap.
 func TestCommitFailureIsSticky(t *testing.T) {
 	for name, sabotage := range map[string]func(tx *bolt.Tx) error{
-		"call deleted": func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCalls3) },
+		"call deleted":  func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCalls3) },
 		"foreign event": func(tx *bolt.Tx) error { return eventsOf(tx, "s").put(4, []byte("x")) },
 	} {
 		l := tempLog(t, &Options{NoSync: true, BatchDelay: time.Hour})

@@ -5,7 +5,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-
 )
 
 // CallWriter appends the events of one call. Append encodes an event into
