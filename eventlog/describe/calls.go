@@ -101,9 +101,47 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	for _, ep := range m.Endpoints {
 		c.Endpoints = append(c.Endpoints, ep.String())
 	}
-	r, err := l.Call(info.Meta.ID)
+	out, err := callOutcome(l, info)
 	if err != nil {
 		return c, err
+	}
+	c.text = out.String()
+	for _, co := range out.Conns() {
+		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
+	}
+	return c, nil
+}
+
+// callOutcome returns how the call's connections ended: as stored when
+// its writer closed, or worked out from its events for calls of older
+// formats and calls whose writer never closed.
+func callOutcome(l *eventlog.Log, info eventlog.CallInfo) (*Outcome, error) {
+	if info.Outcome != nil {
+		return storedOutcome(info.Outcome), nil
+	}
+	return readOutcome(l, info.Meta.ID)
+}
+
+// storedOutcome is the Outcome of a call's stored outcome.
+func storedOutcome(conns []eventlog.ConnOutcome) *Outcome {
+	out := NewOutcome()
+	for _, co := range conns {
+		k := connKey{co.Endpoint, co.Conn}
+		if _, seen := out.index[k]; seen {
+			continue // a writer stores each connection once
+		}
+		out.index[k] = len(out.conns)
+		out.conns = append(out.conns, ConnOutcome{Endpoint: co.Endpoint, Conn: co.Conn, State: co.State,
+			Closed: co.Closed, Reason: co.Reason})
+	}
+	return out
+}
+
+// readOutcome works out how a call's connections ended from its events.
+func readOutcome(l *eventlog.Log, id string) (*Outcome, error) {
+	r, err := l.Call(id)
+	if err != nil {
+		return nil, err
 	}
 	defer r.Close()
 	// Only these events say how a connection ended; the filter skips
@@ -113,14 +151,7 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
 		out.Add(ev)
 	}
-	if err := cur.Err(); err != nil {
-		return c, err
-	}
-	c.text = out.String()
-	for _, co := range out.Conns() {
-		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
-	}
-	return c, nil
+	return out, cur.Err()
 }
 
 // WriteCallTable writes the calls as a table, a line each, the outcome
