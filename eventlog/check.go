@@ -91,8 +91,9 @@ func (l *Log) Check() error {
 }
 
 // CheckFile checks what is shared by the calls: every page is reachable
-// once and the free list is consistent (bbolt's check), and the calls
-// index lists each call bucket at most once and nothing else. A call
+// once and the free list is consistent (bbolt's check), the calls index
+// lists each call at most once and nothing else, and the shared bucket of
+// format 3 holds only the records of numbered calls. A call
 // bucket the index misses is no damage: a crash between CreateCall's two
 // transactions leaves one.
 func (l *Log) CheckFile() (err error) {
@@ -107,10 +108,11 @@ func (l *Log) CheckFile() (err error) {
 			return l.damage("", "%s", strings.Join(problems, "; "))
 		}
 		if root := tx.Bucket(bucketRoot); root != nil {
-			_, err := l.callIDs(tx, root)
-			return err
+			if _, err := l.callIDs(tx, root); err != nil {
+				return err
+			}
 		}
-		return nil
+		return l.checkCalls3(tx)
 	})
 }
 
@@ -271,6 +273,74 @@ func (l *Log) unlisted3(tx *bolt.Tx, listed map[string]uint64, ids *[]string) er
 		if _, ok := listed[id]; !ok {
 			*ids = append(*ids, id)
 		}
+	}
+	return nil
+}
+
+// checkCalls3 checks the keys of the shared format 3 buckets: the id
+// index numbers each call once, and every other key is a record of a
+// numbered call with a known tag, or a snapshot of one. It seeks past
+// each call's events (CheckCall walks those), so it costs a few seeks
+// per call.
+func (l *Log) checkCalls3(tx *bolt.Tx) error {
+	calls := tx.Bucket(bucketCalls3)
+	if calls == nil {
+		return nil
+	}
+	nums := map[uint32]string{}
+	c := calls.Cursor()
+	k, v := c.First()
+	for ; k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+		id := string(k[len(idPrefix):])
+		if len(v) != 4 {
+			return l.damage(id, "bad call number %x", v)
+		}
+		n := binary.BigEndian.Uint32(v)
+		if other, dup := nums[n]; dup || n == 0 || uint64(n) > calls.Sequence() {
+			return l.damage(id, "call number %d is taken (by %q) or out of range 1..%d", n, other, calls.Sequence())
+		}
+		nums[n] = id
+	}
+	for k != nil {
+		var n uint32
+		if len(k) >= 5 {
+			n = binary.BigEndian.Uint32(k)
+		}
+		id, known := nums[n]
+		switch {
+		case !known || v == nil:
+			return l.damage("", "stray key %x among the calls", k)
+		case k[4] == tagEvent: // CheckCall checks the events
+			k, v = c.Seek(recKey(n, tagEvent+1))
+			continue
+		case len(k) != 5 || (k[4] != tagMeta && k[4] != tagLast && k[4] != tagOutcome):
+			return l.damage(id, "stray key %x among its records", k)
+		}
+		k, v = c.Next()
+	}
+	return l.checkSnapshotCalls(tx, nums)
+}
+
+// checkSnapshotCalls checks that every snapshot belongs to a numbered call.
+func (l *Log) checkSnapshotCalls(tx *bolt.Tx, nums map[uint32]string) error {
+	snaps := tx.Bucket(bucketSnaps3)
+	if snaps == nil {
+		return nil
+	}
+	c := snaps.Cursor()
+	for k, _ := c.First(); k != nil; {
+		if len(k) < 4 {
+			return l.damage("", "stray key %x among the snapshots", k)
+		}
+		n := binary.BigEndian.Uint32(k)
+		if _, known := nums[n]; !known {
+			return l.damage("", "snapshot %x of no call", k)
+		}
+		end := prefixEnd(k[:4])
+		if end == nil {
+			break
+		}
+		k, _ = c.Seek(end)
 	}
 	return nil
 }

@@ -304,3 +304,41 @@ func editMeta(tx *bolt.Tx, id string, change func(m *CallMeta)) error {
 	change(&m)
 	return calls.Put(key, appendMeta(nil, &m))
 }
+
+// The shared bucket of format 3 holds only the records of numbered
+// calls: CheckFile (and Check) name a key that is none.
+func TestCheckSharedBucket(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(tx *bolt.Tx) error
+		want   string
+	}{
+		{"record of no call", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put(recKey(7, tagMeta), []byte("x")) },
+			"stray key 0000000701 among the calls"},
+		{"unknown tag", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put(recKey(1, 3), []byte("x")) },
+			"call c: stray key 0000000103 among its records"},
+		{"number taken twice", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCalls3).Put(idKey("d"), []byte{0, 0, 0, 1})
+		}, `call d: call number 1 is taken (by "c")`},
+		{"snapshot of no call", func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucketSnaps3)
+			if err == nil {
+				err = b.Put(binary.BigEndian.AppendUint64([]byte{0, 0, 0, 9}, 1), []byte("x"))
+			}
+			return err
+		}, "snapshot 000000090000000000000001 of no call"},
+	} {
+		path := makeLog(t, 3)
+		rewrite(t, path, tc.change)
+		l, err := Open(path, 0, &Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, err := range map[string]error{"CheckFile": l.CheckFile(), "Check": l.Check()} {
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: %s: %v, want %q", tc.name, name, err, tc.want)
+			}
+		}
+		l.Close()
+	}
+}
