@@ -177,24 +177,36 @@ func newOutcomeTracker(conns []ConnOutcome) *outcomeTracker {
 }
 
 func (t *outcomeTracker) add(ev *Event) {
-	k := connKey{ev.Endpoint, ev.Conn}
-	if _, ok := ev.Input.(NewConn); ok {
-		if _, seen := t.index[k]; !seen {
-			t.index[k] = len(t.conns)
-			t.conns = append(t.conns, ConnOutcome{Endpoint: ev.Endpoint, Conn: ev.Conn})
+	switch ev.Kind {
+	case KindInput:
+		if _, ok := ev.Input.(NewConn); ok {
+			k := connKey{ev.Endpoint, ev.Conn}
+			if _, seen := t.index[k]; !seen {
+				t.index[k] = len(t.conns)
+				t.conns = append(t.conns, ConnOutcome{Endpoint: ev.Endpoint, Conn: ev.Conn})
+			}
 		}
-		return
+	case KindOutput:
+		// Only these outputs say how a connection ends; the others cost
+		// no lookup.
+		switch out := ev.Output.(type) {
+		case econn.StateChanged:
+			if c := t.conn(ev); c != nil {
+				c.State = out.To
+			}
+		case econn.Closed:
+			if c := t.conn(ev); c != nil {
+				c.Closed, c.Reason = true, econn.ErrorName(out.Reason)
+			}
+		}
 	}
-	i, ok := t.index[k]
-	if !ok {
-		return
+}
+
+func (t *outcomeTracker) conn(ev *Event) *ConnOutcome {
+	if i, ok := t.index[connKey{ev.Endpoint, ev.Conn}]; ok {
+		return &t.conns[i]
 	}
-	switch out := ev.Output.(type) {
-	case econn.StateChanged:
-		t.conns[i].State = out.To
-	case econn.Closed:
-		t.conns[i].Closed, t.conns[i].Reason = true, econn.ErrorName(out.Reason)
-	}
+	return nil
 }
 
 // appendOutcome encodes the outcome: count+1, then per connection its
