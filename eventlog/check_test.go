@@ -342,3 +342,40 @@ func TestCheckSharedBucket(t *testing.T) {
 		l.Close()
 	}
 }
+
+// Calls sees damage at the ends of a call's events without reading the
+// rest: the first is not 1, the last is not the last committed.
+func TestCallsSeesDamageAtTheEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(events keyspace) error
+		seq    uint64
+		want   string // "" for no damage seen
+	}{
+		{"intact", func(keyspace) error { return nil }, 0, ""},
+		{"middle deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(5)) }, 0, ""},
+		{"first deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(1)) }, 1, "missing (the first event is 2)"},
+		{"last deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(10)) }, 10, "missing (the call committed 10)"},
+		{"stray 0", func(ks keyspace) error { return ks.put(0, []byte("x")) }, 0, "stray key 0"},
+		{"stray after", func(ks keyspace) error { return ks.put(20, ks.b.Get(ks.key(3))) }, 11, "events after the last committed, 10 (the last is 20)"},
+	} {
+		path := makeLog(t, 10)
+		editEvents(t, path, tc.change)
+		l, err := Open(path, 0, &Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos, err := l.Calls()
+		l.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := infos[0].Damage
+		switch {
+		case tc.want == "" && d != nil:
+			t.Errorf("%s: damage %v", tc.name, d)
+		case tc.want != "" && (d == nil || d.Seq != tc.seq || !d.HasSeq || !strings.Contains(d.Error(), tc.want)):
+			t.Errorf("%s: damage %v, want at %d: %s", tc.name, d, tc.seq, tc.want)
+		}
+	}
+}

@@ -95,36 +95,56 @@ func createCall3(tx *bolt.Tx, meta *CallMeta) (uint32, error) {
 	return n, calls.Put(recKey(n, tagMeta), appendMeta(nil, meta))
 }
 
-// readCall3 reads what Calls, Call and ResumeCall need of format 3 call n.
-func (l *Log) readCall3(calls *bolt.Bucket, id string, n uint32, c *callData) error {
-	data := calls.Get(recKey(n, tagMeta))
-	if data == nil {
-		return l.damage(id, "has no meta")
+// readCall3 reads what Calls, Call and ResumeCall need of format 3 call
+// n, with one cursor over its records (a few seeks: ls reads every call),
+// and returns its last event's key and value.
+func (l *Log) readCall3(calls *bolt.Bucket, id string, n uint32, c *callData) (lastK, lastV []byte, err error) {
+	var key [5]byte
+	rec := func(tag byte) []byte {
+		binary.BigEndian.PutUint32(key[:], n)
+		key[4] = tag
+		return key[:]
 	}
-	if err := l.metas.decode(id, data, &c.meta, decodeMeta); err != nil {
-		return l.damage(id, "meta: %v", err)
+	cur := calls.Cursor()
+	k, data := cur.Seek(rec(tagMeta))
+	if !bytes.Equal(k, rec(tagMeta)) || data == nil {
+		return nil, nil, l.damage(id, "has no meta")
+	}
+	// The binary meta decodes in about the time a cache would take to
+	// compare and copy it: only JSON metas are cached.
+	if err := decodeMeta(data, &c.meta); err != nil {
+		return nil, nil, l.damage(id, "meta: %v", err)
 	}
 	if c.meta.ID != id {
-		return l.damage(id, "meta names call %q", c.meta.ID)
+		return nil, nil, l.damage(id, "meta names call %q", c.meta.ID)
 	}
 	c.num = n
 	c.events = eventSpace(calls, n)
-	if last := calls.Get(recKey(n, tagLast)); len(last) == 8 {
+	if k, last := cur.Next(); bytes.Equal(k, rec(tagLast)) {
+		if len(last) != 8 {
+			return nil, nil, l.damage(id, "bad last Seq record %x", last)
+		}
 		c.committed = binary.BigEndian.Uint64(last)
-	} else if last != nil {
-		return l.damage(id, "bad last Seq record %x", last)
 	}
-	if o := calls.Get(recKey(n, tagOutcome)); o != nil {
+	// The outcome follows the events: seek it, and step back to the last
+	// event.
+	k, o := cur.Seek(rec(tagOutcome))
+	if bytes.Equal(k, rec(tagOutcome)) {
 		out, err := decodeOutcome(o)
 		if err != nil {
-			return l.damage(id, "outcome: %v", err)
+			return nil, nil, l.damage(id, "outcome: %v", err)
 		}
 		c.outcome = out
+	}
+	if k == nil {
+		lastK, lastV = c.events.within(cur.Last())
+	} else {
+		lastK, lastV = c.events.within(cur.Prev())
 	}
 	if snaps := l.snapBucket3(calls.Tx()); snaps != nil {
 		c.snaps = keyspace{b: snaps, prefix: binary.BigEndian.AppendUint32(nil, n)}
 	}
-	return nil
+	return lastK, lastV, nil
 }
 
 func (l *Log) snapBucket3(tx *bolt.Tx) *bolt.Bucket { return tx.Bucket(bucketSnaps3) }

@@ -564,23 +564,29 @@ type callData struct {
 }
 
 func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
+	if strings.HasPrefix(id, "_") {
+		return callData{}, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
+	}
+	return l.readCallRef(tx, callRef{id: id, num: callNumber(tx.Bucket(bucketCalls3), id)})
+}
+
+func (l *Log) readCallRef(tx *bolt.Tx, ref callRef) (callData, error) {
 	var c callData
 	var err error
-	calls := tx.Bucket(bucketCalls3)
-	if strings.HasPrefix(id, "_") {
-		return c, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
-	}
-	if n := callNumber(calls, id); n != 0 {
-		err = l.readCall3(calls, id, n, &c)
+	var k, v []byte
+	id := ref.id
+	if ref.num != 0 {
+		k, v, err = l.readCall3(tx.Bucket(bucketCalls3), id, ref.num, &c)
 	} else if b := tx.Bucket([]byte(id)); b != nil {
-		err = l.readCall2(b, id, &c)
+		if err = l.readCall2(b, id, &c); err == nil {
+			k, v = c.events.last(c.events.b.Cursor())
+		}
 	} else {
 		return c, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
 	}
 	if err != nil {
 		return c, err
 	}
-	k, v := c.events.last(c.events.b.Cursor())
 	if k == nil {
 		return c, nil
 	}
@@ -618,7 +624,10 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 }
 
 // Calls lists the log's calls in creation order, with their metadata,
-// number of events and duration, as committed.
+// number of events, duration and stored outcome, as committed. It reads
+// a few records per call, never the events between the first and the
+// last: a call's Damage is what those show (events missing at either
+// end, events after the last committed); CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -632,16 +641,18 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 		if root == nil {
 			return nil // an empty file opened read-only
 		}
-		ids, err := l.callIDs(tx, root)
+		refs, err := l.callIDs(tx, root)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			c, err := l.readCall(tx, id)
+		infos = make([]CallInfo, 0, len(refs))
+		for _, ref := range refs {
+			c, err := l.readCallRef(tx, ref)
 			if err != nil {
 				return err
 			}
-			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur, Outcome: c.outcome})
+			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur,
+				Outcome: c.outcome, Damage: l.checkEnds(&c)})
 		}
 		return nil
 	})

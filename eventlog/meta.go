@@ -59,6 +59,9 @@ type CallInfo struct {
 	// writer closed (format 3); nil for calls of older formats and calls
 	// whose writer never closed: read their events then.
 	Outcome []ConnOutcome
+	// Damage is what Log.Calls saw wrong at the ends of the call's events
+	// (nil: nothing there; Log.CheckCall checks every key).
+	Damage *DamageError
 }
 
 // ConnOutcome is how one connection of a call ended, as its recorded

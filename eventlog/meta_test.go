@@ -147,26 +147,44 @@ func checkOutcome(t *testing.T, l *Log, want []ConnOutcome) {
 	}
 }
 
-// Calls' metadata comes from the cache only while the stored bytes are
-// the same, and a caller changing what it got does not change the cache.
+// A JSON meta (formats 1 and 2) that Calls decoded is not decoded again
+// by Call while its bytes are the same, and a caller changing what it got
+// does not change the cache.
 func TestMetaCache(t *testing.T) {
-	l := tempLog(t, &Options{NoSync: true})
-	w, _ := l.CreateCall(CallMeta{ID: "c", Labels: map[string]string{"k": "1"}, Endpoints: []Endpoint{{"A", "1"}}})
-	w.Flush()
-	infos, _ := l.Calls()
-	infos[0].Meta.Labels["k"] = "changed"
-	infos[0].Meta.Endpoints[0].User = "changed"
-	r, err := l.Call("c")
+	l, err := Open(filepath.Join("..", "testdata", "compat", "v2", "scenarios.db"), 0, &Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := r.Meta(); m.Labels["k"] != "1" || m.Endpoints[0].User != "A" {
-		t.Errorf("a caller's change reached the cache: %+v", m)
+	defer l.Close()
+	infos, err := l.Calls()
+	if err != nil {
+		t.Fatal(err)
 	}
-	r.Close()
-	w.UpdateMeta(func(m *CallMeta) { m.Labels = map[string]string{"k": "2"} })
-	w.Flush()
-	if infos, _ := l.Calls(); infos[0].Meta.Labels["k"] != "2" {
-		t.Errorf("a changed meta read from the cache: %+v", infos[0].Meta)
+	if len(l.metas.m) != len(infos) || len(infos) == 0 {
+		t.Fatalf("%d metas cached for %d calls", len(l.metas.m), len(infos))
+	}
+	want := infos[0].Meta.clone()
+	infos[0].Meta.Endpoints[0].User = "changed"
+	// A cached entry is what Call uses: mark it, and see the mark.
+	id := want.ID
+	e := l.metas.m[id]
+	e.meta.Scenario = "from the cache"
+	l.metas.m[id] = e
+	r, err := l.Call(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := r.Meta()
+	if got.Scenario != "from the cache" || got.Endpoints[0].User != want.Endpoints[0].User {
+		t.Errorf("Call's meta %+v: not the cached one, or changed by a caller", got)
+	}
+	// Other bytes: decoded again.
+	e.raw = []byte("{}")
+	l.metas.m[id] = e
+	r2, _ := l.Call(id)
+	defer r2.Close()
+	if r2.Meta().Scenario != want.Scenario {
+		t.Errorf("a meta whose bytes changed came from the cache: %+v", r2.Meta())
 	}
 }
