@@ -374,7 +374,7 @@ func (l *Log) Close() error {
 		r.Close()
 	}
 	if !l.opts.ReadOnly {
-		err = errors.Join(err, l.trim())
+		l.trim()
 	}
 	return errors.Join(err, l.db.Close())
 }
@@ -382,33 +382,27 @@ func (l *Log) Close() error {
 // trim cuts the file down to the pages the log uses: a growing log
 // keeps up to a quarter of its size spare at the end (see growth), which
 // a finished log does not need. It runs while the file is still locked,
-// after the last commit; the next writer grows the file again.
-func (l *Log) trim() (err error) {
+// after the last commit; the next writer grows the file again. It is
+// best effort: a system that cannot shrink a mapped file keeps a larger,
+// equally good log.
+func (l *Log) trim() {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer l.recoverCorrupt(&err)
+	defer func() { recover() }() // a damaged file: the reads report it
 	var size int64
-	if err := l.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
-		return err
+	if l.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }) != nil {
+		return
 	}
-	fi, err := os.Stat(l.path)
-	if err != nil || fi.Size() <= size {
-		return nil // nothing to trim, or the file is gone: not the log's damage
+	if fi, err := os.Stat(l.path); err != nil || fi.Size() <= size {
+		return
 	}
 	f, err := os.OpenFile(l.path, os.O_WRONLY, 0)
 	if err != nil {
-		return fmt.Errorf("eventlog: trim %s: %w", l.path, err)
+		return
 	}
-	err = f.Truncate(size)
-	if err == nil && !l.opts.NoSync {
-		err = f.Sync()
+	if f.Truncate(size) == nil && !l.opts.NoSync {
+		f.Sync()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("eventlog: trim %s: %w", l.path, err)
-	}
-	return nil
+	f.Close()
 }
 
 func (l *Log) checkOpen() error {
