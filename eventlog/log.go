@@ -496,7 +496,9 @@ func checkCallID(id string) error {
 
 // ResumeCall opens an existing call for appending, after a restart or a
 // crash: its events continue from the last one stored. One writer per call
-// at a time.
+// at a time, and only calls of this build's FormatVersion. The call's
+// stored outcome is dropped until the new writer closes; a call whose
+// writer never closed has its outcome so far read from its events.
 func (l *Log) ResumeCall(id string) (w *CallWriter, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -174,9 +174,11 @@ func (w *CallWriter) Flush() error {
 	return w.err
 }
 
-// Close flushes the writer and stops its goroutine; the call stays in the
-// log, readable, and can be continued with ResumeCall. Closing twice is a
-// no-op.
+// Close flushes the writer, stores the call's outcome (each connection's
+// last state and close reason, as the outputs appended say; Log.Calls
+// lists it) with the last batch, and stops its goroutine; the call stays
+// in the log, readable, and can be continued with ResumeCall. Closing
+// twice is a no-op.
 func (w *CallWriter) Close() error {
 	w.mu.Lock()
 	if w.closing {
