@@ -31,9 +31,10 @@ type snapRef struct {
 
 // PutSnapshot queues data as the snapshot of the call's state after
 // event afterSeq, which must already be appended. It commits with the
-// batch being filled, after that batch's events, so a reader never sees
-// a snapshot of events it cannot read. data is copied; it must hold 1 to
-// MaxSnapshotSize bytes.
+// batch being filled, right after that batch's events (in a transaction
+// of its own, so that the events' pages stay full: a crash between the
+// two loses the snapshot), so a reader never sees a snapshot of events it
+// cannot read. data is copied; it must hold 1 to MaxSnapshotSize bytes.
 func (w *CallWriter) PutSnapshot(afterSeq uint64, data []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
