@@ -134,7 +134,7 @@ func (ks keyspace) put(seq uint64, v []byte) error { return ks.b.Put(ks.key(seq)
 // seqOf returns the Seq of a key of the keyspace; false for a key of
 // another length.
 func (ks keyspace) seqOf(k []byte) (uint64, bool) {
-	if len(k) != len(ks.prefix)+8 || !bytes.HasPrefix(k, ks.prefix) {
+	if len(k) != len(ks.prefix)+8 || !samePrefix(k, ks.prefix) {
 		return 0, false
 	}
 	return binary.BigEndian.Uint64(k[len(ks.prefix):]), true
@@ -142,7 +142,7 @@ func (ks keyspace) seqOf(k []byte) (uint64, bool) {
 
 // within returns k, v when k belongs to the keyspace, nil otherwise.
 func (ks keyspace) within(k, v []byte) ([]byte, []byte) {
-	if k == nil || !bytes.HasPrefix(k, ks.prefix) {
+	if k == nil || !samePrefix(k, ks.prefix) {
 		return nil, nil
 	}
 	return k, v
