@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -90,8 +91,9 @@ func (l *Log) Check() error {
 }
 
 // CheckFile checks what is shared by the calls: every page is reachable
-// once and the free list is consistent (bbolt's check), and the calls
-// index lists each call bucket at most once and nothing else. A call
+// once and the free list is consistent (bbolt's check), the calls index
+// lists each call at most once and nothing else, and the shared bucket of
+// format 3 holds only the records of numbered calls. A call
 // bucket the index misses is no damage: a crash between CreateCall's two
 // transactions leaves one.
 func (l *Log) CheckFile() (err error) {
@@ -106,10 +108,11 @@ func (l *Log) CheckFile() (err error) {
 			return l.damage("", "%s", strings.Join(problems, "; "))
 		}
 		if root := tx.Bucket(bucketRoot); root != nil {
-			_, err := l.callIDs(tx, root)
-			return err
+			if _, err := l.callIDs(tx, root); err != nil {
+				return err
+			}
 		}
-		return nil
+		return l.checkCalls3(tx)
 	})
 }
 
@@ -124,11 +127,44 @@ func (l *Log) CheckCall(id string) error {
 		if err != nil {
 			return err
 		}
-		if err := l.checkEvents(id, c.events); err != nil {
-			return err
-		}
-		return l.checkSnapshots(id, c.snaps, max(c.count, c.events.Sequence()))
+		return l.checkCall(&c)
 	})
+}
+
+// checkEnds checks what Calls reads of a call in a few steps: its first
+// event is 1 and its last is the last committed. The damage it returns
+// has no Stored count.
+func (l *Log) checkEnds(c *callData) *DamageError {
+	id := c.meta.ID
+	if c.count == 0 {
+		if c.committed > 0 {
+			return l.eventDamage(id, 1, "%s (the call committed %d)", missing(1, c.committed), c.committed)
+		}
+		return nil
+	}
+	cur := c.events.b.Cursor()
+	k, _ := c.events.first(cur)
+	switch first, ok := c.events.seqOf(k); {
+	case !ok:
+		return l.eventDamage(id, 1, "stray key %x among the events", k)
+	case first == 0:
+		return l.eventDamage(id, 0, "stray key 0 (events start at 1)")
+	case first > 1:
+		return l.eventDamage(id, 1, "%s (the first event is %d)", missing(1, first-1), first)
+	case c.count < c.committed:
+		return l.eventDamage(id, c.count+1, "%s (the call committed %d)", missing(c.count+1, c.committed), c.committed)
+	case c.count > c.committed && c.num != 0: // older builds did not always record it
+		return l.eventDamage(id, c.committed+1, "events after the last committed, %d (the last is %d)", c.committed, c.count)
+	}
+	return nil
+}
+
+// checkCall checks the keys of a call read by readCall.
+func (l *Log) checkCall(c *callData) error {
+	if err := l.checkEvents(c.meta.ID, c.events, c.committed); err != nil {
+		return err
+	}
+	return l.checkSnapshots(c.meta.ID, c.snaps, max(c.count, c.committed))
 }
 
 // view runs fn in a read transaction, with a damaged page an error.
@@ -143,9 +179,10 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	return l.db.View(fn)
 }
 
-// checkEvents walks the keys of a call's events bucket and returns the
-// first damage with the number of good events.
-func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
+// checkEvents walks the keys of a call's events and returns the first
+// damage with the number of good events; committed is the last Seq
+// committed as recorded.
+func (l *Log) checkEvents(id string, events keyspace, committed uint64) error {
 	var first *DamageError
 	note := func(seq uint64, format string, a ...any) {
 		if first == nil {
@@ -153,13 +190,18 @@ func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
 		}
 	}
 	want, stored := uint64(1), uint64(0)
-	cur := events.Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(k) != 8 || v == nil {
+	cur := events.b.Cursor()
+	// A tight loop: ls walks the keys of every call of a log.
+	p := events.prefix
+	for k, v := events.first(cur); k != nil; k, v = cur.Next() {
+		if len(k) != len(p)+8 || !samePrefix(k, p) || v == nil {
+			if !bytes.HasPrefix(k, p) {
+				break // past the call's events
+			}
 			note(want, "stray key %x among the events", k)
 			continue
 		}
-		seq := binary.BigEndian.Uint64(k)
+		seq := binary.BigEndian.Uint64(k[len(p):])
 		if seq == 0 {
 			note(0, "stray key 0 (events start at 1)")
 			continue
@@ -175,8 +217,8 @@ func (l *Log) checkEvents(id string, events *bolt.Bucket) error {
 	}
 	// A call resumed by an older build may hold more events than the
 	// sequence says, never fewer.
-	if last := want - 1; events.Sequence() > last {
-		note(last+1, "%s (the call committed %d)", missing(last+1, events.Sequence()), events.Sequence())
+	if last := want - 1; committed > last {
+		note(last+1, "%s (the call committed %d)", missing(last+1, committed), committed)
 	}
 	if first == nil {
 		return nil
@@ -192,19 +234,31 @@ func missing(from, to uint64) string {
 	return fmt.Sprintf("missing through event %d", to)
 }
 
-// callIDs returns the ids of the calls in creation order: those the calls
-// index lists, then any call bucket it misses (a crash between
-// CreateCall's two transactions) in name order. An index entry that is
-// not a call, names a call twice or names a missing one is damage, and so
-// is a reserved bucket other than the root. CreateCall numbers the entries
-// 1, 2, ... from the index's sequence and nothing removes one, so a
-// missing number is a call deleted from the file.
-func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
-	var ids []string
+// callRef names a call: its id and, for format 3, its number (0 for a
+// call of format 1 or 2, which has a bucket of its own).
+type callRef struct {
+	id  string
+	num uint32
+}
+
+// callIDs returns the calls in creation order: those the calls index
+// lists, then any call the index misses (a crash between CreateCall's
+// two transactions), format 3 then older ones, each in name order. An
+// index entry that is not a call, names a call twice or names a missing
+// one is damage, and so is a reserved bucket other than the root and the
+// format 3 buckets. CreateCall numbers the entries 1, 2, ... from the
+// index's sequence and nothing removes one, so a missing number is a call
+// deleted from the file.
+func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
+	nums, err := l.callNumbers(tx)
+	if err != nil {
+		return nil, err
+	}
+	var refs []callRef
 	listed := map[string]uint64{}
 	index := root.Bucket(bucketCalls)
 	next := uint64(1)
-	err := index.ForEach(func(k, v []byte) error {
+	err = index.ForEach(func(k, v []byte) error {
 		id := string(v)
 		if len(k) != 8 || v == nil || id == "" {
 			return l.damage("", "stray key %x in the calls index", k)
@@ -220,11 +274,12 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
 		if first, dup := listed[id]; dup {
 			return l.damage(id, "listed twice in the calls index (entries %d and %d)", first, n)
 		}
-		if tx.Bucket(v) == nil || strings.HasPrefix(id, "_") {
+		num := nums[id]
+		if (num == 0 && tx.Bucket(v) == nil) || strings.HasPrefix(id, "_") {
 			return l.damage(id, "listed in the calls index (entry %d) but missing", n)
 		}
 		listed[id] = n
-		ids = append(ids, id)
+		refs = append(refs, callRef{id: id, num: num})
 		return nil
 	})
 	if err == nil && next <= index.Sequence() {
@@ -233,19 +288,135 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	refs = l.unlisted3(tx, listed, refs)
 	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		id := string(name)
 		if _, ok := listed[id]; ok {
 			return nil
 		}
 		switch {
-		case id == string(bucketRoot):
+		case id == string(bucketRoot), id == string(bucketCalls3), id == string(bucketSnaps3):
 		case strings.HasPrefix(id, "_"):
 			return l.damage("", "stray bucket %q", id)
 		default:
-			ids = append(ids, id)
+			refs = append(refs, callRef{id: id})
 		}
 		return nil
 	})
-	return ids, err
+	return refs, err
+}
+
+// callNumbers reads the id index of format 3 in one walk.
+func (l *Log) callNumbers(tx *bolt.Tx) (map[string]uint32, error) {
+	nums := map[string]uint32{}
+	calls := tx.Bucket(bucketCalls3)
+	if calls == nil {
+		return nums, nil
+	}
+	c := calls.Cursor()
+	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+		id := string(k[len(idPrefix):])
+		if len(v) != 4 || id == "" || strings.HasPrefix(id, "_") {
+			return nil, l.damage("", "stray key %x in the call numbers", k)
+		}
+		nums[id] = binary.BigEndian.Uint32(v)
+	}
+	return nums, nil
+}
+
+// unlisted3 appends the format 3 calls the index misses, in name order.
+func (l *Log) unlisted3(tx *bolt.Tx, listed map[string]uint64, refs []callRef) []callRef {
+	calls := tx.Bucket(bucketCalls3)
+	if calls == nil {
+		return refs
+	}
+	c := calls.Cursor()
+	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+		if _, ok := listed[string(k[len(idPrefix):])]; !ok {
+			refs = append(refs, callRef{id: string(k[len(idPrefix):]), num: binary.BigEndian.Uint32(v)})
+		}
+	}
+	return refs
+}
+
+// checkCalls3 checks the keys of the shared format 3 buckets: the id
+// index numbers each call once, and every other key is a record of a
+// numbered call with a known tag, or a snapshot of one. It seeks past
+// each call's events (CheckCall walks those), so it costs a few seeks
+// per call.
+func (l *Log) checkCalls3(tx *bolt.Tx) error {
+	calls := tx.Bucket(bucketCalls3)
+	if calls == nil {
+		return nil
+	}
+	nums := map[uint32]string{}
+	c := calls.Cursor()
+	k, v := c.First()
+	for ; k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+		id := string(k[len(idPrefix):])
+		if len(v) != 4 {
+			return l.damage(id, "bad call number %x", v)
+		}
+		n := binary.BigEndian.Uint32(v)
+		if other, dup := nums[n]; dup || n == 0 || uint64(n) > calls.Sequence() {
+			return l.damage(id, "call number %d is taken (by %q) or out of range 1..%d", n, other, calls.Sequence())
+		}
+		nums[n] = id
+	}
+	for k != nil {
+		var n uint32
+		if len(k) >= 5 {
+			n = binary.BigEndian.Uint32(k)
+		}
+		id, known := nums[n]
+		switch {
+		case !known || v == nil:
+			return l.damage("", "stray key %x among the calls", k)
+		case k[4] == tagEvent: // CheckCall checks the events
+			k, v = c.Seek(recKey(n, tagEvent+1))
+			continue
+		case len(k) != 5 || (k[4] != tagMeta && k[4] != tagLast && k[4] != tagOutcome):
+			return l.damage(id, "stray key %x among its records", k)
+		}
+		k, v = c.Next()
+	}
+	return l.checkSnapshotCalls(tx, nums)
+}
+
+// checkSnapshotCalls checks that every snapshot belongs to a numbered call.
+func (l *Log) checkSnapshotCalls(tx *bolt.Tx, nums map[uint32]string) error {
+	snaps := tx.Bucket(bucketSnaps3)
+	if snaps == nil {
+		return nil
+	}
+	c := snaps.Cursor()
+	for k, _ := c.First(); k != nil; {
+		if len(k) < 4 {
+			return l.damage("", "stray key %x among the snapshots", k)
+		}
+		n := binary.BigEndian.Uint32(k)
+		if _, known := nums[n]; !known {
+			return l.damage("", "snapshot %x of no call", k)
+		}
+		end := prefixEnd(k[:4])
+		if end == nil {
+			break
+		}
+		k, _ = c.Seek(end)
+	}
+	return nil
+}
+
+// samePrefix is bytes.HasPrefix for the short prefixes of keyspaces,
+// without a call per key.
+func samePrefix(k, p []byte) bool {
+	if len(k) < len(p) {
+		return false
+	}
+	for i := range p {
+		if k[i] != p[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -34,9 +35,15 @@ func checkDamage(t *testing.T, path string, seq uint64, hasSeq bool, want string
 }
 
 // editEvents changes the events of call "c" with plain bbolt.
-func editEvents(t *testing.T, path string, change func(events *bolt.Bucket) error) {
+func editEvents(t *testing.T, path string, change func(events keyspace) error) {
 	t.Helper()
-	rewrite(t, path, func(tx *bolt.Tx) error { return change(tx.Bucket([]byte("c")).Bucket(bucketEvts)) })
+	rewrite(t, path, func(tx *bolt.Tx) error { return change(eventsOf(tx, "c")) })
+}
+
+// eventsOf returns the events of format 3 call id.
+func eventsOf(tx *bolt.Tx, id string) keyspace {
+	calls := tx.Bucket(bucketCalls3)
+	return eventSpace(calls, callNumber(calls, id))
 }
 
 func TestCheckIntactLog(t *testing.T) {
@@ -59,15 +66,15 @@ func TestCheckIntactLog(t *testing.T) {
 func TestCheckDeletedEvent(t *testing.T) {
 	for _, seq := range []uint64{1, 5, 10} {
 		path := makeLog(t, 10)
-		editEvents(t, path, func(events *bolt.Bucket) error { return events.Delete(seqKey(seq)) })
+		editEvents(t, path, func(events keyspace) error { return events.b.Delete(events.key(seq)) })
 		d := checkDamage(t, path, seq, true, "missing")
 		if d.Stored != 9 {
 			t.Errorf("deleted event %d: %d events stored, want 9", seq, d.Stored)
 		}
 	}
 	path := makeLog(t, 10)
-	editEvents(t, path, func(events *bolt.Bucket) error {
-		return errors.Join(events.Delete(seqKey(4)), events.Delete(seqKey(5)), events.Delete(seqKey(6)))
+	editEvents(t, path, func(events keyspace) error {
+		return errors.Join(events.b.Delete(events.key(4)), events.b.Delete(events.key(5)), events.b.Delete(events.key(6)))
 	})
 	checkDamage(t, path, 4, true, "event 4: missing through event 6 (event 7 follows 3)")
 }
@@ -77,23 +84,24 @@ func TestCheckDeletedEvent(t *testing.T) {
 func TestCheckStrayKeys(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		key    []byte
+		key    func(ks keyspace) []byte
 		bucket bool
 		seq    uint64
 		want   string
 	}{
-		{"key 0", seqKey(0), false, 0, "stray key 0"},
-		{"seq+1000", seqKey(1010), false, 11, "missing through event 1009 (event 1010 follows 10)"},
-		{"short key", make([]byte, 7), false, 1, "stray key 00000000000000"},
-		{"bucket", seqKey(11), true, 11, "stray key 000000000000000b"},
+		{"key 0", func(ks keyspace) []byte { return ks.key(0) }, false, 0, "stray key 0"},
+		{"seq+1000", func(ks keyspace) []byte { return ks.key(1010) }, false, 11, "missing through event 1009 (event 1010 follows 10)"},
+		{"short key", func(ks keyspace) []byte { return append(bytes.Clone(ks.prefix), make([]byte, 7)...) }, false, 1,
+			"stray key 000000010500000000000000"},
+		{"bucket", func(ks keyspace) []byte { return ks.key(11) }, true, 11, "stray key"},
 	} {
 		path := makeLog(t, 10)
-		editEvents(t, path, func(events *bolt.Bucket) error {
+		editEvents(t, path, func(events keyspace) error {
 			if tc.bucket {
-				_, err := events.CreateBucket(tc.key)
+				_, err := events.b.CreateBucket(tc.key(events))
 				return err
 			}
-			return events.Put(tc.key, events.Get(seqKey(3)))
+			return events.b.Put(tc.key(events), events.b.Get(events.key(3)))
 		})
 		if tc.bucket {
 			// A bucket as the last key is a bad last key already.
@@ -236,7 +244,7 @@ func TestCheckRemovedCallAndEntryZero(t *testing.T) {
 	}{
 		"call removed": {func(tx *bolt.Tx) error {
 			id := index(tx).Get(seqKey(1))
-			if err := tx.DeleteBucket(id); err != nil {
+			if err := removeCall3(tx, string(id)); err != nil {
 				return err
 			}
 			return index(tx).Delete(seqKey(1))
@@ -270,4 +278,104 @@ func addIndexedCall(tx *bolt.Tx, id string) error {
 		return err
 	}
 	return addIndex(tx, []byte(id))
+}
+
+// removeCall3 deletes format 3 call id's records, but not its index entry.
+func removeCall3(tx *bolt.Tx, id string) error {
+	calls := tx.Bucket(bucketCalls3)
+	prefix := binary.BigEndian.AppendUint32(nil, callNumber(calls, id))
+	c := calls.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return calls.Delete(idKey(id))
+}
+
+// editMeta changes the meta of format 3 call id.
+func editMeta(tx *bolt.Tx, id string, change func(m *CallMeta)) error {
+	calls := tx.Bucket(bucketCalls3)
+	key := recKey(callNumber(calls, id), tagMeta)
+	var m CallMeta
+	if err := decodeMeta(calls.Get(key), &m); err != nil {
+		return err
+	}
+	change(&m)
+	return calls.Put(key, appendMeta(nil, &m))
+}
+
+// The shared bucket of format 3 holds only the records of numbered
+// calls: CheckFile (and Check) name a key that is none.
+func TestCheckSharedBucket(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(tx *bolt.Tx) error
+		want   string
+	}{
+		{"record of no call", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put(recKey(7, tagMeta), []byte("x")) },
+			"stray key 0000000701 among the calls"},
+		{"unknown tag", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put(recKey(1, 3), []byte("x")) },
+			"call c: stray key 0000000103 among its records"},
+		{"number taken twice", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCalls3).Put(idKey("d"), []byte{0, 0, 0, 1})
+		}, `call d: call number 1 is taken (by "c")`},
+		{"snapshot of no call", func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucketSnaps3)
+			if err == nil {
+				err = b.Put(binary.BigEndian.AppendUint64([]byte{0, 0, 0, 9}, 1), []byte("x"))
+			}
+			return err
+		}, "snapshot 000000090000000000000001 of no call"},
+	} {
+		path := makeLog(t, 3)
+		rewrite(t, path, tc.change)
+		l, err := Open(path, 0, &Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, err := range map[string]error{"CheckFile": l.CheckFile(), "Check": l.Check()} {
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: %s: %v, want %q", tc.name, name, err, tc.want)
+			}
+		}
+		l.Close()
+	}
+}
+
+// Calls sees damage at the ends of a call's events without reading the
+// rest: the first is not 1, the last is not the last committed.
+func TestCallsSeesDamageAtTheEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(events keyspace) error
+		seq    uint64
+		want   string // "" for no damage seen
+	}{
+		{"intact", func(keyspace) error { return nil }, 0, ""},
+		{"middle deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(5)) }, 0, ""},
+		{"first deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(1)) }, 1, "missing (the first event is 2)"},
+		{"last deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(10)) }, 10, "missing (the call committed 10)"},
+		{"stray 0", func(ks keyspace) error { return ks.put(0, []byte("x")) }, 0, "stray key 0"},
+		{"stray after", func(ks keyspace) error { return ks.put(20, ks.b.Get(ks.key(3))) }, 11, "events after the last committed, 10 (the last is 20)"},
+	} {
+		path := makeLog(t, 10)
+		editEvents(t, path, tc.change)
+		l, err := Open(path, 0, &Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos, err := l.Calls()
+		l.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := infos[0].Damage
+		switch {
+		case tc.want == "" && d != nil:
+			t.Errorf("%s: damage %v", tc.name, d)
+		case tc.want != "" && (d == nil || d.Seq != tc.seq || !d.HasSeq || !strings.Contains(d.Error(), tc.want)):
+			t.Errorf("%s: damage %v, want at %d: %s", tc.name, d, tc.seq, tc.want)
+		}
+	}
 }

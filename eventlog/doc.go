@@ -1,8 +1,13 @@
 // Package eventlog stores recorded calls in one bbolt file: each call's
 // metadata and the events of its ECONNs (every input, the outputs it
-// produced, and notes) keyed by a gapless sequence number. The recorder
-// writes it, the replayer and the viewer read it, and field logs travel as
-// these files.
+// produced, and notes) keyed by a gapless sequence number, snapshots of
+// its state, and how its connections ended. The recorder writes it, the
+// replayer and the viewer read it, and field logs travel as these files.
+//
+// Layout (format 3, log.go and layout3.go): the records of every call
+// share one bucket, keyed by the call's number, so that a log of many
+// small calls is smaller than its own JSON-lines export; the events of
+// the newest call append at the end of the bucket, in full pages.
 //
 // Writing:
 //
@@ -13,13 +18,20 @@
 //     Seq at once; a background goroutine group-commits batches of
 //     Options.BatchSize events, or Options.BatchDelay after a batch's first
 //     event.
-//  3. Flush where an event must be durable before going on; Close the
-//     CallWriter (or the Log) at the end.
+//  3. Flush where an event must be durable before going on; PutSnapshot
+//     where a reader should be able to start without replaying from the
+//     first event; Close the CallWriter (or the Log) at the end: it stores
+//     the call's outcome (each connection's last state and close reason,
+//     which the writer follows from the outputs appended) and trims the
+//     file to the pages it uses.
 //
-// Reading: Log.Calls lists the calls; Log.Call opens one as a CallReader,
-// a snapshot held by a read transaction until Close; its Cursor moves
-// forwards and backwards, Seeks by Seq, and with a Filter skips events by
-// their header without decoding their payloads.
+// Reading: Log.Calls lists the calls, with the outcome stored at Close
+// (nil for calls of older formats or whose writer never closed: read the
+// events then); Log.Call opens one as a CallReader, a snapshot held by a
+// read transaction until Close; its Cursor moves forwards and backwards,
+// Seeks by Seq, and with a Filter skips events by their header without
+// decoding their payloads; Snapshot finds the latest state snapshot at or
+// before a Seq.
 //
 // An input event holds one of the closed set of logged inputs (Input):
 // StepInput, an econn input stepped as it is; RecvInput, a received
@@ -31,13 +43,17 @@
 //
 // Versions: each call records the FormatVersion it was written in. Every
 // older version stays readable (v1.go reads format 1's ignore sentences
-// back into reason codes); testdata/compat holds logs of each version, and
-// a newer version than the build knows is ErrNewerVersion.
+// back into reason codes; calls of formats 1 and 2 keep a bucket each,
+// with JSON meta); testdata/compat holds logs of each version, and a
+// newer version than the build knows is ErrNewerVersion. New calls are
+// always written in the current format, and ResumeCall appends only to
+// calls of the current format.
 //
 // Integrity: Check (or CheckFile and CheckCall) finds damage no read
 // would notice — an event deleted or a stray key among a call's events, a
-// calls index that lists a call twice, a page bbolt's own check rejects —
-// as a *DamageError naming the call and the first bad Seq.
+// snapshot of an event the call does not hold, a calls index that lists a
+// call twice, a page bbolt's own check rejects — as a *DamageError naming
+// the call and the first bad Seq.
 //
 // Durability: a crash loses at most the batches not yet committed and
 // never damages earlier ones; the file opens again and ResumeCall goes on

@@ -3,7 +3,6 @@ package eventlog
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -252,10 +251,7 @@ func TestNewerVersion(t *testing.T) {
 
 	path = makeLog(t, 3)
 	rewrite(t, path, func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("c"))
-		newer := fmt.Sprintf(`"FormatVersion":%d`, FormatVersion+1)
-		meta := bytes.Replace(b.Get(keyMeta), []byte(fmt.Sprintf(`"FormatVersion":%d`, FormatVersion)), []byte(newer), 1)
-		return b.Put(keyMeta, meta)
+		return editMeta(tx, "c", func(m *CallMeta) { m.FormatVersion++ })
 	})
 	l, err := Open(path, 0, nil)
 	if err != nil {
@@ -286,7 +282,7 @@ func TestBadMagic(t *testing.T) {
 func TestCorruptEventValue(t *testing.T) {
 	path := makeLog(t, 10)
 	rewrite(t, path, func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("c")).Bucket(bucketEvts).Put(seqKey(5), []byte{3, 0, 99})
+		return eventsOf(tx, "c").put(5, []byte{3, 0, 99})
 	})
 	l, _ := Open(path, 0, nil)
 	defer l.Close()

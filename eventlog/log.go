@@ -2,7 +2,6 @@ package eventlog
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,19 +15,27 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The schema. One top-level bucket per call, named by the call's id, plus
-// the reserved _callrec bucket:
+// The schema. Three reserved top-level buckets:
 //
 //	_callrec/magic        "callrec-eventlog"
-//	_callrec/version      FormatVersion, decimal
+//	_callrec/version      FormatVersion, decimal: the newest of its calls
 //	_callrec/calls/<n>    call id, n big-endian in creation order (the index)
+//	_calls/...            the calls of format 3, all in one bucket keyed by
+//	                      call number (layout3.go): id index, meta, last
+//	                      Seq, events, outcome
+//	_snapshots/<n><seq>   snapshots of format 3 calls (snapshot.go)
+//
+// and, for each call of formats 1 and 2, a top-level bucket named by its
+// id:
+//
 //	<call id>/meta        CallMeta, JSON
 //	<call id>/events/<seq> the event (see codec.go), seq big-endian uint64
 //
-// The events bucket's sequence is the last Seq committed, so that Check
-// notices events missing at the end; files written before it was kept
-// leave it 0, which checks nothing. The Seqs of a call run 1..N without
-// a gap (see check.go).
+// The last Seq committed is recorded (format 3: a record of the call;
+// formats 1 and 2: the events bucket's sequence) so that Check notices
+// events missing at the end; files written before it was kept leave it
+// 0, which checks nothing. The Seqs of a call run 1..N without a gap
+// (see check.go).
 var (
 	bucketRoot  = []byte("_callrec")
 	bucketCalls = []byte("calls")
@@ -120,6 +127,7 @@ type Log struct {
 	closed  bool
 	writers map[string]*CallWriter
 	readers map[*CallReader]struct{}
+	metas   metaCache // on mu
 }
 
 // Open opens the log at path, creating it (with mode) unless
@@ -365,7 +373,36 @@ func (l *Log) Close() error {
 	for _, r := range rs {
 		r.Close()
 	}
+	if !l.opts.ReadOnly {
+		l.trim()
+	}
 	return errors.Join(err, l.db.Close())
+}
+
+// trim cuts the file down to the pages the log uses: a growing log
+// keeps up to a quarter of its size spare at the end (see growth), which
+// a finished log does not need. It runs while the file is still locked,
+// after the last commit; the next writer grows the file again. It is
+// best effort: a system that cannot shrink a mapped file keeps a larger,
+// equally good log.
+func (l *Log) trim() {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() { recover() }() // a damaged file: the reads report it
+	var size int64
+	if l.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }) != nil {
+		return
+	}
+	if fi, err := os.Stat(l.path); err != nil || fi.Size() <= size {
+		return
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	if f.Truncate(size) == nil && !l.opts.NoSync {
+		f.Sync()
+	}
+	f.Close()
 }
 
 func (l *Log) checkOpen() error {
@@ -401,6 +438,7 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 	// the pages of sibling buckets in map order, and a simulation's log
 	// should come out byte for byte the same from the same seed. Calls
 	// lists a call whose second transaction a crash prevented.
+	var num uint32
 	err = l.update(func(tx *bolt.Tx) error {
 		if meta.ID == "" {
 			meta.ID = freeCallID(tx)
@@ -408,25 +446,31 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 		if err := checkCallID(meta.ID); err != nil {
 			return err
 		}
-		if tx.Bucket([]byte(meta.ID)) != nil {
+		if callExists(tx, meta.ID) {
 			return fmt.Errorf("eventlog: %s: call %q already exists", l.path, meta.ID)
 		}
-		return createCall(tx, &meta)
+		num, err = createCall3(tx, &meta)
+		return err
 	})
 	if err == nil {
 		err = l.update(func(tx *bolt.Tx) error {
-			calls := tx.Bucket(bucketRoot).Bucket(bucketCalls)
+			root := tx.Bucket(bucketRoot)
+			calls := root.Bucket(bucketCalls)
 			n, err := calls.NextSequence()
-			if err != nil {
-				return err
+			if err == nil {
+				err = calls.Put(seqKey(n), []byte(meta.ID))
 			}
-			return calls.Put(seqKey(n), []byte(meta.ID))
+			if v, _ := strconv.Atoi(string(root.Get(keyVersion))); err == nil && v < FormatVersion {
+				// Older builds cannot read the call: they must say so.
+				err = root.Put(keyVersion, []byte(strconv.Itoa(FormatVersion)))
+			}
+			return err
 		})
 	}
 	if err != nil {
 		return nil, err
 	}
-	return l.newWriterLocked(meta, 0), nil
+	return l.newWriterLocked(meta, 0, num, nil), nil
 }
 
 // freeCallID returns "call-NNNN" for the lowest N above the number of
@@ -434,7 +478,7 @@ func (l *Log) CreateCall(meta CallMeta) (w *CallWriter, err error) {
 func freeCallID(tx *bolt.Tx) string {
 	for n := tx.Bucket(bucketRoot).Bucket(bucketCalls).Sequence() + 1; ; n++ {
 		id := fmt.Sprintf("call-%04d", n)
-		if tx.Bucket([]byte(id)) == nil {
+		if !callExists(tx, id) {
 			return id
 		}
 	}
@@ -450,24 +494,11 @@ func checkCallID(id string) error {
 	return nil
 }
 
-func createCall(tx *bolt.Tx, meta *CallMeta) error {
-	data, err := json.Marshal(meta)
-	if err != nil {
-		return fmt.Errorf("eventlog: call %s: encode meta: %w", meta.ID, err)
-	}
-	b, err := tx.CreateBucket([]byte(meta.ID))
-	if err != nil {
-		return err
-	}
-	if _, err := b.CreateBucket(bucketEvts); err != nil {
-		return err
-	}
-	return b.Put(keyMeta, data)
-}
-
 // ResumeCall opens an existing call for appending, after a restart or a
 // crash: its events continue from the last one stored. One writer per call
-// at a time.
+// at a time, and only calls of this build's FormatVersion. The call's
+// stored outcome is dropped until the new writer closes; a call whose
+// writer never closed has its outcome so far read from its events.
 func (l *Log) ResumeCall(id string) (w *CallWriter, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -479,60 +510,87 @@ func (l *Log) ResumeCall(id string) (w *CallWriter, err error) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer l.recoverCorrupt(&err)
-	var meta CallMeta
-	var last uint64
+	var c callData
+	var conns []ConnOutcome
 	err = l.db.View(func(tx *bolt.Tx) error {
-		c, err := l.readCall(tx, id)
-		if err != nil {
+		if c, err = l.readCall(tx, id); err != nil {
 			return err
 		}
-		meta, last = c.meta, c.count
-		if meta.FormatVersion != FormatVersion {
+		if c.meta.FormatVersion != FormatVersion {
 			return fmt.Errorf("eventlog: %s: call %s has format version %d, this build appends only to version %d",
-				l.path, id, meta.FormatVersion, FormatVersion)
+				l.path, id, c.meta.FormatVersion, FormatVersion)
 		}
-		return nil
+		if conns = c.outcome; conns == nil {
+			conns, err = l.scanOutcome(&c)
+		}
+		return err
 	})
+	if err == nil && c.outcome != nil {
+		// The stored outcome ends with the events stored: drop it until
+		// the writer closes again.
+		err = l.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Delete(recKey(c.num, tagOutcome)) })
+	}
 	if err != nil {
 		return nil, err
 	}
-	return l.newWriterLocked(meta, last), nil
+	return l.newWriterLocked(c.meta, c.count, c.num, conns), nil
+}
+
+// scanOutcome works out a call's outcome from its stored events.
+func (l *Log) scanOutcome(c *callData) ([]ConnOutcome, error) {
+	t := newOutcomeTracker(nil)
+	r := &CallReader{log: l, data: *c}
+	cur := r.Cursor(&Filter{Types: []string{TypeNew, "StateChanged", "Closed"}})
+	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+		t.add(&ev)
+	}
+	return t.conns, cur.Err()
 }
 
 // callData is what Calls, Call and ResumeCall read of a call.
 type callData struct {
-	meta   CallMeta
-	events *bolt.Bucket
-	snaps  keyspace // b nil when the call has no snapshots
-	count  uint64
-	dur    time.Duration
+	meta      CallMeta
+	num       uint32   // the call's number in format 3; 0 for older calls
+	events    keyspace // its events, keyed by Seq
+	snaps     keyspace // its snapshots; b nil when the log has none
+	count     uint64   // the last Seq stored
+	committed uint64   // the last Seq committed, as recorded (0: not recorded)
+	dur       time.Duration
+	outcome   []ConnOutcome // as stored at Close; nil if not
 }
 
 func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
+	if strings.HasPrefix(id, "_") {
+		return callData{}, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
+	}
+	return l.readCallRef(tx, callRef{id: id, num: callNumber(tx.Bucket(bucketCalls3), id)})
+}
+
+func (l *Log) readCallRef(tx *bolt.Tx, ref callRef) (callData, error) {
 	var c callData
-	b := tx.Bucket([]byte(id))
-	if b == nil || strings.HasPrefix(id, "_") {
+	var err error
+	var k, v []byte
+	id := ref.id
+	if ref.num != 0 {
+		k, v, err = l.readCall3(tx.Bucket(bucketCalls3), id, ref.num, &c)
+	} else if b := tx.Bucket([]byte(id)); b != nil {
+		if err = l.readCall2(b, id, &c); err == nil {
+			k, v = c.events.last(c.events.b.Cursor())
+		}
+	} else {
 		return c, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
 	}
-	data := b.Get(keyMeta)
-	if data == nil {
-		return c, l.damage(id, "has no meta")
+	if err != nil {
+		return c, err
 	}
-	if err := json.Unmarshal(data, &c.meta); err != nil {
-		return c, l.damage(id, "meta: %v", err)
-	}
-	if c.events = b.Bucket(bucketEvts); c.events == nil {
-		return c, l.damage(id, "has no events bucket")
-	}
-	c.snaps.b = b.Bucket(bucketSnaps)
-	k, v := c.events.Cursor().Last()
 	if k == nil {
 		return c, nil
 	}
-	if len(k) != 8 {
+	seq, ok := c.events.seqOf(k)
+	if !ok || v == nil {
 		return c, l.damage(id, "stray key %x after the events", k)
 	}
-	c.count = binary.BigEndian.Uint64(k)
+	c.count = seq
 	var d decoder
 	d.reset(v)
 	h := d.header()
@@ -543,8 +601,29 @@ func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
 	return c, nil
 }
 
+// readCall2 reads a call of format 1 or 2: a bucket of its own.
+func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
+	data := b.Get(keyMeta)
+	if data == nil {
+		return l.damage(id, "has no meta")
+	}
+	if err := l.metas.decode(id, data, &c.meta, jsonMeta); err != nil {
+		return l.damage(id, "meta: %v", err)
+	}
+	events := b.Bucket(bucketEvts)
+	if events == nil {
+		return l.damage(id, "has no events bucket")
+	}
+	c.events = keyspace{b: events}
+	c.committed = events.Sequence()
+	return nil
+}
+
 // Calls lists the log's calls in creation order, with their metadata,
-// number of events and duration, as committed.
+// number of events, duration and stored outcome, as committed. It reads
+// a few records per call, never the events between the first and the
+// last: a call's Damage is what those show (events missing at either
+// end, events after the last committed); CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -558,16 +637,18 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 		if root == nil {
 			return nil // an empty file opened read-only
 		}
-		ids, err := l.callIDs(tx, root)
+		refs, err := l.callIDs(tx, root)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			c, err := l.readCall(tx, id)
+		infos = make([]CallInfo, 0, len(refs))
+		for _, ref := range refs {
+			c, err := l.readCallRef(tx, ref)
 			if err != nil {
 				return err
 			}
-			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur})
+			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur,
+				Outcome: c.outcome, Damage: l.checkEnds(&c)})
 		}
 		return nil
 	})

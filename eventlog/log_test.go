@@ -549,10 +549,8 @@ func TestClosedAndReadOnlyErrors(t *testing.T) {
 // the writer stops rather than leave a gap.
 func TestCommitFailureIsSticky(t *testing.T) {
 	for name, sabotage := range map[string]func(tx *bolt.Tx) error{
-		"call deleted": func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("s")) },
-		"foreign event": func(tx *bolt.Tx) error {
-			return tx.Bucket([]byte("s")).Bucket(bucketEvts).Put(seqKey(4), []byte("x"))
-		},
+		"call deleted":  func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCalls3) },
+		"foreign event": func(tx *bolt.Tx) error { return eventsOf(tx, "s").put(4, []byte("x")) },
 	} {
 		l := tempLog(t, &Options{NoSync: true, BatchDelay: time.Hour})
 		w, _ := l.CreateCall(CallMeta{ID: "s"})
@@ -644,7 +642,8 @@ func TestSameOperationsSameFile(t *testing.T) {
 func TestCallMissingFromIndex(t *testing.T) {
 	path := makeLog(t, 2)
 	rewrite(t, path, func(tx *bolt.Tx) error {
-		return createCall(tx, &CallMeta{ID: "orphan", FormatVersion: FormatVersion})
+		_, err := createCall3(tx, &CallMeta{ID: "orphan", FormatVersion: FormatVersion})
+		return err
 	})
 	l, err := Open(path, 0, nil)
 	if err != nil {

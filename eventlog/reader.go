@@ -1,7 +1,6 @@
 package eventlog
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -60,7 +59,7 @@ func (r *CallReader) Get(seq uint64) (ev Event, err error) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer r.log.recoverCorrupt(&err)
-	v := r.data.events.Get(seqKey(seq))
+	v := r.data.events.b.Get(r.data.events.key(seq))
 	if v == nil {
 		return Event{}, fmt.Errorf("%w: call %s has events 1..%d, not %d", ErrNoEvent, r.data.meta.ID, r.data.count, seq)
 	}
@@ -162,6 +161,7 @@ func (c *compiledFilter) matchType(h *header) bool {
 type Cursor struct {
 	r   *CallReader
 	c   *bolt.Cursor
+	ks  keyspace
 	f   *compiledFilter
 	ed  eventDecoder
 	err error
@@ -179,11 +179,19 @@ const (
 
 // Cursor returns a cursor over the events f selects (nil: all).
 func (r *CallReader) Cursor(f *Filter) *Cursor {
-	c := &Cursor{r: r, f: compileFilter(f), ed: eventDecoder{intern: map[string]string{}, d: decoder{chunkSize: 32 << 10}}}
+	c := &Cursor{r: r, f: compileFilter(f), ks: r.data.events,
+		ed: eventDecoder{intern: map[string]string{}, d: decoder{chunkSize: chunkSize(r.data.count)}}}
 	if !r.closed {
-		c.c = r.data.events.Cursor()
+		c.c = r.data.events.b.Cursor()
 	}
 	return c
+}
+
+// chunkSize sizes the block a cursor copies decoded strings into: 32 KiB
+// serves a long call with one allocation per hundred events or so, while
+// a short call's events (a few hundred bytes of strings each) need less.
+func chunkSize(events uint64) int {
+	return int(min(max(events*256, 2<<10), 32<<10))
 }
 
 // Err returns the error that stopped the cursor, if any.
@@ -196,7 +204,7 @@ func (c *Cursor) First() (ev Event, ok bool) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer c.recover(&ok)
-	k, v := c.c.First()
+	k, v := c.ks.first(c.c)
 	return c.forward(k, v)
 }
 
@@ -207,7 +215,7 @@ func (c *Cursor) Last() (ev Event, ok bool) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer c.recover(&ok)
-	k, v := c.c.Last()
+	k, v := c.ks.last(c.c)
 	return c.backward(k, v)
 }
 
@@ -221,7 +229,7 @@ func (c *Cursor) Next() (ev Event, ok bool) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer c.recover(&ok)
-	k, v := c.c.Next()
+	k, v := c.ks.next(c.c)
 	return c.forward(k, v)
 }
 
@@ -235,7 +243,7 @@ func (c *Cursor) Prev() (ev Event, ok bool) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer c.recover(&ok)
-	k, v := c.c.Prev()
+	k, v := c.ks.prev(c.c)
 	return c.backward(k, v)
 }
 
@@ -246,9 +254,7 @@ func (c *Cursor) Seek(seq uint64) (ev Event, ok bool) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer c.recover(&ok)
-	var key [8]byte
-	binary.BigEndian.PutUint64(key[:], seq)
-	k, v := c.c.Seek(key[:])
+	k, v := c.ks.seek(c.c, seq)
 	return c.forward(k, v)
 }
 
@@ -272,7 +278,7 @@ func (c *Cursor) recover(ok *bool) {
 
 // forward returns the first selected event at or after (k, v).
 func (c *Cursor) forward(k, v []byte) (Event, bool) {
-	for ; k != nil; k, v = c.c.Next() {
+	for ; k != nil; k, v = c.ks.next(c.c) {
 		c.walk()
 		if ev, match := c.decode(k, v); match || c.err != nil {
 			return ev, c.err == nil
@@ -284,7 +290,7 @@ func (c *Cursor) forward(k, v []byte) (Event, bool) {
 
 // backward returns the last selected event at or before (k, v).
 func (c *Cursor) backward(k, v []byte) (Event, bool) {
-	for ; k != nil; k, v = c.c.Prev() {
+	for ; k != nil; k, v = c.ks.prev(c.c) {
 		c.walk()
 		if ev, match := c.decode(k, v); match || c.err != nil {
 			return ev, c.err == nil
@@ -295,11 +301,12 @@ func (c *Cursor) backward(k, v []byte) (Event, bool) {
 }
 
 func (c *Cursor) decode(k, v []byte) (Event, bool) {
-	if len(k) != 8 || v == nil {
+	seq, ok := c.ks.seqOf(k)
+	if !ok || v == nil {
 		c.err = c.r.log.damage(c.r.data.meta.ID, "stray key %x among the events", k)
 		return Event{}, false
 	}
-	ev, match, err := c.ed.decode(binary.BigEndian.Uint64(k), v, c.f)
+	ev, match, err := c.ed.decode(seq, v, c.f)
 	if err != nil {
 		c.err = c.r.placed(err)
 		return Event{}, false

@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -65,5 +66,46 @@ func TestGrowth(t *testing.T) {
 		if got := growth(c.data); got != c.want {
 			t.Errorf("growth(%d) = %d, want %d", c.data, got, c.want)
 		}
+	}
+}
+
+// Close trims the file to the pages the log uses; the log opens and
+// grows again after it.
+func TestCloseTrims(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trim.log")
+	l, err := Open(path, 0o600, &Options{NoSync: true, BatchSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := l.CreateCall(CallMeta{ID: "c"})
+	appendN(t, w, 1, 3000)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	data := dataSize(t, l)
+	if size := fileSize(t, l); size <= data {
+		t.Fatalf("before Close: %d bytes on disk for %d of data: nothing to trim", size, data)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != data {
+		t.Fatalf("after Close: %v bytes on disk, want %d (%v)", fi.Size(), data, err)
+	}
+	l, err = Open(path, 0o600, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	w, err = l.ResumeCall("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, w, 3001, 4000)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Check(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -22,8 +22,6 @@ import (
 // MaxSnapshotSize bounds one snapshot's data.
 const MaxSnapshotSize = 1 << 20
 
-var bucketSnaps = []byte("snapshots")
-
 // snapRef is a queued snapshot: its Seq and its data's end in
 // batch.snapBuf (it starts where the previous one ends).
 type snapRef struct {
@@ -33,9 +31,10 @@ type snapRef struct {
 
 // PutSnapshot queues data as the snapshot of the call's state after
 // event afterSeq, which must already be appended. It commits with the
-// batch being filled, after that batch's events, so a reader never sees
-// a snapshot of events it cannot read. data is copied; it must hold 1 to
-// MaxSnapshotSize bytes.
+// batch being filled, right after that batch's events (in a transaction
+// of its own, so that the events' pages stay full: a crash between the
+// two loses the snapshot), so a reader never sees a snapshot of events it
+// cannot read. data is copied; it must hold 1 to MaxSnapshotSize bytes.
 func (w *CallWriter) PutSnapshot(afterSeq uint64, data []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -135,7 +134,7 @@ func (ks keyspace) put(seq uint64, v []byte) error { return ks.b.Put(ks.key(seq)
 // seqOf returns the Seq of a key of the keyspace; false for a key of
 // another length.
 func (ks keyspace) seqOf(k []byte) (uint64, bool) {
-	if len(k) != len(ks.prefix)+8 || !bytes.HasPrefix(k, ks.prefix) {
+	if len(k) != len(ks.prefix)+8 || !samePrefix(k, ks.prefix) {
 		return 0, false
 	}
 	return binary.BigEndian.Uint64(k[len(ks.prefix):]), true
@@ -143,22 +142,64 @@ func (ks keyspace) seqOf(k []byte) (uint64, bool) {
 
 // within returns k, v when k belongs to the keyspace, nil otherwise.
 func (ks keyspace) within(k, v []byte) ([]byte, []byte) {
-	if k == nil || !bytes.HasPrefix(k, ks.prefix) {
+	if k == nil || !samePrefix(k, ks.prefix) {
 		return nil, nil
 	}
 	return k, v
 }
 
-func (ks keyspace) first(c *bolt.Cursor) ([]byte, []byte) { return ks.within(c.Seek(ks.prefix)) }
-func (ks keyspace) next(c *bolt.Cursor) ([]byte, []byte)  { return ks.within(c.Next()) }
+func (ks keyspace) first(c *bolt.Cursor) ([]byte, []byte) {
+	if len(ks.prefix) == 0 {
+		return c.First()
+	}
+	return ks.within(c.Seek(ks.prefix))
+}
+
+func (ks keyspace) next(c *bolt.Cursor) ([]byte, []byte) { return ks.within(c.Next()) }
+func (ks keyspace) prev(c *bolt.Cursor) ([]byte, []byte) { return ks.within(c.Prev()) }
+
+// last moves c to the keyspace's last key.
+func (ks keyspace) last(c *bolt.Cursor) ([]byte, []byte) {
+	end := prefixEnd(ks.prefix)
+	if end == nil {
+		return c.Last()
+	}
+	if k, _ := c.Seek(end); k == nil {
+		return ks.within(c.Last())
+	}
+	return ks.within(c.Prev())
+}
+
+// seek moves c to the first key of Seq seq or after.
+func (ks keyspace) seek(c *bolt.Cursor, seq uint64) ([]byte, []byte) {
+	var buf [24]byte
+	key := binary.BigEndian.AppendUint64(append(buf[:0], ks.prefix...), seq)
+	return ks.within(c.Seek(key))
+}
+
+// prefixEnd returns the first key after every key starting with prefix;
+// nil when there is none (an empty prefix or all 0xff).
+func prefixEnd(prefix []byte) []byte {
+	end := bytes.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
 
 // atOrBefore returns the last key at or before seq.
 func (ks keyspace) atOrBefore(seq uint64) ([]byte, []byte) {
 	c := ks.b.Cursor()
 	want := ks.key(seq)
 	k, v := c.Seek(want)
-	if k != nil && bytes.Equal(k, want) {
+	switch {
+	case k != nil && bytes.Equal(k, want):
 		return k, v
+	case k == nil:
+		return ks.within(c.Last())
 	}
 	return ks.within(c.Prev())
 }

@@ -1,15 +1,12 @@
 package eventlog
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // CallWriter appends the events of one call. Append encodes an event into
@@ -29,6 +26,7 @@ import (
 type CallWriter struct {
 	log       *Log
 	id        string
+	num       uint32 // the call's number (layout3.go)
 	batchSize int
 	delay     time.Duration // for inputs, outputs and metadata
 	noteDelay time.Duration // for notes
@@ -46,6 +44,8 @@ type CallWriter struct {
 	err       error  // sticky commit error
 	closing   bool
 	closed    bool
+	outcome   *outcomeTracker // from the events appended
+	ended     bool            // the outcome is in a batch
 
 	wake     chan struct{}                // tells the loop that something changed
 	done     chan struct{}                // closed when the loop ends
@@ -58,7 +58,7 @@ type Commit struct {
 	First  uint64 // Seq of the first event; 0 when the batch has none
 	Data   []byte // the events in their stored form (EncodeEvent), back to back
 	Ends   []int  // the end offset in Data of each event
-	Meta   []byte // the call's metadata as stored (JSON) when the batch changed it, else nil
+	Meta   []byte // the call's metadata as JSON when the batch changed it, else nil
 	Closed bool   // the writer closed: no batch follows (Data empty)
 }
 
@@ -80,20 +80,27 @@ type batch struct {
 	ends  []int     // end offset in buf of each event
 	keys  []byte    // scratch for the big-endian keys
 	due   time.Time // when the batch must commit; zero while empty
-	meta  []byte    // the meta to store with it, JSON; nil if unchanged
-	gen   uint64    // the writer's gen when taken
+	meta  []byte    // the meta to store with it (appendMeta); nil if unchanged
+	// metaJSON is the same meta as JSON for the on-commit hook (the
+	// followers' protocol speaks JSON); nil without a hook or a change.
+	metaJSON []byte
+	gen      uint64 // the writer's gen when taken
+
+	outcome []byte // the call's outcome, stored by the writer's last batch
 
 	snaps   []snapRef // snapshots to store after the events
 	snapBuf []byte    // their data, back to back
 }
 
 func (b *batch) reset() {
-	b.buf, b.ends, b.meta, b.due = b.buf[:0], b.ends[:0], nil, time.Time{}
+	b.buf, b.ends, b.meta, b.metaJSON, b.due, b.outcome = b.buf[:0], b.ends[:0], nil, nil, time.Time{}, nil
 	b.snaps, b.snapBuf = b.snaps[:0], b.snapBuf[:0]
 }
 
-func (l *Log) newWriterLocked(meta CallMeta, last uint64) *CallWriter {
-	w := &CallWriter{log: l, id: meta.ID, batchSize: l.opts.BatchSize,
+// newWriterLocked starts the writer of call num, which holds events
+// 1..last and whose connections ended as conns say so far.
+func (l *Log) newWriterLocked(meta CallMeta, last uint64, num uint32, conns []ConnOutcome) *CallWriter {
+	w := &CallWriter{log: l, id: meta.ID, num: num, outcome: newOutcomeTracker(conns), batchSize: l.opts.BatchSize,
 		delay: l.opts.BatchDelay, noteDelay: l.opts.NoteDelay,
 		meta: meta, seq: last, pend: &batch{}, spare: &batch{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -133,6 +140,7 @@ func (w *CallWriter) Append(ev Event) (uint64, error) {
 	if len(w.pend.ends) == 1 {
 		w.pend.first = ev.Seq
 	}
+	w.outcome.add(&ev)
 	if ev.Kind == KindNote {
 		w.dueLocked(w.noteDelay)
 	} else {
@@ -193,9 +201,11 @@ func (w *CallWriter) Flush() error {
 	return w.err
 }
 
-// Close flushes the writer and stops its goroutine; the call stays in the
-// log, readable, and can be continued with ResumeCall. Closing twice is a
-// no-op.
+// Close flushes the writer, stores the call's outcome (each connection's
+// last state and close reason, as the outputs appended say; Log.Calls
+// lists it) with the last batch, and stops its goroutine; the call stays
+// in the log, readable, and can be continued with ResumeCall. Closing
+// twice is a no-op.
 func (w *CallWriter) Close() error {
 	w.mu.Lock()
 	if w.closing {
@@ -275,7 +285,7 @@ func (w *CallWriter) loop() {
 // nextLocked returns the batch to commit now, or how long to wait for one
 // (0: until woken), or that the loop should end.
 func (w *CallWriter) nextLocked(now time.Time) (b *batch, wait time.Duration, exit bool) {
-	pending := len(w.pend.ends) > 0 || w.metaDirty || len(w.pend.snaps) > 0
+	pending := len(w.pend.ends) > 0 || w.metaDirty || len(w.pend.snaps) > 0 || (w.closing && !w.ended)
 	if w.err != nil || !pending {
 		return nil, 0, w.err != nil || w.closing
 	}
@@ -286,12 +296,14 @@ func (w *CallWriter) nextLocked(now time.Time) (b *batch, wait time.Duration, ex
 	b = w.pend
 	b.gen = w.gen
 	if w.metaDirty {
-		meta, err := json.Marshal(w.meta)
-		if err != nil {
-			w.failLocked(fmt.Errorf("eventlog: call %s: encode meta: %w", w.id, err))
-			return nil, 0, true
+		b.meta, w.metaDirty = appendMeta(nil, &w.meta), false
+		if w.onCommit.Load() != nil {
+			b.metaJSON, _ = json.Marshal(&w.meta) // a CallMeta always encodes
 		}
-		b.meta, w.metaDirty = meta, false
+	}
+	if w.closing {
+		// The last batch: Close waits for it, and Append refuses any more.
+		b.outcome, w.ended = appendOutcome(nil, w.outcome.conns), true
 	}
 	w.pend, w.spare = w.spare, nil
 	w.cond.Broadcast() // Appends waiting for room
@@ -305,9 +317,9 @@ func (w *CallWriter) failLocked(err error) {
 
 // commit stores b and hands its buffer back for reuse.
 func (w *CallWriter) commit(b *batch) {
-	err := w.log.commit(w.id, b)
+	err := w.log.commit(w, b)
 	if fn := w.onCommit.Load(); fn != nil && err == nil {
-		c := Commit{Data: b.buf, Ends: b.ends, Meta: b.meta}
+		c := Commit{Data: b.buf, Ends: b.ends, Meta: b.metaJSON}
 		if len(b.ends) > 0 {
 			c.First = b.first
 		}
@@ -326,67 +338,9 @@ func (w *CallWriter) commit(b *batch) {
 	w.cond.Broadcast()
 }
 
-// commit writes one batch in one transaction. It checks that the batch
-// continues the stored events exactly, so that no writer bug can leave a
-// gap or overwrite an event.
-func (l *Log) commit(id string, b *batch) (err error) {
+// commit writes one batch, as format 3 (the only format written).
+func (l *Log) commit(w *CallWriter, b *batch) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer l.recoverCorrupt(&err)
-	return l.update(func(tx *bolt.Tx) error {
-		cb := tx.Bucket([]byte(id))
-		if cb == nil {
-			return fmt.Errorf("%w: call %s vanished from %s", ErrCorrupt, id, l.path)
-		}
-		if b.meta != nil {
-			if err := cb.Put(keyMeta, b.meta); err != nil {
-				return err
-			}
-		}
-		events := cb.Bucket(bucketEvts)
-		if events == nil {
-			return fmt.Errorf("%w: call %s in %s has no events bucket", ErrCorrupt, id, l.path)
-		}
-		if len(b.ends) > 0 {
-			events.FillPercent = 1.0 // append-only: fill pages completely
-			if err := putEvents(events, b); err != nil {
-				return err
-			}
-		}
-		if len(b.snaps) == 0 {
-			return nil
-		}
-		snaps, err := cb.CreateBucketIfNotExists(bucketSnaps)
-		if err != nil {
-			return err
-		}
-		return putSnapshots(keyspace{b: snaps}, b, lastSeq(events))
-	})
-}
-
-// lastSeq returns the Seq of a call's last stored event.
-func lastSeq(events *bolt.Bucket) uint64 {
-	if k, _ := events.Cursor().Last(); len(k) == 8 {
-		return binary.BigEndian.Uint64(k)
-	}
-	return 0
-}
-
-func putEvents(events *bolt.Bucket, b *batch) error {
-	last := lastSeq(events)
-	if last+1 != b.first {
-		return fmt.Errorf("eventlog: batch starts at event %d but the call holds %d events", b.first, last)
-	}
-	b.keys = b.keys[:0]
-	for i := range b.ends {
-		b.keys = binary.BigEndian.AppendUint64(b.keys, b.first+uint64(i))
-	}
-	start := 0
-	for i, end := range b.ends {
-		if err := events.Put(b.keys[8*i:8*i+8], b.buf[start:end]); err != nil {
-			return err
-		}
-		start = end
-	}
-	// The last Seq committed: Check notices events missing at the end.
-	return events.SetSequence(b.first + uint64(len(b.ends)) - 1)
+	return l.commit3(w.id, w.num, b)
 }

@@ -48,7 +48,10 @@ type ConnSummary struct {
 }
 
 // ListCalls summarizes every call of l, in the log's order. A damaged
-// call is listed with its damage, as far as it can be read.
+// call is listed with its damage, as far as it can be read. A call whose
+// outcome was stored when it closed costs a few reads, whatever its
+// length: ls sees damage at the ends of its events (verify finds the
+// rest); the other calls are read event by event, and every key checked.
 func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 	infos, err := l.Calls()
 	if err != nil {
@@ -61,13 +64,18 @@ func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 		if err != nil && !errors.As(err, &d) {
 			return nil, err
 		}
-		// The check names the first bad event and counts the good ones;
-		// a damaged payload only reading finds.
-		switch cerr := l.CheckCall(info.Meta.ID); {
-		case errors.As(cerr, &d):
-			c.Events = d.Stored
-		case cerr != nil:
-			return nil, cerr
+		if info.Damage != nil {
+			d = info.Damage
+		}
+		if info.Outcome == nil {
+			// The check names the first bad event and counts the good
+			// ones; a damaged payload only reading finds.
+			switch cerr := l.CheckCall(info.Meta.ID); {
+			case errors.As(cerr, &d):
+				c.Events = d.Stored
+			case cerr != nil:
+				return nil, cerr
+			}
 		}
 		if d != nil {
 			c.damaged(d)
@@ -101,9 +109,42 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	for _, ep := range m.Endpoints {
 		c.Endpoints = append(c.Endpoints, ep.String())
 	}
-	r, err := l.Call(info.Meta.ID)
+	out, err := callOutcome(l, info)
 	if err != nil {
 		return c, err
+	}
+	c.text = out.String()
+	for _, co := range out.Conns() {
+		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
+	}
+	return c, nil
+}
+
+// callOutcome returns how the call's connections ended: as stored when
+// its writer closed, or worked out from its events for calls of older
+// formats and calls whose writer never closed.
+func callOutcome(l *eventlog.Log, info eventlog.CallInfo) (*Outcome, error) {
+	if info.Outcome != nil {
+		return storedOutcome(info.Outcome), nil
+	}
+	return readOutcome(l, info.Meta.ID)
+}
+
+// storedOutcome is the Outcome of a call's stored outcome; it takes no
+// more events.
+func storedOutcome(conns []eventlog.ConnOutcome) *Outcome {
+	out := &Outcome{conns: make([]ConnOutcome, len(conns))}
+	for i, co := range conns {
+		out.conns[i] = ConnOutcome{Endpoint: co.Endpoint, Conn: co.Conn, State: co.State, Closed: co.Closed, Reason: co.Reason}
+	}
+	return out
+}
+
+// readOutcome works out how a call's connections ended from its events.
+func readOutcome(l *eventlog.Log, id string) (*Outcome, error) {
+	r, err := l.Call(id)
+	if err != nil {
+		return nil, err
 	}
 	defer r.Close()
 	// Only these events say how a connection ended; the filter skips
@@ -113,14 +154,7 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
 		out.Add(ev)
 	}
-	if err := cur.Err(); err != nil {
-		return c, err
-	}
-	c.text = out.String()
-	for _, co := range out.Conns() {
-		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
-	}
-	return c, nil
+	return out, cur.Err()
 }
 
 // WriteCallTable writes the calls as a table, a line each, the outcome

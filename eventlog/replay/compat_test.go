@@ -171,6 +171,13 @@ func TestCompatLogsVerify(t *testing.T) {
 	if found[1].sources["sim"] == 0 || live == 0 {
 		t.Errorf("%s/v1: calls checked by source: %v; want both sim and live", compatRoot, found[1].sources)
 	}
+	// Every released version, the current one included, has its logs of
+	// the scenarios.
+	for v := 1; v <= eventlog.FormatVersion; v++ {
+		if found[v].sources["sim"] == 0 {
+			t.Errorf("%s/v%d: no simulated calls checked; every format version keeps its logs", compatRoot, v)
+		}
+	}
 	for v, n := range found {
 		t.Logf("v%d: %d logs, %d calls %v, %d steps replay exactly", v, n.logs, n.calls, n.sources, n.steps)
 	}
