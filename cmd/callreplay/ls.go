@@ -35,7 +35,7 @@ func newLsCmd(ios *cmdutil.IOStreams, runF func(*lsOptions) error) *cobra.Comman
 }
 
 func lsRun(opts *lsOptions) error {
-	l, err := openLog(opts.Log)
+	l, err := openCallLog(opts.Log)
 	if err != nil {
 		return err
 	}
