@@ -28,8 +28,66 @@ func newFleetCmd(ios *cmdutil.IOStreams) *cobra.Command {
 		Short: "Run the fleet: the NATS JetStream server recordings are collected in",
 		Args:  cmdutil.NoArgs,
 	}
-	cmd.AddCommand(newFleetServeCmd(ios))
+	cmd.AddCommand(newFleetServeCmd(ios), newFleetInitCmd(ios))
 	return cmd
+}
+
+// fleetInitOptions are the flags of fleet init.
+type fleetInitOptions struct {
+	fleet   string
+	streams fleet.StreamOptions
+}
+
+func newFleetInitCmd(ios *cmdutil.IOStreams) *cobra.Command {
+	opts := &fleetInitOptions{}
+	cmd := &cobra.Command{
+		Use:   "init --fleet URL [--replicas N] [--max-bytes BYTES] [--max-age D] [--dupe-window D]",
+		Short: "Create or reconfigure the fleet's stream and bucket on a NATS cluster",
+		Long: `fleet init creates the event stream CALLREC_EVENTS and the bucket
+CALLREC_CALLS on the fleet at --fleet (an external NATS cluster with
+JetStream), or updates their settings: replicas, the stream's byte limit,
+the age after which events and recordings are dropped, and the duplicate
+window. Recorders that find no stream create one with a single replica, so
+run it once before the first recording on a cluster.`,
+		Example: `  callrec fleet init --fleet nats://n1:4222,nats://n2:4222,nats://n3:4222 --replicas 3 --max-bytes 200000000000 --max-age 2160h`,
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			url := fleetURL(opts.fleet)
+			switch s := opts.streams; {
+			case url == "":
+				return cmdutil.FlagErrorf("no fleet: give --fleet nats://HOST:PORT or set %s", fleet.EnvURL)
+			case s.Replicas < 1 || s.Replicas > 5:
+				return cmdutil.FlagErrorf("--replicas %d: want 1 to 5", s.Replicas)
+			case s.MaxBytes < 0 || s.MaxAge < 0 || s.Duplicates < 0:
+				return cmdutil.FlagErrorf("--max-bytes, --max-age and --dupe-window: want zero (the default) or more")
+			}
+			ctx, cancel := interruptible()
+			defer cancel()
+			return fleetInit(ctx, ios, url, opts.streams)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.fleet, "fleet", "", "the fleet's URL, nats://HOST:PORT (default $"+fleet.EnvURL+")")
+	f.IntVar(&opts.streams.Replicas, "replicas", 1, "replicas of the stream and the bucket (3 on a production cluster)")
+	f.Int64Var(&opts.streams.MaxBytes, "max-bytes", 0, "the event stream's size limit; the oldest events go first (0: the server's limit)")
+	f.DurationVar(&opts.streams.MaxAge, "max-age", 0, "drop events and recordings older than this (0: keep them)")
+	f.DurationVar(&opts.streams.Duplicates, "dupe-window", 0, "how long the server remembers message ids (0: 10m)")
+	return cmd
+}
+
+func fleetInit(ctx context.Context, ios *cmdutil.IOStreams, url string, opts fleet.StreamOptions) error {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := fleet.Connect(cctx, url)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := fleet.Ensure(cctx, c.JetStream(), opts); err != nil {
+		return err
+	}
+	fmt.Fprintf(ios.Out, "%s: stream %s and bucket %s ready, %d replicas\n", url, fleet.StreamEvents, fleet.BucketCalls, max(opts.Replicas, 1))
+	return nil
 }
 
 func newFleetServeCmd(ios *cmdutil.IOStreams) *cobra.Command {

@@ -81,6 +81,17 @@ func TestProcessFleet(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, "1 recordings, 60 events published") {
 		t.Fatalf("upload --redact: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
+	r = callrec.Run(t, "fleet", "init", "--fleet", url, "--max-age", "2160h", "--dupe-window", "5m")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "ready, 1 replicas") {
+		t.Fatalf("fleet init: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	info, err := c.JetStream().Stream(ctx, fleet.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := info.CachedInfo().Config; cfg.MaxAge != 2160*time.Hour || cfg.Duplicates != 5*time.Minute {
+		t.Errorf("after fleet init: max age %v, duplicate window %v", cfg.MaxAge, cfg.Duplicates)
+	}
 	if err := serve.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -98,4 +109,5 @@ func TestProcessFleetErrors(t *testing.T) {
 	checkOneLine(t, cmdutil.ExitUsage, "is not nats://HOST:PORT", "upload", "x.db", "--fleet", "http://x")
 	checkOneLine(t, cmdutil.ExitUsage, "--fleet needs --out", "sim", "../../testdata/scenarios/02-hangup.txt", "--fleet", "nats://127.0.0.1:1")
 	checkOneLine(t, cmdutil.ExitUsage, "--max-store 5: want at least 1 MiB", "fleet", "serve", "--max-store", "5")
+	checkOneLine(t, cmdutil.ExitUsage, "--replicas 7: want 1 to 5", "fleet", "init", "--fleet", "nats://127.0.0.1:1", "--replicas", "7")
 }
