@@ -63,7 +63,7 @@ func memoryLog(t *testing.T) (string, int64) {
 // across exec.)
 func peakRSS(t *testing.T, args ...string) int64 {
 	t.Helper()
-	cmd := exec.Command(callreplay.Path(t), args...)
+	cmd := exec.Command(plainCallreplay.Path(t), args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,14 @@ import (
 // callreplay is the binary the process tests build once.
 var callreplay = &cmdtest.Command{Name: "callreplay"}
 
+// plainCallreplay is the command built without the race detector, for
+// figures of memory, which its shadow memory would multiply.
+var plainCallreplay = &cmdtest.Command{Name: "callreplay", NoRace: true}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	callreplay.Cleanup()
+	plainCallreplay.Cleanup()
 	callrec.Cleanup()
 	os.Exit(code)
 }

@@ -25,6 +25,10 @@ import (
 type Command struct {
 	Name string // the binary's name and the prefix of its errors
 	Pkg  string // the package to build, relative to the test's directory; "" is "."
+	// NoRace builds without -race even when the test runs with it: for
+	// figures such as peak memory, which the race detector's shadow
+	// memory would multiply.
+	NoRace bool
 
 	once      sync.Once
 	dir, path string
@@ -42,7 +46,7 @@ func (c *Command) Path(t testing.TB) string {
 		// -buildvcs=true: record the revision where the tree is a git
 		// checkout (the environment may turn it off), for --version.
 		args := []string{"build", "-buildvcs=true", "-o", c.path}
-		if raceEnabled {
+		if raceEnabled && !c.NoRace {
 			// The race-built packages of the test build are reused.
 			args = append(args, "-race")
 		}
