@@ -177,9 +177,10 @@ func openCall(l *eventlog.Log, id string, opts *replay.IndexOptions) (*callView,
 	return c, nil
 }
 
-// warmStride is how many events each warming step replays: small, so a
-// request waiting for the index is not held up for long.
-const warmStride = 2048
+// warmStride is how many events each warming step replays while it holds
+// the index: one checkpoint's distance, so that a step asked meanwhile
+// waits for at most that (a stride of 2048 held steps up by ~50 ms).
+const warmStride = 256
 
 // warm builds the index's checkpoints in the background, so that a step
 // far into a long call (a deep link, G) replays at most one checkpoint's

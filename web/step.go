@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog/describe"
@@ -106,7 +107,7 @@ func escProps(p econn.Props) map[string]string {
 }
 
 // escapedRecord is r as generic JSON with every string, keys too,
-// escaped for people (safetext).
+// escaped for people (safetext), but for line ends.
 func escapedRecord(r describe.Record) (any, error) {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -122,7 +123,13 @@ func escapedRecord(r describe.Record) (any, error) {
 func escAll(v any) any {
 	switch x := v.(type) {
 	case string:
-		return esc(x)
+		// Line ends stay real (an SDP is shown line by line, as text);
+		// every other control character is escaped.
+		lines := strings.Split(x, "\n")
+		for i, l := range lines {
+			lines[i] = esc(strings.TrimSuffix(l, "\r"))
+		}
+		return strings.Join(lines, "\n")
 	case []any:
 		for i := range x {
 			x[i] = escAll(x[i])

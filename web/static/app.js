@@ -13,6 +13,7 @@ import { initPlots } from "./plots.js";
 
 const WINDOW = 200; // events fetched around the cursor
 const MARGIN = 20;  // the window is moved when the cursor comes this close to its edge
+const ROW = 22;     // the height of an event's row, in the ladder and the timeline (style.css)
 
 const $ = (id) => document.getElementById(id);
 
@@ -127,10 +128,14 @@ async function goTo(seq, push) {
   $("position").textContent = `${seq} / ${call.events}`;
   await ensureWindow(seq);
   if (token !== state.stepToken) return;
+  // Read the panes' geometry before changing anything: a read after a
+  // change would lay the whole window out again, synchronously.
+  const lp = $("ladder-pane"), tp = $("timeline-pane");
+  const geo = [lp.scrollTop, lp.clientHeight, tp.scrollTop, tp.clientHeight];
   const y = state.ladderAt(seq);
-  if (y !== null) scrollInto($("ladder-pane"), y, 22);
-  const li = state.timelineAt(seq);
-  if (li) scrollInto($("timeline-pane"), li.offsetTop, li.offsetHeight);
+  const i = state.timelineAt(seq);
+  if (y !== null) scrollInto(lp, geo[0], geo[1], y, ROW);
+  if (i !== null) scrollInto(tp, geo[2], geo[3], i * ROW, ROW);
   const url = new URL(location.href);
   url.search = new URLSearchParams({ log: call.log, call: call.id, step: seq }).toString();
   (push ? history.pushState : history.replaceState).call(history, null, "", url);
@@ -141,10 +146,11 @@ async function goTo(seq, push) {
   document.body.dataset.step = String(seq);
 }
 
-// scrollInto scrolls a pane so that the band at y (height h) shows.
-function scrollInto(pane, y, h) {
-  if (y < pane.scrollTop + h || y + 2 * h > pane.scrollTop + pane.clientHeight) {
-    pane.scrollTop = Math.max(0, y - pane.clientHeight / 3);
+// scrollInto scrolls a pane, scrolled to top and height tall, so that the
+// band at y (h high) shows.
+function scrollInto(pane, top, height, y, h) {
+  if (y < top + h || y + 2 * h > top + height) {
+    pane.scrollTop = Math.max(0, y - height / 3);
   }
 }
 

@@ -31,7 +31,7 @@ function value(v, key) {
   const s = String(v);
   if (typeof v === "string" && (/sdp/i.test(key) || s.startsWith("v=0"))) {
     const lines = s.split(/\r?\n/).filter((l) => l !== "");
-    return el("details", { class: "sdp" }, el("summary", {}, `SDP, ${lines.length} lines`), el("pre", {}, lines.join("\n")));
+    return el("details", { class: "sdp" }, el("summary", {}, `SDP, ${lines.length} ${lines.length === 1 ? "line" : "lines"}`), el("pre", {}, lines.join("\n")));
   }
   return el("span", { class: typeof v }, s);
 }

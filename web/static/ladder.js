@@ -6,7 +6,8 @@
 import { svg, clear } from "./dom.js";
 
 const ROW = 22;     // height of an event's row
-const COL = 150;    // distance between lifelines
+const COLMAX = 150; // distance between lifelines, when the pane is wide enough
+const MINCOL = 96;  // the least distance: a narrower pane scrolls sideways
 const LEFT = 74;    // the time column
 const TOP = 34;     // the devices' names
 
@@ -17,6 +18,8 @@ export function drawLadder(box, { columns, events, arrows }, onSelect) {
   clear(box);
   const col = new Map(columns.map((c, i) => [c.name, i]));
   const row = new Map(events.map((e, i) => [e.seq, i]));
+  // The lifelines share the pane's width, down to MINCOL apart.
+  const COL = Math.max(MINCOL, Math.min(COLMAX, Math.floor((box.clientWidth - LEFT) / Math.max(columns.length, 1))));
   const width = LEFT + Math.max(columns.length, 1) * COL;
   const height = TOP + events.length * ROW + 8;
   const x = (name) => LEFT + COL / 2 + col.get(name) * COL;
