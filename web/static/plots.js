@@ -29,7 +29,7 @@ const METRICS = [
 const MARKER_COLORS = { send: "#1f5fbf", recv: "#7a3fb3", state: "#1b7a3a", closed: "#1d1d1f" };
 const CURSOR_COLOR = "#d08c00";
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
-const PLOT_HEIGHT = 130;
+const PLOT_HEIGHT = 170; // canvas: plotting area and axes
 const HIT = 4; // px: how near the pointer must be to a marker
 
 let cssLoaded = false;
@@ -87,7 +87,9 @@ function drawPlots(section, data, ctx, cursor) {
   const readout = el("p", { class: "readout", "aria-live": "polite" }, "\u00a0");
   section.append(lane, readout);
 
-  const span = [Math.min(0, ...data.markers.map((m) => m.t)), Math.max(data.end, 0.001)];
+  // The whole call, and a little room on the right for its last events.
+  const lo = Math.min(0, ...data.markers.map((m) => m.t)), hi = Math.max(data.end, lo + 0.001);
+  const span = [lo, hi + (hi - lo) * 0.02];
   const plots = [];
   let syncing = false;
   const shared = {
@@ -175,9 +177,9 @@ function makePlot(box, metric, tracks, colors, span, w, shared) {
     width: w,
     height: PLOT_HEIGHT,
     scales: { x: { time: false } },
-    axes: [{ label: "", values: (u, vals) => vals.map((v) => v + " s") }, { size: 56 }],
+    axes: [{ values: (u, vals) => vals.map((v) => v + " s") }, { size: 56 }],
     series,
-    cursor: { sync: { key: "callrec-media" }, drag: { x: true, y: false } },
+    cursor: { sync: { key: "callrec-media" }, drag: { x: true, y: false }, dataIdx: nearValue },
     legend: { live: true },
     hooks: {
       draw: [(u) => drawMarkers(u, shared.markers, shared.cursor)],
@@ -186,6 +188,24 @@ function makePlot(box, metric, tracks, colors, span, w, shared) {
     },
   };
   return new uPlot(opts, aligned, box);
+}
+
+// nearValue picks the point a series' legend shows at the cursor: the
+// nearest one that series has, as uPlot does, but none ("--") when that
+// is more than NEAR seconds away: the streams of different devices report
+// at different instants, and a stream that ended has no value later.
+const NEAR = 1.5;
+
+function nearValue(u, sidx, closest, x) {
+  const xs = u.data[0], ys = u.data[sidx];
+  for (let d = 0; d < xs.length; d++) {
+    for (const i of [closest - d, closest + d]) {
+      if (i < 0 || i >= xs.length || ys[i] == null) continue;
+      return Math.abs(xs[i] - x) <= NEAR ? i : closest;
+    }
+    if (closest - d < 0 && closest + d >= xs.length) break;
+  }
+  return closest;
 }
 
 // withSpan adds the call's first and last instants to the x values (with
