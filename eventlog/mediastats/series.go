@@ -104,7 +104,9 @@ func (c *Collector) Add(ev eventlog.Event) {
 	for _, s := range c.tracker.Add(ev) {
 		c.point(s)
 	}
-	if kind := markerKind(ev); kind != "" {
+	if kind := markerKind(ev); kind != "" && c.keepMarker() {
+		// The sentence (a receive's decodes the message again) only for
+		// the markers kept.
 		c.marker(Marker{Seq: ev.Seq, At: ev.At, Endpoint: ev.Endpoint, Conn: ev.Conn, Kind: kind,
 			Label: describe.Sentence(ev)})
 	}
@@ -149,11 +151,15 @@ func halvePoints(ps []Point) []Point {
 	return ps[:n]
 }
 
-func (c *Collector) marker(m Marker) {
+// keepMarker counts a signalling event and says whether the thinning
+// keeps it.
+func (c *Collector) keepMarker() bool {
 	c.seen++
-	if (c.seen-1)%c.series.MarkerEvery != 0 {
-		return
-	}
+	return (c.seen-1)%c.series.MarkerEvery == 0
+}
+
+// marker adds a kept marker, thinning the markers when over the cap.
+func (c *Collector) marker(m Marker) {
 	c.series.Markers = append(c.series.Markers, m)
 	if len(c.series.Markers) <= c.opts.MaxMarkers {
 		return
