@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/callrec/callrec/ecall/live"
 	"github.com/chromedp/chromedp"
 )
 
@@ -141,5 +146,50 @@ func TestBrowserPlots(t *testing.T) {
 	p.checkState(seq, 97)
 	p.do(chromedp.ScrollIntoView(chromedp.CSS("#plots")))
 	p.screenshot("plots")
+	p.noErrors()
+}
+
+// TestBrowserPlotsRecorded records a short demo call with today's code
+// (real pion peers on loopback, video too) and opens it: all four plots,
+// the RTT one with the sent streams only, audio and video of each device.
+func TestBrowserPlotsRecorded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("records a live call")
+	}
+	chromium(t)
+	path := filepath.Join(t.TempDir(), "demo.db")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	con := live.Console{Out: io.Discard, Err: io.Discard, ToolVersion: "test"}
+	if _, err := con.Demo(ctx, live.DemoConfig{Log: path, Duration: 3500 * time.Millisecond,
+		AnswerAfter: 100 * time.Millisecond, Devices: 1, Video: true}); err != nil {
+		t.Fatal(err)
+	}
+	p := newPage(t, serve(t, path), 1280, 800)
+	p.open("/")
+	p.do(chromedp.WaitReady(chromedp.CSS(`#plots[data-ready="true"] .marker-lane rect`)))
+	metrics := eval[[]string](p, `[...document.querySelectorAll("#plots .plot")].map(e => e.dataset.metric)`)
+	if !slices.Equal(metrics, []string{"pps", "loss", "jitter", "rtt"}) {
+		t.Errorf("plots %q", metrics)
+	}
+	series := func(metric string) []string {
+		return eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll('#plots .plot[data-metric="%s"] .u-legend .u-series .u-label')].map(e => e.textContent).slice(1)`, metric))
+	}
+	var all, sent []string
+	for _, dev := range [][2]string{{"A/1", "B/1"}, {"B/1", "A/1"}} {
+		for _, kind := range []string{"audio", "video"} {
+			s := dev[0] + " " + kind + " sent to " + dev[1]
+			all = append(all, s, dev[0]+" "+kind+" recv from "+dev[1])
+			sent = append(sent, s)
+		}
+	}
+	if got := series("pps"); !slices.Equal(got, all) {
+		t.Errorf("packets/s series %q, want %q", got, all)
+	}
+	if got := series("rtt"); !slices.Equal(got, sent) {
+		t.Errorf("RTT series %q, want %q", got, sent)
+	}
+	p.do(chromedp.ScrollIntoView(chromedp.CSS(`#plots .plot[data-metric="rtt"]`)))
+	p.screenshot("plots-recorded")
 	p.noErrors()
 }
