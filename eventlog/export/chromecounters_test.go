@@ -2,11 +2,14 @@ package export_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/export"
 )
 
@@ -84,5 +87,37 @@ func TestChromeCounters(t *testing.T) {
 	// The first interval runs from the first report (at 1.513 s) to the next.
 	if firstTs < 1.51e6 || firstTs > 1.52e6 {
 		t.Errorf("first counter at %v µs, want the first report's time, about 1.513 s", firstTs)
+	}
+}
+
+// TestChromeCounterRTT: a stream whose reports carry the round-trip time
+// gets an RTT track in milliseconds, placed at its interval's start.
+func TestChromeCounterRTT(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rtt.db")
+	l, err := eventlog.Open(path, 0o600, &eventlog.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1 := eventlog.Endpoint{User: "A", Client: "1"}
+	w, err := l.CreateCall(eventlog.CallMeta{Endpoints: []eventlog.Endpoint{a1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rtt := range []string{"800", "1500"} {
+		_, err := w.Append(eventlog.Event{At: time.Duration(i+1) * time.Second, Endpoint: a1, Conn: "c1",
+			Kind: eventlog.KindNote, Type: "media.stats", Note: &eventlog.Note{Text: "stats", Attrs: map[string]string{
+				"audio.sent.packets": fmt.Sprint(50 * (i + 1)), "audio.sent.rtt_us": rtt}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	trace := exportString(t, openCall(t, path), export.Options{Format: export.ChromeTrace})
+	want := `{"name":"audio sent c1 RTT","cat":"media","ph":"C","ts":1000000,"pid":1,"tid":0,"args":{"ms":1.5}}`
+	if !strings.Contains(trace, want) {
+		t.Errorf("no %s in\n%s", want, trace)
 	}
 }
