@@ -193,3 +193,19 @@ func TestBrowserPlotsRecorded(t *testing.T) {
 	p.screenshot("plots-recorded")
 	p.noErrors()
 }
+
+// TestBrowserPlotsPhone: on a 390×844 phone the plots fit the width.
+func TestBrowserPlotsPhone(t *testing.T) {
+	p := newPage(t, serve(t, liveDemo), 390, 844)
+	p.open("/")
+	p.do(chromedp.WaitReady(chromedp.CSS(`#plots[data-ready="true"] .marker-lane rect`)))
+	if width := eval[int](p, `document.documentElement.scrollWidth`); width > 390 {
+		t.Errorf("the page is %d px wide in a 390 px window", width)
+	}
+	if w := eval[int](p, `Math.round(document.querySelector('#plots .plot[data-metric="pps"] canvas').getBoundingClientRect().right)`); w > 390 || w < 200 {
+		t.Errorf("the packets/s plot ends at %d px", w)
+	}
+	p.do(chromedp.ScrollIntoView(chromedp.CSS("#plots")))
+	p.screenshot("plots-390x844")
+	p.noErrors()
+}
