@@ -255,14 +255,25 @@ func (f *Flow) onConnectionState(s webrtc.PeerConnectionState) {
 	}
 }
 
-// onTrack counts every packet of a remote track until the track ends.
-func (f *Flow) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+// onTrack counts every packet of a remote track until the track ends, and
+// reads its receiver's RTCP: the peer's sender reports reach pion's
+// receiver-report interceptor only when read, and the receiver reports
+// echo them back so that the peer can measure the round-trip time.
+func (f *Flow) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	kind := track.Kind().String()
 	st := &recvStream{kind: kind, counter: newRTPCounter(track.Codec().ClockRate)}
 	f.mu.Lock()
 	f.recv[uint32(track.SSRC())] = st
 	f.mu.Unlock()
 	f.start(func() { f.readTrack(track, st) })
+	f.start(func() {
+		buf := make([]byte, recvBufferSize)
+		for {
+			if _, _, err := receiver.Read(buf); err != nil {
+				return // the receiver stopped: closed
+			}
+		}
+	})
 }
 
 // recvBufferSize holds one RTP packet: pion's receive MTU is 1460 bytes.
@@ -392,11 +403,16 @@ func (f *Flow) Stats() Stats {
 		}
 		for _, enc := range k.(*webrtc.RTPSender).GetParameters().Encodings {
 			if st := f.sentStats.Get(uint32(enc.SSRC)); st != nil {
+				remote := st.RemoteInboundRTPStreamStats
 				*sent = addStream(*sent, StreamStats{
 					Packets: st.OutboundRTPStreamStats.PacketsSent,
 					Bytes:   st.OutboundRTPStreamStats.BytesSent,
-					Lost:    uint64(max(st.RemoteInboundRTPStreamStats.PacketsLost, 0)),
-					Jitter:  time.Duration(st.RemoteInboundRTPStreamStats.Jitter * float64(time.Second)),
+					Lost:    uint64(max(remote.PacketsLost, 0)),
+					Jitter:  time.Duration(remote.Jitter * float64(time.Second)),
+					// NTP's middle 32 bits (15 µs steps) can put a loopback
+					// round trip a little below zero.
+					RTT:      max(remote.RoundTripTime, 0),
+					RTTKnown: remote.RoundTripTimeMeasurements > 0,
 				})
 			}
 		}

@@ -188,6 +188,15 @@ func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, erro
 		return nil, fmt.Errorf("mediaflow: register codecs: %w", err)
 	}
 	ir := &interceptor.Registry{}
+	sf, err := stats.NewInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("mediaflow: statistics interceptor: %w", err)
+	}
+	sf.OnNewPeerConnection(onStats)
+	// First in the chain, next to the network: it then sees the sender
+	// reports the reports interceptor writes, which is how it measures the
+	// round-trip time when the peer's receiver reports echo them.
+	ir.Add(sf)
 	if err := webrtc.ConfigureNack(m, ir); err != nil {
 		return nil, fmt.Errorf("mediaflow: configure NACK: %w", err)
 	}
@@ -197,12 +206,6 @@ func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, erro
 	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, fmt.Errorf("mediaflow: configure TWCC: %w", err)
 	}
-	sf, err := stats.NewInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("mediaflow: statistics interceptor: %w", err)
-	}
-	sf.OnNewPeerConnection(onStats)
-	ir.Add(sf)
 
 	s, _ := o.settingEngine()
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir),

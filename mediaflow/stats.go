@@ -17,6 +17,11 @@ type StreamStats struct {
 	// Jitter is the RFC 3550 interarrival jitter estimate; for a sent
 	// stream, the peer's estimate from its receiver reports.
 	Jitter time.Duration
+	// RTT is the round-trip time to the peer, known for a sent stream once
+	// a receiver report of the peer has echoed one of our sender reports
+	// (RFC 3550 section 6.4.1); RTTKnown says whether one has.
+	RTT      time.Duration
+	RTTKnown bool
 }
 
 // Stats is a snapshot of a Flow's media and data channel counters.
@@ -111,11 +116,15 @@ func (c *rtpCounter) stats() StreamStats {
 }
 
 // addStream adds b's counters into a: packets, bytes and loss sum; jitter
-// takes the larger value, as the figure of the worst stream.
+// and RTT take the larger value, as the figures of the worst stream.
 func addStream(a, b StreamStats) StreamStats {
 	a.Packets += b.Packets
 	a.Bytes += b.Bytes
 	a.Lost += b.Lost
 	a.Jitter = max(a.Jitter, b.Jitter)
+	if b.RTTKnown {
+		a.RTT = max(a.RTT, b.RTT)
+		a.RTTKnown = true
+	}
 	return a
 }

@@ -83,4 +83,15 @@ func TestAddStream(t *testing.T) {
 	if got := addStream(a, b); got != want {
 		t.Errorf("addStream = %+v, want %+v", got, want)
 	}
+	// RTT: the larger of those known; an unknown one changes nothing.
+	a.RTT, a.RTTKnown = 3*time.Millisecond, true
+	want.RTT, want.RTTKnown = 3*time.Millisecond, true
+	if got := addStream(a, b); got != want {
+		t.Errorf("addStream with one RTT = %+v, want %+v", got, want)
+	}
+	b.RTT, b.RTTKnown = 7*time.Millisecond, true
+	want.RTT = 7 * time.Millisecond
+	if got := addStream(a, b); got != want {
+		t.Errorf("addStream with two RTTs = %+v, want %+v", got, want)
+	}
 }

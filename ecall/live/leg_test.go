@@ -144,7 +144,7 @@ func TestLegClosedMediaRefusesLegs(t *testing.T) {
 
 func TestStatsNote(t *testing.T) {
 	text, attrs := statsNote(mediaflow.Stats{
-		AudioSent: mediaflow.StreamStats{Packets: 50, Bytes: 150, Lost: 1},
+		AudioSent: mediaflow.StreamStats{Packets: 50, Bytes: 150, Lost: 1, RTT: 2500 * time.Microsecond, RTTKnown: true},
 		AudioRecv: mediaflow.StreamStats{Packets: 48, Lost: 2, Jitter: 1500 * time.Microsecond},
 		DataSent:  3, DataRecv: 2,
 	})
@@ -156,10 +156,13 @@ func TestStatsNote(t *testing.T) {
 	if strings.Contains(text, "video") {
 		t.Errorf("%q mentions video, which never flowed", text)
 	}
-	for k, v := range map[string]string{"audio.sent.packets": "50", "audio.recv.lost": "2", "audio.recv.jitter_us": "1500", "data.recv": "2"} {
+	for k, v := range map[string]string{"audio.sent.packets": "50", "audio.recv.lost": "2", "audio.recv.jitter_us": "1500", "data.recv": "2", "audio.sent.rtt_us": "2500"} {
 		if attrs[k] != v {
 			t.Errorf("attr %s = %q, want %q", k, attrs[k], v)
 		}
+	}
+	if _, ok := attrs["audio.recv.rtt_us"]; ok {
+		t.Error("an RTT attribute for a stream whose RTT is unknown")
 	}
 	if text, _ := statsNote(mediaflow.Stats{VideoRecv: mediaflow.StreamStats{Packets: 5}}); !strings.Contains(text, "video sent 0 pkts") {
 		t.Errorf("%q: no video part", text)

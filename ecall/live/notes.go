@@ -10,7 +10,8 @@ import (
 )
 
 // statsNote renders a Flow's statistics as a note: one readable line and
-// one attribute per counter ("audio.recv.packets", ...). Video appears
+// one attribute per counter ("audio.recv.packets", ..., and
+// "audio.sent.rtt_us" once the round-trip time is known). Video appears
 // only once a video stream has counted something.
 func statsNote(s mediaflow.Stats) (string, map[string]string) {
 	attrs := map[string]string{
@@ -37,4 +38,7 @@ func streamAttrs(prefix string, s mediaflow.StreamStats, attrs map[string]string
 	attrs[prefix+".bytes"] = strconv.FormatUint(s.Bytes, 10)
 	attrs[prefix+".lost"] = strconv.FormatUint(s.Lost, 10)
 	attrs[prefix+".jitter_us"] = strconv.FormatInt(s.Jitter.Microseconds(), 10)
+	if s.RTTKnown {
+		attrs[prefix+".rtt_us"] = strconv.FormatInt(s.RTT.Microseconds(), 10)
+	}
 }

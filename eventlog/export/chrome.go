@@ -3,11 +3,13 @@ package export
 import (
 	"encoding/json"
 	"io"
+	"math"
 	"time"
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/describe"
+	"github.com/callrec/callrec/eventlog/mediastats"
 )
 
 // traceEvent is one event of the Chrome trace event format (the JSON
@@ -70,6 +72,8 @@ type chromeTrace struct {
 	released []uint64             // sends whose arrows all left the ladder during this event
 	flows    int
 	end      float64
+
+	stats *mediastats.Tracker // the media statistics notes as counter points
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
@@ -159,14 +163,15 @@ func (t *chromeTrace) closeState(k connTrack, end float64) error {
 // writeChromeTrace writes the call as a Chrome trace: a process per
 // endpoint; per connection a track of its states as spans and a track of
 // the messages it sent and received as one-microsecond slices, joined
-// sender to receiver by flow events; notes as instant events. Each flow
+// sender to receiver by flow events; notes as instant events; media
+// statistics notes also as counter tracks (see counters). Each flow
 // event has the cat, pid, tid and ts of its slice, which is how both
 // Perfetto (the enclosing slice) and Chrome's viewer (equal fields) bind
 // a flow to a slice.
 func writeChromeTrace(w io.Writer, c *call) error {
 	t := &chromeTrace{w: w, pids: map[eventlog.Endpoint]int{}, tids: map[connTrack]int{}, nextT: map[int]int{},
 		free: map[[2]int]float64{}, states: map[connTrack]openState{},
-		sendAt: map[uint64]flowStart{}, pending: map[uint64]int{}}
+		sendAt: map[uint64]flowStart{}, pending: map[uint64]int{}, stats: mediastats.NewTracker(0)}
 	t.lad = describe.NewStreamLadder(c.meta.Endpoints, describe.Hooks{New: t.arrow, Done: t.done})
 	if _, err := io.WriteString(w, traceOpen); err != nil {
 		return err
@@ -227,9 +232,15 @@ func (t *chromeTrace) step(ev eventlog.Event) error {
 		if err != nil {
 			return err
 		}
-		return t.emit(traceEvent{Name: ev.Type, Cat: "note", Ph: "i", Ts: at, Pid: p, Tid: notesTid, S: "t",
-			Args: map[string]any{"text": describe.Sentence(ev), "seq": ev.Seq}})
-	case ev.Type == eventlog.TypeNew:
+		if err := t.emit(traceEvent{Name: ev.Type, Cat: "note", Ph: "i", Ts: at, Pid: p, Tid: notesTid, S: "t",
+			Args: map[string]any{"text": describe.Sentence(ev), "seq": ev.Seq}}); err != nil {
+			return err
+		}
+		return t.counters(p, t.stats.Add(ev))
+	case ev.Kind == eventlog.KindInput:
+		t.stats.Add(ev) // the tracker learns the connections' remotes
+	}
+	if ev.Type == eventlog.TypeNew {
 		if _, _, err := t.tid(ev.Endpoint, ev.Conn, false); err != nil {
 			return err
 		}
@@ -275,4 +286,47 @@ func (t *chromeTrace) message(ev eventlog.Event, a describe.Arrow, at float64) e
 		return err
 	}
 	return t.emit(traceEvent{Name: a.Label(), Cat: "message", Ph: "f", Bp: "e", Ts: start, Pid: p, Tid: tid, ID: id})
+}
+
+// counters draws the media statistics points of a note as counter events
+// in the endpoint's process: per stream, a track each for packets per
+// second, loss, jitter and RTT (Perfetto names a track by the event's
+// name and its argument's key: "audio sent to B/2 loss %"). A counter
+// holds its value until the next, so each point is placed at the start
+// of the interval it describes.
+func (t *chromeTrace) counters(pid int, samples []mediastats.Sample) error {
+	for _, s := range samples {
+		base := counterName(s.Track)
+		from := micros(s.Point.From)
+		for _, c := range []struct {
+			name, unit string
+			v          float64
+		}{
+			{"packets", "per s", s.Point.PacketsPerSec()},
+			{"loss", "%", s.Point.LossPercent()},
+			{"jitter", "ms", s.Point.Jitter},
+			{"RTT", "ms", s.Point.RTT},
+		} {
+			if math.IsNaN(c.v) || math.IsInf(c.v, 0) {
+				continue // not measured in this interval
+			}
+			if err := t.emit(traceEvent{Name: base + " " + c.name, Cat: "media", Ph: "C", Ts: from, Pid: pid,
+				Args: map[string]any{c.unit: c.v}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// counterName names a stream within its endpoint's process: "audio sent
+// to B/2", or with the connection's session id when its remote is unknown.
+func counterName(tr mediastats.Track) string {
+	switch {
+	case tr.Peer == (eventlog.Endpoint{}):
+		return tr.Kind + " " + tr.Dir + " " + tr.Conn
+	case tr.Dir == "sent":
+		return tr.Kind + " sent to " + tr.Peer.String()
+	}
+	return tr.Kind + " " + tr.Dir + " from " + tr.Peer.String()
 }

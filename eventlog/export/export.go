@@ -41,8 +41,10 @@ const (
 	Mermaid Format = "mermaid"
 	// ChromeTrace is a Chrome/Perfetto trace: one process per endpoint, a
 	// track of state spans and a track of messages per connection,
-	// messages joined by flow arrows. It keeps the open state of each
-	// connection and the sends a receive may still match.
+	// messages joined by flow arrows; the media statistics of each stream
+	// as counter tracks (packets/s, loss, jitter, RTT; package mediastats).
+	// It keeps the open state of each connection, the sends a receive may
+	// still match, and a baseline per media stream.
 	ChromeTrace Format = "chrome-trace"
 	// Text is the timeline `callreplay show` prints: a header, then one
 	// aligned line per event.
