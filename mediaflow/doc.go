@@ -26,5 +26,8 @@
 //     returns after every goroutine of the Flow has stopped.
 //
 // Options.Loopback (the default) keeps ICE on the loopback interface so that
-// tests and demos need no network.
+// tests and demos need no network. Off loopback, Options.Interfaces names
+// the interfaces of host candidates, ICEServers the STUN and TURN servers
+// (with a TURN server's credentials) and RelayOnly sends media through
+// TURN only; CandidatePairSelected says which pair ICE chose.
 package mediaflow

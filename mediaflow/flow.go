@@ -96,6 +96,9 @@ func (f *Flow) setup() error {
 		f.events.post(ICEStateChanged{State: s.String()})
 	})
 	f.pc.OnConnectionStateChange(f.onConnectionState)
+	f.pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+		f.events.post(CandidatePairSelected{Local: candidate(p.Local), Remote: candidate(p.Remote)})
+	})
 	f.pc.SCTP().Transport().OnStateChange(func(s webrtc.DTLSTransportState) {
 		f.events.post(DTLSStateChanged{State: s.String()})
 	})
@@ -523,7 +526,21 @@ func (f *Flow) setLocal(ctx context.Context, desc webrtc.SessionDescription) (st
 	if local == nil {
 		return "", ErrClosed
 	}
+	if f.opts.RelayOnly && !strings.Contains(local.SDP, " typ relay") {
+		return "", ErrNoRelayCandidate
+	}
 	return local.SDP, nil
+}
+
+// candidate describes one end of a selected pair.
+func candidate(c *webrtc.ICECandidate) Candidate {
+	if c == nil {
+		return Candidate{}
+	}
+	return Candidate{
+		Type: c.Typ.String(), Protocol: c.Protocol.String(), Address: c.Address, Port: c.Port,
+		RelatedAddress: c.RelatedAddress,
+	}
 }
 
 // SendData sends one direct message on the data channel.

@@ -25,6 +25,7 @@ type DemoConfig struct {
 	Video       bool          // send VP8 video too (videosend=true)
 	Devices     int           // number of B's devices
 	HangupB     bool          // the callee hangs up, not the caller
+	ICE         ICE           // where media looks for a path (zero: loopback only)
 	ToolVersion string        // recorded in the call's metadata
 	Logger      *slog.Logger  // the relay's warnings
 	Out         io.Writer     // what happens, a line each, and the summary
@@ -130,6 +131,7 @@ func (d *demo) setUp(ctx context.Context) error {
 	d.tail = serveTail(d.log, d.w, d.opts.Logger, d.stdout)
 	media := mediaflow.DefaultOptions()
 	media.Video = d.opts.Video
+	d.opts.ICE.Apply(&media)
 	var props econn.Props
 	if d.opts.Video {
 		props = econn.Props{"videosend": "true"}

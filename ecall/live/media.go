@@ -446,6 +446,9 @@ func (l *Leg) onEvent(gen int, ev mediaflow.Event) {
 		if e.State == "connected" { // ICE and DTLS are both up
 			deliver(ecall.MediaConnected)
 		}
+	case mediaflow.CandidatePairSelected:
+		text, attrs := pairNote(e)
+		l.note("media.ice-pair", text, attrs)
 	case mediaflow.ICEStateChanged:
 		l.note("media.ice", "ICE "+e.State, map[string]string{"state": e.State})
 	case mediaflow.DTLSStateChanged:
