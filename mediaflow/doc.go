@@ -13,10 +13,11 @@
 //  2. The calling side sends the SDP of CreateOffer in its SETUP; the called
 //     side passes it to Accept and sends the returned answer back; the
 //     calling side gives that answer to SetAnswer. Both SDPs are complete:
-//     ICE gathering has finished before they are returned. pion cannot roll
-//     back a local offer, so a Flow whose own offer is out refuses a peer's
-//     offer with ErrOfferPending: the side that yields in a glare answers on
-//     a new Flow. After any other negotiation error, close the Flow.
+//     ICE gathering has finished before they are returned. A Flow whose own
+//     offer is out refuses a peer's offer with ErrOfferPending: the side
+//     that yields in a glare takes its offer back with Rollback (or, before
+//     any exchange, may answer on a new Flow) and then Accepts. After any
+//     other negotiation error, close the Flow.
 //  3. DataChannelOpen on both sides means the call is connected; direct
 //     messages then travel with SendData and arrive as DataChannelMessage.
 //  4. An UPDATE re-negotiates with Reoffer on one side, Accept on the other

@@ -257,11 +257,13 @@ func (l *Leg) Offer() (string, error) {
 }
 
 // Accept implements ecall.Leg: the answer to a SETUP or an UPDATE. A Flow
-// that has an offer of its own out (the loser of a SETUP glare) cannot
-// take the peer's offer — mediaflow cannot roll a local offer back — so
-// the leg answers with a new Flow and drops the old one. The loser of an
-// UPDATE glare has no such way out: its Accept fails (and ecall closes the
-// connection as a media failure).
+// that has an offer of its own out has lost a glare. The loser of a SETUP
+// glare answers with a new Flow and drops the old one (nothing is up
+// yet, and its offer was applied to gather candidates). The loser of an
+// UPDATE glare rolls its re-offer back, which the winner dropped, and
+// answers the winner's on the same Flow: the call stays up. Only a
+// rollback that fails is a media failure (mediaflow.ErrRollbackFailed),
+// which ecall records and closes the connection on.
 func (l *Leg) Accept(offer string) (string, error) {
 	if err := l.await(); err != nil {
 		return "", err
@@ -271,11 +273,13 @@ func (l *Leg) Accept(offer string) (string, error) {
 	update := l.negotiated
 	sdp, err := l.flow.Accept(ctx, offer)
 	if errors.Is(err, mediaflow.ErrOfferPending) && update {
-		// The loser of an UPDATE glare: a new peer connection cannot take
-		// over an established one, and the Flow cannot roll back.
-		return "", fmt.Errorf("answer the peer's UPDATE while our own re-offer is out: %w", err)
-	}
-	if errors.Is(err, mediaflow.ErrOfferPending) {
+		if rerr := l.flow.Rollback(); rerr != nil {
+			return "", fmt.Errorf("answer the peer's UPDATE while our own re-offer is out: %w", rerr)
+		}
+		l.renegotiating = false
+		l.note("media.rollback", "own re-offer rolled back to answer the peer's UPDATE (glare lost)", nil)
+		sdp, err = l.flow.Accept(ctx, offer)
+	} else if errors.Is(err, mediaflow.ErrOfferPending) {
 		l.note("media.flow", "own offer pending: answer the peer's offer on a new peer connection", nil)
 		l.m.closeFlow(l.flow, 0)
 		if err := l.newFlow(); err != nil {
