@@ -160,10 +160,14 @@ func (o Options) network() string {
 	if o.Loopback {
 		return "loopback"
 	}
-	if o.Interfaces == nil {
-		return "any"
+	key := "any"
+	if o.Interfaces != nil {
+		key = "if:" + strings.Join(o.Interfaces, "\x00")
 	}
-	return "if:" + strings.Join(o.Interfaces, "\x00")
+	if o.RelayOnly {
+		key += ";relay"
+	}
+	return key
 }
 
 // sharedAPI is a pion API with the state handed over during
@@ -277,6 +281,12 @@ func (o Options) settingEngine() (webrtc.SettingEngine, transport.Net) {
 			}
 			s.SetInterfaceFilter(func(name string) bool { return keep[name] })
 			s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		}
+		if o.RelayOnly {
+			// Pion waits 2 s before it nominates a relay pair, in case a
+			// better pair succeeds; with relay candidates only there is
+			// none, and the wait is the whole of a call's setup.
+			s.SetRelayAcceptanceMinWait(0)
 		}
 		return s, nil
 	}
