@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -452,3 +453,42 @@ func TestHelperTURNProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestFigureNetnsSetup measures the setup of a call (SETUP sent → data
+// channel open, as the dialler prints it) host to host against relay-only
+// through TURN, in one run, alternating which goes first, for
+// BENCHMARKS.md:
+//
+//	CALLREC_NETNS_FIGURE=10 go test -run '^TestFigureNetnsSetup$' -v ./ecall/live
+func TestFigureNetnsSetup(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("CALLREC_NETNS_FIGURE"))
+	if n <= 0 {
+		t.Skip("a figure for BENCHMARKS.md: set CALLREC_NETNS_FIGURE=N (calls of each kind)")
+	}
+	w := newNSWorld(t)
+	kinds := map[string]string{
+		"direct": "host=" + netns.Public,
+		"turn": "host=" + netns.Inside + ",turn=turn:" + netns.CoreIP + ":" + turnPort +
+			",turn-user=" + turnUser + ",turn-pass=" + turnPass + ",relay-only",
+	}
+	got := map[string][]time.Duration{}
+	for i := range n {
+		order := []string{"direct", "turn"}
+		if i%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		for _, k := range order {
+			setup, _ := w.pairCall(t, fmt.Sprintf("fig-%s-%d", k, i), kinds[k], kinds[k])
+			got[k] = append(got[k], setup)
+		}
+	}
+	for _, k := range []string{"direct", "turn"} {
+		d := got[k]
+		slices.Sort(d)
+		t.Logf("netns figure: %-6s setup median %6.1f ms, min %6.1f, max %6.1f (%d calls)", k,
+			ms64(d[len(d)/2]), ms64(d[0]), ms64(d[len(d)-1]), len(d))
+	}
+	t.Logf("netns figure: TURN/direct median ratio %.2f", float64(got["turn"][n/2])/float64(got["direct"][n/2]))
+}
+
+func ms64(d time.Duration) float64 { return d.Seconds() * 1000 }
