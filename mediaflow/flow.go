@@ -250,6 +250,7 @@ func (f *Flow) onConnectionState(s webrtc.PeerConnectionState) {
 			f.connected = true
 			close(f.up)
 		}
+		f.failed = false // connected again (an ICE restart): a new failure is news
 	case webrtc.PeerConnectionStateFailed:
 		report = !f.failed
 		f.failed = true
@@ -456,6 +457,21 @@ func (f *Flow) Reoffer(ctx context.Context) (string, error) {
 	}
 	f.reoffer = offer.SDP
 	return offer.SDP, nil
+}
+
+// RestartOffer returns a new complete offer for UPDATE that restarts ICE:
+// new credentials, candidates gathered again on the interfaces as they
+// are now. It is how a leg whose ICE failed (the network changed under
+// it) asks the peer to look for a path again; the peer's Accept restarts
+// its side, and SetAnswer applies the answer. The DTLS association and
+// the data channel carry on over the new path. Unlike Reoffer's, this
+// offer is applied at once (gathering needs it), so Rollback cannot take
+// it back.
+func (f *Flow) RestartOffer(ctx context.Context) (string, error) {
+	if f.pc.CurrentRemoteDescription() == nil {
+		return "", ErrNotNegotiated
+	}
+	return f.offer(ctx, &webrtc.OfferOptions{ICERestart: true})
 }
 
 func (f *Flow) offer(ctx context.Context, opts *webrtc.OfferOptions) (string, error) {

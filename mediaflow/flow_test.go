@@ -357,6 +357,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			o.ICEServers = append(o.ICEServers, stunServer())
 		},
 		"empty interface name": func(o *Options) { o.Loopback, o.Interfaces = false, []string{""} },
+		"negative ICE timeout": func(o *Options) { o.ICEFailedTimeout = -time.Second },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -70,6 +70,12 @@ type Options struct {
 	// candidates), as after a network change.
 	ICERestartOnReoffer bool
 
+	// ICEFailedTimeout is how long ICE goes without hearing from the peer
+	// before it fails (ICEStateChanged "failed", then MediaFailed); it is
+	// "disconnected" after a third of it. 0 keeps pion's: disconnected
+	// after 5 s, failed 25 s later.
+	ICEFailedTimeout time.Duration
+
 	// StatsInterval is the period of StatsReport events; 0 means 1 s.
 	StatsInterval time.Duration
 
@@ -120,6 +126,9 @@ func (o Options) normalize() (Options, error) {
 	if o.FrameInterval == 0 {
 		o.FrameInterval = DefaultFrameInterval
 	}
+	if o.ICEFailedTimeout < 0 {
+		return o, fmt.Errorf("%w: ICEFailedTimeout %v is negative", ErrInvalidOptions, o.ICEFailedTimeout)
+	}
 	if o.StatsInterval < 0 {
 		return o, fmt.Errorf("%w: StatsInterval %v is negative", ErrInvalidOptions, o.StatsInterval)
 	}
@@ -157,15 +166,18 @@ func hasTURN(servers []webrtc.ICEServer) bool {
 // network names the network setting of o: the settings an API is built
 // with (ICE servers and the transport policy are per peer connection).
 func (o Options) network() string {
-	if o.Loopback {
-		return "loopback"
-	}
 	key := "any"
-	if o.Interfaces != nil {
+	if o.Loopback {
+		key = "loopback"
+	}
+	if !o.Loopback && o.Interfaces != nil {
 		key = "if:" + strings.Join(o.Interfaces, "\x00")
 	}
 	if o.RelayOnly {
 		key += ";relay"
+	}
+	if o.ICEFailedTimeout > 0 {
+		key += ";failed=" + o.ICEFailedTimeout.String()
 	}
 	return key
 }
@@ -273,6 +285,12 @@ func (o Options) settingEngine() (webrtc.SettingEngine, transport.Net) {
 	// A Flow reads its data channel itself (Flow.readData), into a buffer
 	// of a few KB instead of pion's 64 KB per channel.
 	s.DetachDataChannels()
+	if t := o.ICEFailedTimeout; t > 0 {
+		// Keepalives often enough that a live path is never taken for a
+		// dead one.
+		// pion counts the failure from the disconnection.
+		s.SetICETimeouts(t/3, t-t/3, min(2*time.Second, t/10))
+	}
 	if !o.Loopback {
 		if o.Interfaces != nil {
 			keep := make(map[string]bool, len(o.Interfaces))

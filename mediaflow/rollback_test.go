@@ -3,6 +3,7 @@ package mediaflow
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +74,53 @@ func TestRollbackWithoutOffer(t *testing.T) {
 	_ = f.Close()
 	if err := f.Rollback(); !errors.Is(err, ErrClosed) {
 		t.Errorf("Rollback after Close = %v, want ErrClosed", err)
+	}
+}
+
+// iceUfrag returns the ICE username fragment of an SDP.
+func iceUfrag(t *testing.T, sdp string) string {
+	t.Helper()
+	for _, line := range strings.Split(sdp, "\r\n") {
+		if u, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok {
+			return u
+		}
+	}
+	t.Fatalf("no ICE ufrag in SDP:\n%s", sdp)
+	return ""
+}
+
+// RestartOffer restarts ICE (new credentials on both sides once the peer
+// accepted) and the call carries on: the data channel stays open and
+// direct messages still flow. It cannot be taken back.
+func TestRestartOffer(t *testing.T) {
+	checkGoroutines(t)
+	a, b := connectedPair(t, testOptions(), testOptions())
+	before := iceUfrag(t, a.pc.CurrentLocalDescription().SDP)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	offer, err := a.RestartOffer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iceUfrag(t, offer) == before {
+		t.Fatal("the restart offer keeps the ICE credentials")
+	}
+	if err := a.Rollback(); !errors.Is(err, ErrRollbackFailed) {
+		t.Fatalf("Rollback of a restart offer = %v, want ErrRollbackFailed", err)
+	}
+	answer, err := b.Accept(ctx, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAnswer(answer); err != nil {
+		t.Fatal(err)
+	}
+	a.rec.waitFor(t, "a second selected pair", 2, is[CandidatePairSelected])
+	if err := a.SendData([]byte("after the restart")); err != nil {
+		t.Fatal(err)
+	}
+	b.rec.waitFor(t, "direct message after the restart", 1, is[DataChannelMessage])
+	if n := a.rec.count(is[DataChannelClosed]) + b.rec.count(is[DataChannelClosed]); n != 0 {
+		t.Errorf("data channel closed %d times across the restart", n)
 	}
 }

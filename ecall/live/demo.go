@@ -143,7 +143,7 @@ func (d *demo) setUp(ctx context.Context) error {
 			Self: ep, RelayURL: d.relay.URL(), Conv: "demo", Media: &media,
 			Identity: &ids[i], Pins: members,
 			Client:   ecall.Config{Props: props},
-			Recorder: rec, Start: meta.Start,
+			Recorder: rec, Start: meta.Start, RestartTimeout: d.opts.ICE.RestartTimeout,
 			OnError: func(err error) {
 				select {
 				case d.errs <- err:

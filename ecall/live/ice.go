@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -28,10 +29,15 @@ type ICE struct {
 	// RelayOnly sends media only through the TURN server (ICE transport
 	// policy "relay").
 	RelayOnly bool
+	// FailedTimeout is how long ICE goes without hearing from the peer
+	// before it fails (0: pion's 30 s); RestartTimeout how long a leg
+	// whose ICE failed has to connect again through an ICE restart (0:
+	// DefaultRestartTimeout).
+	FailedTimeout, RestartTimeout time.Duration
 }
 
 // ICEHelp describes the settings of ParseICE, for a flag's help.
-const ICEHelp = `ICE settings, comma-separated or repeated: host (every interface, not loopback), host=IFACE (only that interface; repeatable), stun=stun:HOST:PORT, turn=turn:HOST:PORT, turn-user=USER, turn-pass=PASSWORD, relay-only`
+const ICEHelp = `ICE settings, comma-separated or repeated: host (every interface, not loopback), host=IFACE (only that interface; repeatable), stun=stun:HOST:PORT, turn=turn:HOST:PORT, turn-user=USER, turn-pass=PASSWORD, relay-only, failed-after=DURATION (ICE fails after that long without the peer), restart-within=DURATION (an ICE restart must reconnect within it)`
 
 // ParseICE reads ICE settings written as callrec's --ice flag takes them:
 // each spec is "host", "host=IFACE", "stun=URL", "turn=URL",
@@ -92,8 +98,18 @@ func (ice *ICE) set(key, value string, hasValue bool) error {
 		ice.TURNUser = value
 	case "turn-pass":
 		ice.TURNPass = value
+	case "failed-after", "restart-within":
+		d, err := time.ParseDuration(value)
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration (3s, 500ms)")
+		}
+		if key == "failed-after" {
+			ice.FailedTimeout = d
+		} else {
+			ice.RestartTimeout = d
+		}
 	default:
-		return errors.New("unknown setting: want host, stun, turn, turn-user, turn-pass or relay-only")
+		return errors.New("unknown setting: want host, stun, turn, turn-user, turn-pass, relay-only, failed-after or restart-within")
 	}
 	return nil
 }
@@ -117,6 +133,7 @@ func (ice *ICE) check() error {
 // Apply sets the media options of every leg: loopback only for the zero
 // ICE, else the interfaces, servers and policy it names.
 func (ice ICE) Apply(o *mediaflow.Options) {
+	o.ICEFailedTimeout = ice.FailedTimeout
 	if !ice.Host {
 		return
 	}
@@ -154,6 +171,12 @@ func (ice ICE) String() string {
 	}
 	if ice.RelayOnly {
 		parts = append(parts, "relay only")
+	}
+	if ice.FailedTimeout > 0 {
+		parts = append(parts, "fails after "+ice.FailedTimeout.String())
+	}
+	if ice.RestartTimeout > 0 {
+		parts = append(parts, "restarts within "+ice.RestartTimeout.String())
 	}
 	return strings.Join(parts, "; ")
 }

@@ -28,6 +28,11 @@ func TestParseICE(t *testing.T) {
 		{[]string{"turn=turn:10.0.0.1:3478", "turn-user=u", "turn-pass=p", "relay-only"},
 			ICE{Host: true, TURN: []string{"turn:10.0.0.1:3478"}, TURNUser: "u", TURNPass: "p", RelayOnly: true},
 			"host candidates on every interface; TURN turn:10.0.0.1:3478 as u; relay only"},
+		{[]string{"failed-after=3s", "restart-within=8s"}, ICE{FailedTimeout: 3 * time.Second, RestartTimeout: 8 * time.Second},
+			"loopback"},
+		{[]string{"host", "failed-after=3s", "restart-within=8s"},
+			ICE{Host: true, FailedTimeout: 3 * time.Second, RestartTimeout: 8 * time.Second},
+			"host candidates on every interface; fails after 3s; restarts within 8s"},
 	}
 	for _, c := range good {
 		got, err := ParseICE(c.specs)
@@ -39,15 +44,17 @@ func TestParseICE(t *testing.T) {
 		}
 	}
 	bad := map[string][]string{
-		`"host=": host= needs an interface name`:      {"host="},
-		`"relay-only=x": relay-only takes no value`:   {"relay-only=x"},
-		`"stun=http://x": want a stun: or stuns: URL`: {"stun=http://x"},
-		`"turn=stun:x:1": want a turn: or turns: URL`: {"turn=stun:x:1"},
-		`"stun": stun needs a value`:                  {"stun"},
-		`"mdns=on": unknown setting`:                  {"mdns=on"},
-		"relay-only needs a TURN server":              {"relay-only"},
-		"a TURN server needs turn-user and turn-pass": {"turn=turn:x:1", "turn-user=u"},
-		"turn-user and turn-pass need a TURN server":  {"turn-user=u"},
+		`"host=": host= needs an interface name`:          {"host="},
+		`"relay-only=x": relay-only takes no value`:       {"relay-only=x"},
+		`"stun=http://x": want a stun: or stuns: URL`:     {"stun=http://x"},
+		`"turn=stun:x:1": want a turn: or turns: URL`:     {"turn=stun:x:1"},
+		`"stun": stun needs a value`:                      {"stun"},
+		`"mdns=on": unknown setting`:                      {"mdns=on"},
+		`"failed-after=0s": want a positive duration`:     {"failed-after=0s"},
+		`"restart-within=soon": want a positive duration`: {"restart-within=soon"},
+		"relay-only needs a TURN server":                  {"relay-only"},
+		"a TURN server needs turn-user and turn-pass":     {"turn=turn:x:1", "turn-user=u"},
+		"turn-user and turn-pass need a TURN server":      {"turn-user=u"},
 	}
 	for want, specs := range bad {
 		if _, err := ParseICE(specs); err == nil || !strings.HasPrefix(err.Error(), want) {
@@ -62,6 +69,11 @@ func TestICEApply(t *testing.T) {
 	if !o.Loopback || o.ICEServers != nil {
 		t.Errorf("zero ICE changed the options: %+v", o)
 	}
+	ICE{FailedTimeout: time.Second}.Apply(&o)
+	if !o.Loopback || o.ICEFailedTimeout != time.Second {
+		t.Errorf("loopback ICE with a timeout: %+v", o)
+	}
+	o.ICEFailedTimeout = 0
 	ice := ICE{Host: true, Interfaces: []string{"eth0"}, STUN: []string{"stun:s:1"},
 		TURN: []string{"turn:t:1"}, TURNUser: "u", TURNPass: "p", RelayOnly: true}
 	ice.Apply(&o)

@@ -492,3 +492,114 @@ func TestFigureNetnsSetup(t *testing.T) {
 }
 
 func ms64(d time.Duration) float64 { return d.Seconds() * 1000 }
+
+// waitOutput waits until c printed text, at most d.
+func (c *call) waitOutput(t *testing.T, text string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !strings.Contains(c.stdout.String(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not print %q within %v:\n%s\n%s", c.name, text, d, c.stdout.String(), c.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// restartOutcomes returns the outcomes of the media.ice-restart notes of
+// a log, in order ("started offer", "recovered", ...).
+func restartOutcomes(t *testing.T, log string) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range notes(t, log, "media.ice-restart") {
+		o := ev.Note.Attrs["outcome"]
+		if r := ev.Note.Attrs["role"]; r != "" {
+			o += " " + r
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// closeReason returns the reason the log's last connection closed with.
+func closeReason(t *testing.T, path string) error {
+	t.Helper()
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var reason error
+	for _, id := range callIDs(t, path) {
+		r, err := l.Call(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur := r.Cursor(nil)
+		for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
+			if c, isClosed := ev.Output.(econn.Closed); isClosed {
+				reason = c.Reason
+			}
+		}
+		r.Close()
+	}
+	return reason
+}
+
+// TestNetnsICERestart cuts device A's link in the middle of a call. ICE
+// fails on both ends; B/1, the glare winner, restarts ICE through an
+// UPDATE, A/1 waits for it. With the link back before the restart's
+// deadline the call recovers on the same connections; without, both legs
+// fail (ErrICERestartFailed) and the connections close with io. Both
+// calls are recorded, with the restart and its outcome as notes, and
+// replay.
+func TestNetnsICERestart(t *testing.T) {
+	w := newNSWorld(t)
+	run := func(t *testing.T, conv, ice string, duration string, cutFor time.Duration) (logA, logB string) {
+		logA, logB = filepath.Join(w.dir, conv+"-a.db"), filepath.Join(w.dir, conv+"-b.db")
+		b := w.start(w.net.B, "B", conv, logB, "--answer", "--answer-after", "0s", "--timeout", "40s", "--ice", ice)
+		a := w.start(w.net.A, "A", conv, logA, "--dial", "--duration", duration, "--timeout", "40s", "--ice", ice)
+		a.waitOutput(t, "connected to B/1", 20*time.Second)
+		time.Sleep(time.Second)
+		if err := w.net.SetLink(w.net.A, false); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(cutFor)
+		if err := w.net.SetLink(w.net.A, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*call{a, b} {
+			_ = c.wait(t, 40*time.Second)
+			verifyLog(t, c.log)
+		}
+		return logA, logB
+	}
+	t.Run("recovers", func(t *testing.T) {
+		// ICE fails 3 s into the cut; the link is back 1.5 s later, well
+		// within the restart's 8 s.
+		logA, logB := run(t, "restart-ok", "host="+netns.Public+",failed-after=3s,restart-within=8s", "10s", 4500*time.Millisecond)
+		for log, want := range map[string]string{logA: "started answer,recovered", logB: "started offer,recovered"} {
+			if got := strings.Join(restartOutcomes(t, log), ","); got != want {
+				t.Errorf("%s: ICE restart notes %q, want %q", filepath.Base(log), got, want)
+			}
+			if r := closeReason(t, log); r != nil {
+				t.Errorf("%s closed with %v, want a normal hangup after the recovery", filepath.Base(log), r)
+			}
+		}
+	})
+	t.Run("fails", func(t *testing.T) {
+		// The link stays down past the restart's 4 s.
+		logA, logB := run(t, "restart-fail", "host="+netns.Public+",failed-after=3s,restart-within=4s", "20s", 8*time.Second)
+		for log, want := range map[string]string{logA: "started answer,failed", logB: "started offer,failed"} {
+			if got := strings.Join(restartOutcomes(t, log), ","); got != want {
+				t.Errorf("%s: ICE restart notes %q, want %q", filepath.Base(log), got, want)
+			}
+			if r := closeReason(t, log); !econn.SameError(r, econn.ErrIO) {
+				t.Errorf("%s closed with %v, want io", filepath.Base(log), r)
+			}
+			failed := notes(t, log, "media.failed")
+			if len(failed) == 0 || !strings.Contains(failed[len(failed)-1].Note.Text, ErrICERestartFailed.Error()) {
+				t.Errorf("%s: media.failed notes %v, want one naming %q", filepath.Base(log), failed, ErrICERestartFailed)
+			}
+		}
+	})
+}

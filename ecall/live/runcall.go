@@ -126,7 +126,8 @@ func (cfg *CallConfig) newDevice(ctx context.Context, rec ecall.Recorder, start 
 	return NewDevice(ctx, DeviceConfig{
 		Self: cfg.Self, RelayURL: cfg.RelayURL, Conv: cfg.Conv, Media: &media,
 		Client: ecall.Config{Props: props}, Recorder: rec, Start: start, Logger: cfg.Logger,
-		Identity: cfg.Identity, Pins: cfg.Pins, OnKey: cfg.peerKey,
+		RestartTimeout: cfg.ICE.RestartTimeout,
+		Identity:       cfg.Identity, Pins: cfg.Pins, OnKey: cfg.peerKey,
 		OnError: func(err error) {
 			select {
 			case errs <- err:
