@@ -21,7 +21,9 @@
 //  3. DataChannelOpen on both sides means the call is connected; direct
 //     messages then travel with SendData and arrive as DataChannelMessage.
 //  4. An UPDATE re-negotiates with Reoffer on one side, Accept on the other
-//     and SetAnswer again; the data channel and the tracks stay up.
+//     and SetAnswer again; the data channel and the tracks stay up. After
+//     ICE failed (MediaFailed with ErrConnectionFailed), RestartOffer in
+//     place of Reoffer restarts ICE on both sides.
 //  5. StatsReport arrives every StatsInterval once connected; Close ends the
 //     leg, delivers the last events (ConnectionStateChanged "closed") and
 //     returns after every goroutine of the Flow has stopped.
