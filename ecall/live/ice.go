@@ -52,7 +52,10 @@ func ParseICE(specs []string) (ICE, error) {
 			return ICE{}, fmt.Errorf("%q: %w", spec, err)
 		}
 	}
-	return ice, ice.check()
+	if err := ice.check(); err != nil {
+		return ICE{}, err
+	}
+	return ice, nil
 }
 
 // set applies one setting.
