@@ -29,6 +29,16 @@ var (
 	// and the peer connection cannot carry media any more.
 	ErrConnectionFailed = errors.New("mediaflow: peer connection failed")
 
+	// ErrNoRelayCandidate is returned by CreateOffer, Reoffer and Accept
+	// with Options.RelayOnly when gathering produced no relay candidate:
+	// every TURN allocation failed (server unreachable, credentials
+	// refused, quota), so no media path can exist.
+	ErrNoRelayCandidate = errors.New("mediaflow: TURN allocation failed: no relay candidate")
+
+	// ErrRollbackFailed is returned by Rollback when pion could not take
+	// the local offer back; the Flow is then in no state to negotiate.
+	ErrRollbackFailed = errors.New("mediaflow: rolling back the local offer failed")
+
 	// ErrInvalidOptions is wrapped by New for options it cannot use.
 	ErrInvalidOptions = errors.New("mediaflow: invalid options")
 )

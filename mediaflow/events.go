@@ -1,5 +1,10 @@
 package mediaflow
 
+import (
+	"net"
+	"strconv"
+)
+
 // Event is something that happened to a Flow, delivered to the onEvent
 // function given to New. EventName is a stable kebab-case name, suitable as
 // a note type in the event log.
@@ -38,6 +43,28 @@ type ConnectionStateChanged struct {
 	State string
 }
 
+// CandidatePairSelected: ICE chose the candidate pair that carries the
+// media (again after a restart or a network change).
+type CandidatePairSelected struct {
+	Local, Remote Candidate
+}
+
+// Candidate is one end of a candidate pair.
+type Candidate struct {
+	Type     string // "host", "srflx", "prflx" or "relay"
+	Protocol string // "udp" or "tcp"
+	Address  string
+	Port     uint16
+	// RelatedAddress is the address a reflexive or relay candidate was
+	// derived from (the host's, or the mapped one); empty for a host.
+	RelatedAddress string
+}
+
+// String renders the candidate as "relay udp 10.0.0.1:50000".
+func (c Candidate) String() string {
+	return c.Type + " " + c.Protocol + " " + net.JoinHostPort(c.Address, strconv.Itoa(int(c.Port)))
+}
+
 // FirstRTP: the first RTP packet of a kind ("audio" or "video") arrived.
 // It is reported once per kind for the life of the Flow.
 type FirstRTP struct {
@@ -73,6 +100,9 @@ func (DTLSStateChanged) EventName() string { return "dtls-state" }
 
 // EventName implements Event.
 func (ConnectionStateChanged) EventName() string { return "connection-state" }
+
+// EventName implements Event.
+func (CandidatePairSelected) EventName() string { return "candidate-pair" }
 
 // EventName implements Event.
 func (FirstRTP) EventName() string { return "first-rtp" }

@@ -33,8 +33,11 @@ type Flow struct {
 	sentStats stats.Getter // pion's counters of the sent streams, by SSRC
 	senders   sync.Map     // *webrtc.RTPSender → kind, of the local tracks
 
-	dcOpen  atomic.Bool                                   // the data channel is open: detached, pion's state lags
-	negMu   sync.Mutex                                    // serialises offer/answer and track changes
+	dcOpen atomic.Bool // the data channel is open: detached, pion's state lags
+	negMu  sync.Mutex  // serialises offer/answer and track changes
+	// reoffer is a re-offer sent but not yet applied (under negMu): see
+	// Reoffer. "" when none is out.
+	reoffer string
 	video   atomic.Pointer[webrtc.TrackLocalStaticSample] // nil until video is added
 	videoOn atomic.Bool
 
@@ -96,6 +99,9 @@ func (f *Flow) setup() error {
 		f.events.post(ICEStateChanged{State: s.String()})
 	})
 	f.pc.OnConnectionStateChange(f.onConnectionState)
+	f.pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+		f.events.post(CandidatePairSelected{Local: candidate(p.Local), Remote: candidate(p.Remote)})
+	})
 	f.pc.SCTP().Transport().OnStateChange(func(s webrtc.DTLSTransportState) {
 		f.events.post(DTLSStateChanged{State: s.String()})
 	})
@@ -244,6 +250,7 @@ func (f *Flow) onConnectionState(s webrtc.PeerConnectionState) {
 			f.connected = true
 			close(f.up)
 		}
+		f.failed = false // connected again (an ICE restart): a new failure is news
 	case webrtc.PeerConnectionStateFailed:
 		report = !f.failed
 		f.failed = true
@@ -430,11 +437,57 @@ func (f *Flow) CreateOffer(ctx context.Context) (string, error) {
 // Reoffer returns a new complete offer for UPDATE after a first exchange;
 // the peer answers it with Accept and this side applies the answer with
 // SetAnswer. With Options.ICERestartOnReoffer it restarts ICE.
+//
+// A re-offer that keeps ICE as it is carries the candidates already
+// gathered, so it is complete without being applied: the Flow applies it
+// only with its answer, in SetAnswer, and Rollback takes it back by
+// forgetting it. pion (v4.2) refuses an SDP rollback from
+// have-local-offer, so an applied offer could not be taken back, and the
+// side that yields in a glare of UPDATEs could not answer.
 func (f *Flow) Reoffer(ctx context.Context) (string, error) {
 	if f.pc.CurrentRemoteDescription() == nil {
 		return "", ErrNotNegotiated
 	}
-	return f.offer(ctx, &webrtc.OfferOptions{ICERestart: f.opts.ICERestartOnReoffer})
+	if f.opts.ICERestartOnReoffer {
+		return f.offer(ctx, &webrtc.OfferOptions{ICERestart: true})
+	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("mediaflow: offer: %w", err)
+	}
+	f.negMu.Lock()
+	defer f.negMu.Unlock()
+	if f.isClosed() {
+		return "", ErrClosed
+	}
+	if f.pc.SignalingState() != webrtc.SignalingStateStable || f.reoffer != "" {
+		return "", ErrOfferPending
+	}
+	if f.pc.ICEGatheringState() != webrtc.ICEGatheringStateComplete {
+		// Not expected after an exchange; applying the offer gathers.
+		sdp, err := f.applyOffer(ctx, nil)
+		return sdp, err
+	}
+	offer, err := f.pc.CreateOffer(nil)
+	if err != nil {
+		return "", fmt.Errorf("mediaflow: create offer: %w", err)
+	}
+	f.reoffer = offer.SDP
+	return offer.SDP, nil
+}
+
+// RestartOffer returns a new complete offer for UPDATE that restarts ICE:
+// new credentials, candidates gathered again on the interfaces as they
+// are now. It is how a leg whose ICE failed (the network changed under
+// it) asks the peer to look for a path again; the peer's Accept restarts
+// its side, and SetAnswer applies the answer. The DTLS association and
+// the data channel carry on over the new path. Unlike Reoffer's, this
+// offer is applied at once (gathering needs it), so Rollback cannot take
+// it back.
+func (f *Flow) RestartOffer(ctx context.Context) (string, error) {
+	if f.pc.CurrentRemoteDescription() == nil {
+		return "", ErrNotNegotiated
+	}
+	return f.offer(ctx, &webrtc.OfferOptions{ICERestart: true})
 }
 
 func (f *Flow) offer(ctx context.Context, opts *webrtc.OfferOptions) (string, error) {
@@ -446,9 +499,15 @@ func (f *Flow) offer(ctx context.Context, opts *webrtc.OfferOptions) (string, er
 	if f.isClosed() {
 		return "", ErrClosed
 	}
-	if f.pc.SignalingState() != webrtc.SignalingStateStable {
+	if f.pc.SignalingState() != webrtc.SignalingStateStable || f.reoffer != "" {
 		return "", ErrOfferPending
 	}
+	return f.applyOffer(ctx, opts)
+}
+
+// applyOffer creates an offer, applies it and waits for gathering; under
+// negMu.
+func (f *Flow) applyOffer(ctx context.Context, opts *webrtc.OfferOptions) (string, error) {
 	offer, err := f.pc.CreateOffer(opts)
 	if err != nil {
 		return "", fmt.Errorf("mediaflow: create offer: %w", err)
@@ -462,8 +521,8 @@ func (f *Flow) offer(ctx context.Context, opts *webrtc.OfferOptions) (string, er
 
 // Accept applies a remote offer (of SETUP or UPDATE) and returns the
 // complete answer. It fails with ErrOfferPending while a local offer waits
-// for its answer: pion cannot roll a local offer back, so the side that
-// yields in a glare answers with a new Flow.
+// for its answer: the side that yields in a glare first takes its own
+// offer back with Rollback.
 func (f *Flow) Accept(ctx context.Context, offer string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("mediaflow: accept: %w", err)
@@ -479,7 +538,7 @@ func (f *Flow) Accept(ctx context.Context, offer string) (string, error) {
 	if f.isClosed() {
 		return "", ErrClosed
 	}
-	if f.pc.SignalingState() != webrtc.SignalingStateStable {
+	if f.pc.SignalingState() != webrtc.SignalingStateStable || f.reoffer != "" {
 		return "", ErrOfferPending
 	}
 	err := f.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer})
@@ -497,6 +556,37 @@ func (f *Flow) Accept(ctx context.Context, offer string) (string, error) {
 	return sdp, nil
 }
 
+// Rollback takes back the local offer that waits for its answer (an SDP
+// rollback): the Flow returns to the last completed exchange, its tracks,
+// data channel and connection untouched, and can Accept the peer's offer.
+// It is how the side that yields in a glare of UPDATEs answers the
+// winner's: the winner drops the yielding side's offer, whose answer
+// would never come. It fails with ErrNoOfferPending when no offer is out,
+// and with ErrRollbackFailed when pion refuses.
+func (f *Flow) Rollback() error {
+	f.negMu.Lock()
+	defer f.negMu.Unlock()
+	if f.isClosed() {
+		return ErrClosed
+	}
+	if f.reoffer != "" {
+		f.reoffer = "" // never applied: nothing else to undo
+		return nil
+	}
+	pending := f.pc.PendingLocalDescription()
+	if f.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer || pending == nil {
+		return ErrNoOfferPending
+	}
+	// An applied offer (a first one, or one that restarts ICE): pion's SDP
+	// rollback, which pion v4.2 refuses (see Reoffer). Pion parses the
+	// description of a rollback too: give it the offer.
+	err := f.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback, SDP: pending.SDP})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRollbackFailed, err)
+	}
+	return nil
+}
+
 // SetAnswer applies the remote answer to the last CreateOffer or Reoffer.
 func (f *Flow) SetAnswer(answer string) error {
 	if strings.TrimSpace(answer) == "" {
@@ -507,11 +597,19 @@ func (f *Flow) SetAnswer(answer string) error {
 	if f.isClosed() {
 		return ErrClosed
 	}
-	if f.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+	if f.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer && f.reoffer == "" {
 		return ErrNoOfferPending
 	}
 	if err := checkSDP(answer); err != nil {
 		return fmt.Errorf("mediaflow: remote answer rejected: %w", err)
+	}
+	if f.reoffer != "" {
+		// The re-offer is applied with its answer (see Reoffer).
+		offer := f.reoffer
+		f.reoffer = ""
+		if err := f.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+			return fmt.Errorf("mediaflow: apply the re-offer: %w", err)
+		}
 	}
 	err := f.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
 	if err != nil {
@@ -539,7 +637,21 @@ func (f *Flow) setLocal(ctx context.Context, desc webrtc.SessionDescription) (st
 	if local == nil {
 		return "", ErrClosed
 	}
+	if f.opts.RelayOnly && !strings.Contains(local.SDP, " typ relay") {
+		return "", ErrNoRelayCandidate
+	}
 	return local.SDP, nil
+}
+
+// candidate describes one end of a selected pair.
+func candidate(c *webrtc.ICECandidate) Candidate {
+	if c == nil {
+		return Candidate{}
+	}
+	return Candidate{
+		Type: c.Typ.String(), Protocol: c.Protocol.String(), Address: c.Address, Port: c.Port,
+		RelatedAddress: c.RelatedAddress,
+	}
 }
 
 // SendData sends one direct message on the data channel.

@@ -348,9 +348,16 @@ func TestCreateOfferContextCanceled(t *testing.T) {
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	cases := map[string]func(*Options){
-		"frame interval":    func(o *Options) { o.FrameInterval = 15 * time.Millisecond },
-		"negative stats":    func(o *Options) { o.StatsInterval = -time.Second },
-		"loopback with ICE": func(o *Options) { o.ICEServers = append(o.ICEServers, stunServer()) },
+		"frame interval":           func(o *Options) { o.FrameInterval = 15 * time.Millisecond },
+		"negative stats":           func(o *Options) { o.StatsInterval = -time.Second },
+		"loopback with ICE":        func(o *Options) { o.ICEServers = append(o.ICEServers, stunServer()) },
+		"loopback with interfaces": func(o *Options) { o.Interfaces = []string{"lo"} },
+		"relay only without TURN": func(o *Options) {
+			o.Loopback, o.RelayOnly = false, true
+			o.ICEServers = append(o.ICEServers, stunServer())
+		},
+		"empty interface name": func(o *Options) { o.Loopback, o.Interfaces = false, []string{""} },
+		"negative ICE timeout": func(o *Options) { o.ICEFailedTimeout = -time.Second },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

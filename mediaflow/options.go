@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,12 +50,31 @@ type Options struct {
 	// interface with mDNS off: calls within one machine, no network needed.
 	Loopback bool
 
-	// ICEServers are the STUN/TURN servers used when Loopback is false.
+	// ICEServers are the STUN/TURN servers used when Loopback is false; a
+	// TURN server's Username and Credential are its long-term credentials.
 	ICEServers []webrtc.ICEServer
+
+	// Interfaces, when Loopback is false, restricts host candidates to the
+	// interfaces of these names (nil: every interface but loopback). With
+	// a list, mDNS is off: host candidates carry their addresses, as a
+	// Calling 3.0 peer, which never sends ".local" names, expects.
+	Interfaces []string
+
+	// RelayOnly gathers relay candidates only (ICE transport policy
+	// "relay"): media goes through a TURN server of ICEServers, whatever
+	// the network between the peers. Offers and answers then fail with
+	// ErrNoRelayCandidate when no TURN allocation succeeded.
+	RelayOnly bool
 
 	// ICERestartOnReoffer makes Reoffer restart ICE (new credentials and
 	// candidates), as after a network change.
 	ICERestartOnReoffer bool
+
+	// ICEFailedTimeout is how long ICE goes without hearing from the peer
+	// before it fails (ICEStateChanged "failed", then MediaFailed); it is
+	// "disconnected" after a third of it. 0 keeps pion's: disconnected
+	// after 5 s, failed 25 s later.
+	ICEFailedTimeout time.Duration
 
 	// StatsInterval is the period of StatsReport events; 0 means 1 s.
 	StatsInterval time.Duration
@@ -106,6 +126,9 @@ func (o Options) normalize() (Options, error) {
 	if o.FrameInterval == 0 {
 		o.FrameInterval = DefaultFrameInterval
 	}
+	if o.ICEFailedTimeout < 0 {
+		return o, fmt.Errorf("%w: ICEFailedTimeout %v is negative", ErrInvalidOptions, o.ICEFailedTimeout)
+	}
 	if o.StatsInterval < 0 {
 		return o, fmt.Errorf("%w: StatsInterval %v is negative", ErrInvalidOptions, o.StatsInterval)
 	}
@@ -113,11 +136,50 @@ func (o Options) normalize() (Options, error) {
 		return o, fmt.Errorf("%w: FrameInterval %v is not an Opus packet duration (10, 20, 40 or 60 ms)",
 			ErrInvalidOptions, o.FrameInterval)
 	}
-	if o.Loopback && len(o.ICEServers) > 0 {
-		return o, fmt.Errorf("%w: ICEServers cannot be used with Loopback (loopback ICE gathers host candidates only)",
+	if o.Loopback && (len(o.ICEServers) > 0 || len(o.Interfaces) > 0 || o.RelayOnly) {
+		return o, fmt.Errorf("%w: ICEServers, Interfaces and RelayOnly cannot be used with Loopback (loopback ICE gathers loopback host candidates only)",
 			ErrInvalidOptions)
 	}
+	if o.RelayOnly && !hasTURN(o.ICEServers) {
+		return o, fmt.Errorf("%w: RelayOnly needs a TURN server (turn: or turns: URL) in ICEServers", ErrInvalidOptions)
+	}
+	for _, name := range o.Interfaces {
+		if name == "" {
+			return o, fmt.Errorf("%w: empty interface name in Interfaces", ErrInvalidOptions)
+		}
+	}
 	return o, nil
+}
+
+// hasTURN reports whether servers name a TURN server.
+func hasTURN(servers []webrtc.ICEServer) bool {
+	for _, s := range servers {
+		for _, u := range s.URLs {
+			if strings.HasPrefix(u, "turn:") || strings.HasPrefix(u, "turns:") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// network names the network setting of o: the settings an API is built
+// with (ICE servers and the transport policy are per peer connection).
+func (o Options) network() string {
+	key := "any"
+	if o.Loopback {
+		key = "loopback"
+	}
+	if !o.Loopback && o.Interfaces != nil {
+		key = "if:" + strings.Join(o.Interfaces, "\x00")
+	}
+	if o.RelayOnly {
+		key += ";relay"
+	}
+	if o.ICEFailedTimeout > 0 {
+		key += ";failed=" + o.ICEFailedTimeout.String()
+	}
+	return key
 }
 
 // sharedAPI is a pion API with the state handed over during
@@ -131,10 +193,10 @@ type sharedAPI struct {
 	getter stats.Getter // set by the statistics interceptor, under mu
 }
 
-// apis holds the shared APIs, by Options.Loopback.
+// apis holds the shared APIs, by network setting (Options.network).
 var apis struct {
 	sync.Mutex
-	byLoopback map[bool]*sharedAPI
+	byNetwork map[string]*sharedAPI
 }
 
 // newPeerConnection builds a peer connection with the API for o and
@@ -145,6 +207,9 @@ func (o Options) newPeerConnection() (*webrtc.PeerConnection, stats.Getter, erro
 		return nil, nil, err
 	}
 	cfg := webrtc.Configuration{ICEServers: o.ICEServers}
+	if o.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
 	if o.Certificate != nil {
 		cfg.Certificates = []webrtc.Certificate{*o.Certificate}
 	}
@@ -162,7 +227,8 @@ func (o Options) newPeerConnection() (*webrtc.PeerConnection, stats.Getter, erro
 func (o Options) sharedAPI() (*sharedAPI, error) {
 	apis.Lock()
 	defer apis.Unlock()
-	if s := apis.byLoopback[o.Loopback]; s != nil {
+	key := o.network()
+	if s := apis.byNetwork[key]; s != nil {
 		return s, nil
 	}
 	s := &sharedAPI{}
@@ -171,17 +237,18 @@ func (o Options) sharedAPI() (*sharedAPI, error) {
 		return nil, err
 	}
 	s.api = api
-	if apis.byLoopback == nil {
-		apis.byLoopback = make(map[bool]*sharedAPI)
+	if apis.byNetwork == nil {
+		apis.byNetwork = make(map[string]*sharedAPI)
 	}
-	apis.byLoopback[o.Loopback] = s
+	apis.byNetwork[key] = s
 	return s, nil
 }
 
 // api builds the pion API: default codecs; NACK, RTCP reports and TWCC
 // interceptors as pion's defaults have them; and a statistics interceptor
 // whose Getters are handed to onStats (pion's default one keeps its
-// getters private). The network settings follow o.Loopback.
+// getters private). The network settings follow o.Loopback and
+// o.Interfaces.
 func (o Options) api(onStats stats.NewPeerConnectionCallback) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -221,7 +288,27 @@ func (o Options) settingEngine() (webrtc.SettingEngine, transport.Net) {
 	// A Flow reads its data channel itself (Flow.readData), into a buffer
 	// of a few KB instead of pion's 64 KB per channel.
 	s.DetachDataChannels()
+	if t := o.ICEFailedTimeout; t > 0 {
+		// Keepalives often enough that a live path is never taken for a
+		// dead one.
+		// pion counts the failure from the disconnection.
+		s.SetICETimeouts(t/3, t-t/3, min(2*time.Second, t/10))
+	}
 	if !o.Loopback {
+		if o.Interfaces != nil {
+			keep := make(map[string]bool, len(o.Interfaces))
+			for _, name := range o.Interfaces {
+				keep[name] = true
+			}
+			s.SetInterfaceFilter(func(name string) bool { return keep[name] })
+			s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		}
+		if o.RelayOnly {
+			// Pion waits 2 s before it nominates a relay pair, in case a
+			// better pair succeeds; with relay candidates only there is
+			// none, and the wait is the whole of a call's setup.
+			s.SetRelayAcceptanceMinWait(0)
+		}
 		return s, nil
 	}
 	// Measured on this project's machines: these settings take setup on

@@ -19,6 +19,7 @@ type callOptions struct {
 	answer    bool
 	key, pins string
 	fleet     string
+	ice       iceFlags
 }
 
 func newCallCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -32,7 +33,9 @@ Devices of the same user ring together: the one that answers first takes the
 call and the others stop ringing. The dialling side hangs up after
 --duration; an answering side waits for the hangup. Media goes directly
 between the devices over WebRTC: on the loopback interface only, unless
---network (every interface, with --ice-server STUN/TURN servers if given).
+--ice says where else to look (host interfaces, a STUN server for the
+address a NAT maps the device to, a TURN server to relay through, relay
+only). The candidate pair ICE selects is recorded as a note (media.ice-pair).
 
 The device proves to the relay that it holds the identity key of --key (made
 by callrec keygen; its user and client ids come with it). It prints its own
@@ -45,7 +48,9 @@ an open relay (serve --open) admits.
 Each device records its own events into --out; callreplay verifies it.`,
 		Example: `  callrec call --relay 127.0.0.1:8080 --key b1.key --pins members.txt --conv c1 --answer --answer-after 5s --out b1.db
   callrec call --relay 127.0.0.1:8080 --key b2.key --pins members.txt --conv c1 --answer --out b2.db
-  callrec call --relay 127.0.0.1:8080 --key a1.key --pins members.txt --conv c1 --dial --members 3 --out a1.db`,
+  callrec call --relay 127.0.0.1:8080 --key a1.key --pins members.txt --conv c1 --dial --members 3 --out a1.db
+  callrec call --relay 10.0.0.1:8080 --key a1.key --pins members.txt --conv c1 --dial --out a1.db \
+    --ice turn=turn:10.0.0.1:3478,turn-user=alice,turn-pass=secret,relay-only`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(); err != nil {
@@ -80,8 +85,7 @@ Each device records its own events into --out; callreplay verifies it.`,
 	f.DurationVar(&opts.Timeout, "timeout", time.Minute, "give up when no call is set up or ended within this time")
 	f.IntVar(&opts.Members, "members", 2, "dial: wait until the conversation has this many clients (this one included)")
 	f.BoolVar(&opts.Video, "video", false, "send VP8 video too (videosend=true)")
-	f.BoolVar(&opts.Network, "network", false, "gather ICE candidates on every interface, not just loopback")
-	f.StringArrayVar(&opts.ICEServers, "ice-server", nil, "with --network: a STUN or TURN server URL (stun:host:port), repeatable")
+	opts.ice.register(f)
 	fleetFlag(f, &opts.fleet)
 	return cmd
 }
@@ -106,13 +110,16 @@ func (o *callOptions) check() error {
 		return fmt.Errorf("--answer-after %v: want zero or more", o.AnswerAfter)
 	case o.Timeout <= 0:
 		return fmt.Errorf("--timeout %v: want a positive duration", o.Timeout)
-	case len(o.ICEServers) > 0 && !o.Network:
-		return errors.New("--ice-server needs --network (loopback ICE gathers host candidates only)")
 	case o.Members < 2 || o.Members > maxClientsLimit:
 		return fmt.Errorf("--members %d: want 2 (this device and one other) to %d", o.Members, maxClientsLimit)
 	case fleetURL(o.fleet) != "" && o.Log == "":
 		return errors.New("--fleet needs --out: the local log is the record the fleet copies")
 	}
+	ice, err := o.ice.parse()
+	if err != nil {
+		return err
+	}
+	o.ICE = ice
 	url, err := live.RelayURL(o.RelayURL)
 	if err != nil {
 		return fmt.Errorf("--relay: %w", err)

@@ -17,6 +17,7 @@ type demoOptions struct {
 	live.DemoConfig
 	hangup string
 	fleet  string
+	ice    iceFlags
 }
 
 func newDemoCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -56,6 +57,7 @@ replayed at the end to check that it reproduces.`,
 	f.BoolVar(&opts.Video, "video", false, "send VP8 video too (videosend=true)")
 	f.IntVar(&opts.Devices, "devices", 2, "number of B's devices (the last one answers)")
 	f.StringVar(&opts.hangup, "hangup", "a", "who hangs up: a (the caller) or b (the callee)")
+	opts.ice.register(f)
 	fleetFlag(f, &opts.fleet)
 	_ = cmd.RegisterFlagCompletionFunc("hangup", cobra.FixedCompletions([]string{"a", "b"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -74,7 +76,9 @@ func (o *demoOptions) check() error {
 	case o.hangup != "a" && o.hangup != "b":
 		return fmt.Errorf("--hangup %q: want a or b", o.hangup)
 	}
-	return nil
+	ice, err := o.ice.parse()
+	o.ICE = ice
+	return err
 }
 
 // demoRun records the demo call, then replays it.

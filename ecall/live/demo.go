@@ -25,6 +25,7 @@ type DemoConfig struct {
 	Video       bool          // send VP8 video too (videosend=true)
 	Devices     int           // number of B's devices
 	HangupB     bool          // the callee hangs up, not the caller
+	ICE         ICE           // where media looks for a path (zero: loopback only)
 	ToolVersion string        // recorded in the call's metadata
 	Logger      *slog.Logger  // the relay's warnings
 	Out         io.Writer     // what happens, a line each, and the summary
@@ -141,6 +142,7 @@ func (d *demo) setUp(ctx context.Context) error {
 	}
 	media := mediaflow.DefaultOptions()
 	media.Video = d.opts.Video
+	d.opts.ICE.Apply(&media)
 	var props econn.Props
 	if d.opts.Video {
 		props = econn.Props{"videosend": "true"}
@@ -152,7 +154,7 @@ func (d *demo) setUp(ctx context.Context) error {
 			Self: ep, RelayURL: d.relay.URL(), Conv: "demo", Media: &media,
 			Identity: &ids[i], Pins: members,
 			Client:   ecall.Config{Props: props},
-			Recorder: rec, Start: meta.Start,
+			Recorder: rec, Start: meta.Start, RestartTimeout: d.opts.ICE.RestartTimeout,
 			OnError: func(err error) {
 				select {
 				case d.errs <- err:

@@ -52,6 +52,9 @@ type DeviceConfig struct {
 	// Media configures every leg; nil means mediaflow.DefaultOptions()
 	// (audio, loopback only).
 	Media *mediaflow.Options
+	// RestartTimeout bounds the ICE restart of a leg whose ICE failed
+	// mid-call (0: DefaultRestartTimeout).
+	RestartTimeout time.Duration
 	// Client is the ecall configuration; its Self is set from Self, and a
 	// nil NewSessID draws random session ids.
 	Client ecall.Config
@@ -129,6 +132,19 @@ func NewDevice(ctx context.Context, cfg DeviceConfig) (*Device, error) {
 	}
 	d.clock = NewRealClock(cfg.Start, d.loop)
 	d.media = NewMedia(opts, d.loop, d.clock, func(sess string, ev ecall.MediaEvent) { d.client.MediaEvent(sess, ev) })
+	d.media.self = cfg.Self
+	d.media.restart = func() error { return d.client.Update() }
+	d.media.remoteOf = func(conn string) eventlog.Endpoint {
+		for _, c := range d.client.Calls() {
+			if c.Sess() == conn {
+				return c.Remote()
+			}
+		}
+		return eventlog.Endpoint{}
+	}
+	if cfg.RestartTimeout > 0 {
+		d.media.RestartTimeout = cfg.RestartTimeout
+	}
 	ccfg := cfg.Client
 	ccfg.Self = cfg.Self
 	if ccfg.NewSessID == nil {

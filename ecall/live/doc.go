@@ -25,6 +25,12 @@
 // (the package example runs it). Recording: give every device of a call the
 // same ecall.LogRecorder and Start, and open the log with LogOptions.
 //
+// Media stays on loopback unless ICE settings (ICE, ParseICE: host
+// interfaces, STUN, TURN, relay-only) say otherwise; each leg records the
+// candidate pair ICE selected (media.ice-pair), rolls its re-offer back
+// when it loses a glare of UPDATEs (media.rollback), and restarts ICE
+// through an UPDATE when ICE fails mid-call (media.ice-restart).
+//
 // The callrec commands' call flows live here too: RunCall is one device of
 // `callrec call` (its Script dials, or answers after ringing), RunDemo the
 // whole three-device call of `callrec demo`, Serve the relay of `callrec

@@ -249,9 +249,11 @@ func TestRelayURL(t *testing.T) {
 	}
 }
 
-// TestLegUpdateGlareFails: after a first exchange, a leg with its own
-// re-offer out cannot answer the peer's re-offer and says why.
-func TestLegUpdateGlareFails(t *testing.T) {
+// TestLegUpdateGlareRollsBack: after a first exchange, a leg with its own
+// re-offer out (the loser of an UPDATE glare) rolls it back, records
+// that, and answers the peer's re-offer on the same peer connection; the
+// peer applies the answer.
+func TestLegUpdateGlareRollsBack(t *testing.T) {
 	checkLeaks(t)
 	a, b := newLegSide(t), newLegSide(t)
 	var la, lb ecall.Leg
@@ -285,17 +287,28 @@ func TestLegUpdateGlareFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var answerB string
 	b.on(func() {
 		if _, err = lb.Reoffer(); err == nil {
-			_, err = lb.Accept(reA)
+			answerB, err = lb.Accept(reA)
 		}
 	})
-	if !errors.Is(err, mediaflow.ErrOfferPending) || !strings.Contains(err.Error(), "UPDATE") {
+	if err != nil {
 		t.Fatalf("Accept in an UPDATE glare: %v", err)
+	}
+	if !b.has(ecall.MediaNote, "media.rollback") || a.has(ecall.MediaNote, "media.rollback") {
+		t.Error("want a media.rollback note from the glare's loser only")
 	}
 	if gen := lb.(*Leg).gen; gen != 1 {
 		t.Errorf("the established flow was replaced (generation %d)", gen)
 	}
+	a.on(func() { err = la.SetAnswer(answerB) })
+	if err != nil {
+		t.Fatalf("the winner's SetAnswer: %v", err)
+	}
+	eventually(t, "renegotiated", func() bool {
+		return a.has(ecall.MediaNote, "media.renegotiated") && b.has(ecall.MediaNote, "media.renegotiated")
+	})
 }
 
 // TestLegClosedWhileBuilding: a leg closed before its peer connection is

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/callrec/callrec/ecall"
+	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/mediaflow"
 )
@@ -40,6 +42,20 @@ type Media struct {
 	shut    bool
 	closing sync.WaitGroup // flows closing in the background
 
+	// self is the device: of the two ends of a connection whose ICE
+	// failed, the glare winner (econn.IsWinner) offers the ICE restart
+	// and the other waits for it, so that the two restarts never cross.
+	self eventlog.Endpoint
+	// restart sends the UPDATE that restarts ICE (the client's Update);
+	// nil: a leg whose ICE failed fails at once.
+	restart func() error
+	// remoteOf returns the remote client of a connection as the client
+	// knows it now (a caller's leg is made before anyone answered).
+	remoteOf func(conn string) eventlog.Endpoint
+	// RestartTimeout bounds an ICE restart (DefaultRestartTimeout): a leg
+	// whose ICE has not connected again within it fails.
+	RestartTimeout time.Duration
+
 	keepSpare bool // build a leg ahead while no leg is open (KeepSpare)
 	spare     *Leg // built ahead, taken by the next NewLeg; nil if none
 	// SpareDelay is how long after its last leg closed the media builds a
@@ -47,6 +63,16 @@ type Media struct {
 	SpareDelay time.Duration
 	refill     ecall.Stopper // the pending rebuild of a spare; nil if none
 }
+
+// DefaultRestartTimeout bounds an ICE restart: from ICE failing to ICE
+// connected again. It is the window of the media timers a call is set up
+// within (ecall's DefaultDataChanTimeout): a leg gets as long to find a
+// path again as it had to find one first.
+const DefaultRestartTimeout = 10 * time.Second
+
+// ErrICERestartFailed is the media failure of a leg whose ICE failed and
+// did not connect again within RestartTimeout.
+var ErrICERestartFailed = errors.New("live: ICE failed and the ICE restart found no path")
 
 // DefaultSpareDelay is how long a device waits after its call ended
 // before it builds a spare leg for the next one. A device that closes
@@ -62,9 +88,10 @@ func NewMedia(opts mediaflow.Options, loop *Loop, clock ecall.Clock,
 	deliver func(sess string, ev ecall.MediaEvent)) *Media {
 	return &Media{
 		opts: opts, loop: loop, clock: clock, deliver: deliver,
-		GatherTimeout: DefaultGatherTimeout,
-		SpareDelay:    DefaultSpareDelay,
-		legs:          make(map[string]*Leg),
+		GatherTimeout:  DefaultGatherTimeout,
+		SpareDelay:     DefaultSpareDelay,
+		RestartTimeout: DefaultRestartTimeout,
+		legs:           make(map[string]*Leg),
 	}
 }
 
@@ -214,6 +241,16 @@ type Leg struct {
 
 	openedAt time.Duration // the data channel first opened (clock time; 0: never)
 	stats    mediaflow.Stats
+
+	restart *iceRestart // the ICE restart in progress; nil if none
+}
+
+// iceRestart is an ICE restart in progress on a leg whose ICE failed.
+type iceRestart struct {
+	offerer  bool          // this end offers the restart (else it waits for the peer's)
+	offered  bool          // the restart offer was made
+	started  time.Duration // when ICE failed, on the device's clock
+	deadline ecall.Stopper // fails the leg when ICE does not connect again
 }
 
 // create builds a Flow of generation gen whose events go to the loop.
@@ -257,11 +294,13 @@ func (l *Leg) Offer() (string, error) {
 }
 
 // Accept implements ecall.Leg: the answer to a SETUP or an UPDATE. A Flow
-// that has an offer of its own out (the loser of a SETUP glare) cannot
-// take the peer's offer — mediaflow cannot roll a local offer back — so
-// the leg answers with a new Flow and drops the old one. The loser of an
-// UPDATE glare has no such way out: its Accept fails (and ecall closes the
-// connection as a media failure).
+// that has an offer of its own out has lost a glare. The loser of a SETUP
+// glare answers with a new Flow and drops the old one (nothing is up
+// yet, and its offer was applied to gather candidates). The loser of an
+// UPDATE glare rolls its re-offer back, which the winner dropped, and
+// answers the winner's on the same Flow: the call stays up. Only a
+// rollback that fails is a media failure (mediaflow.ErrRollbackFailed),
+// which ecall records and closes the connection on.
 func (l *Leg) Accept(offer string) (string, error) {
 	if err := l.await(); err != nil {
 		return "", err
@@ -271,11 +310,13 @@ func (l *Leg) Accept(offer string) (string, error) {
 	update := l.negotiated
 	sdp, err := l.flow.Accept(ctx, offer)
 	if errors.Is(err, mediaflow.ErrOfferPending) && update {
-		// The loser of an UPDATE glare: a new peer connection cannot take
-		// over an established one, and the Flow cannot roll back.
-		return "", fmt.Errorf("answer the peer's UPDATE while our own re-offer is out: %w", err)
-	}
-	if errors.Is(err, mediaflow.ErrOfferPending) {
+		if rerr := l.flow.Rollback(); rerr != nil {
+			return "", fmt.Errorf("answer the peer's UPDATE while our own re-offer is out: %w", rerr)
+		}
+		l.renegotiating = false
+		l.note("media.rollback", "own re-offer rolled back to answer the peer's UPDATE (glare lost)", nil)
+		sdp, err = l.flow.Accept(ctx, offer)
+	} else if errors.Is(err, mediaflow.ErrOfferPending) {
 		l.note("media.flow", "own offer pending: answer the peer's offer on a new peer connection", nil)
 		l.m.closeFlow(l.flow, 0)
 		if err := l.newFlow(); err != nil {
@@ -317,7 +358,11 @@ func (l *Leg) Reoffer() (string, error) {
 	}
 	ctx, cancel := l.ctx()
 	defer cancel()
-	sdp, err := l.flow.Reoffer(ctx)
+	reoffer := l.flow.Reoffer
+	if r := l.restart; r != nil && r.offerer && !r.offered {
+		reoffer, r.offered = l.flow.RestartOffer, true
+	}
+	sdp, err := reoffer(ctx)
 	if err == nil {
 		l.renegotiating = true
 	}
@@ -364,6 +409,10 @@ func (l *Leg) Close() {
 		return
 	}
 	l.closed = true
+	if l.restart != nil {
+		l.restart.deadline.Stop()
+		l.restart = nil
+	}
 	defer l.m.refillSpare() // the device may have no call any more
 	select {
 	case <-l.ready:
@@ -446,8 +495,14 @@ func (l *Leg) onEvent(gen int, ev mediaflow.Event) {
 		if e.State == "connected" { // ICE and DTLS are both up
 			deliver(ecall.MediaConnected)
 		}
+	case mediaflow.CandidatePairSelected:
+		text, attrs := pairNote(e)
+		l.note("media.ice-pair", text, attrs)
 	case mediaflow.ICEStateChanged:
 		l.note("media.ice", "ICE "+e.State, map[string]string{"state": e.State})
+		if e.State == "connected" && l.restart != nil {
+			l.restartDone(true)
+		}
 	case mediaflow.DTLSStateChanged:
 		l.note("media.dtls", "DTLS "+e.State, map[string]string{"state": e.State})
 	case mediaflow.FirstRTP:
@@ -457,6 +512,9 @@ func (l *Leg) onEvent(gen int, ev mediaflow.Event) {
 			l.note("media.first-rtp", "first "+e.Kind+" packet received", map[string]string{"kind": e.Kind})
 		}
 	case mediaflow.MediaFailed:
+		if errors.Is(e.Err, mediaflow.ErrConnectionFailed) && l.restartICE() {
+			return // the restart's outcome decides
+		}
 		l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaFailed, Err: e.Err})
 	case mediaflow.StatsReport:
 		l.stats = latest(l.stats, e.Stats)
@@ -472,4 +530,67 @@ func (l *Leg) note(typ, text string, attrs map[string]string) {
 	n := &ecall.Note{Type: typ}
 	n.Text, n.Attrs = text, attrs
 	l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaNote, Note: n})
+}
+
+// restartICE starts an ICE restart after the leg's connection failed (a
+// network change, a NAT that forgot its mapping), before anything closes
+// the call: the glare winner of the two ends sends an UPDATE whose offer
+// restarts ICE, the other answers it when it comes. It reports false
+// when no restart can be tried (none configured, no exchange yet); the
+// failure is then the leg's. A restart already in progress carries on.
+func (l *Leg) restartICE() bool {
+	if l.m.restart == nil || !l.negotiated || l.closed {
+		return false
+	}
+	if l.restart != nil {
+		return true
+	}
+	remote := l.remote
+	if l.m.remoteOf != nil {
+		remote = l.m.remoteOf(l.conn)
+	}
+	r := &iceRestart{
+		offerer: econn.IsWinner(l.m.self.User, l.m.self.Client, remote.User, remote.Client),
+		started: l.m.clock.Since(),
+	}
+	l.restart = r
+	r.deadline = l.m.clock.AfterFunc(l.m.RestartTimeout, func() {
+		if l.restart == r {
+			l.restartDone(false)
+		}
+	})
+	attrs := map[string]string{"outcome": "started", "role": "answer"}
+	if !r.offerer {
+		l.note("media.ice-restart", "ICE failed: waiting for the peer's ICE restart", attrs)
+		return true
+	}
+	attrs["role"] = "offer"
+	l.note("media.ice-restart", "ICE failed: restarting ICE through an UPDATE", attrs)
+	if err := l.m.restart(); err != nil && l.restart == r {
+		// The UPDATE could not go out (the ECONN is not established):
+		// the leg fails now rather than at the deadline.
+		l.note("media.ice-restart", "ICE restart not sent: "+err.Error(), map[string]string{"outcome": "not-sent"})
+		l.restartDone(false)
+	}
+	return true
+}
+
+// restartDone ends the ICE restart in progress: ICE connected again
+// (ok), or the deadline passed and the leg fails with
+// ErrICERestartFailed.
+func (l *Leg) restartDone(ok bool) {
+	r := l.restart
+	l.restart = nil
+	r.deadline.Stop()
+	took := l.m.clock.Since() - r.started
+	attrs := map[string]string{"after_ms": strconv.FormatInt(took.Milliseconds(), 10)}
+	if ok {
+		attrs["outcome"] = "recovered"
+		l.note("media.ice-restart", fmt.Sprintf("ICE connected again %s after it failed", took.Round(time.Millisecond)), attrs)
+		return
+	}
+	attrs["outcome"] = "failed"
+	l.note("media.ice-restart", fmt.Sprintf("ICE restart failed: no path %s after ICE failed", took.Round(time.Millisecond)), attrs)
+	l.m.deliver(l.conn, ecall.MediaEvent{Type: ecall.MediaFailed,
+		Err: fmt.Errorf("%w (within %v)", ErrICERestartFailed, l.m.RestartTimeout)})
 }

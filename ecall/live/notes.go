@@ -42,3 +42,31 @@ func streamAttrs(prefix string, s mediaflow.StreamStats, attrs map[string]string
 		attrs[prefix+".rtt_us"] = strconv.FormatInt(s.RTT.Microseconds(), 10)
 	}
 }
+
+// pairNote renders the candidate pair ICE selected: its type ("host",
+// "srflx" when a NAT's mapping carries it, "relay" through TURN: the
+// farthest type of its two ends) and each end.
+func pairNote(p mediaflow.CandidatePairSelected) (string, map[string]string) {
+	typ := PairType(p.Local.Type, p.Remote.Type)
+	attrs := map[string]string{
+		"type":        typ,
+		"local.type":  p.Local.Type,
+		"remote.type": p.Remote.Type,
+		"local":       p.Local.String(),
+		"remote":      p.Remote.String(),
+	}
+	return fmt.Sprintf("ICE pair %s: local %s, remote %s", typ, p.Local, p.Remote), attrs
+}
+
+// PairType names a candidate pair by its ends' types: "relay" when
+// either end is a TURN relay, else "srflx" when either is reflexive
+// (server- or peer-reflexive: a NAT's mapping), else "host".
+func PairType(local, remote string) string {
+	switch {
+	case local == "relay" || remote == "relay":
+		return "relay"
+	case local == "srflx" || remote == "srflx" || local == "prflx" || remote == "prflx":
+		return "srflx"
+	}
+	return "host"
+}

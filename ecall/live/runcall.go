@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/ecall/backend/relay"
 	"github.com/callrec/callrec/econn"
@@ -27,8 +25,7 @@ type CallConfig struct {
 	RelayURL    string            // the relay's WebSocket URL (RelayURL turns "host:port" into one)
 	Log         string            // the log file to record into; "" records nothing
 	Video       bool              // send VP8 video too (videosend=true)
-	Network     bool              // gather ICE candidates on every interface, not just loopback
-	ICEServers  []string          // with Network: STUN or TURN server URLs
+	ICE         ICE               // where media looks for a path (zero: loopback only)
 	ToolVersion string            // recorded in the call's metadata
 	Logger      *slog.Logger      // the device's warnings
 	// Identity is the device's identity (from its key file, see
@@ -96,6 +93,9 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 		return "", err
 	}
 	fmt.Fprintf(cfg.Out, "%s joined %s at %s\n", cfg.Self, cfg.Conv, cfg.RelayURL)
+	if cfg.ICE.Host {
+		fmt.Fprintf(cfg.Out, "%s ICE: %s\n", cfg.Self, cfg.ICE)
+	}
 	fmt.Fprintf(cfg.Out, "%s key fingerprint %s\n", cfg.Self, relay.Fingerprint(cfg.Identity.IdentityKey()))
 	if cfg.Dial {
 		err = cfg.Script.Dial(ctx, dev)
@@ -126,12 +126,7 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 func (cfg *CallConfig) newDevice(ctx context.Context, rec ecall.Recorder, start time.Time, errs chan<- error) (*Device, error) {
 	media := mediaflow.DefaultOptions()
 	media.Video = cfg.Video
-	if cfg.Network {
-		media.Loopback = false
-		for _, u := range cfg.ICEServers {
-			media.ICEServers = append(media.ICEServers, webrtc.ICEServer{URLs: []string{u}})
-		}
-	}
+	cfg.ICE.Apply(&media)
 	var props econn.Props
 	if cfg.Video {
 		props = econn.Props{"videosend": "true"}
@@ -141,7 +136,8 @@ func (cfg *CallConfig) newDevice(ctx context.Context, rec ecall.Recorder, start 
 	return NewDevice(ctx, DeviceConfig{
 		Self: cfg.Self, RelayURL: cfg.RelayURL, Conv: cfg.Conv, Media: &media,
 		Client: ecall.Config{Props: props}, Recorder: rec, Start: start, Logger: cfg.Logger,
-		Identity: cfg.Identity, Pins: cfg.Pins, OnKey: cfg.peerKey,
+		RestartTimeout: cfg.ICE.RestartTimeout,
+		Identity:       cfg.Identity, Pins: cfg.Pins, OnKey: cfg.peerKey,
 		OnError: func(err error) {
 			select {
 			case errs <- err:

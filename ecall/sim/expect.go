@@ -47,6 +47,12 @@ func (r *runner) expect(c Cmd) {
 			fail(kv.Key, kv.Value, "no connection")
 			continue
 		}
+		if got, ok := r.recordedValue(call, kv); ok {
+			if got != kv.Value {
+				fail(kv.Key, kv.Value, got)
+			}
+			continue
+		}
 		got := callValue(call, kv.Key)
 		if !sameValue(kv.Key, kv.Value, got) {
 			fail(kv.Key, kv.Value, got)
@@ -134,4 +140,36 @@ func sameValue(key, want, got string) bool {
 		return strings.EqualFold(want, got)
 	}
 	return want == got
+}
+
+// recordedValue checks the expectations on a connection's recorded
+// events: "count.TYPE" is how many events of that type it recorded;
+// "sequence" lists event types that must have been recorded in this
+// order, others between them allowed. For a sequence that does not
+// hold, got says how far it went.
+func (r *runner) recordedValue(c *ecall.Call, kv KV) (got string, ok bool) {
+	types := r.w.recorded[c.Sess()]
+	if typ, ok := strings.CutPrefix(kv.Key, "count."); ok {
+		n := 0
+		for _, t := range types {
+			if t == typ {
+				n++
+			}
+		}
+		return strconv.Itoa(n), true
+	}
+	if kv.Key != "sequence" {
+		return "", false
+	}
+	want := strings.Split(kv.Value, ",")
+	i := 0
+	for _, t := range types {
+		if i < len(want) && t == want[i] {
+			i++
+		}
+	}
+	if i == len(want) {
+		return kv.Value, true
+	}
+	return fmt.Sprintf("%s (then no %s)", strings.Join(want[:i], ","), want[i]), true
 }

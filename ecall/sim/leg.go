@@ -8,6 +8,7 @@ import (
 
 	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/econn"
+	"github.com/callrec/callrec/eventlog"
 )
 
 // leg is a fake media leg. Its SDPs are plausible (ICE credentials, a
@@ -23,6 +24,11 @@ type leg struct {
 	closed  bool
 	dcOpen  bool
 	linking bool // the connection is scheduled or up
+	// offering: an offer of this leg waits for its answer; a leg that has
+	// completed an exchange rolls it back to answer the peer's (a lost
+	// UPDATE glare), as live legs do.
+	offering   bool
+	negotiated bool
 }
 
 func (l *leg) sdp(role string) string {
@@ -68,8 +74,15 @@ func (l *leg) legOf(sdp string) (*leg, error) {
 	return l.w.legs[id-1], nil
 }
 
-func (l *leg) Offer() (string, error)   { return l.sdp("OFFER"), nil }
-func (l *leg) Reoffer() (string, error) { return l.sdp("OFFER"), nil }
+func (l *leg) Offer() (string, error) {
+	l.offering = true
+	return l.sdp("OFFER"), nil
+}
+
+func (l *leg) Reoffer() (string, error) {
+	l.offering = true
+	return l.sdp("OFFER"), nil
+}
 
 func (l *leg) Accept(offer string) (string, error) {
 	if l.closed {
@@ -79,6 +92,16 @@ func (l *leg) Accept(offer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if l.offering && l.negotiated {
+		// The loser of an UPDATE glare takes its re-offer back, recorded
+		// as live legs record it.
+		l.owner.client.MediaEvent(l.conn, ecall.MediaEvent{Type: ecall.MediaNote, Note: &ecall.Note{
+			Type: "media.rollback",
+			Note: eventlog.Note{Text: "own re-offer rolled back to answer the peer's UPDATE (glare lost)"},
+		}})
+	}
+	l.offering = false
+	l.negotiated = true
 	l.peer = p
 	return l.sdp("ANSWER"), nil
 }
@@ -96,6 +119,7 @@ func (l *leg) SetAnswer(answer string) error {
 	if p.peer != l {
 		return fmt.Errorf("answer from media leg %d does not answer leg %d's offer", p.id, l.id)
 	}
+	l.offering, l.negotiated = false, true
 	l.peer = p
 	// New or renegotiated (UPDATE), the connection comes up again after
 	// the media delay, and the data channel reports open again.

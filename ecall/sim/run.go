@@ -81,6 +81,9 @@ func Run(sc *Scenario, opts Options) (res *Result, err error) {
 	}
 	r.w = newWorld(sc.Clients, opts.Seed, rec)
 	r.w.observe = opts.Observe
+	if expectsRecorded(sc) {
+		r.w.observe = r.w.recordTypes(opts.Observe)
+	}
 	res = &Result{World: r.w}
 	if w != nil {
 		res.CallID = w.ID()

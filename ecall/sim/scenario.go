@@ -553,7 +553,24 @@ func checkInject(c Cmd, known map[eventlog.Endpoint]bool) error {
 // remote.<prop>.
 var expectKeys = []string{
 	"state", "dir", "incoming", "answered", "closed", "reason", "conflict",
-	"conns", "timer", "datachannel", "remote",
+	"conns", "timer", "datachannel", "remote", "sequence",
+}
+
+// expectsRecorded reports whether a scenario expects something of the
+// recorded events (sequence=, count.TYPE=): the run then keeps their
+// types.
+func expectsRecorded(sc *Scenario) bool {
+	for _, c := range sc.Cmds {
+		if c.Verb != "expect" {
+			continue
+		}
+		for _, kv := range c.KV {
+			if kv.Key == "sequence" || strings.HasPrefix(kv.Key, "count.") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkExpect(c Cmd, known map[eventlog.Endpoint]bool) error {
@@ -584,8 +601,14 @@ func checkExpect(c Cmd, known map[eventlog.Endpoint]bool) error {
 		if strings.HasPrefix(kv.Key, "remote.") {
 			continue
 		}
+		if typ, ok := strings.CutPrefix(kv.Key, "count."); ok {
+			if _, err := strconv.Atoi(kv.Value); err != nil || typ == "" {
+				return fmt.Errorf("expect %s=%s: want count.TYPE=N", kv.Key, kv.Value)
+			}
+			continue
+		}
 		if !contains(expectKeys, kv.Key) {
-			return fmt.Errorf("expect: unknown key %q (known: %s, remote.<prop>)", kv.Key, strings.Join(expectKeys, ", "))
+			return fmt.Errorf("expect: unknown key %q (known: %s, remote.<prop>, count.<type>)", kv.Key, strings.Join(expectKeys, ", "))
 		}
 		if err := checkExpectValue(kv); err != nil {
 			return err
@@ -610,6 +633,12 @@ func checkExpectValue(kv KV) error {
 	case "datachannel":
 		if kv.Value != "open" && kv.Value != "closed" {
 			err = fmt.Errorf("want open or closed")
+		}
+	case "sequence":
+		for _, typ := range strings.Split(kv.Value, ",") {
+			if typ == "" {
+				err = fmt.Errorf("want event types separated by commas")
+			}
 		}
 	}
 	if err != nil {

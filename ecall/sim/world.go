@@ -27,6 +27,10 @@ type World struct {
 	sessions map[string]bool
 	rec      ecall.Recorder
 	observe  func(eventlog.Event)
+	// recorded holds each connection's recorded event types in order,
+	// for the expectations on them (sequence=, count.TYPE=); nil unless a
+	// scenario has such expectations.
+	recorded map[string][]string
 
 	// Backend and Direct count the messages that went through the backend
 	// and over data channels, by type.
@@ -228,4 +232,18 @@ func (m mediaOf) NewLeg(conn string, remote eventlog.Endpoint) (ecall.Leg, error
 	l := &leg{w: w, owner: m.sc, conn: conn, id: len(w.legs) + 1}
 	w.legs = append(w.legs, l)
 	return l, nil
+}
+
+// recordTypes returns an observer that keeps every connection's recorded
+// event types, then passes the event on to next (if any).
+func (w *World) recordTypes(next func(eventlog.Event)) func(eventlog.Event) {
+	w.recorded = map[string][]string{}
+	return func(ev eventlog.Event) {
+		if ev.Conn != "" {
+			w.recorded[ev.Conn] = append(w.recorded[ev.Conn], ev.Type)
+		}
+		if next != nil {
+			next(ev)
+		}
+	}
 }
