@@ -24,7 +24,7 @@ import (
 //	                   name: normal, canceled, timeout-setup, ...)
 //	since=TIME         started at TIME or later
 //	until=TIME         started before TIME
-//	build=VERSION      recorded by that build; VERSION* any build whose
+//	build=VERSION      recorded by that build (by one of its devices); VERSION* any build whose
 //	                   version starts so
 //
 // TIME is RFC 3339 (2026-11-27T10:00:00Z) or a date (2026-11-27, its
@@ -43,7 +43,7 @@ type CallFilter struct {
 type Call struct {
 	Endpoints []eventlog.Endpoint
 	Start     time.Time
-	Build     string   // the recording program's version
+	Builds    []string // the versions of the programs that recorded it
 	Open      bool     // still being recorded
 	States    []string // each connection's final state
 	Reasons   []string // each closed connection's close reason (econn.ReasonName)
@@ -160,7 +160,9 @@ func (f CallFilter) Match(c Call) bool {
 		return false
 	case len(f.eps) > 0 && !slices.ContainsFunc(c.Endpoints, Filter{eps: f.eps}.MatchEndpoint):
 		return false
-	case len(f.builds) > 0 && !slices.ContainsFunc(f.builds, func(b string) bool { return buildIs(c.Build, b) }):
+	case len(f.builds) > 0 && !slices.ContainsFunc(f.builds, func(b string) bool {
+		return slices.ContainsFunc(c.Builds, func(have string) bool { return buildIs(have, b) })
+	}):
 		return false
 	case len(f.reasons) > 0 && !slices.ContainsFunc(c.Reasons, func(r string) bool { return containsFold(f.reasons, r) }):
 		return false

@@ -11,11 +11,11 @@ import (
 func TestCallFilter(t *testing.T) {
 	day := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	closedAB := filter.Call{Endpoints: []eventlog.Endpoint{{User: "A", Client: "1"}, {User: "B", Client: "2"}},
-		Start: day, Build: "v1.2.3", States: []string{"Terminating", "Terminating"}, Reasons: []string{"normal", "normal"}}
+		Start: day, Builds: []string{"v1.2.3"}, States: []string{"Terminating", "Terminating"}, Reasons: []string{"normal", "normal"}}
 	failedC := filter.Call{Endpoints: []eventlog.Endpoint{{User: "C", Client: "9"}},
-		Start: day.Add(24 * time.Hour), Build: "dev", States: []string{"Terminating"}, Reasons: []string{"timeout-setup"}}
+		Start: day.Add(24 * time.Hour), Builds: []string{"dev"}, States: []string{"Terminating"}, Reasons: []string{"timeout-setup"}}
 	open := filter.Call{Endpoints: []eventlog.Endpoint{{User: "A", Client: "3"}},
-		Start: day.Add(time.Hour), Build: "v1.2.4", Open: true, States: []string{"Answered"}}
+		Start: day.Add(time.Hour), Builds: []string{"v1.2.4"}, Open: true, States: []string{"Answered"}}
 	calls := map[string]filter.Call{"closedAB": closedAB, "failedC": failedC, "open": open}
 	for _, tc := range []struct {
 		expr string
