@@ -73,6 +73,23 @@ func (w *CallWriter) SetOnCommit(fn func(Commit)) {
 	w.onCommit.Store(&fn)
 }
 
+// AddOnCommit makes fn run after the hook already set (SetOnCommit's or
+// an earlier AddOnCommit's), so that several parties — the live tail, the
+// fleet — follow one writer's commits.
+func (w *CallWriter) AddOnCommit(fn func(Commit)) {
+	for {
+		old := w.onCommit.Load()
+		f := fn
+		if old != nil {
+			prev := *old
+			f = func(c Commit) { prev(c); fn(c) }
+		}
+		if w.onCommit.CompareAndSwap(old, &f) {
+			return
+		}
+	}
+}
+
 // batch is a run of encoded events committed in one transaction.
 type batch struct {
 	first uint64    // Seq of the first event
