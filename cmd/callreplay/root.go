@@ -30,5 +30,6 @@ func newRootCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	root.AddCommand(newRedactCmd(ios, nil))
 	root.AddCommand(newMergeCmd(ios, nil))
 	root.AddCommand(newViewCmd(ios, nil))
+	root.AddCommand(newFleetCmd(ios))
 	return root
 }
