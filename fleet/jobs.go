@@ -151,6 +151,6 @@ type Result struct {
 	Worker     string            `json:"worker,omitempty"`
 }
 
-func jobSubject(run string) string    { return JobPrefix + "." + run }
-func resultSubject(run string) string { return ResultPrefix + "." + run }
+func jobSubject(run string) string     { return JobPrefix + "." + run }
+func resultSubject(run string) string  { return ResultPrefix + "." + run }
 func resultID(run, call string) string { return run + ":" + call }
