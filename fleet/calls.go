@@ -42,6 +42,11 @@ func GroupCalls(recs []RecordingMeta, links map[string]merge.Link) []Call {
 		// A recorder records every device it has in one recording: the
 		// device set stands for merge's "one log".
 		l.Source = strings.Join(recs[i].Devices, ",")
+		if l.Conv == "" {
+			// No conversation (a simulation, an old log): among a fleet's
+			// many unrelated recordings, session ids alone meet by chance.
+			l.Own, l.Heard = nil, nil
+		}
 		l.Start = recs[i].Start
 		ls[i] = l
 	}

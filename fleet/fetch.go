@@ -132,6 +132,9 @@ func (c *Client) rawEvents(ctx context.Context, rec string) (map[uint64][]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("fleet: reading %s: %w", rec, err)
 	}
+	// Done with it: a fleet verify reads thousands of recordings, and
+	// consumers left to expire would pile up to the server's limit.
+	defer c.deleteConsumer(cons)
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: reading %s: %w", rec, err)
@@ -186,4 +189,14 @@ func takeEvent(raw map[uint64][]byte, rec string, m jetstream.Msg) error {
 	}
 	raw[seq] = slices.Clone(data)
 	return nil
+}
+
+// deleteConsumer removes an ordered consumer once read, best effort (it
+// expires anyway).
+func (c *Client) deleteConsumer(cons jetstream.Consumer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if info := cons.CachedInfo(); info != nil {
+		c.js.DeleteConsumer(ctx, StreamEvents, info.Name)
+	}
 }

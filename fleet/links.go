@@ -74,6 +74,9 @@ func (c *Client) links(ctx context.Context, recs []RecordingMeta, opts StreamOpt
 // linkOf returns one recording's Link, from the cache when it holds it.
 func (c *Client) linkOf(ctx context.Context, kv jetstream.KeyValue, m *RecordingMeta) (merge.Link, error) {
 	l := merge.NewLink(m.Meta, "")
+	if l.Conv == "" {
+		return l, nil // never linked (GroupCalls): nothing to read
+	}
 	if m.Closed {
 		if e, err := kv.Get(ctx, m.Rec); err == nil {
 			var cached linkJSON
