@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/callrec/callrec/fleet"
 	"github.com/callrec/callrec/internal/progress"
 	"github.com/callrec/callrec/internal/safetext"
+	"github.com/callrec/callrec/viewer"
 )
 
 // fleetConnectTimeout bounds connecting to the fleet.
@@ -354,4 +356,54 @@ func fleetWorkerRun(opts *fleetWorkerOptions) error {
 		return cmdutil.Interrupted(errors.New("worker stopped"))
 	}
 	return nil
+}
+
+// fleetCatalog is what view --fleet shows: the call pulled into a
+// temporary log, or with --follow the call followed through the fleet.
+// close releases it (and removes the temporary log).
+func fleetCatalog(opts *viewOptions) (cat viewer.Catalog, note string, close func(), err error) {
+	c, err := (&fleetFlags{URL: opts.Fleet}).connect()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	calls, err := c.Calls(ctx, fleet.QueryOptions{})
+	if calls == nil && err != nil {
+		return nil, "", nil, err
+	}
+	call, err := fleet.FindCall(calls, opts.Log)
+	if err != nil {
+		return nil, "", nil, cmdutil.InputError(err)
+	}
+	if opts.Follow {
+		f, err := c.Follow(context.Background(), call)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		lc := viewer.NewLiveCatalog(f)
+		return lc, "following the call through the fleet", func() { lc.Close(); c.Close() }, nil
+	}
+	dir, err := os.MkdirTemp("", "callreplay-view-")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	out := filepath.Join(dir, "call.log")
+	if _, err := pullCall(ctx, c, call.ID, out); err != nil {
+		os.RemoveAll(dir)
+		return nil, "", nil, err
+	}
+	c.Close()
+	l, err := openLog(out)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", nil, err
+	}
+	lc := viewer.NewLogCatalog(l, nil)
+	return lc, "", func() { lc.Close(); l.Close(); os.RemoveAll(dir) }, nil
 }
