@@ -75,8 +75,13 @@ func ConnectLater(rawURL string) (*Client, error) {
 	return newClient(nc)
 }
 
+// maxPending bounds a client's publishes not yet acknowledged.
+const maxPending = 1 << 16
+
 func newClient(nc *nats.Conn) (*Client, error) {
-	js, err := jetstream.New(nc)
+	// Publishers of several recordings share the context: its bound on
+	// unacknowledged publishes must hold all their chunks.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(maxPending))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("fleet: %w", err)

@@ -48,6 +48,7 @@ type Publisher struct {
 	closed    bool // the writer closed
 	stop      bool // Close gave up waiting
 	err       error
+	published uint64 // acked, for Published
 
 	wake chan struct{}
 	done chan struct{}
@@ -311,6 +312,7 @@ func (p *Publisher) events(from, to uint64) ([][]byte, error) {
 func (p *Publisher) dropQueue(acked uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.published = acked
 	for len(p.queue) > 0 && p.qFirst <= acked {
 		p.qBytes -= len(p.queue[0])
 		p.queue[0] = nil
@@ -381,4 +383,11 @@ func outcomeOf(l *eventlog.Log, id string) (*describe.Outcome, time.Duration, er
 		o.Add(ev)
 	}
 	return o, r.Duration(), cur.Err()
+}
+
+// Published is the number of events the fleet has acknowledged so far.
+func (p *Publisher) Published() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.published
 }

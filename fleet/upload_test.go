@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"github.com/callrec/callrec/eventlog/redact"
+	"github.com/callrec/callrec/eventlog/replay"
 	"path/filepath"
 	"testing"
 )
@@ -52,6 +54,60 @@ func uploadFetch(t *testing.T, c *Client, path string) {
 			wantMeta, want := readCall(t, path, id)
 			gotMeta, got := readCallOf(t, out, infos[i].Meta.ID)
 			sameCall(t, path+" "+id, wantMeta, gotMeta, want, got)
+		}
+	}
+}
+
+// TestUploadRedacted ships a log redacted: each recording is the call
+// `callreplay redact` would write, and it verifies.
+func TestUploadRedacted(t *testing.T) {
+	c := connect(t, serve(t).URL())
+	src := "../testdata/compat/v2/live-demo.db"
+	rep, err := c.Upload(testCtx(t), src, UploadOptions{Redact: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(t.TempDir(), "redacted.log")
+	if _, err := redact.File(src, want, redact.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := fetchAll(t, c, rep.Recordings)
+	infos, err := out.Calls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range callIDs(t, want) {
+		wantMeta, wantEvs := readCall(t, want, id)
+		gotMeta, gotEvs := readCallOf(t, out, infos[i].Meta.ID)
+		sameCall(t, id, wantMeta, gotMeta, wantEvs, gotEvs)
+		rm, err := c.Recording(testCtx(t), rep.Recordings[i])
+		if err != nil || !rm.Redacted {
+			t.Errorf("recording %s: redacted %v, %v", rep.Recordings[i], rm.Redacted, err)
+		}
+		r, err := out.Call(infos[i].Meta.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vr, err := replay.Verify(replay.Reader(r))
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vr.Check(); err != nil {
+			t.Errorf("the redacted recording does not verify: %v", err)
+		}
+	}
+	// The original's session ids do not travel.
+	origMeta, _ := readCall(t, src, callIDs(t, src)[0])
+	for _, rec := range rep.Recordings {
+		rm, err := c.Recording(testCtx(t), rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, conn := range rm.Meta.Conns {
+			if orig := origMeta.Conns[i].Config.SessID; conn.Config.SessID == orig {
+				t.Errorf("recording %s holds session id %q of the original", rec, orig)
+			}
 		}
 	}
 }

@@ -18,6 +18,7 @@ type callOptions struct {
 	live.CallConfig
 	answer    bool
 	key, pins string
+	fleet     string
 }
 
 func newCallCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -53,6 +54,12 @@ Each device records its own events into --out; callreplay verifies it.`,
 			if err := opts.loadKeys(); err != nil {
 				return err
 			}
+			watch, closeFleet, err := fleetWatch(ios, fleetURL(opts.fleet))
+			if err != nil {
+				return err
+			}
+			defer closeFleet()
+			opts.Watch = watch
 			ctx, cancel := interruptible()
 			defer cancel()
 			return console(ios).Call(ctx, opts.CallConfig)
@@ -75,6 +82,7 @@ Each device records its own events into --out; callreplay verifies it.`,
 	f.BoolVar(&opts.Video, "video", false, "send VP8 video too (videosend=true)")
 	f.BoolVar(&opts.Network, "network", false, "gather ICE candidates on every interface, not just loopback")
 	f.StringArrayVar(&opts.ICEServers, "ice-server", nil, "with --network: a STUN or TURN server URL (stun:host:port), repeatable")
+	fleetFlag(f, &opts.fleet)
 	return cmd
 }
 
@@ -102,6 +110,8 @@ func (o *callOptions) check() error {
 		return errors.New("--ice-server needs --network (loopback ICE gathers host candidates only)")
 	case o.Members < 2 || o.Members > maxClientsLimit:
 		return fmt.Errorf("--members %d: want 2 (this device and one other) to %d", o.Members, maxClientsLimit)
+	case fleetURL(o.fleet) != "" && o.Log == "":
+		return errors.New("--fleet needs --out: the local log is the record the fleet copies")
 	}
 	url, err := live.RelayURL(o.RelayURL)
 	if err != nil {

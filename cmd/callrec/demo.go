@@ -16,6 +16,7 @@ import (
 type demoOptions struct {
 	live.DemoConfig
 	hangup string
+	fleet  string
 }
 
 func newDemoCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -37,6 +38,12 @@ replayed at the end to check that it reproduces.`,
 			if err := opts.check(); err != nil {
 				return cmdutil.FlagError(err)
 			}
+			watch, closeFleet, err := fleetWatch(ios, fleetURL(opts.fleet))
+			if err != nil {
+				return err
+			}
+			defer closeFleet()
+			opts.Watch = watch
 			ctx, cancel := interruptible()
 			defer cancel()
 			return demoRun(ctx, opts, ios)
@@ -49,6 +56,7 @@ replayed at the end to check that it reproduces.`,
 	f.BoolVar(&opts.Video, "video", false, "send VP8 video too (videosend=true)")
 	f.IntVar(&opts.Devices, "devices", 2, "number of B's devices (the last one answers)")
 	f.StringVar(&opts.hangup, "hangup", "a", "who hangs up: a (the caller) or b (the callee)")
+	fleetFlag(f, &opts.fleet)
 	_ = cmd.RegisterFlagCompletionFunc("hangup", cobra.FixedCompletions([]string{"a", "b"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

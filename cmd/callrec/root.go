@@ -26,6 +26,7 @@ cannot use (a missing or malformed scenario, a file that is not a log), 4
 anything else.`,
 	}
 	cmdutil.Setup(root, ios)
-	root.AddCommand(newSimCmd(ios), newDemoCmd(ios), newServeCmd(ios), newCallCmd(ios), newKeygenCmd(ios))
+	root.AddCommand(newSimCmd(ios), newDemoCmd(ios), newServeCmd(ios), newCallCmd(ios), newKeygenCmd(ios),
+		newFleetCmd(ios), newUploadCmd(ios))
 	return root
 }

@@ -22,6 +22,7 @@ type simOptions struct {
 	failDir   string
 	quiet     bool
 	json      bool
+	fleet     string
 }
 
 func newSimCmd(ios *cmdutil.IOStreams) *cobra.Command {
@@ -59,6 +60,10 @@ The scenario language is described in the README.`,
 		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.scenarios = args
+			opts.fleet = fleetURL(opts.fleet)
+			if opts.fleet != "" && opts.out == "" {
+				return cmdutil.FlagErrorf("--fleet needs --out: the local log is the record the fleet copies")
+			}
 			if opts.explore {
 				return exploreRun(opts)
 			}
@@ -72,6 +77,7 @@ The scenario language is described in the README.`,
 	f.Var(cmdutil.AtLeast(&opts.runs, 1), "runs", "explore: number of random scenarios")
 	f.StringVar(&opts.failDir, "fail-dir", ".", "explore: where to write the shrunk scenario of a violation")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print only failures")
+	fleetFlag(f, &opts.fleet)
 	f.BoolVar(&opts.json, "json", false, "print one JSON object: every scenario's result, or the exploration's")
 	return cmd
 }
@@ -84,7 +90,12 @@ func simRun(opts *simOptions) error {
 	if err != nil {
 		return cmdutil.InputError(sim.ReportParseError(opts.ios.Err, err))
 	}
-	rep, err := sim.RunReported(opts.ios.Out, scs, sim.BatchOptions{Out: opts.out, Seed: opts.seed, ToolVersion: toolVersion},
+	watch, closeFleet, err := fleetWatch(opts.ios, opts.fleet)
+	if err != nil {
+		return err
+	}
+	defer closeFleet()
+	rep, err := sim.RunReported(opts.ios.Out, scs, sim.BatchOptions{Out: opts.out, Seed: opts.seed, ToolVersion: toolVersion, Watch: watch},
 		sim.ReportOptions{JSON: opts.json, Quiet: opts.quiet})
 	if err != nil {
 		return err
@@ -112,6 +123,15 @@ func exploreRun(opts *simOptions) error {
 	}
 	if err := rep.Write(opts.ios.Out, opts.json); err != nil {
 		return err
+	}
+	if opts.fleet != "" {
+		// Explored runs are recorded as fast as they run: the log goes to
+		// the fleet once, at the end.
+		ctx, cancel := interruptible()
+		defer cancel()
+		if err := uploadRun(ctx, &cmdutil.IOStreams{Out: opts.ios.Err, Err: opts.ios.Err}, opts.fleet, []string{opts.out}, &uploadOptions{}); err != nil {
+			return err
+		}
 	}
 	return failed(rep.Err())
 }

@@ -29,20 +29,24 @@ type DemoConfig struct {
 	Logger      *slog.Logger  // the relay's warnings
 	Out         io.Writer     // what happens, a line each, and the summary
 	Progress    Progress      // the media flowing
+	// Watch, when set, is told of the recorded call (the fleet's
+	// publisher); nil records into the log alone.
+	Watch ecall.Watch
 }
 
 // demo is one run: the relay, the log and the devices.
 type demo struct {
-	opts   *DemoConfig
-	stdout io.Writer
-	relay  *Relay
-	log    *eventlog.Log
-	tail   *tail.Server // serves the call to followers; nil when it could not
-	w      *eventlog.CallWriter
-	caller *Device
-	callee []*Device  // B/1..B/N; the last one answers
-	errs   chan error // failures the devices reported
-	before int        // the calls the log held before this one
+	opts    *DemoConfig
+	stdout  io.Writer
+	relay   *Relay
+	log     *eventlog.Log
+	tail    *tail.Server // serves the call to followers; nil when it could not
+	unwatch func()       // the Watch's stop; nil without one
+	w       *eventlog.CallWriter
+	caller  *Device
+	callee  []*Device  // B/1..B/N; the last one answers
+	errs    chan error // failures the devices reported
+	before  int        // the calls the log held before this one
 }
 
 // RunDemo records a real call between cfg.Devices+1 devices in this
@@ -58,6 +62,10 @@ type demo struct {
 func RunDemo(ctx context.Context, cfg DemoConfig) (callID string, err error) {
 	d := &demo{opts: &cfg, stdout: cfg.Out, errs: make(chan error, 16)}
 	defer func() {
+		if d.unwatch != nil {
+			_ = d.w.Close() // a no-op when closed: its error is the log's too
+			d.unwatch()
+		}
 		if d.tail != nil {
 			_ = d.tail.Close() // after the writer's: followers get the close first
 		}
@@ -128,6 +136,9 @@ func (d *demo) setUp(ctx context.Context) error {
 		return err
 	}
 	d.tail = serveTail(d.log, d.w, d.opts.Logger, d.stdout)
+	if d.opts.Watch != nil {
+		d.unwatch = d.opts.Watch(d.log, d.w)
+	}
 	media := mediaflow.DefaultOptions()
 	media.Video = d.opts.Video
 	var props econn.Props

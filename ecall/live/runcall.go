@@ -38,6 +38,9 @@ type CallConfig struct {
 	// Pins are the peers' identity keys the device expects (a members
 	// file); a peer announced with another key is refused and recorded.
 	Pins *relay.Members
+	// Watch, when set, is told of the recorded call (the fleet's
+	// publisher); nil records into the log alone.
+	Watch ecall.Watch
 }
 
 // RunCall takes part in a call as one device, as "callrec call" does: it
@@ -68,6 +71,13 @@ func RunCall(ctx context.Context, cfg CallConfig) (callID string, err error) {
 		rec = &ecall.LogRecorder{W: w}
 		if srv := serveTail(log, w, cfg.Logger, cfg.Out); srv != nil {
 			defer srv.Close() // before the log's: the writer has closed by then
+		}
+		if cfg.Watch != nil {
+			stop := cfg.Watch(log, w)
+			defer func() {
+				_ = w.Close() // a no-op when closed: its error is the log's too
+				stop()
+			}()
 		}
 	}
 	if cfg.Identity == nil {

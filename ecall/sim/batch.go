@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/internal/safetext"
@@ -36,6 +37,9 @@ type BatchOptions struct {
 	ToolVersion string
 	// Each, when set, sees every scenario's result as it ends.
 	Each func(ScenarioResult)
+	// Watch, when set, is told of each recorded call (the fleet's
+	// publisher).
+	Watch ecall.Watch
 }
 
 // OpenLog opens (or creates) a log for simulated calls. It commits only
@@ -61,7 +65,7 @@ func RunBatch(scs []*Scenario, opts BatchOptions) (*BatchReport, error) {
 	}
 	rep := &BatchReport{Scenarios: []ScenarioResult{}}
 	for _, sc := range scs {
-		res, err := Run(sc, Options{Seed: opts.Seed, Log: log, ToolVersion: opts.ToolVersion})
+		res, err := Run(sc, Options{Seed: opts.Seed, Log: log, ToolVersion: opts.ToolVersion, Watch: opts.Watch})
 		r := ScenarioResult{Name: sc.Name, OK: err == nil, Backend: map[string]int{}, failures: failures(err)}
 		if err != nil {
 			rep.Failed++

@@ -29,6 +29,9 @@ type Options struct {
 	// SnapshotEvery is the recorder's distance between call snapshots
 	// (ecall.LogRecorder.SnapshotEvery: 0 the default, negative none).
 	SnapshotEvery int
+	// Watch, when set, is told of the recorded call (the fleet's
+	// publisher).
+	Watch ecall.Watch
 }
 
 // Result is what a run produced.
@@ -63,9 +66,16 @@ func Run(sc *Scenario, opts Options) (res *Result, err error) {
 		if err != nil {
 			return nil, err
 		}
+		var stop func()
+		if opts.Watch != nil {
+			stop = opts.Watch(opts.Log, w)
+		}
 		defer func() {
 			if cerr := w.Close(); cerr != nil && err == nil {
 				err = cerr
+			}
+			if stop != nil {
+				stop()
 			}
 		}()
 	}
