@@ -104,6 +104,11 @@ func (c *Client) Events(ctx context.Context, rm RecordingMeta) ([]eventlog.Event
 	if err != nil {
 		return nil, err
 	}
+	return decodeRaw(rm, raw)
+}
+
+// decodeRaw checks and decodes the events of rm read by Seq (see Fetch).
+func decodeRaw(rm RecordingMeta, raw map[uint64][]byte) ([]eventlog.Event, error) {
 	n := uint64(len(raw))
 	if rm.Closed && n != rm.Events {
 		return nil, fmt.Errorf("%w: %s: the fleet holds %d events of the %d recorded", ErrDamaged, rm.Rec, n, rm.Events)
@@ -148,7 +153,7 @@ func (c *Client) rawEvents(ctx context.Context, rec string) (map[uint64][]byte, 
 		got := 0
 		for m := range batch.Messages() {
 			got++
-			if err := takeEvent(raw, rec, m); err != nil {
+			if err := takeEvent(raw, rec, m.Headers(), m.Data()); err != nil {
 				return nil, err
 			}
 			md, err := m.Metadata()
@@ -168,8 +173,7 @@ func (c *Client) rawEvents(ctx context.Context, rec string) (map[uint64][]byte, 
 }
 
 // takeEvent files one message of rec by its Seq.
-func takeEvent(raw map[uint64][]byte, rec string, m jetstream.Msg) error {
-	h := m.Headers()
+func takeEvent(raw map[uint64][]byte, rec string, h nats.Header, data []byte) error {
 	seq, err := strconv.ParseUint(h.Get(HeaderSeq), 10, 64)
 	if err != nil || seq == 0 {
 		return fmt.Errorf("%w: %s: a message without a valid %s header", ErrDamaged, rec, HeaderSeq)
@@ -180,7 +184,6 @@ func takeEvent(raw map[uint64][]byte, rec string, m jetstream.Msg) error {
 			return fmt.Errorf("%w: %s: event %d is in format %q; this build reads up to %d", ErrDamaged, rec, seq, f, eventlog.FormatVersion)
 		}
 	}
-	data := m.Data()
 	if prev, ok := raw[seq]; ok {
 		if string(prev) != string(data) {
 			return fmt.Errorf("%w: %s: event %d published twice with different contents", ErrDamaged, rec, seq)

@@ -34,6 +34,7 @@ type Follower struct {
 	events  []eventlog.Event
 	recs    map[string]*followed // the call's recordings
 	pending map[string]*followed // of the conversation, not linked to the call yet
+	synced  bool // the bucket's recordings as they were at the start have come
 	ended   bool
 	err     error
 	changed chan struct{} // closed and replaced when something arrives
@@ -81,7 +82,7 @@ func (f *Follower) start(ctx context.Context, call Call) error {
 	if err != nil {
 		return err
 	}
-	if f.watch, err = kv.WatchAll(ctx, jetstream.IgnoreDeletes(), jetstream.UpdatesOnly()); err != nil {
+	if f.watch, err = kv.WatchAll(ctx, jetstream.IgnoreDeletes()); err != nil {
 		return fmt.Errorf("fleet: bucket %s: %w", BucketCalls, err)
 	}
 	go f.watchMeta()
@@ -102,11 +103,17 @@ func (f *Follower) start(ctx context.Context, call Call) error {
 	return nil
 }
 
-// watchMeta takes in metadata updates: a recording closed, or a new one
-// of the conversation started.
+// watchMeta takes in the recordings' metadata, those in the bucket at the
+// start then each update: a recording closed, or a new one of the
+// conversation started.
 func (f *Follower) watchMeta() {
 	for e := range f.watch.Updates() {
-		if e == nil {
+		if e == nil { // every recording there was has come
+			f.mu.Lock()
+			f.synced = true
+			f.checkEndLocked()
+			f.signalLocked()
+			f.mu.Unlock()
 			continue
 		}
 		m, err := decodeRecordingMeta(e.Key(), e.Value())
@@ -238,11 +245,20 @@ func (f *Follower) appendLocked(fr *followed, ev eventlog.Event) {
 }
 
 // checkEndLocked ends the stream once every recording of the call is
-// closed and all its events have arrived.
+// closed and all its events have arrived, and no other recording of the
+// conversation could still join it: none is still open, and all their
+// events have arrived too. (A later call of the conversation, recording
+// meanwhile, keeps the stream going until it closes: recordings' clocks
+// differ too much to tell by times.)
 func (f *Follower) checkEndLocked() {
-	for _, fr := range f.recs {
-		if !fr.meta.Closed || fr.taken < fr.meta.Events {
-			return
+	if !f.synced {
+		return
+	}
+	for _, m := range []map[string]*followed{f.recs, f.pending} {
+		for _, fr := range m {
+			if !fr.known || !fr.meta.Closed || fr.taken < fr.meta.Events {
+				return
+			}
 		}
 	}
 	f.ended = true

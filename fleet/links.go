@@ -91,7 +91,7 @@ func (c *Client) linkOf(ctx context.Context, kv jetstream.KeyValue, m *Recording
 			}
 		}
 	}
-	evs, err := c.Events(ctx, *m)
+	evs, err := c.closedEvents(ctx, *m)
 	if err != nil {
 		return l, err
 	}

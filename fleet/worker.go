@@ -79,14 +79,16 @@ func (c *Client) Work(ctx context.Context, opts WorkerOptions) error {
 		if opts.Idle > 0 && time.Since(last) > opts.Idle {
 			return nil
 		}
-		msg, err := cons.Next(jetstream.FetchMaxWait(poll))
+		msg, err := next(ctx, cons)
 		switch {
-		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
+		case ctx.Err() != nil:
+			if msg != nil {
+				msg.Nak() // stopping: another worker may have it now
+			}
+			return nil
+		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages), errors.Is(err, context.DeadlineExceeded):
 			continue
 		case err != nil:
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("fleet: worker: %w", err)
 		}
 		last = time.Now()
@@ -95,6 +97,13 @@ func (c *Client) Work(ctx context.Context, opts WorkerOptions) error {
 		}
 	}
 	return nil
+}
+
+// next pulls one job, waiting at most poll, or until ctx ends.
+func next(ctx context.Context, cons jetstream.Consumer) (jetstream.Msg, error) {
+	pctx, cancel := context.WithTimeout(ctx, poll)
+	defer cancel()
+	return cons.Next(jetstream.FetchContext(pctx))
 }
 
 // worker is one Work loop's state.
@@ -151,7 +160,9 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) (stop bool) {
 	if res.Status == StatusFailed {
 		msg.Term()
 	} else {
-		msg.DoubleAck(ctx)
+		// A lost acknowledgement only has the job verified again: its
+		// result is reported once all the same.
+		msg.Ack()
 	}
 	if w.opts.OnResult != nil {
 		w.opts.OnResult(res)
@@ -236,7 +247,7 @@ func (w *worker) verifyRecording(ctx context.Context, job Job, rec string) (Reco
 		return rr, err
 	}
 	rr.Call, rr.Devices = m.Call, m.Devices
-	events, err := w.c.Events(ctx, m)
+	events, err := w.c.closedEvents(ctx, m)
 	if errors.Is(err, ErrDamaged) {
 		rr.Status, rr.Damage = StatusDamaged, err.Error()
 		return rr, nil

@@ -1,0 +1,71 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/eventlog/verify"
+)
+
+// TestFigureVerifyThroughput measures BENCHMARKS.md's fleet verify
+// throughput: calls per second with 1, 2 and 4 workers (in this process,
+// each pulling its own jobs), from the moment the jobs are queued to the
+// last result, in interleaved rounds (1, 2, 4, then 2, 4, 1, ...); and the
+// cost per call against a local verify of the same log on one core
+// (verify.LogWith, Workers 1, as `callreplay verify` replays a call):
+//
+//	CALLREC_FIGURES=verify go test -count=1 -run TestFigureVerifyThroughput -v ./fleet
+func TestFigureVerifyThroughput(t *testing.T) {
+	figures(t, "verify")
+	n := envInt("CALLREC_FIGURES_CALLS", 2000)
+	rounds := envInt("CALLREC_FIGURES_ROUNDS", 3)
+	c := connect(t, serve(t).URL())
+	log := exploreLog(t, n)
+	upload(t, c, log)
+	open := func(p string) (*eventlog.Log, error) {
+		return eventlog.Open(p, 0, &eventlog.Options{ReadOnly: true})
+	}
+	counts := []int{1, 2, 4}
+	perWorkers := map[int][]float64{}
+	var local []float64
+	for r := range rounds {
+		start := time.Now()
+		res := verify.LogWith(log, verify.LogOptions{Open: open, Workers: 1})
+		if res.Err != nil || len(res.Calls) != n {
+			t.Fatalf("local verify: %v, %d calls", res.Err, len(res.Calls))
+		}
+		local = append(local, time.Since(start).Seconds()/float64(n))
+		for i := range counts {
+			w := counts[(i+r)%len(counts)]
+			perWorkers[w] = append(perWorkers[w], fleetRate(t, c, w, n))
+		}
+	}
+	one := median(perWorkers[1])
+	for _, w := range counts {
+		rate := median(perWorkers[w])
+		t.Logf("fleet verify, %d worker(s): %.0f calls/s (median of %d), %.2f× one worker", w, rate, rounds, rate/one)
+	}
+	l := median(local)
+	t.Logf("cost per call: fleet, one worker %.2f ms; local verify, one core %.3f ms: %.1f×", 1000/one, 1000*l, (1/one)/l)
+}
+
+// fleetRate runs one fleet verify with w workers and returns the calls
+// per second from the jobs' queueing to the last result.
+func fleetRate(t *testing.T, c *Client, w, n int) float64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var queued, last time.Time
+	rep, err := c.Verify(ctx, VerifyOptions{Workers: w, Queue: QueueOptions{AckWait: time.Minute},
+		Queued: func(int) { queued = time.Now() }, Progress: func(Result) { last = time.Now() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(StatusOK) != n {
+		t.Fatal(fmt.Sprintf("%d of %d calls ok", rep.Count(StatusOK), n))
+	}
+	return float64(n) / last.Sub(queued).Seconds()
+}
