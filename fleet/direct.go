@@ -28,7 +28,9 @@ func (c *Client) closedEvents(ctx context.Context, m RecordingMeta) ([]eventlog.
 	if !m.Closed {
 		return c.Events(ctx, m)
 	}
-	raw, err := c.directRaw(ctx, m.Rec)
+	// The subject the recorder published on, exactly: the server finds a
+	// literal subject's messages without matching a wildcard.
+	raw, err := c.directRaw(ctx, m.Rec, Subject(&m.Meta, m.Rec))
 	if err == nil && uint64(len(raw)) == m.Events {
 		return decodeRaw(m, raw)
 	}
@@ -38,11 +40,11 @@ func (c *Client) closedEvents(ctx context.Context, m RecordingMeta) ([]eventlog.
 	return c.Events(ctx, m)
 }
 
-// directRaw reads every message of recording rec by its Seq, in batches
+// directRaw reads every message of recording rec on subject by its Seq, in batches
 // of direct gets ($JS.API.DIRECT.GET.<stream> with next_by_subj and
 // batch; the server ends each batch with a 204 status that says how many
 // are left).
-func (c *Client) directRaw(ctx context.Context, rec string) (map[uint64][]byte, error) {
+func (c *Client) directRaw(ctx context.Context, rec, subject string) (map[uint64][]byte, error) {
 	inbox := c.nc.NewRespInbox()
 	sub, err := c.nc.SubscribeSync(inbox)
 	if err != nil {
@@ -55,7 +57,7 @@ func (c *Client) directRaw(ctx context.Context, rec string) (map[uint64][]byte, 
 			Seq   uint64 `json:"seq"`
 			Next  string `json:"next_by_subj"`
 			Batch int    `json:"batch"`
-		}{from, RecordingSubjects(rec), directBatch})
+		}{from, subject, directBatch})
 		if err := c.nc.PublishRequest("$JS.API.DIRECT.GET."+StreamEvents, inbox, req); err != nil {
 			return nil, err
 		}

@@ -34,7 +34,7 @@ type Follower struct {
 	events  []eventlog.Event
 	recs    map[string]*followed // the call's recordings
 	pending map[string]*followed // of the conversation, not linked to the call yet
-	synced  bool // the bucket's recordings as they were at the start have come
+	synced  bool                 // the bucket's recordings as they were at the start have come
 	ended   bool
 	err     error
 	changed chan struct{} // closed and replaced when something arrives

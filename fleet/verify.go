@@ -167,7 +167,16 @@ func (c *Client) startWorkers(ctx context.Context, opts VerifyOptions) func() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.Work(wctx, WorkerOptions{Name: fmt.Sprintf("in-process-%d", i+1), Queue: opts.Queue})
+			// A connection of its own, as a worker process has: one
+			// connection's messages are parsed on one goroutine, at the
+			// client and at the server, which would serialize the workers.
+			wc, err := c.another()
+			if err != nil {
+				wc = c
+			} else {
+				defer wc.Close()
+			}
+			wc.Work(wctx, WorkerOptions{Name: fmt.Sprintf("in-process-%d", i+1), Queue: opts.Queue})
 		}()
 	}
 	return func() {
@@ -286,4 +295,15 @@ func (c *Client) giveUp(ctx context.Context, run string, seq uint64) {
 		return
 	}
 	s.DeleteMsg(ctx, seq)
+}
+
+// another opens a second connection to c's fleet, with c's options.
+func (c *Client) another() (*Client, error) {
+	o := c.nc.Opts
+	o.Servers = c.nc.Servers()
+	nc, err := o.Connect()
+	if err != nil {
+		return nil, err
+	}
+	return newClient(nc)
 }
