@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
+	"github.com/callrec/callrec/ecall/sim/simtest"
+	"github.com/callrec/callrec/fleet"
 )
 
 // readmeBlock returns the lines of the first sh block after heading in
@@ -273,5 +276,87 @@ func checkFleetView(t *testing.T, args []string) {
 	entries, err := cat.Calls()
 	if err != nil || len(entries) != 1 || len(entries[0].Info.Meta.Endpoints) != 3 {
 		t.Fatalf("view %v: calls %+v, %v; want one call of 3 devices", args, entries, err)
+	}
+}
+
+// startFleet serves an embedded fleet for one test and returns its URL
+// and a client of it.
+func startFleet(t *testing.T) (string, *fleet.Client) {
+	t.Helper()
+	srv, err := fleet.Serve(fleet.ServerOptions{Listen: "127.0.0.1:0", StoreDir: t.TempDir(), MaxStore: 1 << 30,
+		MaxMemory: 64 << 20, Ready: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := fleet.Connect(ctx, srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return srv.URL(), c
+}
+
+// fleet verify exits as verify does: 1 with a diverging call (its step
+// printed), 3 once a recording is damaged; --json gives every call once;
+// bad flags are usage errors.
+func TestFleetVerifyExitCodes(t *testing.T) {
+	url, c := startFleet(t)
+	good := basicCall(t)
+	bad, _ := alterOutput(t, generate(t, "call-0002", simtest.BasicCall(3)), simtest.B1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	up, err := c.Upload(ctx, writeCalls(t, good, bad), fleet.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCmd(t, "fleet", "verify", "--fleet", url, "--workers", "2")
+	if r.code != cmdutil.ExitFailed || !strings.Contains(r.stdout, "DIVERGED  _.") || !strings.Contains(r.stdout, "call call-0002") ||
+		!strings.Contains(r.stdout, ": 1 ok, 1 diverged, 0 damaged, 0 failed") {
+		t.Fatalf("fleet verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var j fleet.VerifyJSON
+	r = runCmd(t, "fleet", "verify", "--json", "--filter", "until=2100-01-01", "--workers", "1", "--fleet", url)
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || r.code != cmdutil.ExitFailed ||
+		j.Summary.Calls != 2 || j.Summary.Diverged != 1 || len(j.Calls) != 2 {
+		t.Fatalf("fleet verify --json: exit %d, %v\n%s", r.code, err, r.stdout)
+	}
+
+	// An event of the good call gone from the stream: damaged, exit 3.
+	s, err := c.JetStream().Stream(ctx, fleet.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetLastMsgForSubject(ctx, fleet.RecordingSubjects(up.Recordings[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMsg(ctx, m.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	r = runCmd(t, "fleet", "verify", "--fleet", url, "--quiet")
+	if r.code != cmdutil.ExitInput || !strings.Contains(r.stdout, "DAMAGED   _."+up.Recordings[0]) || strings.Contains(r.stdout, "ok        ") {
+		t.Fatalf("fleet verify of a damaged recording: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fleet", "ls"}, "no fleet: give --fleet nats://HOST:PORT or set CALLREC_FLEET"},
+		{[]string{"fleet", "ls", "--fleet", url, "--filter", "kind=input"}, `--filter: filter term "kind=input": unknown key "kind"`},
+		{[]string{"fleet", "verify", "--fleet", url, "--ack-wait", "10ms"}, "--ack-wait 10ms: want at least 1s"},
+		{[]string{"fleet", "ls", "--fleet", "http://x"}, `"http://x" is not nats://HOST:PORT`},
+	} {
+		r := runCmd(t, tc.args...)
+		if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+	r = runCmd(t, "fleet", "pull", "nope", "--fleet", url, "--out", filepath.Join(t.TempDir(), "x.db"))
+	if r.code != cmdutil.ExitInput || !strings.Contains(r.stderr, `no such call: "nope"`) {
+		t.Errorf("pull of no call: exit %d, %q", r.code, r.stderr)
 	}
 }
