@@ -360,3 +360,39 @@ func TestFleetVerifyExitCodes(t *testing.T) {
 		t.Errorf("pull of no call: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// ls --filter takes the call language of fleet ls on a local log.
+func TestLsFilter(t *testing.T) {
+	timeout, err := os.ReadFile("../../testdata/scenarios/09-caller-timeout.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeCalls(t, basicCall(t), generate(t, "timeout", string(timeout)))
+	for _, tc := range []struct {
+		expr string
+		want []string
+	}{
+		{"user=A", []string{"call-1", "timeout"}},
+		{"user=nobody", nil},
+		{"outcome=normal", []string{"call-1"}},
+		{"outcome=failed", []string{"timeout"}},
+		{"reason=timed-out device=A/1", []string{"timeout"}},
+		{"outcome=closed", []string{"call-1", "timeout"}},
+		{"build=nope", nil},
+		{"until=2000-01-01", nil},
+	} {
+		out := mustRun(t, "ls", path, "--filter", tc.expr)
+		got := regexp.MustCompile(`(?m)^(call-1|timeout)\s`).FindAllStringSubmatch(out, -1)
+		var ids []string
+		for _, m := range got {
+			ids = append(ids, m[1])
+		}
+		if strings.Join(ids, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("ls --filter %q: %v, want %v\n%s", tc.expr, ids, tc.want, out)
+		}
+	}
+	r := runCmd(t, "ls", path, "--filter", "type=SETUP")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, `unknown key "type"`) {
+		t.Errorf("ls --filter type=SETUP: exit %d, %q", r.code, r.stderr)
+	}
+}
