@@ -104,6 +104,11 @@ func (c *Client) Events(ctx context.Context, rm RecordingMeta) ([]eventlog.Event
 	if err != nil {
 		return nil, err
 	}
+	return decodeRaw(rm, raw)
+}
+
+// decodeRaw checks and decodes the events of rm read by Seq (see Fetch).
+func decodeRaw(rm RecordingMeta, raw map[uint64][]byte) ([]eventlog.Event, error) {
 	n := uint64(len(raw))
 	if rm.Closed && n != rm.Events {
 		return nil, fmt.Errorf("%w: %s: the fleet holds %d events of the %d recorded", ErrDamaged, rm.Rec, n, rm.Events)
@@ -132,6 +137,9 @@ func (c *Client) rawEvents(ctx context.Context, rec string) (map[uint64][]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("fleet: reading %s: %w", rec, err)
 	}
+	// Done with it: a fleet verify reads thousands of recordings, and
+	// consumers left to expire would pile up to the server's limit.
+	defer c.deleteConsumer(cons)
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: reading %s: %w", rec, err)
@@ -145,7 +153,7 @@ func (c *Client) rawEvents(ctx context.Context, rec string) (map[uint64][]byte, 
 		got := 0
 		for m := range batch.Messages() {
 			got++
-			if err := takeEvent(raw, rec, m); err != nil {
+			if err := takeEvent(raw, rec, m.Headers(), m.Data()); err != nil {
 				return nil, err
 			}
 			md, err := m.Metadata()
@@ -165,8 +173,7 @@ func (c *Client) rawEvents(ctx context.Context, rec string) (map[uint64][]byte, 
 }
 
 // takeEvent files one message of rec by its Seq.
-func takeEvent(raw map[uint64][]byte, rec string, m jetstream.Msg) error {
-	h := m.Headers()
+func takeEvent(raw map[uint64][]byte, rec string, h nats.Header, data []byte) error {
 	seq, err := strconv.ParseUint(h.Get(HeaderSeq), 10, 64)
 	if err != nil || seq == 0 {
 		return fmt.Errorf("%w: %s: a message without a valid %s header", ErrDamaged, rec, HeaderSeq)
@@ -177,7 +184,6 @@ func takeEvent(raw map[uint64][]byte, rec string, m jetstream.Msg) error {
 			return fmt.Errorf("%w: %s: event %d is in format %q; this build reads up to %d", ErrDamaged, rec, seq, f, eventlog.FormatVersion)
 		}
 	}
-	data := m.Data()
 	if prev, ok := raw[seq]; ok {
 		if string(prev) != string(data) {
 			return fmt.Errorf("%w: %s: event %d published twice with different contents", ErrDamaged, rec, seq)
@@ -186,4 +192,14 @@ func takeEvent(raw map[uint64][]byte, rec string, m jetstream.Msg) error {
 	}
 	raw[seq] = slices.Clone(data)
 	return nil
+}
+
+// deleteConsumer removes an ordered consumer once read, best effort (it
+// expires anyway).
+func (c *Client) deleteConsumer(cons jetstream.Consumer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if info := cons.CachedInfo(); info != nil {
+		c.js.DeleteConsumer(ctx, StreamEvents, info.Name)
+	}
 }

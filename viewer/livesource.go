@@ -26,12 +26,28 @@ type Live interface {
 	LiveState() (live bool, ended string)
 }
 
+// Followed is a call followed while it is recorded: package tail's
+// Follower (through the recorder on this machine) or package fleet's
+// (through the fleet). As a replay.Source it holds the events that
+// arrived so far.
+type Followed interface {
+	replay.Source
+	// Progress returns the events arrived and how many times the
+	// metadata changed.
+	Progress() (events uint64, metas int)
+	// Ended reports whether the stream ended, and a note on how.
+	Ended() (bool, string)
+	// Err is what ended it, nil when the recording closed.
+	Err() error
+	Close() error
+}
+
 // LiveSource is the Source of a call followed while it is recorded
-// (package tail): the events that arrived so far, read and replayed as
+// (Followed): the events that arrived so far, read and replayed as
 // CallSource reads a call in a file.
 type LiveSource struct {
 	*CallSource
-	f      *tail.Follower
+	f      Followed
 	metas  int    // the Follower's metadata updates taken in
 	ended  bool   // the stream's end was taken in
 	reason string // how it ended
@@ -40,7 +56,7 @@ type LiveSource struct {
 
 // NewLiveSource returns a Source over what f has received, growing in
 // Grow. The source owns f and closes it in Close.
-func NewLiveSource(f *tail.Follower, opts *replay.IndexOptions) *LiveSource {
+func NewLiveSource(f Followed, opts *replay.IndexOptions) *LiveSource {
 	if opts == nil {
 		opts = &replay.IndexOptions{CheckpointEvery: DefaultCheckpointEvery}
 	}
@@ -104,7 +120,7 @@ func (s *LiveSource) Close() error {
 type LiveCatalog struct{ src *LiveSource }
 
 // NewLiveCatalog returns a Catalog of the call f follows.
-func NewLiveCatalog(f *tail.Follower) *LiveCatalog {
+func NewLiveCatalog(f Followed) *LiveCatalog {
 	return &LiveCatalog{src: NewLiveSource(f, nil)}
 }
 

@@ -66,6 +66,9 @@ func liveNote(asked bool) string {
 // viewCatalog is what view shows: the log, or the call a recorder is
 // writing into it. close releases it.
 func viewCatalog(opts *viewOptions) (cat viewer.Catalog, note string, close func(), err error) {
+	if opts.Fleet != "" {
+		return fleetCatalog(opts)
+	}
 	l, f, err := openOrFollow(context.Background(), opts.Log, opts.Call, opts.Follow)
 	if err != nil {
 		return nil, "", nil, err

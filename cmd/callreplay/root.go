@@ -31,5 +31,6 @@ func newRootCmd(ios *cmdutil.IOStreams) *cobra.Command {
 	root.AddCommand(newMergeCmd(ios, nil))
 	root.AddCommand(newViewCmd(ios, nil))
 	root.AddCommand(newWebCmd(ios, nil))
+	root.AddCommand(newFleetCmd(ios))
 	return root
 }

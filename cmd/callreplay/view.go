@@ -19,13 +19,14 @@ type viewOptions struct {
 	Call    string
 	At      uint64
 	Follow  bool
-	NoColor bool // from the NO_COLOR environment variable
+	Fleet   string // the fleet's URL: Log is a fleet call's id
+	NoColor bool   // from the NO_COLOR environment variable
 }
 
 func newViewCmd(ios *cmdutil.IOStreams, runF func(*viewOptions) error) *cobra.Command {
 	opts := &viewOptions{ios: ios}
 	cmd := &cobra.Command{
-		Use:   "view LOG",
+		Use:   "view LOG | view --fleet URL CALL",
 		Short: "Step through a recorded call in the terminal",
 		Long: "view opens a log in a terminal debugger: the timeline of events, the messages\n" +
 			"as a call-flow ladder, every connection's state before and after each step, and\n" +
@@ -34,11 +35,15 @@ func newViewCmd(ios *cmdutil.IOStreams, runF func(*viewOptions) error) *cobra.Co
 			"A log with several calls opens on the call list unless --call names one.\n" +
 			"A log that a recorder on this machine is writing opens live: the call's events\n" +
 			"appear as the recorder commits them (--follow asks for that at once).\n" +
+			"With --fleet, the argument is a fleet call (its id from callreplay fleet ls, or a\n" +
+			"unique prefix): all its devices, pulled from the fleet; with --follow as well, a\n" +
+			"call still in progress, its devices' events appearing as they are published.\n" +
 			"NO_COLOR set in the environment draws without colours.",
 		Example: "  callrec sim testdata/scenarios/04-glare.txt --out glare.db\n" +
 			"  callreplay view glare.db\n" +
 			"  callreplay view field.db --call call-0002 --at 120\n" +
 			"  callreplay view calls.db --follow    # while callrec demo records into it\n" +
+			"  callreplay view --fleet nats://127.0.0.1:4222 conv-1.9f3a --follow\n" +
 			"  # in the viewer: b state=Conflict-Resolution Enter, then c",
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -54,6 +59,7 @@ func newViewCmd(ios *cmdutil.IOStreams, runF func(*viewOptions) error) *cobra.Co
 	cmd.Flags().StringVar(&opts.Call, "call", "", "open this call instead of the call list")
 	cmd.Flags().Uint64Var(&opts.At, "at", 0, "put the cursor on the event with this sequence number")
 	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "follow the call a recorder is writing into the log, live")
+	cmd.Flags().StringVar(&opts.Fleet, "fleet", "", "open call CALL of the fleet at this URL, nats://HOST:PORT")
 	_ = cmd.RegisterFlagCompletionFunc("call", callIDCompletion)
 	return cmd
 }

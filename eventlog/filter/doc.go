@@ -37,6 +37,12 @@
 //	type=StateChanged,Closed conn=9GMi
 //	type=media.ice kind=note
 //
+// # Calls
+//
+// ParseCalls reads the same grammar with the keys of a call (user,
+// device, outcome, reason, since, until, build; see CallFilter): the
+// calls `callreplay fleet ls` lists and `fleet verify` checks.
+//
 // # Errors
 //
 // Parse fails on the first bad term with a *TermError, whose one-line

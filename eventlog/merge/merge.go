@@ -104,7 +104,7 @@ func openInputs(paths []string, timeout time.Duration) ([]*input, fs.FileMode, e
 		if err != nil {
 			return ins, 0, err
 		}
-		ins = append(ins, &input{path: p, log: l})
+		ins = append(ins, &input{n: len(ins), path: p, log: l})
 		st, err := os.Stat(p)
 		if err != nil {
 			return ins, 0, err

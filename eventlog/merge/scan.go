@@ -1,10 +1,9 @@
 package merge
 
 import (
-	"strings"
+	"strconv"
 	"time"
 
-	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -19,17 +18,16 @@ const LabelMerged = "merged"
 
 // recording is one call of one input log, as the scan found it.
 type recording struct {
-	in    *input
-	info  eventlog.CallInfo
-	conv  string
-	own   map[string]bool // session ids of its own ECONNs, lower case (econn compares them so)
-	heard map[string]bool // session ids its received messages came from, lower case
-	born  map[connKey]time.Time
-	drop  map[eventlog.Endpoint]bool // devices another recording of the group already gives
+	Link // its conversation and sessions; Source names its input
+	in   *input
+	info eventlog.CallInfo
+	born map[connKey]time.Time
+	drop map[eventlog.Endpoint]bool // devices another recording of the group already gives
 }
 
 // input is one log given to merge.
 type input struct {
+	n    int // its place among the inputs
 	path string
 	log  *eventlog.Log
 }
@@ -50,49 +48,29 @@ func (r *recording) source() Source { return Source{r.in.path, r.info.Meta.ID} }
 // wall is the wall-clock time of an event of r recorded at at.
 func (r *recording) wall(at time.Duration) time.Time { return r.info.Meta.Start.Add(at) }
 
-// scanFilter selects the events that say which sessions a call has and
-// hears from: the creation of its ECONNs and its received messages.
-var scanFilter = &eventlog.Filter{Kinds: []eventlog.Kind{eventlog.KindInput},
-	Types: []string{eventlog.TypeNew, eventlog.TypeRecv}}
-
 // scan reads the session ids of one call of in.
 func scan(in *input, info eventlog.CallInfo) (*recording, error) {
-	rec := &recording{in: in, info: info, conv: info.Meta.Labels[LabelConv],
-		own: map[string]bool{}, heard: map[string]bool{}, born: map[connKey]time.Time{}}
-	for _, c := range info.Meta.Conns {
-		rec.own[strings.ToLower(c.Config.SessID)] = true
-	}
+	rec := &recording{Link: NewLink(info.Meta, strconv.Itoa(in.n)), in: in, info: info, born: map[connKey]time.Time{}}
 	r, err := in.log.Call(info.Meta.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	cur := r.Cursor(scanFilter)
+	cur := r.Cursor(LinkFilter)
 	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
 		rec.note(&ev)
 	}
 	return rec, cur.Err()
 }
 
-// note takes the session ids of one NewConn or Recv input.
+// note takes the session ids of one NewConn or Recv input, and when each
+// ECONN was born.
 func (rec *recording) note(ev *eventlog.Event) {
-	switch in := ev.Input.(type) {
-	case eventlog.NewConn:
-		rec.own[strings.ToLower(in.Config.SessID)] = true
+	rec.Note(ev)
+	if in, ok := ev.Input.(eventlog.NewConn); ok {
 		k := connKey{ev.Endpoint, in.Config.SessID}
 		if _, ok := rec.born[k]; !ok {
 			rec.born[k] = rec.wall(ev.At)
 		}
-	case eventlog.RecvInput:
-		if in.DecodeErr != "" {
-			return
-		}
-		// The decoder is the one replay runs; bytes it refuses name no one.
-		if m, err := econn.Decode(in.Data, in.CurrTime, in.MsgTime); err == nil && m.SessID != "" {
-			rec.heard[strings.ToLower(m.SessID)] = true
-		}
-	}
-	if ev.Conn != "" {
-		rec.own[strings.ToLower(ev.Conn)] = true
 	}
 }
