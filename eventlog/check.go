@@ -118,7 +118,9 @@ func (l *Log) CheckFile() (err error) {
 
 // CheckCall checks one call: its metadata decodes, its events are keyed
 // 1..N without a gap or a stray key, and none is missing at the end (N
-// is at least the last Seq committed). Damage is a *DamageError naming
+// is at least the last Seq committed); in format 3, N is the last Seq
+// committed and the last event's At the one recorded with it (what Calls
+// lists of a closed call without reading its events). Damage is a *DamageError naming
 // the first bad Seq; an unknown call is ErrNoCall. It reads every key of
 // the call, not the events themselves: decoding them is the reader's.
 func (l *Log) CheckCall(id string) error {
@@ -164,7 +166,26 @@ func (l *Log) checkCall(c *callData) error {
 	if err := l.checkEvents(c.meta.ID, c.events, c.committed); err != nil {
 		return err
 	}
+	if err := l.checkLastRecord(c); err != nil {
+		return err
+	}
 	return l.checkSnapshots(c.meta.ID, c.snaps, max(c.count, c.committed))
+}
+
+// checkLastRecord checks a format 3 call's last record against its
+// events (which checkEvents found gapless up to at least the record's
+// Seq): Calls lists a closed call by the record alone.
+func (l *Log) checkLastRecord(c *callData) error {
+	id := c.meta.ID
+	switch {
+	case c.num == 0:
+		return nil
+	case c.count > c.committed:
+		return l.eventDamage(id, c.committed+1, "events after the last committed, %d (the last is %d)", c.committed, c.count)
+	case c.count > 0 && c.dur != c.committedAt:
+		return l.eventDamage(id, c.count, "the last event is at %v, its call's record says %v", c.dur, c.committedAt)
+	}
+	return nil
 }
 
 // view runs fn in a read transaction, with a damaged page an error.
@@ -340,19 +361,23 @@ func (l *Log) unlisted3(tx *bolt.Tx, listed map[string]uint64, refs []callRef) [
 }
 
 // checkCalls3 checks the keys of the shared format 3 buckets: the id
-// index numbers each call once, and every other key is a record of a
-// numbered call with a known tag, or a snapshot of one. It seeks past
-// each call's events (CheckCall walks those), so it costs a few seeks
-// per call.
+// index numbers each call once, every other key of _calls is an event
+// key of a numbered call, the records bucket holds only records of
+// numbered calls with a known tag, and every snapshot belongs to a
+// numbered call. It seeks past each call's events (CheckCall walks
+// those), so it costs a few seeks per call.
 func (l *Log) checkCalls3(tx *bolt.Tx) error {
 	calls := tx.Bucket(bucketCalls3)
 	if calls == nil {
 		return nil
 	}
-	nums := map[uint32]string{}
 	c := calls.Cursor()
 	k, v := c.First()
-	for ; k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+	if bytes.Equal(k, keyRecords3) && v == nil {
+		k, v = c.Next() // the records bucket
+	}
+	nums := map[uint32]string{}
+	for ; k != nil && len(k) > len(idPrefix) && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
 		id := string(k[len(idPrefix):])
 		if len(v) != 4 {
 			return l.damage(id, "bad call number %x", v)
@@ -364,23 +389,47 @@ func (l *Log) checkCalls3(tx *bolt.Tx) error {
 		nums[n] = id
 	}
 	for k != nil {
-		var n uint32
-		if len(k) >= 5 {
-			n = binary.BigEndian.Uint32(k)
+		if _, known := nums[callOf(k)]; !known || len(k) < 4 {
+			return l.damage("", "stray key %x among the calls", k)
 		}
-		id, known := nums[n]
+		end := prefixEnd(k[:4]) // CheckCall checks the call's keys
+		if end == nil {
+			break
+		}
+		k, v = c.Seek(end)
+	}
+	if err := l.checkRecords(records(calls), nums); err != nil {
+		return err
+	}
+	return l.checkSnapshotCalls(tx, nums)
+}
+
+// callOf returns the call number a format 3 key starts with; 0 for a key
+// too short to hold one.
+func callOf(k []byte) uint32 {
+	if len(k) < 4 {
+		return 0
+	}
+	return binary.BigEndian.Uint32(k)
+}
+
+// checkRecords checks that the records bucket holds only records of
+// numbered calls with a known tag.
+func (l *Log) checkRecords(recs *bolt.Bucket, nums map[uint32]string) error {
+	if recs == nil {
+		return nil // each numbered call then has no meta: Calls says so
+	}
+	c := recs.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		id, known := nums[callOf(k)]
 		switch {
 		case !known || v == nil:
-			return l.damage("", "stray key %x among the calls", k)
-		case k[4] == tagEvent: // CheckCall checks the events
-			k, v = c.Seek(recKey(n, tagEvent+1))
-			continue
+			return l.damage("", "stray key %x among the call records", k)
 		case len(k) != 5 || (k[4] != tagMeta && k[4] != tagLast && k[4] != tagOutcome):
 			return l.damage(id, "stray key %x among its records", k)
 		}
-		k, v = c.Next()
 	}
-	return l.checkSnapshotCalls(tx, nums)
+	return nil
 }
 
 // checkSnapshotCalls checks that every snapshot belongs to a numbered call.

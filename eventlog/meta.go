@@ -18,10 +18,12 @@ import (
 //	1  the first release; an Ignored output stored its reason as a sentence
 //	2  an Ignored output stores its reason code and arguments (v1.go reads
 //	   the sentences of version 1 back into codes)
-//	3  compact: every call's records in one shared bucket keyed by call
-//	   number (layout3.go), a binary CallMeta, snapshots, and the call's
-//	   outcome stored when its writer closes; versions 1 and 2 keep a
-//	   bucket per call with JSON meta
+//	3  compact: every call's events in one shared bucket keyed by call
+//	   number and its other records in a bucket nested in it
+//	   (layout3.go), a binary CallMeta, snapshots, and the call's outcome
+//	   stored when its writer closes, with its last event's Seq and At,
+//	   so that listing a closed call reads no event; versions 1 and 2
+//	   keep a bucket per call with JSON meta
 //
 // A file records the version of the newest build that added a call to
 // it; each call records its own, so a file may hold calls of several
@@ -59,8 +61,9 @@ type CallInfo struct {
 	// writer closed (format 3); nil for calls of older formats and calls
 	// whose writer never closed: read their events then.
 	Outcome []ConnOutcome
-	// Damage is what Log.Calls saw wrong at the ends of the call's events
-	// (nil: nothing there; Log.CheckCall checks every key).
+	// Damage is what Log.Calls saw wrong at the ends of the events of a
+	// call without a stored outcome (nil: nothing there, or a closed call,
+	// of which Calls reads no event; Log.CheckCall checks every key).
 	Damage *DamageError
 }
 

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // residentFile returns how much of this process's memory maps files
@@ -163,4 +166,75 @@ func TestPrefetch(t *testing.T) {
 	if err := l.Prefetch(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Prefetch on a closed log: %v", err)
 	}
+}
+
+// minorFaults returns the page faults this process met that needed no
+// disk read: a page of the log's mapping faults so once when the file
+// is in the page cache (bringing in its neighbours too: the kernel maps
+// a page cluster per fault).
+func minorFaults(t *testing.T) int64 {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return ru.Minflt
+}
+
+// TestCallsTouchesNoEventPages lists a 16 MB log of 400 closed calls,
+// each with its events on pages of their own, and checks that Calls
+// faults in only a few pages of the mapping: the calls' records, not
+// the pages of their events (a listing that read the first or the last
+// event of every call would fault at least once per call).
+func TestCallsTouchesNoEventPages(t *testing.T) {
+	const calls, events = 400, 30
+	path := filepath.Join(t.TempDir(), "many.log")
+	l, err := Open(path, 0o600, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []byte
+	for c := range calls {
+		w, err := l.CreateCall(CallMeta{Start: time.Unix(int64(c), 0), Endpoints: []Endpoint{{"u", "c"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range events {
+			text = text[:0]
+			for sum := sha256.Sum256([]byte(strconv.Itoa(c*events + i))); len(text) < 1000; sum = sha256.Sum256(sum[:]) {
+				text = hex.AppendEncode(text, sum[:])
+			}
+			if _, err := w.Append(Event{At: time.Duration(i), Endpoint: Endpoint{"u", "c"}, Kind: KindNote, Type: "bulk", Note: &Note{Text: string(text)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(path, 0, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	list := func() {
+		infos, err := l.Calls()
+		if err != nil || len(infos) != calls || infos[calls-1].Events != events || infos[calls-1].Outcome == nil {
+			t.Fatalf("Calls: %d calls, %v", len(infos), err)
+		}
+	}
+	list() // the code's own pages, and the heap it needs
+	var size int64
+	l.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	advise(l.db.Info().Data, size, adviceDrop)
+	faults := minorFaults(t)
+	list()
+	faults = minorFaults(t) - faults
+	if bound := int64(calls / 4); faults > bound {
+		t.Fatalf("listing %d calls of a %d-byte log met %d page faults (bound %d)", calls, size, faults, bound)
+	}
+	t.Logf("listing %d calls of a %d-byte log met %d page faults", calls, size, faults)
 }
