@@ -124,62 +124,91 @@ func createCall3(tx *bolt.Tx, meta *CallMeta) (uint32, error) {
 	return n, recs.Put(recKey(n, tagMeta), appendMeta(nil, meta))
 }
 
-// readCall3 reads the records of format 3 call n, with one cursor over
-// them (one seek: ls reads every call). When fromRecords and the call's
-// writer closed (its outcome is stored), the call's length and duration
-// come from its last record and no event is read: a listing then touches
-// only the records' pages. Otherwise it returns the last event's key and
-// value, from which readCallRef takes them.
-func (l *Log) readCall3(calls *bolt.Bucket, id string, n uint32, c *callData, fromRecords bool) (lastK, lastV []byte, err error) {
-	recs := records(calls)
-	if recs == nil {
-		return nil, nil, l.damage(id, "has no meta")
+// recordReader reads the records of format 3 calls in one read
+// transaction: the buckets looked up once, one cursor that steps on from
+// one call's records to the next (Calls reads the calls in number order,
+// mostly), and one decoder whose strings share blocks.
+type recordReader struct {
+	calls, recs, snaps *bolt.Bucket
+	cur                *bolt.Cursor
+	k, v               []byte // where cur is; k nil before the first read
+	d                  decoder
+}
+
+// listChunk is the block the strings of a listing's metas share.
+const listChunk = 32 << 10
+
+func newRecordReader(tx *bolt.Tx, chunk int) *recordReader {
+	r := &recordReader{calls: tx.Bucket(bucketCalls3), snaps: tx.Bucket(bucketSnaps3)}
+	r.recs = records(r.calls)
+	if r.recs != nil {
+		r.cur = r.recs.Cursor()
 	}
-	var key [5]byte
-	rec := func(tag byte) []byte {
-		binary.BigEndian.PutUint32(key[:], n)
-		key[4] = tag
-		return key[:]
+	r.d.chunkSize = chunk
+	return r
+}
+
+// is reports whether the cursor is at call n's record of the tag.
+func (r *recordReader) is(n uint32, tag byte) bool {
+	return len(r.k) == 5 && r.k[4] == tag && binary.BigEndian.Uint32(r.k) == n && r.v != nil
+}
+
+// meta moves to call n's meta record: where the cursor is when the last
+// call read was n-1, else a seek.
+func (r *recordReader) meta(n uint32) bool {
+	if !r.is(n, tagMeta) {
+		r.k, r.v = r.cur.Seek(recKey(n, tagMeta))
 	}
-	cur := recs.Cursor()
-	k, data := cur.Seek(rec(tagMeta))
-	if !bytes.Equal(k, rec(tagMeta)) || data == nil {
+	return r.is(n, tagMeta)
+}
+
+// next moves to the record after the current one.
+func (r *recordReader) next() { r.k, r.v = r.cur.Next() }
+
+// readCall3 reads the records of format 3 call n. When fromRecords and
+// the call's writer closed (its outcome is stored), the call's length and
+// duration come from its last record and no event is read: a listing
+// then touches only the records' pages. Otherwise it returns the last
+// event's key and value, from which readCallRef takes them.
+func (l *Log) readCall3(r *recordReader, id string, n uint32, c *callData, fromRecords bool) (lastK, lastV []byte, err error) {
+	if r.recs == nil || !r.meta(n) {
 		return nil, nil, l.damage(id, "has no meta")
 	}
 	// The binary meta decodes in about the time a cache would take to
 	// compare and copy it: only JSON metas are cached.
-	if err := decodeMeta(data, &c.meta); err != nil {
+	if err := r.d.meta(r.v, &c.meta); err != nil {
 		return nil, nil, l.damage(id, "meta: %v", err)
 	}
 	if c.meta.ID != id {
 		return nil, nil, l.damage(id, "meta names call %q", c.meta.ID)
 	}
 	c.num = n
-	c.events = eventSpace(calls, n)
-	k, v := cur.Next()
-	if bytes.Equal(k, rec(tagLast)) {
-		if len(v) != lastRecLen {
-			return nil, nil, l.damage(id, "bad last Seq record %x", v)
+	c.events = eventSpace(r.calls, n)
+	r.next()
+	if r.is(n, tagLast) {
+		if len(r.v) != lastRecLen {
+			return nil, nil, l.damage(id, "bad last Seq record %x", r.v)
 		}
-		c.committed = binary.BigEndian.Uint64(v)
-		c.committedAt = time.Duration(binary.BigEndian.Uint64(v[8:]))
-		k, v = cur.Next()
+		c.committed = binary.BigEndian.Uint64(r.v)
+		c.committedAt = time.Duration(binary.BigEndian.Uint64(r.v[8:]))
+		r.next()
 	}
-	if bytes.Equal(k, rec(tagOutcome)) {
-		out, err := decodeOutcome(v)
+	if r.is(n, tagOutcome) {
+		out, err := r.d.outcome(r.v)
 		if err != nil {
 			return nil, nil, l.damage(id, "outcome: %v", err)
 		}
 		c.outcome = out
+		r.next()
 	}
-	if snaps := l.snapBucket3(calls.Tx()); snaps != nil {
-		c.snaps = keyspace{b: snaps, prefix: callPrefix(n)}
+	if r.snaps != nil {
+		c.snaps = keyspace{b: r.snaps, prefix: callPrefix(n)}
 	}
 	if fromRecords && c.outcome != nil {
 		c.count, c.dur, c.fromRecords = c.committed, c.committedAt, true
 		return nil, nil, nil
 	}
-	lastK, lastV = c.events.last(calls.Cursor())
+	lastK, lastV = c.events.last(r.calls.Cursor())
 	return lastK, lastV, nil
 }
 

