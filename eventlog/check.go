@@ -275,9 +275,10 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	var refs []callRef
-	listed := map[string]uint64{}
+	refs := make([]callRef, 0, len(nums))
+	listed := make(map[string]uint64, len(nums))
 	index := root.Bucket(bucketCalls)
+	numbered := 0 // the format 3 calls listed
 	next := uint64(1)
 	err = index.ForEach(func(k, v []byte) error {
 		id := string(v)
@@ -301,6 +302,9 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 		}
 		listed[id] = n
 		refs = append(refs, callRef{id: id, num: num})
+		if num != 0 {
+			numbered++
+		}
 		return nil
 	})
 	if err == nil && next <= index.Sequence() {
@@ -309,7 +313,9 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs = l.unlisted3(tx, listed, refs)
+	if numbered < len(nums) {
+		refs = l.unlisted3(tx, listed, refs)
+	}
 	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		id := string(name)
 		if _, ok := listed[id]; ok {
@@ -329,11 +335,12 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 
 // callNumbers reads the id index of format 3 in one walk.
 func (l *Log) callNumbers(tx *bolt.Tx) (map[string]uint32, error) {
-	nums := map[string]uint32{}
 	calls := tx.Bucket(bucketCalls3)
 	if calls == nil {
-		return nums, nil
+		return map[string]uint32{}, nil
 	}
+	// Sized for the calls numbered (as far as a damaged file can say).
+	nums := make(map[string]uint32, min(calls.Sequence(), 1<<16))
 	c := calls.Cursor()
 	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
 		id := string(k[len(idPrefix):])

@@ -133,11 +133,15 @@ type recordReader struct {
 	cur                *bolt.Cursor
 	k, v               []byte // where cur is; k nil before the first read
 	d                  decoder
+	slabs              *slabs // nil: each call's slices of their own
 }
 
 // listChunk is the block the strings of a listing's metas share.
 const listChunk = 32 << 10
 
+// newRecordReader returns a reader for one call (chunk 0), or for a
+// listing, whose strings share blocks of chunk bytes and whose slices
+// share slabs.
 func newRecordReader(tx *bolt.Tx, chunk int) *recordReader {
 	r := &recordReader{calls: tx.Bucket(bucketCalls3), snaps: tx.Bucket(bucketSnaps3)}
 	r.recs = records(r.calls)
@@ -145,6 +149,9 @@ func newRecordReader(tx *bolt.Tx, chunk int) *recordReader {
 		r.cur = r.recs.Cursor()
 	}
 	r.d.chunkSize = chunk
+	if chunk > 0 {
+		r.slabs = &slabs{}
+	}
 	return r
 }
 
@@ -176,7 +183,7 @@ func (l *Log) readCall3(r *recordReader, id string, n uint32, c *callData, fromR
 	}
 	// The binary meta decodes in about the time a cache would take to
 	// compare and copy it: only JSON metas are cached.
-	if err := r.d.meta(r.v, &c.meta); err != nil {
+	if err := r.d.meta(r.v, &c.meta, r.slabs); err != nil {
 		return nil, nil, l.damage(id, "meta: %v", err)
 	}
 	if c.meta.ID != id {
@@ -194,7 +201,7 @@ func (l *Log) readCall3(r *recordReader, id string, n uint32, c *callData, fromR
 		r.next()
 	}
 	if r.is(n, tagOutcome) {
-		out, err := r.d.outcome(r.v)
+		out, err := r.d.outcome(r.v, r.slabs)
 		if err != nil {
 			return nil, nil, l.damage(id, "outcome: %v", err)
 		}

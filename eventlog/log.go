@@ -617,9 +617,14 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 	if data == nil {
 		return l.damage(id, "has no meta")
 	}
-	if err := l.metas.decode(id, data, &c.meta, jsonMeta); err != nil {
+	// Decoded into a variable of its own, which the cache's decoder
+	// makes escape: a listing's callData of every format stays on the
+	// stack.
+	var m CallMeta
+	if err := l.metas.decode(id, data, &m, jsonMeta); err != nil {
 		return l.damage(id, "meta: %v", err)
 	}
+	c.meta = m
 	events := b.Bucket(bucketEvts)
 	if events == nil {
 		return l.damage(id, "has no events bucket")

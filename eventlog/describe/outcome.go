@@ -19,11 +19,29 @@ type ConnOutcome struct {
 
 // String renders "A/1#a1 Terminating, closed: canceled".
 func (c ConnOutcome) String() string {
-	s := c.Endpoint.String() + "#" + c.Conn + " " + c.State.String()
+	var b strings.Builder
+	c.writeTo(&b)
+	return b.String()
+}
+
+func (c ConnOutcome) writeTo(b *strings.Builder) {
+	b.WriteString(c.Endpoint.User)
+	b.WriteByte('/')
+	b.WriteString(c.Endpoint.Client)
+	b.WriteByte('#')
+	b.WriteString(c.Conn)
+	b.WriteByte(' ')
+	b.WriteString(c.State.String())
 	if c.Closed {
-		s += ", closed: " + econn.ReasonName(econn.ErrorFromName(c.Reason))
+		// econn.ReasonName(econn.ErrorFromName(c.Reason)), without the
+		// lookup: ErrorName(ErrorFromName(n)) is n.
+		reason := c.Reason
+		if reason == "" {
+			reason = econn.ReasonName(nil)
+		}
+		b.WriteString(", closed: ")
+		b.WriteString(reason)
 	}
-	return s
 }
 
 // Outcome follows a call's events and keeps each connection's last state
@@ -61,14 +79,19 @@ func (o *Outcome) Add(ev eventlog.Event) {
 // Conns returns every connection's outcome in creation order.
 func (o *Outcome) Conns() []ConnOutcome { return o.conns }
 
-// String joins the connections' outcomes with "; ".
+// String joins the connections' outcomes with "; ", in one string
+// built once: ls builds one per call.
 func (o *Outcome) String() string {
-	parts := make([]string, len(o.conns))
-	for i, c := range o.conns {
-		parts[i] = c.String()
-	}
-	if len(parts) == 0 {
+	if len(o.conns) == 0 {
 		return "no connections"
 	}
-	return strings.Join(parts, "; ")
+	var b strings.Builder
+	b.Grow(48 * len(o.conns))
+	for i, c := range o.conns {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		c.writeTo(&b)
+	}
+	return b.String()
 }
