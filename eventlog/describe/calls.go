@@ -2,7 +2,6 @@ package describe
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -202,11 +201,4 @@ func pad(w *bufio.Writer, n int) {
 		w.WriteString(spaces)
 	}
 	w.WriteString(spaces[:n])
-}
-
-// WriteCallsJSON writes the calls as an indented JSON array.
-func WriteCallsJSON(w io.Writer, calls []CallSummary) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(calls)
 }
