@@ -267,6 +267,20 @@ func TestVerifyUnreadableCall(t *testing.T) {
 	if ls := lsJSON(t, path); len(ls) != 2 || ls[0].Damage != nil || ls[1].Damage != nil {
 		t.Fatalf("ls --json: %+v", ls)
 	}
+	// Without a stored outcome, ls reads the events, meets the damage and
+	// lists the call damaged, its outcome an empty list.
+	forgetOutcome(t, path, "call-1")
+	r = execCmd(t, "ls", path, "--json")
+	var ls []struct {
+		Outcome []json.RawMessage `json:"outcome"`
+		Damage  *struct {
+			Seq *uint64 `json:"seq"`
+		} `json:"damage"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &ls); err != nil || len(ls) != 2 || ls[0].Damage == nil ||
+		ls[0].Damage.Seq == nil || *ls[0].Damage.Seq != 20 || ls[0].Outcome == nil || len(ls[0].Outcome) != 0 {
+		t.Fatalf("ls --json of the unclosed damaged call: %v\n%s", err, r.stdout)
+	}
 }
 
 // TestDuplicateIndexEntry: a calls index listing a call twice is damage

@@ -102,7 +102,7 @@ func (c *CallSummary) damaged(d *eventlog.DamageError) {
 func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	m := info.Meta
 	c := CallSummary{ID: m.ID, FormatVersion: m.FormatVersion, Start: m.Start.UTC(), Duration: info.Duration.Round(time.Millisecond).String(), Events: info.Events,
-		Source: m.Source, Scenario: m.Scenario, Endpoints: make([]string, 0, len(m.Endpoints))}
+		Source: m.Source, Scenario: m.Scenario, Endpoints: make([]string, 0, len(m.Endpoints)), Outcome: []ConnSummary{}}
 	if m.HasSeed {
 		seed := m.Seed
 		c.Seed = &seed
@@ -110,36 +110,33 @@ func Summarize(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
 	for _, ep := range m.Endpoints {
 		c.Endpoints = append(c.Endpoints, ep.String())
 	}
-	out, err := callOutcome(l, info)
-	if err != nil {
-		return c, err
+	if info.Outcome != nil {
+		// As stored when the writer closed: no event to read.
+		c.Outcome = make([]ConnSummary, len(info.Outcome))
+		for i, co := range info.Outcome {
+			c.Outcome[i] = connSummary(storedConn(co))
+		}
+	} else {
+		out, err := readOutcome(l, info.Meta.ID)
+		if err != nil {
+			return c, err
+		}
+		c.Outcome = make([]ConnSummary, len(out.conns))
+		for i, co := range out.conns {
+			c.Outcome[i] = connSummary(co)
+		}
 	}
-	c.text = out.String()
-	c.Outcome = make([]ConnSummary, 0, len(out.conns))
-	for _, co := range out.Conns() {
-		c.Outcome = append(c.Outcome, ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()})
-	}
+	c.text = joinConns(len(c.Outcome), func(i int) *ConnOutcome { return &c.Outcome[i].ConnOutcome })
 	return c, nil
 }
 
-// callOutcome returns how the call's connections ended: as stored when
-// its writer closed, or worked out from its events for calls of older
-// formats and calls whose writer never closed.
-func callOutcome(l *eventlog.Log, info eventlog.CallInfo) (*Outcome, error) {
-	if info.Outcome != nil {
-		return storedOutcome(info.Outcome), nil
-	}
-	return readOutcome(l, info.Meta.ID)
+func connSummary(co ConnOutcome) ConnSummary {
+	return ConnSummary{Endpoint: co.Endpoint.String(), ConnOutcome: co, State: co.State.String()}
 }
 
-// storedOutcome is the Outcome of a call's stored outcome; it takes no
-// more events.
-func storedOutcome(conns []eventlog.ConnOutcome) *Outcome {
-	out := &Outcome{conns: make([]ConnOutcome, len(conns))}
-	for i, co := range conns {
-		out.conns[i] = ConnOutcome{Endpoint: co.Endpoint, Conn: co.Conn, State: co.State, Closed: co.Closed, Reason: co.Reason}
-	}
-	return out
+// storedConn is a connection's outcome as its call's writer stored it.
+func storedConn(co eventlog.ConnOutcome) ConnOutcome {
+	return ConnOutcome{Endpoint: co.Endpoint, Conn: co.Conn, State: co.State, Closed: co.Closed, Reason: co.Reason}
 }
 
 // readOutcome works out how a call's connections ended from its events.

@@ -79,19 +79,24 @@ func (o *Outcome) Add(ev eventlog.Event) {
 // Conns returns every connection's outcome in creation order.
 func (o *Outcome) Conns() []ConnOutcome { return o.conns }
 
-// String joins the connections' outcomes with "; ", in one string
-// built once: ls builds one per call.
+// String joins the connections' outcomes with "; ".
 func (o *Outcome) String() string {
-	if len(o.conns) == 0 {
+	return joinConns(len(o.conns), func(i int) *ConnOutcome { return &o.conns[i] })
+}
+
+// joinConns joins the outcomes of n connections with "; ", in one string
+// built once: ls builds one per call.
+func joinConns(n int, conn func(i int) *ConnOutcome) string {
+	if n == 0 {
 		return "no connections"
 	}
 	var b strings.Builder
-	b.Grow(48 * len(o.conns))
-	for i, c := range o.conns {
+	b.Grow(48 * n)
+	for i := range n {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		c.writeTo(&b)
+		conn(i).writeTo(&b)
 	}
 	return b.String()
 }
