@@ -48,11 +48,11 @@ type ConnSummary struct {
 	State string `json:"state"`
 }
 
-// ListCalls summarizes every call of l, in the log's order. A damaged
-// call is listed with its damage, as far as it can be read. A call whose
-// outcome was stored when it closed costs a few reads, whatever its
-// length: ls sees damage at the ends of its events (verify finds the
-// rest); the other calls are read event by event, and every key checked.
+// ListCalls summarizes every call of l, in the log's order. A call whose
+// outcome was stored when it closed costs a few records, whatever its
+// length, and no event: damage to its events is verify's to find. The
+// other calls are read event by event, and every key checked: a damaged
+// one is listed with its damage, as far as it can be read.
 func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 	infos, err := l.Calls()
 	if err != nil {
