@@ -271,40 +271,46 @@ type callRef struct {
 // index's sequence and nothing removes one, so a missing number is a call
 // deleted from the file.
 func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
-	nums, err := l.callNumbers(tx)
+	numbered, byID, err := l.callNumbers(tx)
 	if err != nil {
 		return nil, err
 	}
-	refs := make([]callRef, 0, len(nums))
-	listed := make(map[string]uint64, len(nums))
+	refs := make([]callRef, 0, len(numbered))
+	listed := map[string]uint64{} // the calls of formats 1 and 2 listed
 	index := root.Bucket(bucketCalls)
-	numbered := 0 // the format 3 calls listed
 	next := uint64(1)
 	err = index.ForEach(func(k, v []byte) error {
-		id := string(v)
-		if len(k) != 8 || v == nil || id == "" {
+		if len(k) != 8 || len(v) == 0 {
 			return l.damage("", "stray key %x in the calls index", k)
 		}
 		n := binary.BigEndian.Uint64(k)
 		if n == 0 || n > index.Sequence() {
-			return l.damage(id, "stray entry %d in the calls index (entries run 1..%d)", n, index.Sequence())
+			return l.damage(string(v), "stray entry %d in the calls index (entries run 1..%d)", n, index.Sequence())
 		}
 		if n != next {
 			return l.damage("", "calls index entry %d missing: a call was removed", next)
 		}
 		next++
+		// A numbered call's id is looked up without a copy, and its
+		// entry kept with it.
+		if i, ok := byID[string(v)]; ok {
+			c := &numbered[i]
+			if c.entry != 0 {
+				return l.damage(c.id, "listed twice in the calls index (entries %d and %d)", c.entry, n)
+			}
+			c.entry = n
+			refs = append(refs, callRef{id: c.id, num: c.num})
+			return nil
+		}
+		id := string(v)
 		if first, dup := listed[id]; dup {
 			return l.damage(id, "listed twice in the calls index (entries %d and %d)", first, n)
 		}
-		num := nums[id]
-		if (num == 0 && tx.Bucket(v) == nil) || strings.HasPrefix(id, "_") {
+		if tx.Bucket(v) == nil || strings.HasPrefix(id, "_") {
 			return l.damage(id, "listed in the calls index (entry %d) but missing", n)
 		}
 		listed[id] = n
-		refs = append(refs, callRef{id: id, num: num})
-		if num != 0 {
-			numbered++
-		}
+		refs = append(refs, callRef{id: id})
 		return nil
 	})
 	if err == nil && next <= index.Sequence() {
@@ -313,12 +319,17 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	if numbered < len(nums) {
-		refs = l.unlisted3(tx, listed, refs)
+	for _, c := range numbered { // in name order
+		if c.entry == 0 {
+			refs = append(refs, callRef{id: c.id, num: c.num})
+		}
 	}
 	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		id := string(name)
 		if _, ok := listed[id]; ok {
+			return nil
+		}
+		if i, ok := byID[id]; ok && numbered[i].entry != 0 {
 			return nil
 		}
 		switch {
@@ -333,38 +344,34 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 	return refs, err
 }
 
-// callNumbers reads the id index of format 3 in one walk.
-func (l *Log) callNumbers(tx *bolt.Tx) (map[string]uint32, error) {
+// numberedCall is a call of format 3's id index, with the calls index
+// entry that lists it (0: none).
+type numberedCall struct {
+	id    string
+	num   uint32
+	entry uint64
+}
+
+// callNumbers reads the id index of format 3 in one walk: the calls in
+// name order, and the position of each id.
+func (l *Log) callNumbers(tx *bolt.Tx) ([]numberedCall, map[string]int, error) {
 	calls := tx.Bucket(bucketCalls3)
 	if calls == nil {
-		return map[string]uint32{}, nil
+		return nil, nil, nil
 	}
 	// Sized for the calls numbered (as far as a damaged file can say).
-	nums := make(map[string]uint32, min(calls.Sequence(), 1<<16))
+	size := min(calls.Sequence(), 1<<16)
+	numbered, byID := make([]numberedCall, 0, size), make(map[string]int, size)
 	c := calls.Cursor()
 	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
 		id := string(k[len(idPrefix):])
 		if len(v) != 4 || id == "" || strings.HasPrefix(id, "_") {
-			return nil, l.damage("", "stray key %x in the call numbers", k)
+			return nil, nil, l.damage("", "stray key %x in the call numbers", k)
 		}
-		nums[id] = binary.BigEndian.Uint32(v)
+		byID[id] = len(numbered)
+		numbered = append(numbered, numberedCall{id: id, num: binary.BigEndian.Uint32(v)})
 	}
-	return nums, nil
-}
-
-// unlisted3 appends the format 3 calls the index misses, in name order.
-func (l *Log) unlisted3(tx *bolt.Tx, listed map[string]uint64, refs []callRef) []callRef {
-	calls := tx.Bucket(bucketCalls3)
-	if calls == nil {
-		return refs
-	}
-	c := calls.Cursor()
-	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
-		if _, ok := listed[string(k[len(idPrefix):])]; !ok {
-			refs = append(refs, callRef{id: string(k[len(idPrefix):]), num: binary.BigEndian.Uint32(v)})
-		}
-	}
-	return refs
+	return numbered, byID, nil
 }
 
 // checkCalls3 checks the keys of the shared format 3 buckets: the id
