@@ -118,7 +118,9 @@ func (l *Log) CheckFile() (err error) {
 
 // CheckCall checks one call: its metadata decodes, its events are keyed
 // 1..N without a gap or a stray key, and none is missing at the end (N
-// is at least the last Seq committed). Damage is a *DamageError naming
+// is at least the last Seq committed); in format 3, N is the last Seq
+// committed and the last event's At the one recorded with it (what Calls
+// lists of a closed call without reading its events). Damage is a *DamageError naming
 // the first bad Seq; an unknown call is ErrNoCall. It reads every key of
 // the call, not the events themselves: decoding them is the reader's.
 func (l *Log) CheckCall(id string) error {
@@ -164,7 +166,26 @@ func (l *Log) checkCall(c *callData) error {
 	if err := l.checkEvents(c.meta.ID, c.events, c.committed); err != nil {
 		return err
 	}
+	if err := l.checkLastRecord(c); err != nil {
+		return err
+	}
 	return l.checkSnapshots(c.meta.ID, c.snaps, max(c.count, c.committed))
+}
+
+// checkLastRecord checks a format 3 call's last record against its
+// events (which checkEvents found gapless up to at least the record's
+// Seq): Calls lists a closed call by the record alone.
+func (l *Log) checkLastRecord(c *callData) error {
+	id := c.meta.ID
+	switch {
+	case c.num == 0:
+		return nil
+	case c.count > c.committed:
+		return l.eventDamage(id, c.committed+1, "events after the last committed, %d (the last is %d)", c.committed, c.count)
+	case c.count > 0 && c.dur != c.committedAt:
+		return l.eventDamage(id, c.count, "the last event is at %v, its call's record says %v", c.dur, c.committedAt)
+	}
+	return nil
 }
 
 // view runs fn in a read transaction, with a damaged page an error.
@@ -250,36 +271,46 @@ type callRef struct {
 // index's sequence and nothing removes one, so a missing number is a call
 // deleted from the file.
 func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
-	nums, err := l.callNumbers(tx)
+	numbered, byID, err := l.callNumbers(tx)
 	if err != nil {
 		return nil, err
 	}
-	var refs []callRef
-	listed := map[string]uint64{}
+	refs := make([]callRef, 0, len(numbered))
+	listed := map[string]uint64{} // the calls of formats 1 and 2 listed
 	index := root.Bucket(bucketCalls)
 	next := uint64(1)
 	err = index.ForEach(func(k, v []byte) error {
-		id := string(v)
-		if len(k) != 8 || v == nil || id == "" {
+		if len(k) != 8 || len(v) == 0 {
 			return l.damage("", "stray key %x in the calls index", k)
 		}
 		n := binary.BigEndian.Uint64(k)
 		if n == 0 || n > index.Sequence() {
-			return l.damage(id, "stray entry %d in the calls index (entries run 1..%d)", n, index.Sequence())
+			return l.damage(string(v), "stray entry %d in the calls index (entries run 1..%d)", n, index.Sequence())
 		}
 		if n != next {
 			return l.damage("", "calls index entry %d missing: a call was removed", next)
 		}
 		next++
+		// A numbered call's id is looked up without a copy, and its
+		// entry kept with it.
+		if i, ok := byID[string(v)]; ok {
+			c := &numbered[i]
+			if c.entry != 0 {
+				return l.damage(c.id, "listed twice in the calls index (entries %d and %d)", c.entry, n)
+			}
+			c.entry = n
+			refs = append(refs, callRef{id: c.id, num: c.num})
+			return nil
+		}
+		id := string(v)
 		if first, dup := listed[id]; dup {
 			return l.damage(id, "listed twice in the calls index (entries %d and %d)", first, n)
 		}
-		num := nums[id]
-		if (num == 0 && tx.Bucket(v) == nil) || strings.HasPrefix(id, "_") {
+		if tx.Bucket(v) == nil || strings.HasPrefix(id, "_") {
 			return l.damage(id, "listed in the calls index (entry %d) but missing", n)
 		}
 		listed[id] = n
-		refs = append(refs, callRef{id: id, num: num})
+		refs = append(refs, callRef{id: id})
 		return nil
 	})
 	if err == nil && next <= index.Sequence() {
@@ -288,10 +319,17 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs = l.unlisted3(tx, listed, refs)
+	for _, c := range numbered { // in name order
+		if c.entry == 0 {
+			refs = append(refs, callRef{id: c.id, num: c.num})
+		}
+	}
 	err = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		id := string(name)
 		if _, ok := listed[id]; ok {
+			return nil
+		}
+		if i, ok := byID[id]; ok && numbered[i].entry != 0 {
 			return nil
 		}
 		switch {
@@ -306,53 +344,54 @@ func (l *Log) callIDs(tx *bolt.Tx, root *bolt.Bucket) ([]callRef, error) {
 	return refs, err
 }
 
-// callNumbers reads the id index of format 3 in one walk.
-func (l *Log) callNumbers(tx *bolt.Tx) (map[string]uint32, error) {
-	nums := map[string]uint32{}
+// numberedCall is a call of format 3's id index, with the calls index
+// entry that lists it (0: none).
+type numberedCall struct {
+	id    string
+	num   uint32
+	entry uint64
+}
+
+// callNumbers reads the id index of format 3 in one walk: the calls in
+// name order, and the position of each id.
+func (l *Log) callNumbers(tx *bolt.Tx) ([]numberedCall, map[string]int, error) {
 	calls := tx.Bucket(bucketCalls3)
 	if calls == nil {
-		return nums, nil
+		return nil, nil, nil
 	}
+	// Sized for the calls numbered (as far as a damaged file can say).
+	size := min(calls.Sequence(), 1<<16)
+	numbered, byID := make([]numberedCall, 0, size), make(map[string]int, size)
 	c := calls.Cursor()
 	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
 		id := string(k[len(idPrefix):])
 		if len(v) != 4 || id == "" || strings.HasPrefix(id, "_") {
-			return nil, l.damage("", "stray key %x in the call numbers", k)
+			return nil, nil, l.damage("", "stray key %x in the call numbers", k)
 		}
-		nums[id] = binary.BigEndian.Uint32(v)
+		byID[id] = len(numbered)
+		numbered = append(numbered, numberedCall{id: id, num: binary.BigEndian.Uint32(v)})
 	}
-	return nums, nil
-}
-
-// unlisted3 appends the format 3 calls the index misses, in name order.
-func (l *Log) unlisted3(tx *bolt.Tx, listed map[string]uint64, refs []callRef) []callRef {
-	calls := tx.Bucket(bucketCalls3)
-	if calls == nil {
-		return refs
-	}
-	c := calls.Cursor()
-	for k, v := c.Seek(idPrefix); k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
-		if _, ok := listed[string(k[len(idPrefix):])]; !ok {
-			refs = append(refs, callRef{id: string(k[len(idPrefix):]), num: binary.BigEndian.Uint32(v)})
-		}
-	}
-	return refs
+	return numbered, byID, nil
 }
 
 // checkCalls3 checks the keys of the shared format 3 buckets: the id
-// index numbers each call once, and every other key is a record of a
-// numbered call with a known tag, or a snapshot of one. It seeks past
-// each call's events (CheckCall walks those), so it costs a few seeks
-// per call.
+// index numbers each call once, every other key of _calls is an event
+// key of a numbered call, the records bucket holds only records of
+// numbered calls with a known tag, and every snapshot belongs to a
+// numbered call. It seeks past each call's events (CheckCall walks
+// those), so it costs a few seeks per call.
 func (l *Log) checkCalls3(tx *bolt.Tx) error {
 	calls := tx.Bucket(bucketCalls3)
 	if calls == nil {
 		return nil
 	}
-	nums := map[uint32]string{}
 	c := calls.Cursor()
 	k, v := c.First()
-	for ; k != nil && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
+	if bytes.Equal(k, keyRecords3) && v == nil {
+		k, v = c.Next() // the records bucket
+	}
+	nums := map[uint32]string{}
+	for ; k != nil && len(k) > len(idPrefix) && bytes.HasPrefix(k, idPrefix); k, v = c.Next() {
 		id := string(k[len(idPrefix):])
 		if len(v) != 4 {
 			return l.damage(id, "bad call number %x", v)
@@ -364,23 +403,47 @@ func (l *Log) checkCalls3(tx *bolt.Tx) error {
 		nums[n] = id
 	}
 	for k != nil {
-		var n uint32
-		if len(k) >= 5 {
-			n = binary.BigEndian.Uint32(k)
+		if _, known := nums[callOf(k)]; !known || len(k) < 4 {
+			return l.damage("", "stray key %x among the calls", k)
 		}
-		id, known := nums[n]
+		end := prefixEnd(k[:4]) // CheckCall checks the call's keys
+		if end == nil {
+			break
+		}
+		k, v = c.Seek(end)
+	}
+	if err := l.checkRecords(records(calls), nums); err != nil {
+		return err
+	}
+	return l.checkSnapshotCalls(tx, nums)
+}
+
+// callOf returns the call number a format 3 key starts with; 0 for a key
+// too short to hold one.
+func callOf(k []byte) uint32 {
+	if len(k) < 4 {
+		return 0
+	}
+	return binary.BigEndian.Uint32(k)
+}
+
+// checkRecords checks that the records bucket holds only records of
+// numbered calls with a known tag.
+func (l *Log) checkRecords(recs *bolt.Bucket, nums map[uint32]string) error {
+	if recs == nil {
+		return nil // each numbered call then has no meta: Calls says so
+	}
+	c := recs.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		id, known := nums[callOf(k)]
 		switch {
 		case !known || v == nil:
-			return l.damage("", "stray key %x among the calls", k)
-		case k[4] == tagEvent: // CheckCall checks the events
-			k, v = c.Seek(recKey(n, tagEvent+1))
-			continue
+			return l.damage("", "stray key %x among the call records", k)
 		case len(k) != 5 || (k[4] != tagMeta && k[4] != tagLast && k[4] != tagOutcome):
 			return l.damage(id, "stray key %x among its records", k)
 		}
-		k, v = c.Next()
 	}
-	return l.checkSnapshotCalls(tx, nums)
+	return nil
 }
 
 // checkSnapshotCalls checks that every snapshot belongs to a numbered call.

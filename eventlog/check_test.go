@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -92,7 +93,7 @@ func TestCheckStrayKeys(t *testing.T) {
 		{"key 0", func(ks keyspace) []byte { return ks.key(0) }, false, 0, "stray key 0"},
 		{"seq+1000", func(ks keyspace) []byte { return ks.key(1010) }, false, 11, "missing through event 1009 (event 1010 follows 10)"},
 		{"short key", func(ks keyspace) []byte { return append(bytes.Clone(ks.prefix), make([]byte, 7)...) }, false, 1,
-			"stray key 000000010500000000000000"},
+			"stray key 0000000100000000000000"},
 		{"bucket", func(ks keyspace) []byte { return ks.key(11) }, true, 11, "stray key"},
 	} {
 		path := makeLog(t, 10)
@@ -280,14 +281,17 @@ func addIndexedCall(tx *bolt.Tx, id string) error {
 	return addIndex(tx, []byte(id))
 }
 
-// removeCall3 deletes format 3 call id's records, but not its index entry.
+// removeCall3 deletes format 3 call id's events and records, but not its
+// index entry.
 func removeCall3(tx *bolt.Tx, id string) error {
 	calls := tx.Bucket(bucketCalls3)
-	prefix := binary.BigEndian.AppendUint32(nil, callNumber(calls, id))
-	c := calls.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-		if err := c.Delete(); err != nil {
-			return err
+	prefix := callPrefix(callNumber(calls, id))
+	for _, b := range []*bolt.Bucket{calls, records(calls)} {
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+			if err := c.Delete(); err != nil {
+				return err
+			}
 		}
 	}
 	return calls.Delete(idKey(id))
@@ -298,11 +302,11 @@ func editMeta(tx *bolt.Tx, id string, change func(m *CallMeta)) error {
 	calls := tx.Bucket(bucketCalls3)
 	key := recKey(callNumber(calls, id), tagMeta)
 	var m CallMeta
-	if err := decodeMeta(calls.Get(key), &m); err != nil {
+	if err := decodeMeta(records(calls).Get(key), &m); err != nil {
 		return err
 	}
 	change(&m)
-	return calls.Put(key, appendMeta(nil, &m))
+	return records(calls).Put(key, appendMeta(nil, &m))
 }
 
 // The shared bucket of format 3 holds only the records of numbered
@@ -313,10 +317,17 @@ func TestCheckSharedBucket(t *testing.T) {
 		change func(tx *bolt.Tx) error
 		want   string
 	}{
-		{"record of no call", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put(recKey(7, tagMeta), []byte("x")) },
-			"stray key 0000000701 among the calls"},
-		{"unknown tag", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put(recKey(1, 3), []byte("x")) },
-			"call c: stray key 0000000103 among its records"},
+		{"record of no call", func(tx *bolt.Tx) error { return records3(tx).Put(recKey(7, tagMeta), []byte("x")) },
+			"stray key 0000000701 among the call records"},
+		{"unknown tag", func(tx *bolt.Tx) error { return records3(tx).Put(recKey(1, 4), []byte("x")) },
+			"call c: stray key 0000000104 among its records"},
+		{"short record key", func(tx *bolt.Tx) error { return records3(tx).Put([]byte{0, 0, 0, 1}, []byte("x")) },
+			"call c: stray key 00000001 among its records"},
+		{"event of no call", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCalls3).Put(eventSpace(nil, 7).key(1), []byte("x"))
+		}, "stray key 000000070000000000000001 among the calls"},
+		{"short key", func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Put([]byte{1}, []byte("x")) },
+			"stray key 01 among the calls"},
 		{"number taken twice", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketCalls3).Put(idKey("d"), []byte{0, 0, 0, 1})
 		}, `call d: call number 1 is taken (by "c")`},
@@ -343,39 +354,111 @@ func TestCheckSharedBucket(t *testing.T) {
 	}
 }
 
-// Calls sees damage at the ends of a call's events without reading the
-// rest: the first is not 1, the last is not the last committed.
+// records3 returns the records bucket of format 3.
+func records3(tx *bolt.Tx) *bolt.Bucket { return records(tx.Bucket(bucketCalls3)) }
+
+// forgetOutcome deletes call id's stored outcome, as if its writer never
+// closed.
+func forgetOutcome(tx *bolt.Tx, id string) error {
+	return records3(tx).Delete(recKey(callNumber(tx.Bucket(bucketCalls3), id), tagOutcome))
+}
+
+// Of a call whose writer never closed, Calls sees damage at the ends of
+// its events without reading the rest: the first is not 1, the last is
+// not the last committed. Of a closed call it reads no event: it lists
+// what the call's records say, and CheckCall finds the damage.
 func TestCallsSeesDamageAtTheEnds(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		change func(events keyspace) error
 		seq    uint64
 		want   string // "" for no damage seen
+		count  uint64
 	}{
-		{"intact", func(keyspace) error { return nil }, 0, ""},
-		{"middle deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(5)) }, 0, ""},
-		{"first deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(1)) }, 1, "missing (the first event is 2)"},
-		{"last deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(10)) }, 10, "missing (the call committed 10)"},
-		{"stray 0", func(ks keyspace) error { return ks.put(0, []byte("x")) }, 0, "stray key 0"},
-		{"stray after", func(ks keyspace) error { return ks.put(20, ks.b.Get(ks.key(3))) }, 11, "events after the last committed, 10 (the last is 20)"},
+		{"intact", func(keyspace) error { return nil }, 0, "", 10},
+		{"middle deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(5)) }, 0, "", 10},
+		{"first deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(1)) }, 1, "missing (the first event is 2)", 10},
+		{"last deleted", func(ks keyspace) error { return ks.b.Delete(ks.key(10)) }, 10, "missing (the call committed 10)", 9},
+		{"stray 0", func(ks keyspace) error { return ks.put(0, []byte("x")) }, 0, "stray key 0", 10},
+		{"stray after", func(ks keyspace) error { return ks.put(20, ks.b.Get(ks.key(3))) }, 11, "events after the last committed, 10 (the last is 20)", 20},
 	} {
-		path := makeLog(t, 10)
-		editEvents(t, path, tc.change)
-		l, err := Open(path, 0, &Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		infos, err := l.Calls()
-		l.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := infos[0].Damage
-		switch {
-		case tc.want == "" && d != nil:
-			t.Errorf("%s: damage %v", tc.name, d)
-		case tc.want != "" && (d == nil || d.Seq != tc.seq || !d.HasSeq || !strings.Contains(d.Error(), tc.want)):
-			t.Errorf("%s: damage %v, want at %d: %s", tc.name, d, tc.seq, tc.want)
+		for _, closed := range []bool{true, false} {
+			path := makeLog(t, 10)
+			editEvents(t, path, tc.change)
+			if !closed {
+				rewrite(t, path, func(tx *bolt.Tx) error { return forgetOutcome(tx, "c") })
+			}
+			l, err := Open(path, 0, &Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			infos, err := l.Calls()
+			l.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, want, count := infos[0].Damage, tc.want, tc.count
+			if closed {
+				want, count = "", 10
+			}
+			switch {
+			case want == "" && d != nil:
+				t.Errorf("%s (closed %t): damage %v", tc.name, closed, d)
+			case want != "" && (d == nil || d.Seq != tc.seq || !d.HasSeq || !strings.Contains(d.Error(), want)):
+				t.Errorf("%s (closed %t): damage %v, want at %d: %s", tc.name, closed, d, tc.seq, want)
+			case infos[0].Events != count || (closed && infos[0].Duration != 10*time.Millisecond):
+				t.Errorf("%s (closed %t): %d events, %v, want %d", tc.name, closed, infos[0].Events, infos[0].Duration, count)
+			}
 		}
 	}
+}
+
+// A closed call is listed from its records alone: with every event
+// deleted, Calls still lists its length, duration and outcome (a Calls
+// that read an event of it would see none), and CheckCall reports the
+// damage.
+func TestCallsReadsNoEventOfClosedCalls(t *testing.T) {
+	path := makeLog(t, 10)
+	editEvents(t, path, func(ks keyspace) error {
+		for seq := uint64(1); seq <= 10; seq++ {
+			if err := ks.b.Delete(ks.key(seq)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	l, err := Open(path, 0, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	infos, err := l.Calls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := infos[0]; c.Events != 10 || c.Duration != 10*time.Millisecond || c.Outcome == nil || c.Damage != nil {
+		t.Errorf("Calls: %d events, %v, outcome %v, damage %v; want 10, 10ms, stored, none", c.Events, c.Duration, c.Outcome, c.Damage)
+	}
+	var d *DamageError
+	if err := l.CheckCall("c"); !errors.As(err, &d) || d.Seq != 1 || !strings.Contains(err.Error(), "missing through event 10") {
+		t.Errorf("CheckCall: %v", err)
+	}
+}
+
+// The last record, which Calls lists a closed call by, must agree with
+// the events: CheckCall names a last event whose At differs from the
+// recorded one.
+func TestCheckLastRecord(t *testing.T) {
+	path := makeLog(t, 10)
+	rewrite(t, path, func(tx *bolt.Tx) error {
+		key := recKey(callNumber(tx.Bucket(bucketCalls3), "c"), tagLast)
+		rec := bytes.Clone(records3(tx).Get(key))
+		binary.BigEndian.PutUint64(rec[8:], 12345)
+		return records3(tx).Put(key, rec)
+	})
+	checkDamage(t, path, 10, true, "the last event is at 10ms, its call's record says 12.345µs")
+	rewrite(t, path, func(tx *bolt.Tx) error {
+		return records3(tx).Put(recKey(callNumber(tx.Bucket(bucketCalls3), "c"), tagLast), []byte{1})
+	})
+	checkDamage(t, path, 0, false, "bad last Seq record 01")
 }

@@ -4,10 +4,12 @@
 // its state, and how its connections ended. The recorder writes it, the
 // replayer and the viewer read it, and field logs travel as these files.
 //
-// Layout (format 3, log.go and layout3.go): the records of every call
+// Layout (format 3, log.go and layout3.go): the events of every call
 // share one bucket, keyed by the call's number, so that a log of many
 // small calls is smaller than its own JSON-lines export; the events of
-// the newest call append at the end of the bucket, in full pages.
+// the newest call append at the end of the bucket, in full pages. Each
+// call's few other records (its meta, last Seq, outcome) share a bucket
+// apart, so that listing the calls reads none of the events' pages.
 //
 // Writing:
 //
@@ -27,7 +29,7 @@
 //
 // Reading: Log.Calls lists the calls, with the outcome stored at Close
 // (nil for calls of older formats or whose writer never closed: read the
-// events then); Log.Call opens one as a CallReader, a snapshot held by a
+// events then); a closed call costs it a few records and no event; Log.Call opens one as a CallReader, a snapshot held by a
 // read transaction until Close; its Cursor moves forwards and backwards,
 // Seeks by Seq, and with a Filter skips events by their header without
 // decoding their payloads; Snapshot finds the latest state snapshot at or

@@ -21,8 +21,9 @@ import (
 //	_callrec/version      FormatVersion, decimal: the newest of its calls
 //	_callrec/calls/<n>    call id, n big-endian in creation order (the index)
 //	_calls/...            the calls of format 3, all in one bucket keyed by
-//	                      call number (layout3.go): id index, meta, last
-//	                      Seq, events, outcome
+//	                      call number (layout3.go): id index and events,
+//	                      and a nested bucket of each call's records
+//	                      (meta, last Seq, outcome)
 //	_snapshots/<n><seq>   snapshots of format 3 calls (snapshot.go)
 //
 // and, for each call of formats 1 and 2, a top-level bucket named by its
@@ -528,7 +529,9 @@ func (l *Log) ResumeCall(id string) (w *CallWriter, err error) {
 	if err == nil && c.outcome != nil {
 		// The stored outcome ends with the events stored: drop it until
 		// the writer closes again.
-		err = l.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketCalls3).Delete(recKey(c.num, tagOutcome)) })
+		err = l.update(func(tx *bolt.Tx) error {
+			return records(tx.Bucket(bucketCalls3)).Delete(recKey(c.num, tagOutcome))
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -555,24 +558,31 @@ type callData struct {
 	snaps     keyspace // its snapshots; b nil when the log has none
 	count     uint64   // the last Seq stored
 	committed uint64   // the last Seq committed, as recorded (0: not recorded)
-	dur       time.Duration
-	outcome   []ConnOutcome // as stored at Close; nil if not
+	// committedAt is the At of event committed, as recorded (format 3).
+	committedAt time.Duration
+	dur         time.Duration
+	outcome     []ConnOutcome // as stored at Close; nil if not
+	// fromRecords: count and dur are the recorded ones, no event was read
+	// (a closed format 3 call, listed).
+	fromRecords bool
 }
 
 func (l *Log) readCall(tx *bolt.Tx, id string) (callData, error) {
 	if strings.HasPrefix(id, "_") {
 		return callData{}, fmt.Errorf("%w: %q in %s", ErrNoCall, id, l.path)
 	}
-	return l.readCallRef(tx, callRef{id: id, num: callNumber(tx.Bucket(bucketCalls3), id)})
+	return l.readCallRef(tx, newRecordReader(tx, 0), callRef{id: id, num: callNumber(tx.Bucket(bucketCalls3), id)}, false)
 }
 
-func (l *Log) readCallRef(tx *bolt.Tx, ref callRef) (callData, error) {
+// readCallRef reads a call's records and its last event; with
+// fromRecords, a closed call of format 3 only its records (see readCall3).
+func (l *Log) readCallRef(tx *bolt.Tx, recs *recordReader, ref callRef, fromRecords bool) (callData, error) {
 	var c callData
 	var err error
 	var k, v []byte
 	id := ref.id
 	if ref.num != 0 {
-		k, v, err = l.readCall3(tx.Bucket(bucketCalls3), id, ref.num, &c)
+		k, v, err = l.readCall3(recs, id, ref.num, &c, fromRecords)
 	} else if b := tx.Bucket([]byte(id)); b != nil {
 		if err = l.readCall2(b, id, &c); err == nil {
 			k, v = c.events.last(c.events.b.Cursor())
@@ -607,9 +617,14 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 	if data == nil {
 		return l.damage(id, "has no meta")
 	}
-	if err := l.metas.decode(id, data, &c.meta, jsonMeta); err != nil {
+	// Decoded into a variable of its own, which the cache's decoder
+	// makes escape: a listing's callData of every format stays on the
+	// stack.
+	var m CallMeta
+	if err := l.metas.decode(id, data, &m, jsonMeta); err != nil {
 		return l.damage(id, "meta: %v", err)
 	}
+	c.meta = m
 	events := b.Bucket(bucketEvts)
 	if events == nil {
 		return l.damage(id, "has no events bucket")
@@ -621,9 +636,12 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 
 // Calls lists the log's calls in creation order, with their metadata,
 // number of events, duration and stored outcome, as committed. It reads
-// a few records per call, never the events between the first and the
-// last: a call's Damage is what those show (events missing at either
-// end, events after the last committed); CheckCall finds the rest.
+// a few records per call. Of a call whose writer closed (its outcome is
+// stored) it reads no event: its number of events and duration are the
+// ones recorded with its last batch, and Damage is nil. Of any other call
+// it reads the first and the last event, never those between: its
+// Damage is what those show (events missing at either end, events after
+// the last committed). CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -642,13 +660,17 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 			return err
 		}
 		infos = make([]CallInfo, 0, len(refs))
+		recs := newRecordReader(tx, listChunk)
 		for _, ref := range refs {
-			c, err := l.readCallRef(tx, ref)
+			c, err := l.readCallRef(tx, recs, ref, true)
 			if err != nil {
 				return err
 			}
-			infos = append(infos, CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur,
-				Outcome: c.outcome, Damage: l.checkEnds(&c)})
+			info := CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur, Outcome: c.outcome}
+			if !c.fromRecords {
+				info.Damage = l.checkEnds(&c)
+			}
+			infos = append(infos, info)
 		}
 		return nil
 	})

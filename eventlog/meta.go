@@ -18,10 +18,12 @@ import (
 //	1  the first release; an Ignored output stored its reason as a sentence
 //	2  an Ignored output stores its reason code and arguments (v1.go reads
 //	   the sentences of version 1 back into codes)
-//	3  compact: every call's records in one shared bucket keyed by call
-//	   number (layout3.go), a binary CallMeta, snapshots, and the call's
-//	   outcome stored when its writer closes; versions 1 and 2 keep a
-//	   bucket per call with JSON meta
+//	3  compact: every call's events in one shared bucket keyed by call
+//	   number and its other records in a bucket nested in it
+//	   (layout3.go), a binary CallMeta, snapshots, and the call's outcome
+//	   stored when its writer closes, with its last event's Seq and At,
+//	   so that listing a closed call reads no event; versions 1 and 2
+//	   keep a bucket per call with JSON meta
 //
 // A file records the version of the newest build that added a call to
 // it; each call records its own, so a file may hold calls of several
@@ -59,8 +61,9 @@ type CallInfo struct {
 	// writer closed (format 3); nil for calls of older formats and calls
 	// whose writer never closed: read their events then.
 	Outcome []ConnOutcome
-	// Damage is what Log.Calls saw wrong at the ends of the call's events
-	// (nil: nothing there; Log.CheckCall checks every key).
+	// Damage is what Log.Calls saw wrong at the ends of the events of a
+	// call without a stored outcome (nil: nothing there, or a closed call,
+	// of which Calls reads no event; Log.CheckCall checks every key).
 	Damage *DamageError
 }
 
@@ -122,6 +125,40 @@ func (d *decoder) endpoint(what string) Endpoint {
 // decodeMeta decodes appendMeta's encoding into m.
 func decodeMeta(data []byte, m *CallMeta) error {
 	var d decoder
+	return d.meta(data, m, nil)
+}
+
+// slabs hold the slices of many metas and outcomes decoded for a
+// listing, allocated a block at a time as the decoder's chunk holds
+// their strings: a listing of 10,000 calls then makes a few hundred
+// allocations, not 30,000.
+type slabs struct {
+	endpoints []Endpoint
+	conns     []ConnMeta
+	outcomes  []ConnOutcome
+}
+
+// slabLen is the number of elements of a slab.
+const slabLen = 256
+
+// take returns n zeroed elements of *slab (nil: of their own), with no
+// room to append into the next ones; never nil (a stored outcome of no
+// connection is not a missing one).
+func take[T any](slab *[]T, n int) []T {
+	if slab == nil || n == 0 {
+		return make([]T, n) // of 0 elements allocates nothing
+	}
+	if n > len(*slab) {
+		*slab = make([]T, max(n, slabLen))
+	}
+	s := (*slab)[:n:n]
+	*slab = (*slab)[n:]
+	return s
+}
+
+// meta decodes appendMeta's encoding into m; its strings go to d's
+// chunk, its slices to sl unless nil.
+func (d *decoder) meta(data []byte, m *CallMeta, sl *slabs) error {
 	d.reset(data)
 	if v := d.byte1("meta encoding"); d.err == nil && v != metaEncoding {
 		return fmt.Errorf("unknown meta encoding %d", v)
@@ -135,13 +172,13 @@ func decodeMeta(data []byte, m *CallMeta) error {
 		}
 	}
 	if n, isNil := d.count("endpoints", 2); !isNil {
-		m.Endpoints = make([]Endpoint, n)
+		m.Endpoints = take(sl.endpointSlab(), n)
 		for i := range m.Endpoints {
 			m.Endpoints[i] = d.endpoint("endpoint")
 		}
 	}
 	if n, isNil := d.count("conns", 9); !isNil {
-		m.Conns = make([]ConnMeta, n)
+		m.Conns = take(sl.connSlab(), n)
 		for i := range m.Conns {
 			c := &m.Conns[i]
 			c.Endpoint, c.Remote = d.endpoint("conn endpoint"), d.endpoint("conn remote")
@@ -225,9 +262,15 @@ func appendOutcome(b []byte, conns []ConnOutcome) []byte {
 
 func decodeOutcome(data []byte) ([]ConnOutcome, error) {
 	var d decoder
+	return d.outcome(data, nil)
+}
+
+// outcome decodes appendOutcome's encoding; its strings go to d's chunk,
+// its slice to sl unless nil.
+func (d *decoder) outcome(data []byte, sl *slabs) ([]ConnOutcome, error) {
 	d.reset(data)
 	n, _ := d.count("outcome", 6)
-	conns := make([]ConnOutcome, n)
+	conns := take(sl.outcomeSlab(), n)
 	for i := range conns {
 		c := &conns[i]
 		c.Endpoint, c.Conn = d.endpoint("endpoint"), d.string("conn")
@@ -237,6 +280,28 @@ func decodeOutcome(data []byte) ([]ConnOutcome, error) {
 		d.fail("%d trailing bytes", d.left())
 	}
 	return conns, d.err
+}
+
+// The slabs of sl, nil when sl is.
+func (sl *slabs) endpointSlab() *[]Endpoint {
+	if sl == nil {
+		return nil
+	}
+	return &sl.endpoints
+}
+
+func (sl *slabs) connSlab() *[]ConnMeta {
+	if sl == nil {
+		return nil
+	}
+	return &sl.conns
+}
+
+func (sl *slabs) outcomeSlab() *[]ConnOutcome {
+	if sl == nil {
+		return nil
+	}
+	return &sl.outcomes
 }
 
 // metaCache keeps the metadata Calls decoded, with the bytes it came

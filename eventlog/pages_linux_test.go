@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // residentFile returns how much of this process's memory maps files
@@ -163,4 +165,96 @@ func TestPrefetch(t *testing.T) {
 	if err := l.Prefetch(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Prefetch on a closed log: %v", err)
 	}
+}
+
+// mappedBytes returns how much of the mapping at addr is resident in
+// this process (its Rss in /proc/self/smaps): the pages it touched, and
+// the neighbours the kernel maps with each (fault-around, 64 KiB by
+// default).
+func mappedBytes(t *testing.T, addr uintptr) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	found := false
+	for s.Scan() {
+		line := s.Text()
+		if start, _, ok := strings.Cut(strings.Fields(line + " ")[0], "-"); ok && !strings.HasSuffix(line, "kB") {
+			a, err := strconv.ParseUint(start, 16, 64)
+			found = err == nil && uintptr(a) == addr
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "Rss:"); ok && found {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Skip("the log's mapping is not in /proc/self/smaps")
+	return 0
+}
+
+// TestCallsTouchesNoEventPages lists a 16 MB log of 400 closed calls,
+// each with its events on pages of their own, and checks that Calls maps
+// in only a few pages: the calls' records, not the pages of their events
+// (a listing that read the first or the last event of every call would
+// map in nearly the whole file, a page cluster per call).
+func TestCallsTouchesNoEventPages(t *testing.T) {
+	const calls, events = 400, 30
+	path := filepath.Join(t.TempDir(), "many.log")
+	l, err := Open(path, 0o600, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []byte
+	for c := range calls {
+		w, err := l.CreateCall(CallMeta{Start: time.Unix(int64(c), 0), Endpoints: []Endpoint{{"u", "c"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range events {
+			text = text[:0]
+			for sum := sha256.Sum256([]byte(strconv.Itoa(c*events + i))); len(text) < 1000; sum = sha256.Sum256(sum[:]) {
+				text = hex.AppendEncode(text, sum[:])
+			}
+			if _, err := w.Append(Event{At: time.Duration(i), Endpoint: Endpoint{"u", "c"}, Kind: KindNote, Type: "bulk", Note: &Note{Text: string(text)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(path, 0, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	list := func() {
+		infos, err := l.Calls()
+		if err != nil || len(infos) != calls || infos[calls-1].Events != events || infos[calls-1].Outcome == nil {
+			t.Fatalf("Calls: %d calls, %v", len(infos), err)
+		}
+	}
+	list() // the code's own pages, and the heap it needs
+	var size int64
+	l.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	advise(l.db.Info().Data, size, adviceDrop)
+	if left := mappedBytes(t, l.db.Info().Data); left > size/16 {
+		t.Fatalf("%d bytes of the mapping still resident after dropping it", left)
+	}
+	list()
+	mapped := mappedBytes(t, l.db.Info().Data)
+	if mapped > size/4 {
+		t.Fatalf("listing %d calls of a %d-byte log mapped in %d bytes of it (bound %d)", calls, size, mapped, size/4)
+	}
+	t.Logf("listing %d calls of a %d-byte log mapped in %d bytes of it", calls, size, mapped)
 }

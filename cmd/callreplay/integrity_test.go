@@ -37,7 +37,7 @@ func editLog(t *testing.T, path string, change func(tx *bolt.Tx) error) {
 
 // events are the stored events of one call, in format 3's layout
 // (eventlog/layout3.go): in the shared bucket _calls, keyed by the
-// call's number, the tag 5 and the Seq.
+// call's number and the Seq.
 type events struct {
 	b      *bolt.Bucket
 	prefix []byte
@@ -55,11 +55,25 @@ func editEvents(t *testing.T, path, id string, change func(b events) error) {
 	t.Helper()
 	editLog(t, path, func(tx *bolt.Tx) error {
 		calls := tx.Bucket([]byte("_calls"))
-		num := calls.Get(append([]byte{0, 0, 0, 0, 0}, id...))
+		num := calls.Get(append([]byte{0, 0, 0, 0}, id...))
 		if len(num) != 4 {
 			return fmt.Errorf("no call %s in %s", id, path)
 		}
-		return change(events{b: calls, prefix: append(append([]byte(nil), num...), 5)})
+		return change(events{b: calls, prefix: num})
+	})
+}
+
+// forgetOutcome deletes call id's stored outcome (in the records bucket
+// nested in _calls, tag 3), as if its writer had never closed.
+func forgetOutcome(t *testing.T, path, id string) {
+	t.Helper()
+	editLog(t, path, func(tx *bolt.Tx) error {
+		calls := tx.Bucket([]byte("_calls"))
+		num := calls.Get(append([]byte{0, 0, 0, 0}, id...))
+		if len(num) != 4 || calls.Bucket([]byte{0}).Get(append(num, 3)) == nil {
+			return fmt.Errorf("no call %s with an outcome in %s", id, path)
+		}
+		return calls.Bucket([]byte{0}).Delete(append(num, 3))
 	})
 }
 
@@ -97,8 +111,10 @@ func lsJSON(t *testing.T, path string) []lsCall {
 
 // TestVerifyDamagedCall: an event deleted (a note, an input, the last
 // one) or a stray key added is reported by verify as damage at the first
-// bad Seq, exit 3, the call not replayed; ls lists it damaged when the
-// damage is at an end of the call's events.
+// bad Seq, exit 3, the call not replayed. ls lists a closed call from its
+// records, without reading an event: the length it recorded, no damage.
+// A call whose writer never closed it, ls checks key by key (it reads
+// the events anyway for the outcome) and lists damaged.
 func TestVerifyDamagedCall(t *testing.T) {
 	c := basicCall(t)
 	n := uint64(len(c.events))
@@ -106,51 +122,53 @@ func TestVerifyDamagedCall(t *testing.T) {
 	if c.events[input-1].Type != "Recv" {
 		t.Fatalf("event %d is %s, the test wants a Recv", input, c.events[input-1].Type)
 	}
-	// ls reads a closed call's stored outcome and the ends of its events,
-	// not every key: it sees damage at the ends (lsEvents is then the
-	// last Seq), verify sees all of it.
 	for _, tc := range []struct {
-		name     string
-		change   func(b events) error
-		seq      uint64
-		stored   uint64
-		want     string
-		lsSees   bool
-		lsEvents uint64
+		name   string
+		change func(b events) error
+		seq    uint64
+		stored uint64
+		want   string
 	}{
 		{"note deleted", func(b events) error { return b.Delete(note) }, note, n - 1,
-			fmt.Sprintf("event %d: missing (event %d follows %d)", note, note+1, note-1), false, n},
+			fmt.Sprintf("event %d: missing (event %d follows %d)", note, note+1, note-1)},
 		{"input deleted", func(b events) error { return b.Delete(input) }, input, n - 1,
-			fmt.Sprintf("event %d: missing (event %d follows %d)", input, input+1, input-1), false, n},
+			fmt.Sprintf("event %d: missing (event %d follows %d)", input, input+1, input-1)},
 		{"last deleted", func(b events) error { return b.Delete(n) }, n, n - 1,
-			fmt.Sprintf("event %d: missing (the call committed %d)", n, n), true, n - 1},
+			fmt.Sprintf("event %d: missing (the call committed %d)", n, n)},
 		{"stray key 0", func(b events) error { return b.Put(0, b.Get(note)) }, 0, n,
-			"event 0: stray key 0 (events start at 1)", true, n},
+			"event 0: stray key 0 (events start at 1)"},
 		{"stray seq+1000", func(b events) error { return b.Put(n+1000, b.Get(note)) }, n + 1, n + 1,
-			fmt.Sprintf("event %d: missing through event %d (event %d follows %d)", n+1, n+999, n+1000, n), true, n + 1000},
+			fmt.Sprintf("event %d: missing through event %d (event %d follows %d)", n+1, n+999, n+1000, n)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeCalls(t, c)
 			editEvents(t, path, c.meta.ID, tc.change)
-			r := execCmd(t, "verify", path)
-			line := fmt.Sprintf("DAMAGED   %s  call %s  %s\n", path, c.meta.ID, tc.want)
-			if r.code != cmdutil.ExitInput || !strings.HasPrefix(r.stdout, line) || strings.Contains(r.stdout, "DIVERGED") ||
-				!strings.Contains(r.stdout, ": 0 ok, 0 diverged, 1 call damaged\n") || r.stderr != "" {
-				t.Fatalf("verify: exit %d, want %d and %q\nstdout: %s\nstderr: %s", r.code, cmdutil.ExitInput, line, r.stdout, r.stderr)
-			}
-			// ls: the damage it sees on the call's line.
-			calls := lsJSON(t, path)
-			if len(calls) != 1 || calls[0].Events != tc.lsEvents || (calls[0].Damage != nil) != tc.lsSees ||
-				(tc.lsSees && (calls[0].Damage.Seq == nil || *calls[0].Damage.Seq != tc.seq)) {
-				t.Fatalf("ls --json: %+v, want damage at %d (%t), %d events", calls, tc.seq, tc.lsSees, tc.lsEvents)
-			}
-			if !tc.lsSees {
-				return
-			}
-			out := execCmd(t, "ls", path)
-			row := regexp.MustCompile(fmt.Sprintf(`(?m)^call-1 .* %d +DAMAGED event %d: `, tc.lsEvents, tc.seq))
-			if out.code != 0 || !row.MatchString(out.stdout) {
-				t.Fatalf("ls: exit %d\n%s%s", out.code, out.stdout, out.stderr)
+			for _, closed := range []bool{true, false} {
+				if !closed {
+					forgetOutcome(t, path, c.meta.ID)
+				}
+				r := execCmd(t, "verify", path)
+				line := fmt.Sprintf("DAMAGED   %s  call %s  %s\n", path, c.meta.ID, tc.want)
+				if r.code != cmdutil.ExitInput || !strings.HasPrefix(r.stdout, line) || strings.Contains(r.stdout, "DIVERGED") ||
+					!strings.Contains(r.stdout, ": 0 ok, 0 diverged, 1 call damaged\n") || r.stderr != "" {
+					t.Fatalf("verify (closed %t): exit %d, want %d and %q\nstdout: %s\nstderr: %s", closed, r.code, cmdutil.ExitInput, line, r.stdout, r.stderr)
+				}
+				calls := lsJSON(t, path)
+				if closed {
+					if len(calls) != 1 || calls[0].Events != n || calls[0].Damage != nil {
+						t.Fatalf("ls --json of the closed call: %+v, want %d events, no damage", calls, n)
+					}
+					continue
+				}
+				if len(calls) != 1 || calls[0].Events != tc.stored || calls[0].Damage == nil ||
+					calls[0].Damage.Seq == nil || *calls[0].Damage.Seq != tc.seq {
+					t.Fatalf("ls --json: %+v, want damage at %d, %d events", calls, tc.seq, tc.stored)
+				}
+				out := execCmd(t, "ls", path)
+				row := regexp.MustCompile(fmt.Sprintf(`(?m)^call-1 .* %d +DAMAGED event %d: `, tc.stored, tc.seq))
+				if out.code != 0 || !row.MatchString(out.stdout) {
+					t.Fatalf("ls: exit %d\n%s%s", out.code, out.stdout, out.stderr)
+				}
 			}
 		})
 	}
@@ -248,6 +266,20 @@ func TestVerifyUnreadableCall(t *testing.T) {
 	// event's bytes is verify's to find; the keys it still checks.
 	if ls := lsJSON(t, path); len(ls) != 2 || ls[0].Damage != nil || ls[1].Damage != nil {
 		t.Fatalf("ls --json: %+v", ls)
+	}
+	// Without a stored outcome, ls reads the events, meets the damage and
+	// lists the call damaged, its outcome an empty list.
+	forgetOutcome(t, path, "call-1")
+	r = execCmd(t, "ls", path, "--json")
+	var ls []struct {
+		Outcome []json.RawMessage `json:"outcome"`
+		Damage  *struct {
+			Seq *uint64 `json:"seq"`
+		} `json:"damage"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &ls); err != nil || len(ls) != 2 || ls[0].Damage == nil ||
+		ls[0].Damage.Seq == nil || *ls[0].Damage.Seq != 20 || ls[0].Outcome == nil || len(ls[0].Outcome) != 0 {
+		t.Fatalf("ls --json of the unclosed damaged call: %v\n%s", err, r.stdout)
 	}
 }
 

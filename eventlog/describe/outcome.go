@@ -19,11 +19,29 @@ type ConnOutcome struct {
 
 // String renders "A/1#a1 Terminating, closed: canceled".
 func (c ConnOutcome) String() string {
-	s := c.Endpoint.String() + "#" + c.Conn + " " + c.State.String()
+	var b strings.Builder
+	c.writeTo(&b)
+	return b.String()
+}
+
+func (c ConnOutcome) writeTo(b *strings.Builder) {
+	b.WriteString(c.Endpoint.User)
+	b.WriteByte('/')
+	b.WriteString(c.Endpoint.Client)
+	b.WriteByte('#')
+	b.WriteString(c.Conn)
+	b.WriteByte(' ')
+	b.WriteString(c.State.String())
 	if c.Closed {
-		s += ", closed: " + econn.ReasonName(econn.ErrorFromName(c.Reason))
+		// econn.ReasonName(econn.ErrorFromName(c.Reason)), without the
+		// lookup: ErrorName(ErrorFromName(n)) is n.
+		reason := c.Reason
+		if reason == "" {
+			reason = econn.ReasonName(nil)
+		}
+		b.WriteString(", closed: ")
+		b.WriteString(reason)
 	}
-	return s
 }
 
 // Outcome follows a call's events and keeps each connection's last state
@@ -63,12 +81,22 @@ func (o *Outcome) Conns() []ConnOutcome { return o.conns }
 
 // String joins the connections' outcomes with "; ".
 func (o *Outcome) String() string {
-	parts := make([]string, len(o.conns))
-	for i, c := range o.conns {
-		parts[i] = c.String()
-	}
-	if len(parts) == 0 {
+	return joinConns(len(o.conns), func(i int) *ConnOutcome { return &o.conns[i] })
+}
+
+// joinConns joins the outcomes of n connections with "; ", in one string
+// built once: ls builds one per call.
+func joinConns(n int, conn func(i int) *ConnOutcome) string {
+	if n == 0 {
 		return "no connections"
 	}
-	return strings.Join(parts, "; ")
+	var b strings.Builder
+	b.Grow(48 * n)
+	for i := range n {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		conn(i).writeTo(&b)
+	}
+	return b.String()
 }

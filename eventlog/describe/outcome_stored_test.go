@@ -56,7 +56,10 @@ func checkStoredOutcomes(t *testing.T, path string) int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored := storedOutcome(info.Outcome)
+		stored := &Outcome{}
+		for _, co := range info.Outcome {
+			stored.conns = append(stored.conns, storedConn(co))
+		}
 		if !reflect.DeepEqual(stored.Conns(), read.Conns()) || stored.String() != read.String() {
 			t.Errorf("%s: call %s: stored outcome %s, the events say %s", path, info.Meta.ID, stored, read)
 		}

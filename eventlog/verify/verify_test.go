@@ -192,9 +192,15 @@ func damage(t *testing.T, path, id string, seq uint64) {
 		if b := tx.Bucket([]byte(id)); b != nil {
 			return b.Bucket([]byte("events")).Delete(binary.BigEndian.AppendUint64(nil, seq))
 		}
+		// Format 3 (eventlog/layout3.go): _calls keys an event by the
+		// call's number and its Seq.
 		calls := tx.Bucket([]byte("_calls"))
-		num := calls.Get(append([]byte{0, 0, 0, 0, 0}, id...))
-		return calls.Delete(binary.BigEndian.AppendUint64(append(append([]byte(nil), num...), 5), seq))
+		num := calls.Get(append([]byte{0, 0, 0, 0}, id...))
+		key := binary.BigEndian.AppendUint64(append([]byte(nil), num...), seq)
+		if len(num) != 4 || calls.Get(key) == nil {
+			return fmt.Errorf("no event %d of call %s in %s", seq, id, path)
+		}
+		return calls.Delete(key)
 	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
