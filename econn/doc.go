@@ -81,5 +81,12 @@ the package's tests check that they cover every field.
 Close reasons, send failures and sticky errors are compared and logged by
 their stable names (ErrorName, ErrorFromName), so that a call read back from
 a log compares equal to the recorded one.
+
+# Dependencies
+
+Besides the standard library and its JSON library, econn imports one
+package of this module: internal/binenc, itself standard library only,
+which reads and writes the bounded binary fields of a Conn's state
+(AppendState, RestoreConn); the call snapshot format shares it.
 */
 package econn

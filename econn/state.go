@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+
+	"github.com/callrec/callrec/internal/binenc"
 )
 
 // StateVersion is the version of the bytes AppendState writes. RestoreConn
@@ -32,17 +34,17 @@ const (
 func (c *Conn) AppendState(b []byte) ([]byte, error) {
 	start := len(b)
 	b = append(b, StateVersion)
-	b = appendString(b, c.cfg.UserID)
-	b = appendString(b, c.cfg.ClientID)
-	b = appendString(b, c.cfg.SessID)
+	b = binenc.AppendString(b, c.cfg.UserID)
+	b = binenc.AppendString(b, c.cfg.ClientID)
+	b = binenc.AppendString(b, c.cfg.SessID)
 	b = binary.AppendVarint(b, int64(c.cfg.SetupTimeout))
 	b = binary.AppendVarint(b, int64(c.cfg.TermTimeout))
 	b = append(b, byte(c.state), byte(c.dir), byte(c.conflict))
-	b = appendString(b, c.sessRemote)
-	b = appendString(b, c.userRemote)
-	b = appendString(b, c.clientRemote)
-	b = appendString(b, ErrorName(c.setupErr))
-	b = appendString(b, ErrorName(c.err))
+	b = binenc.AppendString(b, c.sessRemote)
+	b = binenc.AppendString(b, c.userRemote)
+	b = binenc.AppendString(b, c.clientRemote)
+	b = binenc.AppendString(b, ErrorName(c.setupErr))
+	b = binenc.AppendString(b, ErrorName(c.err))
 	var flags byte
 	if c.timer.Armed {
 		flags |= stateTimerArmed
@@ -68,34 +70,34 @@ func RestoreConn(data []byte) (*Conn, error) {
 	if len(data) > MaxStateSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrBadState, len(data), MaxStateSize)
 	}
-	r := stateReader{data: data}
-	if v := r.byte("version"); r.err == nil && v != StateVersion {
+	r := binenc.NewReader(data, ErrBadState)
+	if v := r.Byte("version"); r.Err() == nil && v != StateVersion {
 		return nil, fmt.Errorf("%w: version %d, this release reads version %d", ErrBadState, v, StateVersion)
 	}
 	c := &Conn{}
-	c.cfg.UserID = r.string("user id")
-	c.cfg.ClientID = r.string("client id")
-	c.cfg.SessID = r.string("session id")
-	c.cfg.SetupTimeout = time.Duration(r.varint("setup timeout"))
-	c.cfg.TermTimeout = time.Duration(r.varint("term timeout"))
-	c.state = State(r.byte("state"))
-	c.dir = Dir(r.byte("direction"))
-	c.conflict = Conflict(int8(r.byte("conflict")))
-	c.sessRemote = r.string("remote session id")
-	c.userRemote = r.string("remote user id")
-	c.clientRemote = r.string("remote client id")
-	c.setupErr = ErrorFromName(r.string("setup error"))
-	c.err = ErrorFromName(r.string("error"))
-	flags := r.byte("flags")
-	c.timer.Action = TimerAction(r.byte("timer action"))
-	c.timer.After = time.Duration(r.varint("timer duration"))
-	c.timer.Gen = r.uvarint("timer generation")
-	c.gen = r.uvarint("generation")
-	if r.err != nil {
-		return nil, r.err
+	c.cfg.UserID = r.String("user id")
+	c.cfg.ClientID = r.String("client id")
+	c.cfg.SessID = r.String("session id")
+	c.cfg.SetupTimeout = time.Duration(r.Varint("setup timeout"))
+	c.cfg.TermTimeout = time.Duration(r.Varint("term timeout"))
+	c.state = State(r.Byte("state"))
+	c.dir = Dir(r.Byte("direction"))
+	c.conflict = Conflict(int8(r.Byte("conflict")))
+	c.sessRemote = r.String("remote session id")
+	c.userRemote = r.String("remote user id")
+	c.clientRemote = r.String("remote client id")
+	c.setupErr = ErrorFromName(r.String("setup error"))
+	c.err = ErrorFromName(r.String("error"))
+	flags := r.Byte("flags")
+	c.timer.Action = TimerAction(r.Byte("timer action"))
+	c.timer.After = time.Duration(r.Varint("timer duration"))
+	c.timer.Gen = r.Uvarint("timer generation")
+	c.gen = r.Uvarint("generation")
+	if r.Err() != nil {
+		return nil, r.Err()
 	}
-	if len(r.data) > 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the state", ErrBadState, len(r.data))
+	if r.Len() > 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the state", ErrBadState, r.Len())
 	}
 	c.timer.Armed = flags&stateTimerArmed != 0
 	c.closed = flags&stateClosed != 0
@@ -149,66 +151,4 @@ func (c *Conn) checkTimer() error {
 		return fmt.Errorf("%w: armed timer generation %d, last generation %d", ErrBadState, t.Gen, c.gen)
 	}
 	return nil
-}
-
-func appendString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-}
-
-// stateReader reads the fields of a state; the first failure sticks and
-// names the field.
-type stateReader struct {
-	data []byte
-	err  error
-}
-
-func (r *stateReader) fail(field, what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: %s: %s", ErrBadState, field, what)
-	}
-	r.data = nil
-}
-
-func (r *stateReader) byte(field string) byte {
-	if len(r.data) == 0 {
-		r.fail(field, "missing")
-		return 0
-	}
-	b := r.data[0]
-	r.data = r.data[1:]
-	return b
-}
-
-func (r *stateReader) uvarint(field string) uint64 {
-	v, n := binary.Uvarint(r.data)
-	if n <= 0 {
-		r.fail(field, "missing or malformed number")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *stateReader) varint(field string) int64 {
-	v, n := binary.Varint(r.data)
-	if n <= 0 {
-		r.fail(field, "missing or malformed number")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *stateReader) string(field string) string {
-	n := r.uvarint(field)
-	if r.err != nil {
-		return ""
-	}
-	if n > uint64(len(r.data)) {
-		r.fail(field, fmt.Sprintf("%d bytes, only %d left", n, len(r.data)))
-		return ""
-	}
-	s := string(r.data[:n])
-	r.data = r.data[n:]
-	return s
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/binenc"
 )
 
 // Version is the version of the bytes Append writes and Decode reads.
@@ -65,16 +66,12 @@ func (c *Call) Append(b []byte) []byte {
 
 func (c *Conn) append(b []byte) []byte {
 	for _, s := range []string{c.Endpoint.User, c.Endpoint.Client, c.Sess, c.Remote.User, c.Remote.Client, string(c.State)} {
-		b = appendString(b, s)
+		b = binenc.AppendString(b, s)
 	}
 	b = binary.AppendUvarint(b, c.LastInput)
 	b = binary.AppendVarint(b, int64(c.Deadline))
 	b = appendProps(b, c.LocalProps)
 	return appendProps(b, c.RemoteProps)
-}
-
-func appendString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 // appendProps writes 0 for nil props, else 1, the count and the pairs in
@@ -91,7 +88,7 @@ func appendProps(b []byte, p econn.Props) []byte {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		b = appendString(appendString(b, k), p[k])
+		b = binenc.AppendString(binenc.AppendString(b, k), p[k])
 	}
 	return b
 }
@@ -102,128 +99,65 @@ func Decode(data []byte) (*Call, error) {
 	if len(data) > eventlog.MaxSnapshotSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrBad, len(data), eventlog.MaxSnapshotSize)
 	}
-	r := reader{data: data}
-	if v := r.byte("version"); r.err == nil && v != Version {
+	r := reader{binenc.NewReader(data, ErrBad)}
+	if v := r.Byte("version"); r.Err() == nil && v != Version {
 		return nil, fmt.Errorf("%w: version %d, this release reads version %d", ErrBad, v, Version)
 	}
-	n := r.uvarint("connection count")
 	// Each connection takes at least 10 bytes: a cheap bound before allocating.
-	if r.err == nil && n > uint64(len(r.data))/10 {
-		return nil, fmt.Errorf("%w: %d connections in %d bytes", ErrBad, n, len(r.data))
-	}
-	c := &Call{Conns: make([]Conn, n)}
+	c := &Call{Conns: make([]Conn, r.Count("connection count", "connections", 10))}
 	for i := range c.Conns {
 		c.Conns[i] = r.conn()
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.Err() != nil {
+		return nil, r.Err()
 	}
-	if len(r.data) > 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the last connection", ErrBad, len(r.data))
+	if r.Len() > 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the last connection", ErrBad, r.Len())
 	}
 	return c, nil
 }
 
 // reader reads the fields of a snapshot; the first failure sticks.
-type reader struct {
-	data []byte
-	err  error
-}
-
-func (r *reader) fail(field, what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: %s: %s", ErrBad, field, what)
-	}
-	r.data = nil
-}
+type reader struct{ *binenc.Reader }
 
 func (r *reader) conn() Conn {
 	var c Conn
-	c.Endpoint.User = r.string("endpoint user")
-	c.Endpoint.Client = r.string("endpoint client")
-	c.Sess = r.string("session id")
-	c.Remote.User = r.string("remote user")
-	c.Remote.Client = r.string("remote client")
-	if s := r.string("state"); s != "" {
-		c.State = []byte(s)
-	}
-	c.LastInput = r.uvarint("latest input")
-	c.Deadline = time.Duration(r.varint("deadline"))
+	c.Endpoint.User = r.String("endpoint user")
+	c.Endpoint.Client = r.String("endpoint client")
+	c.Sess = r.String("session id")
+	c.Remote.User = r.String("remote user")
+	c.Remote.Client = r.String("remote client")
+	c.State = r.Bytes("state")
+	c.LastInput = r.Uvarint("latest input")
+	c.Deadline = time.Duration(r.Varint("deadline"))
 	c.LocalProps = r.props("local props")
 	c.RemoteProps = r.props("remote props")
-	if r.err == nil && c.Sess == "" {
-		r.fail("session id", "empty")
+	if r.Err() == nil && c.Sess == "" {
+		r.Fail("session id", "empty")
 	}
 	return c
 }
 
-func (r *reader) byte(field string) byte {
-	if len(r.data) == 0 {
-		r.fail(field, "missing")
-		return 0
-	}
-	b := r.data[0]
-	r.data = r.data[1:]
-	return b
-}
-
-func (r *reader) uvarint(field string) uint64 {
-	v, n := binary.Uvarint(r.data)
-	if n <= 0 {
-		r.fail(field, "missing or malformed number")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *reader) varint(field string) int64 {
-	v, n := binary.Varint(r.data)
-	if n <= 0 {
-		r.fail(field, "missing or malformed number")
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *reader) string(field string) string {
-	n := r.uvarint(field)
-	if r.err != nil {
-		return ""
-	}
-	if n > uint64(len(r.data)) {
-		r.fail(field, fmt.Sprintf("%d bytes, only %d left", n, len(r.data)))
-		return ""
-	}
-	s := string(r.data[:n])
-	r.data = r.data[n:]
-	return s
-}
-
 func (r *reader) props(field string) econn.Props {
-	switch r.byte(field) {
+	switch r.Byte(field) {
 	case 0:
 		return nil
 	case 1:
 	default:
-		r.fail(field, "bad presence byte")
+		r.Fail(field, "bad presence byte")
 		return nil
 	}
-	n := r.uvarint(field)
-	if r.err == nil && n > uint64(len(r.data))/2 {
-		r.fail(field, fmt.Sprintf("%d props in %d bytes", n, len(r.data)))
-	}
-	if r.err != nil {
+	n := r.Count(field, "props", 2)
+	if r.Err() != nil {
 		return nil
 	}
 	p := make(econn.Props, n)
 	prev := ""
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		k := r.string(field)
-		v := r.string(field)
+	for i := uint64(0); i < n && r.Err() == nil; i++ {
+		k := r.String(field)
+		v := r.String(field)
 		if i > 0 && k <= prev {
-			r.fail(field, "keys out of order or repeated")
+			r.Fail(field, "keys out of order or repeated")
 		}
 		p[k], prev = v, k
 	}
