@@ -53,6 +53,27 @@ func (f *fleetFlags) connect() (*fleet.Client, error) {
 	return c, nil
 }
 
+// open connects to the fleet for a command that runs until it is done or
+// interrupted: ctx ends on Ctrl-C or SIGTERM; release stops watching the
+// signals, then closes the connection.
+func (f *fleetFlags) open() (c *fleet.Client, ctx context.Context, release func(), err error) {
+	c, err = f.connect()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, stop := interruptible()
+	return c, ctx, func() { stop(); c.Close() }, nil
+}
+
+// runOpts is the RunE of a command whose flags fill opts: run, or the
+// runF a test gives to see the options the command line parsed into.
+func runOpts[O any](opts *O, runF, run func(*O) error) func(*cobra.Command, []string) error {
+	if runF != nil {
+		run = runF
+	}
+	return func(*cobra.Command, []string) error { return run(opts) }
+}
+
 // fleetFilterHelp ends the long help of the fleet commands with --filter.
 const fleetFilterHelp = "\n--filter takes the filter language (README, Filters) with the keys of a call:\n" +
 	"user=USER, device=USER[/CLIENT], outcome=open|closed|normal|failed|STATE,\n" +
@@ -105,12 +126,7 @@ func newFleetLsCmd(ios *cmdutil.IOStreams, runF func(*fleetLsOptions) error) *co
 			"  callreplay fleet ls --filter 'user=alice outcome=failed since=2026-11-27'\n" +
 			"  callreplay fleet ls --json | jq -r '.[].id'",
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return fleetLsRun(opts)
-		},
+		RunE: runOpts(opts, runF, fleetLsRun),
 	}
 	opts.fleet.add(cmd)
 	cmd.Flags().StringVar(&opts.Filter, "filter", "", "list only the calls the expression keeps")
@@ -123,13 +139,11 @@ func fleetLsRun(opts *fleetLsOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := opts.fleet.connect()
+	c, ctx, release, err := opts.fleet.open()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, stop := interruptible()
-	defer stop()
+	defer release()
 	calls, err := c.Calls(ctx, fleet.QueryOptions{Filter: f})
 	if err != nil && calls == nil {
 		return err
@@ -153,6 +167,7 @@ type fleetPullOptions struct {
 
 func newFleetPullCmd(ios *cmdutil.IOStreams, runF func(*fleetPullOptions) error) *cobra.Command {
 	opts := &fleetPullOptions{ios: ios}
+	run := runOpts(opts, runF, fleetPullRun)
 	cmd := &cobra.Command{
 		Use:   "pull CALL --out LOG",
 		Short: "Write all devices of a fleet call into a local log",
@@ -163,10 +178,7 @@ func newFleetPullCmd(ios *cmdutil.IOStreams, runF func(*fleetPullOptions) error)
 		Args:    cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Call = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return fleetPullRun(opts)
+			return run(cmd, args)
 		},
 	}
 	opts.fleet.add(cmd)
@@ -176,13 +188,11 @@ func newFleetPullCmd(ios *cmdutil.IOStreams, runF func(*fleetPullOptions) error)
 }
 
 func fleetPullRun(opts *fleetPullOptions) error {
-	c, err := opts.fleet.connect()
+	c, ctx, release, err := opts.fleet.open()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, stop := interruptible()
-	defer stop()
+	defer release()
 	rep, err := pullCall(ctx, c, opts.Call, opts.Out)
 	if err != nil {
 		return err
@@ -237,12 +247,7 @@ func newFleetVerifyCmd(ios *cmdutil.IOStreams, runF func(*fleetVerifyOptions) er
 			"  callreplay fleet verify --workers 0 &   # and: callreplay fleet worker, on other machines\n" +
 			"  callreplay fleet verify --filter 'build=v1.4*' --json | jq '.calls[] | select(.status != \"ok\")'",
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return fleetVerifyRun(opts)
-		},
+		RunE: runOpts(opts, runF, fleetVerifyRun),
 	}
 	opts.fleet.add(cmd)
 	cmd.Flags().StringVar(&opts.Filter, "filter", "", "verify only the calls the expression keeps")
@@ -262,13 +267,11 @@ func fleetVerifyRun(opts *fleetVerifyOptions) error {
 	if opts.AckWait < time.Second {
 		return cmdutil.FlagErrorf("--ack-wait %v: want at least 1s", opts.AckWait)
 	}
-	c, err := opts.fleet.connect()
+	c, ctx, release, err := opts.fleet.open()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, stop := interruptible()
-	defer stop()
+	defer release()
 	p := progress.NewTask(opts.ios.Err, opts.ios.ErrTerminal, progressAfter)
 	defer p.Clear()
 	var total, done, diverged, bad int
@@ -326,12 +329,7 @@ func newFleetWorkerCmd(ios *cmdutil.IOStreams, runF func(*fleetWorkerOptions) er
 			"Each result prints a line on stderr.",
 		Example: "  callreplay fleet worker --fleet nats://10.0.0.5:4222\n  callreplay fleet worker --idle 1m",
 		Args:    cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return fleetWorkerRun(opts)
-		},
+		RunE:    runOpts(opts, runF, fleetWorkerRun),
 	}
 	opts.fleet.add(cmd)
 	cmd.Flags().DurationVar(&opts.Idle, "idle", 0, "stop after this long without a job (0: run until interrupted)")
@@ -339,13 +337,11 @@ func newFleetWorkerCmd(ios *cmdutil.IOStreams, runF func(*fleetWorkerOptions) er
 }
 
 func fleetWorkerRun(opts *fleetWorkerOptions) error {
-	c, err := opts.fleet.connect()
+	c, ctx, release, err := opts.fleet.open()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, stop := interruptible()
-	defer stop()
+	defer release()
 	err = c.Work(ctx, fleet.WorkerOptions{Idle: opts.Idle, OnResult: func(r fleet.Result) {
 		fmt.Fprintf(opts.ios.Err, "%-9s %s\n", r.Status, safetext.Escape(r.Call))
 	}})
