@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -49,7 +50,7 @@ func envInt(name string, def int) int {
 func TestFigureIngest(t *testing.T) {
 	figures(t, "ingest")
 	c := connect(t, serve(t).URL())
-	_, evs := readCall(t, goldenLog, callIDs(t, goldenLog)[0])
+	_, evs := simtest.ReadCall(t, goldenLog, callIDs(t, goldenLog)[0])
 	rounds := envInt("CALLREC_FIGURES_ROUNDS", 3)
 	for _, n := range []int{1, 8} {
 		var rec, raw []float64
@@ -192,7 +193,7 @@ func TestFigureServerMemory(t *testing.T) {
 	}
 	defer c.Close()
 	before := rss(t, srv.Process.Pid)
-	meta, evs := readCall(t, goldenLog, callIDs(t, goldenLog)[0])
+	meta, evs := simtest.ReadCall(t, goldenLog, callIDs(t, goldenLog)[0])
 	data := make([][]byte, len(evs))
 	for i, ev := range evs {
 		data[i], _ = eventlog.EncodeEvent(ev)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
 )
@@ -24,7 +25,7 @@ func TestFollowCallInProgress(t *testing.T) {
 	var lives []live
 	var first string // the first device's recording
 	for i, p := range devices {
-		meta, evs := readCall(t, p, "call-1")
+		meta, evs := simtest.ReadCall(t, p, "call-1")
 		l, err := eventlog.Open(filepath.Join(t.TempDir(), "rec.log"), 0o644, &eventlog.Options{NoSync: true})
 		if err != nil {
 			t.Fatal(err)

@@ -46,35 +46,6 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// readCall returns the metadata and events of call id of the log at path.
-func readCall(t testing.TB, path, id string) (eventlog.CallMeta, []eventlog.Event) {
-	t.Helper()
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return readCallOf(t, l, id)
-}
-
-func readCallOf(t testing.TB, l *eventlog.Log, id string) (eventlog.CallMeta, []eventlog.Event) {
-	t.Helper()
-	r, err := l.Call(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var evs []eventlog.Event
-	cur := r.Cursor(nil)
-	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
-		evs = append(evs, ev)
-	}
-	if err := cur.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return r.Meta(), evs
-}
-
 // callIDs lists the call ids of the log at path.
 func callIDs(t testing.TB, path string) []string {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 )
 
@@ -27,7 +28,7 @@ type recording struct {
 // events still to write.
 func newRecording(t testing.TB, src string) *recording {
 	t.Helper()
-	meta, evs := readCall(t, src, callIDs(t, src)[0])
+	meta, evs := simtest.ReadCall(t, src, callIDs(t, src)[0])
 	l, err := eventlog.Open(filepath.Join(t.TempDir(), "rec.log"), 0o600, &eventlog.Options{NoSync: true, BatchSize: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func (r *recording) check(t testing.TB, c *Client, rec string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantMeta, want := readCallOf(t, r.l, r.w.ID())
+	wantMeta, want := simtest.CallOf(t, r.l, r.w.ID())
 	sameCall(t, rec, wantMeta, rm.Meta, want, got)
 	if n := subjectCount(t, c, rec); n != uint64(len(want)) {
 		t.Errorf("the stream holds %d messages of %s, want %d (one per event)", n, rec, len(want))

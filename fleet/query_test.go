@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/filter"
 	"github.com/callrec/callrec/eventlog/merge"
@@ -47,7 +48,7 @@ func simLog(t testing.TB, scenario string, seed int64, build string) string {
 // logs' paths, in the order of the call's endpoints.
 func splitDevices(t testing.TB, path, conv string) []string {
 	t.Helper()
-	meta, evs := readCall(t, path, "sim")
+	meta, evs := simtest.ReadCall(t, path, "sim")
 	var out []string
 	for i, ep := range meta.Endpoints {
 		p := filepath.Join(t.TempDir(), "device.log")

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog/redact"
 	"github.com/callrec/callrec/eventlog/replay"
 	"path/filepath"
@@ -51,8 +52,8 @@ func uploadFetch(t *testing.T, c *Client, path string) {
 			t.Fatal(err)
 		}
 		for i, id := range ids {
-			wantMeta, want := readCall(t, path, id)
-			gotMeta, got := readCallOf(t, out, infos[i].Meta.ID)
+			wantMeta, want := simtest.ReadCall(t, path, id)
+			gotMeta, got := simtest.CallOf(t, out, infos[i].Meta.ID)
 			sameCall(t, path+" "+id, wantMeta, gotMeta, want, got)
 		}
 	}
@@ -77,8 +78,8 @@ func TestUploadRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, id := range callIDs(t, want) {
-		wantMeta, wantEvs := readCall(t, want, id)
-		gotMeta, gotEvs := readCallOf(t, out, infos[i].Meta.ID)
+		wantMeta, wantEvs := simtest.ReadCall(t, want, id)
+		gotMeta, gotEvs := simtest.CallOf(t, out, infos[i].Meta.ID)
 		sameCall(t, id, wantMeta, gotMeta, wantEvs, gotEvs)
 		rm, err := c.Recording(testCtx(t), rep.Recordings[i])
 		if err != nil || !rm.Redacted {
@@ -98,7 +99,7 @@ func TestUploadRedacted(t *testing.T) {
 		}
 	}
 	// The original's session ids do not travel.
-	origMeta, _ := readCall(t, src, callIDs(t, src)[0])
+	origMeta, _ := simtest.ReadCall(t, src, callIDs(t, src)[0])
 	for _, rec := range rep.Recordings {
 		rm, err := c.Recording(testCtx(t), rec)
 		if err != nil {

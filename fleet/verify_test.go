@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
 	"github.com/callrec/callrec/eventlog"
 )
@@ -47,7 +48,7 @@ func tamper(t testing.TB, path, victim string) (string, uint64) {
 	defer src.Close()
 	var seq uint64
 	for _, id := range callIDs(t, path) {
-		meta, evs := readCallOf(t, src, id)
+		meta, evs := simtest.CallOf(t, src, id)
 		w, err := dst.CreateCall(meta)
 		if err != nil {
 			t.Fatal(err)

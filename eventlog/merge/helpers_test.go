@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/ecall/sim"
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/replay"
 )
@@ -31,31 +32,7 @@ func simCall(t testing.TB, scenario string, seed int64) (eventlog.CallMeta, []ev
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return readCall(t, path, "sim")
-}
-
-// readCall reads one call of the log at path.
-func readCall(t testing.TB, path, id string) (eventlog.CallMeta, []eventlog.Event) {
-	t.Helper()
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	r, err := l.Call(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var evs []eventlog.Event
-	cur := r.Cursor(nil)
-	for ev, ok := cur.First(); ok; ev, ok = cur.Next() {
-		evs = append(evs, ev)
-	}
-	if err := cur.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return r.Meta(), evs
+	return simtest.ReadCall(t, path, "sim")
 }
 
 // device is one device's recording of a call, as its own recorder writes

@@ -48,7 +48,7 @@ func TestMergeJoinsTheDevicesOfOneCall(t *testing.T) {
 	if ids := verifyAll(t, out); len(ids) != 1 {
 		t.Fatalf("merged log holds calls %v", ids)
 	}
-	got, merged := readCall(t, out, rep.Calls[0].ID)
+	got, merged := simtest.ReadCall(t, out, rep.Calls[0].ID)
 	// The call begins when the first recording began: B's.
 	if want := meta.Start.Add(-500 * time.Millisecond); !got.Start.Equal(want) {
 		t.Errorf("start %v, want %v", got.Start, want)

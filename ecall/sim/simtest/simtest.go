@@ -6,6 +6,7 @@
 // hand-made routing.
 //
 // The stock calls are scenario texts: BasicCall, Glare and LongCall.
+// ReadCall and CallOf read a recorded call back, for any test of a log.
 package simtest
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/callrec/callrec/ecall/sim"
 	"github.com/callrec/callrec/eventlog"
@@ -80,16 +82,48 @@ func Events(c Call) (eventlog.CallMeta, []eventlog.Event, error) {
 	if err := WriteLog(path, c); err != nil {
 		return eventlog.CallMeta{}, nil, err
 	}
-	return readBack(path)
+	return readCall(path, "")
 }
 
-func readBack(path string) (eventlog.CallMeta, []eventlog.Event, error) {
+// ReadCall reads call id of the log at path: its metadata and its events,
+// as a log reader returns them. A failure fails the test.
+func ReadCall(t testing.TB, path, id string) (eventlog.CallMeta, []eventlog.Event) {
+	t.Helper()
+	meta, evs, err := readCall(path, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return meta, evs
+}
+
+// CallOf reads call id of the open log l as ReadCall does.
+func CallOf(t testing.TB, l *eventlog.Log, id string) (eventlog.CallMeta, []eventlog.Event) {
+	t.Helper()
+	meta, evs, err := callOf(l, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return meta, evs
+}
+
+// readCall reads call id of the log at path (id "": its only call).
+func readCall(path, id string) (eventlog.CallMeta, []eventlog.Event, error) {
 	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
 	if err != nil {
 		return eventlog.CallMeta{}, nil, err
 	}
 	defer l.Close()
-	r, err := l.OnlyCall()
+	return callOf(l, id)
+}
+
+func callOf(l *eventlog.Log, id string) (eventlog.CallMeta, []eventlog.Event, error) {
+	var r *eventlog.CallReader
+	var err error
+	if id == "" {
+		r, err = l.OnlyCall()
+	} else {
+		r, err = l.Call(id)
+	}
 	if err != nil {
 		return eventlog.CallMeta{}, nil, err
 	}
