@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/fleet"
+	"github.com/callrec/callrec/internal/cmdtest"
 )
 
 // startFleet runs `callrec fleet serve` on a free port and returns its
@@ -21,32 +22,11 @@ import (
 func startFleet(t *testing.T) (string, *exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(callrec.Path(t), "fleet", "serve", "--listen", "127.0.0.1:0", "--store", t.TempDir(), "--max-store", "104857600")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	url, stderr := cmdtest.FirstLine(t, cmd, regexp.MustCompile(`^(.*)$`))
+	if !strings.HasPrefix(url, "nats://127.0.0.1:") {
+		t.Fatalf("fleet serve's first line %q, stderr %s", url, stderr.String())
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Scan()
-		line <- sc.Text()
-	}()
-	select {
-	case url := <-line:
-		if !strings.HasPrefix(url, "nats://127.0.0.1:") {
-			t.Fatalf("fleet serve's first line %q, stderr %s", url, stderr.String())
-		}
-		return url, cmd, &stderr
-	case <-time.After(20 * time.Second):
-		t.Fatalf("fleet serve printed no URL; stderr %s", stderr.String())
-	}
-	return "", nil, nil
+	return url, cmd, stderr
 }
 
 // TestProcessFleet: fleet serve, sim --fleet, upload (again, with

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"github.com/callrec/callrec/cmd/internal/cmdutil"
 	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/fleet"
+	"github.com/callrec/callrec/internal/cmdtest"
 )
 
 // readmeBlock returns the lines of the first sh block after heading in
@@ -81,40 +81,6 @@ type walkProc struct {
 	done chan error
 }
 
-// firstLine starts cmd and returns the first line it prints on stdout
-// that matches re's first group; the rest of its output is drained.
-func firstLine(t *testing.T, cmd *exec.Cmd, re *regexp.Regexp) string {
-	t.Helper()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	got := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				got <- m[1]
-				break
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case s := <-got:
-		return s
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%v printed no line matching %s; stderr %s", cmd.Args, re, stderr.String())
-	}
-	return ""
-}
-
 // TestREADMEFieldDiagnostics runs the README's "Field diagnostics" walk
 // as it stands, in a fresh directory: the fleet and the relay on free
 // ports (their URLs substituted in the later commands), three devices
@@ -158,10 +124,10 @@ func TestREADMEFieldDiagnostics(t *testing.T) {
 		switch {
 		case args[0] == "fleet" && args[1] == "serve": // the fleet, on a free port
 			cmd.Args = listenAnywhere(cmd.Args)
-			subst["nats://127.0.0.1:4222"] = firstLine(t, cmd, regexp.MustCompile(`^(nats://\S+)$`))
+			subst["nats://127.0.0.1:4222"], _ = cmdtest.FirstLine(t, cmd, regexp.MustCompile(`^(nats://\S+)$`))
 		case args[0] == "serve": // the relay, on a free port
 			cmd.Args = listenAnywhere(cmd.Args)
-			subst["127.0.0.1:8080"] = firstLine(t, cmd, regexp.MustCompile(`^relay listening on ws://(\S+)$`))
+			subst["127.0.0.1:8080"], _ = cmdtest.FirstLine(t, cmd, regexp.MustCompile(`^relay listening on ws://(\S+)$`))
 		case args[0] == "view":
 			waitAll(t, calls)
 			checkFleetView(t, args[1:])

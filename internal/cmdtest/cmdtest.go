@@ -2,13 +2,16 @@
 // share: the command built once from the package under test, run as a
 // user runs it, and checks of what it printed (an error on one line of
 // stderr, --version against the build information, snake_case JSON
-// keys). Only tests import it.
+// keys), and a server started until its first line says where it listens.
+// Only tests import it.
 package cmdtest
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Command is a program under test, built on first use from the package in
@@ -205,4 +209,44 @@ func NotSnake(v any, data func(path, key string) bool) []string {
 	walk(v, "")
 	slices.Sort(bad)
 	return bad
+}
+
+// FirstLine starts cmd, a server that announces itself on stdout, and
+// kills it when the test ends. It returns re's first group in the first
+// line of stdout that re matches (lines before it are passed over, the
+// rest of stdout is drained so the process never blocks on it) and the
+// buffer cmd's stderr goes to. The test fails when stdout ends, or 20 s
+// pass, without a matching line.
+func FirstLine(t testing.TB, cmd *exec.Cmd, re *regexp.Regexp) (string, *bytes.Buffer) {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	got := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		var m []string
+		for m == nil && sc.Scan() {
+			m = re.FindStringSubmatch(sc.Text())
+		}
+		got <- m
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case m := <-got:
+		if m == nil {
+			t.Fatalf("%v printed no line matching %s; stderr %s", cmd.Args, re, stderr.String())
+		}
+		return m[1], stderr
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%v printed no line matching %s in 20 s; stderr %s", cmd.Args, re, stderr.String())
+	}
+	return "", nil
 }

@@ -2,9 +2,14 @@ package cmdtest
 
 import (
 	"encoding/json"
+	"fmt"
+	"os/exec"
 	"reflect"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOneLine(t *testing.T) {
@@ -66,5 +71,51 @@ func TestNotSnake(t *testing.T) {
 	}
 	if got := NotSnake(v, nil); len(got) != 5 || !strings.Contains(strings.Join(got, " "), `"SETUP" at .backend`) {
 		t.Errorf("NotSnake without data keys = %q", got)
+	}
+}
+
+// fatalT records a test's failure and stops the goroutine, as t.Fatal.
+type fatalT struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalT) Helper() {}
+
+func (f *fatalT) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestFirstLine(t *testing.T) {
+	re := regexp.MustCompile(`^listening on (\S+)$`)
+	cmd := exec.Command("sh", "-c", "echo starting; echo oops >&2; echo listening on x:1; echo more; sleep 30")
+	got, stderr := FirstLine(t, cmd, re)
+	if got != "x:1" {
+		t.Errorf("FirstLine = %q, want x:1", got)
+	}
+	if cmd.ProcessState != nil {
+		t.Error("FirstLine did not leave the server running")
+	}
+	cmd.Process.Kill()
+	cmd.Wait() // stderr is complete only once the process ended
+	if stderr.String() != "oops\n" {
+		t.Errorf("stderr %q, want the process's", stderr.String())
+	}
+
+	// A process that ends without the line fails the test at once.
+	ft := &fatalT{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		FirstLine(ft, exec.Command("sh", "-c", "echo nothing here; echo why >&2"), re)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("FirstLine waited for a line after stdout ended")
+	}
+	if !strings.Contains(ft.msg, "printed no line matching") {
+		t.Errorf("FirstLine failed with %q", ft.msg)
 	}
 }
