@@ -24,6 +24,8 @@ func startFleet(t *testing.T) (string, *exec.Cmd, *bytes.Buffer) {
 	cmd := exec.Command(callrec.Path(t), "fleet", "serve", "--listen", "127.0.0.1:0", "--store", t.TempDir(), "--max-store", "104857600")
 	url, stderr := cmdtest.FirstLine(t, cmd, regexp.MustCompile(`^(.*)$`))
 	if !strings.HasPrefix(url, "nats://127.0.0.1:") {
+		cmd.Process.Kill()
+		cmd.Wait() // stderr is whole once the process ended
 		t.Fatalf("fleet serve's first line %q, stderr %s", url, stderr.String())
 	}
 	return url, cmd, stderr

@@ -215,8 +215,8 @@ func NotSnake(v any, data func(path, key string) bool) []string {
 // kills it when the test ends. It returns re's first group in the first
 // line of stdout that re matches (lines before it are passed over, the
 // rest of stdout is drained so the process never blocks on it) and the
-// buffer cmd's stderr goes to. The test fails when stdout ends, or 20 s
-// pass, without a matching line.
+// buffer cmd's stderr goes to (to read once cmd ended). The test fails
+// when stdout ends, or 20 s pass, without a matching line.
 func FirstLine(t testing.TB, cmd *exec.Cmd, re *regexp.Regexp) (string, *bytes.Buffer) {
 	t.Helper()
 	out, err := cmd.StdoutPipe()
@@ -241,12 +241,14 @@ func FirstLine(t testing.TB, cmd *exec.Cmd, re *regexp.Regexp) (string, *bytes.B
 	}()
 	select {
 	case m := <-got:
-		if m == nil {
-			t.Fatalf("%v printed no line matching %s; stderr %s", cmd.Args, re, stderr.String())
+		if m != nil {
+			return m[1], stderr
 		}
-		return m[1], stderr
 	case <-time.After(20 * time.Second):
-		t.Fatalf("%v printed no line matching %s in 20 s; stderr %s", cmd.Args, re, stderr.String())
 	}
+	// stderr is whole, and no longer written, once the process ended.
+	cmd.Process.Kill()
+	cmd.Wait()
+	t.Fatalf("%v printed no line matching %s; stderr %s", cmd.Args, re, stderr.String())
 	return "", nil
 }

@@ -89,7 +89,7 @@ func (f *fatalT) Fatalf(format string, args ...any) {
 
 func TestFirstLine(t *testing.T) {
 	re := regexp.MustCompile(`^listening on (\S+)$`)
-	cmd := exec.Command("sh", "-c", "echo starting; echo oops >&2; echo listening on x:1; echo more; sleep 30")
+	cmd := exec.Command("sh", "-c", "echo starting; echo oops >&2; echo listening on x:1; echo more; exec sleep 30")
 	got, stderr := FirstLine(t, cmd, re)
 	if got != "x:1" {
 		t.Errorf("FirstLine = %q, want x:1", got)
@@ -115,7 +115,7 @@ func TestFirstLine(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("FirstLine waited for a line after stdout ended")
 	}
-	if !strings.Contains(ft.msg, "printed no line matching") {
+	if !strings.Contains(ft.msg, "printed no line matching") || !strings.HasSuffix(ft.msg, "stderr why\n") {
 		t.Errorf("FirstLine failed with %q", ft.msg)
 	}
 }
