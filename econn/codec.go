@@ -864,13 +864,72 @@ func decodeProps(dst *Props, raw []byte) error {
 	if raw[0] != '{' {
 		return wantGot("an object of strings", raw)
 	}
-	p := Props{}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return err
+	p, ok := scanProps(raw)
+	if !ok {
+		// A value that is not a string: the library's error says which.
+		p = Props{}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
 	}
 	*dst = p
 	return nil
 }
+
+// scanProps reads raw, an object the scanner has already validated, member
+// by member with a pooled decoder: for a handful of props this costs less
+// than json.Unmarshal's reflection. It reports false when a value is not a
+// string, leaving the error to the library.
+func scanProps(raw []byte) (Props, bool) {
+	s := scanners.Get().(*scanner)
+	defer s.release()
+	s.buf = *bytes.NewBuffer(raw)
+	dec := &s.dec
+	dec.Reset(&s.buf)
+	if _, err := dec.ReadToken(); err != nil { // the opening '{'
+		return nil, false
+	}
+	p := Props{}
+	for dec.PeekKind() == '"' {
+		name, err := dec.ReadValue()
+		if err != nil {
+			return nil, false
+		}
+		k, err := propString(name)
+		if err != nil || dec.PeekKind() != '"' {
+			return nil, false
+		}
+		value, err := dec.ReadValue()
+		if err != nil {
+			return nil, false
+		}
+		v, err := propString(value)
+		if err != nil {
+			return nil, false
+		}
+		p[k] = v
+	}
+	return p, true
+}
+
+// propString unquotes a prop name or value, sharing the strings of the
+// props the reference understands instead of allocating them again.
+func propString(raw []byte) (string, error) {
+	if s, ok := propWords[string(raw)]; ok {
+		return s, nil
+	}
+	return unquoteScanned(raw)
+}
+
+// propWords maps the quoted names and values of the props the reference
+// understands (docs/protocol.md) to their text.
+var propWords = func() map[string]string {
+	m := make(map[string]string)
+	for _, w := range []string{"videosend", "screensend", "muted", "audiocbr", "true", "false", "paused"} {
+		m[`"`+w+`"`] = w
+	}
+	return m
+}()
 
 // The shapes of array elements on the wire; pointers tell a required
 // member that is absent from one that is empty.

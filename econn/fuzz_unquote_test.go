@@ -1,6 +1,7 @@
 package econn
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/go-json-experiment/json"
@@ -36,6 +37,35 @@ func FuzzUnquoteScanned(f *testing.F) {
 		got, err := unquoteScanned(raw)
 		if err != nil || got != string(want) {
 			t.Fatalf("unquoteScanned(%s) = %q, %v; the library gives %q", raw, got, err, want)
+		}
+	})
+}
+
+// FuzzDecodeProps compares Decode's reading of props with json.Unmarshal's
+// into a Props: for every valid JSON object, the same props, or an error
+// from both, the same one.
+func FuzzDecodeProps(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"videosend":"true","screensend":"false","audiocbr":"false"}`,
+		`{"muted":"true","x\u0041":"\"paused\"","":""}`, `{"a":1}`, `{"a":null,"b":"c"}`,
+		`{"a":{"b":"c"}}`, `{"a":["b"]}`, `{"é":"\/\\\r\n"}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, obj string) {
+		raw := []byte(obj)
+		if !jsontext.Value(raw).IsValid() || raw[0] != '{' || raw[len(raw)-1] != '}' {
+			return // not an object as the scanner hands one over
+		}
+		want := Props{}
+		wantErr := json.Unmarshal(raw, &want)
+		var got Props
+		err := decodeProps(&got, raw)
+		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Fatalf("decodeProps(%s): error %v; json.Unmarshal: %v", raw, err, wantErr)
+		}
+		if err == nil && !maps.Equal(got, want) {
+			t.Fatalf("decodeProps(%s) = %v; json.Unmarshal gives %v", raw, got, want)
 		}
 	})
 }
