@@ -720,8 +720,10 @@ func unquoteScanned(raw []byte) (string, error) {
 	if i < 0 {
 		return string(inner), nil
 	}
+	// Room for the result when every escape is two bytes for one, as in
+	// an SDP, so that the string is allocated once and no larger.
 	var b strings.Builder
-	b.Grow(len(inner))
+	b.Grow(len(inner) - bytes.Count(inner, []byte{'\\'}))
 	for i >= 0 {
 		b.Write(inner[:i])
 		inner = inner[i:]
