@@ -7,7 +7,10 @@ package econn
 // member names and invalid UTF-8), and remembers where the value of every
 // member the codec knows starts and ends. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
-// and unknown members are ignored, as the reference does. Encoding appends
+// and unknown members are ignored, as the reference does. Strings and
+// props are read from the scanned bytes without validating them again
+// (unquoteScanned, scanProps): for a SETUP, the SDP's escapes made the
+// second validation cost as much as the scan. Encoding appends
 // the members in the order docs/protocol.md prescribes ("Wire format",
 // "Encoding"), so that the bytes are deterministic (props keys are sorted).
 //
