@@ -7,11 +7,11 @@ package econn
 // member names and invalid UTF-8), and remembers where the value of every
 // member the codec knows starts and ends. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
-// and unknown members are ignored, as the reference does. Strings and
-// props are read from the scanned bytes without validating them again
-// (unquoteScanned, scanProps): for a SETUP, the SDP's escapes made the
-// second validation cost as much as the scan. Encoding appends
-// the members in the order docs/protocol.md prescribes ("Wire format",
+// and unknown members are ignored, as the reference does. Strings are
+// unescaped without being validated again (unquoteScanned: for a SETUP,
+// the SDP's escapes made that second validation cost as much as the scan),
+// and props are read member by member, not through reflection (scanProps).
+// Encoding appends the members in the order docs/protocol.md prescribes ("Wire format",
 // "Encoding"), so that the bytes are deterministic (props keys are sorted).
 //
 // Which members each type carries, and which of them are required, is the
