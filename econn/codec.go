@@ -7,8 +7,11 @@ package econn
 // member names and invalid UTF-8), and remembers where the value of every
 // member the codec knows starts and ends. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
-// and unknown members are ignored, as the reference does. Encoding appends
-// the members in the order docs/protocol.md prescribes ("Wire format",
+// and unknown members are ignored, as the reference does. Strings are
+// unescaped without being validated again (unquoteScanned: for a SETUP,
+// the SDP's escapes made that second validation cost as much as the scan),
+// and props are read member by member, not through reflection (scanProps).
+// Encoding appends the members in the order docs/protocol.md prescribes ("Wire format",
 // "Encoding"), so that the bytes are deterministic (props keys are sorted).
 //
 // Which members each type carries, and which of them are required, is the
@@ -699,26 +702,65 @@ func decodeString(dst *string, raw []byte) error {
 	if raw[0] != '"' {
 		return wantGot("a string", raw)
 	}
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		*dst = string(inner)
-		return nil
-	}
-	// Unescape into a pooled buffer: the string conversion copies anyway.
-	bp := unquoteBufs.Get().(*[]byte)
-	defer unquoteBufs.Put(bp)
-	b, err := jsontext.AppendUnquote((*bp)[:0], raw)
-	*bp = b
+	s, err := unquoteScanned(raw)
 	if err != nil {
 		return err
 	}
-	*dst = string(b)
+	*dst = s
 	return nil
 }
 
-// unquoteBufs holds scratch buffers for decodeString; one grows to the
-// longest string seen (at most MaxMessageSize).
-var unquoteBufs = sync.Pool{New: func() any { return new([]byte) }}
+// unquoteScanned returns the contents of raw, a JSON string that the
+// scanner has already validated (syntax, escapes, UTF-8). An SDP has an
+// escape every 20 bytes or so (\r\n, \/), and the library's unescaping
+// walks it byte by byte, validating it all over again: that cost as much
+// as the scan. Since raw is valid, what lies between escapes is copied as
+// it is, and only the two-byte escapes are translated; a \u escape, or
+// anything unexpected, goes to the library instead (FuzzUnquoteScanned
+// compares the two). The library offers no call that unescapes a string it
+// has validated without validating it again.
+func unquoteScanned(raw []byte) (string, error) {
+	inner := raw[1 : len(raw)-1]
+	i := bytes.IndexByte(inner, '\\')
+	if i < 0 {
+		return string(inner), nil
+	}
+	// Exactly the room the result needs when no escape is \\ (true of an
+	// SDP), so that the string is allocated once and no larger; a \\
+	// makes the builder grow once more.
+	var b strings.Builder
+	b.Grow(len(inner) - bytes.Count(inner, []byte{'\\'}))
+	for i >= 0 {
+		b.Write(inner[:i])
+		inner = inner[i:]
+		// A run of escapes, such as \r\n, without searching between them.
+		for len(inner) > 0 && inner[0] == '\\' {
+			if len(inner) < 2 || unescaped[inner[1]] == 0 {
+				return unquoteLibrary(raw)
+			}
+			b.WriteByte(unescaped[inner[1]])
+			inner = inner[2:]
+		}
+		i = bytes.IndexByte(inner, '\\')
+	}
+	b.Write(inner)
+	return b.String(), nil
+}
+
+// unescaped maps the letter of a two-byte JSON escape to the byte it
+// stands for; 0 for the others (\u and invalid ones).
+var unescaped = [256]byte{
+	'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t',
+}
+
+// unquoteLibrary unescapes raw with the JSON library.
+func unquoteLibrary(raw []byte) (string, error) {
+	b, err := jsontext.AppendUnquote(nil, raw)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
 
 // unquote returns the contents of the JSON string raw, a sub-slice of raw
 // when it has no escapes.
@@ -830,13 +872,72 @@ func decodeProps(dst *Props, raw []byte) error {
 	if raw[0] != '{' {
 		return wantGot("an object of strings", raw)
 	}
-	p := Props{}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return err
+	p, ok := scanProps(raw)
+	if !ok {
+		// A value that is not a string: the library's error says which.
+		p = Props{}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
 	}
 	*dst = p
 	return nil
 }
+
+// scanProps reads raw, an object the scanner has already validated, member
+// by member with a pooled decoder: for a handful of props this costs less
+// than json.Unmarshal's reflection. It reports false when a value is not a
+// string, leaving the error to the library.
+func scanProps(raw []byte) (Props, bool) {
+	s := scanners.Get().(*scanner)
+	defer s.release()
+	s.buf = *bytes.NewBuffer(raw)
+	dec := &s.dec
+	dec.Reset(&s.buf)
+	if _, err := dec.ReadToken(); err != nil { // the opening '{'
+		return nil, false
+	}
+	p := Props{}
+	for dec.PeekKind() == '"' {
+		name, err := dec.ReadValue()
+		if err != nil {
+			return nil, false
+		}
+		k, err := propString(name)
+		if err != nil || dec.PeekKind() != '"' {
+			return nil, false
+		}
+		value, err := dec.ReadValue()
+		if err != nil {
+			return nil, false
+		}
+		v, err := propString(value)
+		if err != nil {
+			return nil, false
+		}
+		p[k] = v
+	}
+	return p, true
+}
+
+// propString unquotes a prop name or value, sharing the strings of the
+// props the reference understands instead of allocating them again.
+func propString(raw []byte) (string, error) {
+	if s, ok := propWords[string(raw)]; ok {
+		return s, nil
+	}
+	return unquoteScanned(raw)
+}
+
+// propWords maps the quoted names and values of the props the reference
+// understands (docs/protocol.md) to their text.
+var propWords = func() map[string]string {
+	m := make(map[string]string)
+	for _, w := range []string{"videosend", "screensend", "muted", "audiocbr", "true", "false", "paused"} {
+		m[`"`+w+`"`] = w
+	}
+	return m
+}()
 
 // The shapes of array elements on the wire; pointers tell a required
 // member that is absent from one that is empty.

@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func readSeedSetup(b *testing.B) []byte {
@@ -126,4 +129,32 @@ func decodeStdJSON(data []byte) error {
 		Props   map[string]string `json:"props"`
 	}
 	return stdjson.Unmarshal(data, &w)
+}
+
+// BenchmarkUnquoteSDP unescapes the 3 KB SETUP's SDP, as it is on the wire,
+// with Decode's own unescaping and with the JSON library's.
+func BenchmarkUnquoteSDP(b *testing.B) {
+	var setup struct {
+		SDP jsontext.Value `json:"sdp"`
+	}
+	if err := json.Unmarshal(readSetup3K(b), &setup); err != nil {
+		b.Fatal(err)
+	}
+	raw := []byte(setup.SDP)
+	b.Run("scanned", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, err := unquoteScanned(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("library", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, err := unquoteLibrary(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
