@@ -127,6 +127,25 @@ func TestBrowserPlots(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS(`#plots .marker-lane rect.marker[data-seq="90"]`)))
 	p.checkState(top, 97)
 	p.poll(fmt.Sprintf(`document.querySelector('#plots .marker-lane rect.current')?.dataset.seq === "%d"`, top))
+	// Each plot's step cursor is a line over the tick of that step.
+	lines := eval[[]float64](p, fmt.Sprintf(`(() => {
+		const c = (r) => r.left + r.width / 2;
+		const tick = c(document.querySelector('#plots .marker-lane rect[data-seq="%d"]').getBoundingClientRect());
+		return [...document.querySelectorAll("#plots .plot")].map(plot => {
+			const line = plot.querySelector(".u-over .step-cursor div");
+			const r = line && getComputedStyle(line).display !== "none" ? line.getBoundingClientRect() : null;
+			return r && r.height > 100 ? c(r) - tick : 99;
+		});
+	})()`, top))
+	if len(lines) != 3 {
+		t.Errorf("step cursor lines %v, want 3", lines)
+	}
+	for _, d := range lines {
+		if d < -1.5 || d > 1.5 {
+			t.Errorf("step cursor lines %v px off the step's tick", lines)
+			break
+		}
+	}
 	// Hover a plot at B/1's close (seq 37, at 0.51 s among the answer's
 	// events): the readout names the marker under the pointer; a click
 	// there moves the cursor to it.

@@ -14,6 +14,8 @@ import { initPlots } from "./plots.js";
 const WINDOW = 200; // events fetched around the cursor
 const MARGIN = 20;  // the window is moved when the cursor comes this close to its edge
 const ROW = 22;     // the height of an event's row, in the ladder and the timeline (style.css)
+const AHEAD = 10;   // a window is fetched ahead when a step or key presses this many would move to it
+const KEPT = 256;   // step answers kept (a call's log does not change)
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,6 +27,8 @@ const state = {
   ladderAt: null,
   timelineAt: null,
   stepToken: 0,
+  steps: new Map(),   // seq -> promise of /api/step's answer, of the current call
+  windows: new Map(), // from -> promise of /api/events' answer, of the current call
 };
 
 const plots = initPlots($("plots"), { api, goTo: (seq) => goTo(seq) });
@@ -70,6 +74,8 @@ async function openCall(log, id, seq, push) {
   const call = await api.call(log, id);
   state.call = call;
   state.win = null;
+  state.steps = new Map();
+  state.windows = new Map();
   state.seq = 0;
   document.title = `${call.name} \u2014 callrec`;
   $("title").textContent = `${call.name} (${call.log_name})`;
@@ -96,17 +102,18 @@ function drawExports(call) {
   }
 }
 
-// window makes sure the events around seq are loaded and drawn.
+// inWindow reports whether the window w shows seq far enough from its
+// edges (or at the call's own) to stay.
+function inWindow(w, seq, n) {
+  return w && seq >= w.from && seq < w.end &&
+    (seq - w.from >= MARGIN || w.from === 1) && (w.end - seq > MARGIN || w.end > n);
+}
+
+// ensureWindow makes sure the events around seq are loaded and drawn.
 async function ensureWindow(seq) {
-  const w = state.win;
-  const n = state.call.events;
-  if (w && seq >= w.from && seq < w.end &&
-      (seq - w.from >= MARGIN || w.from === 1) && (w.end - seq > MARGIN || w.end > n)) {
-    return;
-  }
-  const from = Math.max(1, Math.min(seq - WINDOW / 2, n - WINDOW + 1));
+  if (inWindow(state.win, seq, state.call.events)) return;
   const call = state.call;
-  const ans = await api.events(call.log, call.id, from, WINDOW);
+  const ans = await fetchWindow(windowFrom(seq));
   if (state.call !== call) return;
   const columns = [...call.columns];
   for (const c of ans.columns) {
@@ -115,6 +122,54 @@ async function ensureWindow(seq) {
   state.win = { from: ans.from, end: ans.from + ans.events.length, events: ans.events, arrows: ans.arrows, columns };
   state.ladderAt = drawLadder($("ladder"), state.win, goTo);
   state.timelineAt = drawTimeline($("timeline"), ans.events, goTo);
+}
+
+// windowFrom is the first event of the window drawn around seq.
+function windowFrom(seq) {
+  return Math.max(1, Math.min(seq - WINDOW / 2, state.call.events - WINDOW + 1));
+}
+
+// fetchWindow asks for the window from event from, once: a window asked
+// ahead is waiting when the cursor gets there.
+function fetchWindow(from) {
+  return remember(state.windows, from, 4, () => api.events(state.call.log, state.call.id, from, WINDOW));
+}
+
+// fetchStep asks for the step at seq, once.
+function fetchStep(seq) {
+  return remember(state.steps, seq, KEPT, () => api.step(state.call.log, state.call.id, seq));
+}
+
+// remember keeps the promise of an answer under key in cache, at most
+// size of them (the oldest asked go first); a failed request is
+// forgotten, so that the next asks again.
+function remember(cache, key, size, ask) {
+  let p = cache.get(key);
+  if (p) {
+    cache.delete(key); // to the end: the most recently used
+  } else {
+    p = ask();
+    p.catch(() => { if (cache.get(key) === p) cache.delete(key); });
+  }
+  cache.set(key, p);
+  while (cache.size > size) cache.delete(cache.keys().next().value);
+  return p;
+}
+
+// askAhead asks for what the next step either way needs, while the page
+// shows this one: a key held down then finds each answer arrived or on
+// its way. Errors are left to the step that uses the answer.
+function askAhead(seq) {
+  const n = state.call.events, w = state.win;
+  for (const s of [seq + 1, seq - 1]) {
+    if (s >= 1 && s <= n) fetchStep(s).catch(() => {});
+  }
+  if (!w) return;
+  // The first steps down and up that leave the window (ensureWindow's
+  // rule), when they are at most AHEAD away: the window drawn there.
+  const down = w.end - MARGIN, up = w.from + MARGIN - 1;
+  if (w.end <= n && down > seq && down - seq <= AHEAD) fetchWindow(windowFrom(down)).catch(() => {});
+  if (w.from > 1 && up < seq && seq - up <= AHEAD) fetchWindow(windowFrom(up)).catch(() => {});
 }
 
 // goTo moves the step cursor: the window, the highlights, the URL, the
@@ -126,6 +181,8 @@ async function goTo(seq, push) {
   const token = ++state.stepToken;
   state.seq = seq;
   $("position").textContent = `${seq} / ${call.events}`;
+  // The step's answer and the window's are asked for together.
+  const stepAns = fetchStep(seq);
   await ensureWindow(seq);
   if (token !== state.stepToken) return;
   // Read the panes' geometry before changing anything: a read after a
@@ -139,11 +196,12 @@ async function goTo(seq, push) {
   const url = new URL(location.href);
   url.search = new URLSearchParams({ log: call.log, call: call.id, step: seq }).toString();
   (push ? history.pushState : history.replaceState).call(history, null, "", url);
-  const step = await api.step(call.log, call.id, seq);
+  const step = await stepAns;
   if (token !== state.stepToken) return;
   drawInspector($("inspector"), step);
   plots.step(seq, step.row);
   document.body.dataset.step = String(seq);
+  askAhead(seq);
 }
 
 // scrollInto scrolls a pane, scrolled to top and height tall, so that the
