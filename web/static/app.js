@@ -15,6 +15,7 @@ const WINDOW = 200; // events fetched around the cursor
 const MARGIN = 20;  // the window is moved when the cursor comes this close to its edge
 const ROW = 22;     // the height of an event's row, in the ladder and the timeline (style.css)
 const AHEAD = 10;   // a window is fetched ahead when a step or key presses this many would move to it
+const LEAD = 4;     // steps asked for ahead in the direction the cursor moves (one the other way)
 const KEPT = 256;   // step answers kept (a call's log does not change)
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +28,7 @@ const state = {
   ladderAt: null,
   timelineAt: null,
   stepToken: 0,
+  dir: 1,             // the cursor's last move: 1 down (j), -1 up (k)
   steps: new Map(),   // seq -> promise of /api/step's answer, of the current call
   windows: new Map(), // from -> promise of /api/events' answer, of the current call
 };
@@ -156,12 +158,15 @@ function remember(cache, key, size, ask) {
   return p;
 }
 
-// askAhead asks for what the next step either way needs, while the page
-// shows this one: a key held down then finds each answer arrived or on
-// its way. Errors are left to the step that uses the answer.
+// askAhead asks for what the next steps need, while the page shows this
+// one: LEAD steps on in the direction the cursor last moved, one back.
+// Pressing j (or k) again then finds its answer arrived, and a key held
+// down stays ahead of the requests. Errors are left to the step that
+// uses the answer.
 function askAhead(seq) {
   const n = state.call.events, w = state.win;
-  for (const s of [seq + 1, seq - 1]) {
+  const d = state.dir;
+  for (const s of [seq + d, seq - d, ...Array.from({ length: LEAD - 1 }, (_, i) => seq + d * (i + 2))]) {
     if (s >= 1 && s <= n) fetchStep(s).catch(() => {});
   }
   if (!w) return;
@@ -179,6 +184,7 @@ async function goTo(seq, push) {
   if (!call || call.events === 0) return;
   seq = Math.min(Math.max(seq, 1), call.events);
   const token = ++state.stepToken;
+  if (seq !== state.seq) state.dir = seq > state.seq ? 1 : -1;
   state.seq = seq;
   $("position").textContent = `${seq} / ${call.events}`;
   // The step's answer and the window's are asked for together.
