@@ -112,10 +112,13 @@ function inWindow(w, seq, n) {
 }
 
 // ensureWindow makes sure the events around seq are loaded and drawn.
-async function ensureWindow(seq) {
+// A new window is drawn once the step's answer (stepAns) has come too,
+// so that the page lays out and paints the window and the inspector
+// once, together, not the window with the last step's inspector first.
+async function ensureWindow(seq, stepAns) {
   if (inWindow(state.win, seq, state.call.events)) return;
   const call = state.call;
-  const ans = await fetchWindow(windowFrom(seq));
+  const [ans] = await Promise.all([fetchWindow(windowFrom(seq)), stepAns]);
   if (state.call !== call) return;
   const columns = [...call.columns];
   for (const c of ans.columns) {
@@ -189,7 +192,7 @@ async function goTo(seq, push) {
   $("position").textContent = `${seq} / ${call.events}`;
   // The step's answer and the window's are asked for together.
   const stepAns = fetchStep(seq);
-  await ensureWindow(seq);
+  await ensureWindow(seq, stepAns);
   if (token !== state.stepToken) return;
   // Read the panes' geometry before changing anything: a read after a
   // change would lay the whole window out again, synchronously.
