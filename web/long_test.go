@@ -21,7 +21,9 @@ import (
 // opens the call on the server, is reported as cold-render-ms. step-ms
 // is the median time of one step (j), from the call of the page's goTo
 // to the inspector drawn, over steps spread through the call, each a
-// window move or a step within the window; window-step-ms the same for
+// window move or a step within the window (20 in a row from a fresh
+// page, then 5 window moves: the page asks for the next steps while it
+// shows one, as it does for a user pressing j); window-step-ms the same for
 // the window moves alone (the steps from 50,000 on, 211 apart: nothing
 // asked ahead helps them); far-step-ms the same for jumps to a random
 // place (a deep link's step, G).
