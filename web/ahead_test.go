@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -10,44 +12,62 @@ import (
 	"github.com/callrec/callrec/ecall/sim/simtest"
 )
 
-// asked lists the page's requests to an API route so far, by their
-// query argument arg, in the order the page made them (resource timing
-// lists them as they end).
-func (p *page) asked(route, arg string) []string {
+// asked lists the page's requests to an API route so far, each by its
+// query arguments args (joined by spaces), in the order the page made
+// them (resource timing lists them as they end).
+func (p *page) asked(route string, args ...string) []string {
 	p.t.Helper()
 	return eval[[]string](p, fmt.Sprintf(`performance.getEntriesByType("resource").toSorted((a, b) => a.startTime - b.startTime)
-		.map(e => new URL(e.name)).filter(u => u.pathname === %q).map(u => u.searchParams.get(%q))`, route, arg))
+		.map(e => new URL(e.name)).filter(u => u.pathname === %q).map(u => %s.map(a => u.searchParams.get(a)).join(" "))`,
+		route, "["+strings.Join(quoted(args), ",")+"]"))
+}
+
+func quoted(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 // askedN is asked once n such requests have ended.
-func (p *page) askedN(route, arg string, n int) []string {
+func (p *page) askedN(n int, route string, args ...string) []string {
 	p.t.Helper()
 	p.poll(fmt.Sprintf(`performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname === %q).length >= %d`, route, n))
-	return p.asked(route, arg)
+	return p.asked(route, args...)
 }
 
 // TestBrowserAsksAhead: while the page shows a step it asks for the next
-// ones in the direction the cursor moves (and one back), and for the
-// window the cursor is about to reach; a step asks for nothing it has
-// asked for before. A jump asks for its step and its window together.
+// ones in the direction the cursor steps (and one back) in one request,
+// after a jump for the neighbours only, and for the window the cursor is
+// about to reach; a step asks for nothing it has asked for before. A
+// jump asks for its step and its window together.
 func TestBrowserAsksAhead(t *testing.T) {
 	p := newPage(t, serve(t, writeLog(t, simtest.LongCall(1000))), 1280, 800)
 	p.open("/")
 	n := eval[int](p, `Number(document.getElementById("position").textContent.split(" / ")[1])`)
 	p.checkState(1, n)
-	if got, want := p.askedN("/api/step", "seq", 5), []string{"1", "2", "3", "4", "5"}; !slices.Equal(got, want) {
-		t.Fatalf("steps asked at step 1: %q, want %q", got, want)
+	if got, want := p.askedN(1, "/api/steps", "from", "n"), []string{"2 4"}; !slices.Equal(got, want) {
+		t.Fatalf("steps asked ahead at step 1: %q, want %q", got, want)
 	}
 	p.do(chromedp.KeyEvent("j"))
 	p.checkState(2, n)
-	if got, want := p.askedN("/api/step", "seq", 6), []string{"1", "2", "3", "4", "5", "6"}; !slices.Equal(got, want) {
-		t.Fatalf("steps asked at step 2: %q, want %q (step 2 answered from what was asked ahead)", got, want)
+	if got, want := p.askedN(2, "/api/steps", "from", "n"), []string{"2 4", "6 1"}; !slices.Equal(got, want) {
+		t.Fatalf("steps asked ahead at step 2: %q, want %q", got, want)
 	}
-	// Up from 100: ahead is upwards now; 101 is the one back.
+	// A jump to 100 asks for its neighbours; a step up from there for
+	// those above: ahead is upwards now, 100 the one back.
 	eval[bool](p, `window.callrecGoTo(100).then(() => true)`)
+	if got, want := p.askedN(3, "/api/steps", "from", "n"), []string{"2 4", "6 1", "99 3"}; !slices.Equal(got, want) {
+		t.Errorf("steps asked ahead at 100: %q, want %q", got, want)
+	}
 	eval[bool](p, `window.callrecGoTo(99).then(() => true)`)
-	if got, want := p.askedN("/api/step", "seq", 16)[6:], []string{"100", "101", "99", "102", "103", "104", "98", "97", "96", "95"}; !slices.Equal(got, want) {
-		t.Errorf("steps asked around 100 and 99: %q, want %q", got, want)
+	p.checkState(99, n)
+	if got, want := p.askedN(4, "/api/steps", "from", "n"), []string{"2 4", "6 1", "99 3", "95 4"}; !slices.Equal(got, want) {
+		t.Errorf("steps asked ahead up from 100 to 99: %q, want %q", got, want)
+	}
+	if got, want := p.asked("/api/step", "seq"), []string{"1", "100"}; !slices.Equal(got, want) {
+		t.Errorf("steps asked one by one: %q, want %q (the others were asked ahead)", got, want)
 	}
 
 	// The first window is 1-200; stepping down to 181 leaves it (MARGIN
@@ -57,7 +77,7 @@ func TestBrowserAsksAhead(t *testing.T) {
 		t.Fatalf("windows asked: %q", got)
 	}
 	eval[bool](p, `window.callrecGoTo(171).then(() => true)`)
-	p.askedN("/api/events", "from", 2)
+	p.askedN(2, "/api/events", "from")
 	for seq := 172; seq <= 182; seq++ {
 		p.do(chromedp.KeyEvent("j"))
 		p.checkState(seq, n)

@@ -26,7 +26,9 @@ import (
 // shows one, as it does for a user pressing j); window-step-ms the same for
 // the window moves alone (the steps from 50,000 on, 211 apart: nothing
 // asked ahead helps them); far-step-ms the same for jumps to a random
-// place (a deep link's step, G).
+// place (a deep link's step, G); click-step-ms for steps 15 events on
+// within the window (a click on the ladder or the timeline), which
+// nothing asked ahead either (not counted in step-ms).
 func BenchmarkBrowserLongCall(b *testing.B) {
 	path := writeLog(b, simtest.LongCall(100_000))
 	ts := serve(b, path)
@@ -41,12 +43,15 @@ func BenchmarkBrowserLongCall(b *testing.B) {
 		return eval[float64](p, `window.callrecFirstRender`)
 	}
 	cold := render()
-	var renders, steps, moves, far []float64
+	var renders, steps, moves, far, clicks []float64
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		renders = append(renders, render())
 		for j := range 20 {
 			steps = append(steps, stepTime(p, 1+j+i*7))
+		}
+		for j := range 5 {
+			clicks = append(clicks, stepTime(p, 20+i*7+15*(j+1)))
 		}
 		for j := range 5 {
 			move := stepTime(p, 50_000+j*211+i) // a window of its own
@@ -59,6 +64,7 @@ func BenchmarkBrowserLongCall(b *testing.B) {
 	b.ReportMetric(median(steps), "step-ms")
 	b.ReportMetric(median(moves), "window-step-ms")
 	b.ReportMetric(median(far), "far-step-ms")
+	b.ReportMetric(median(clicks), "click-step-ms")
 	b.ReportMetric(0, "ns/op")
 }
 

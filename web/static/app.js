@@ -15,7 +15,7 @@ const WINDOW = 200; // events fetched around the cursor
 const MARGIN = 20;  // the window is moved when the cursor comes this close to its edge
 const ROW = 22;     // the height of an event's row, in the ladder and the timeline (style.css)
 const AHEAD = 10;   // a window is fetched ahead when a step or key presses this many would move to it
-const LEAD = 4;     // steps asked for ahead in the direction the cursor moves (one the other way)
+const LEAD = 4;     // steps asked for ahead in the direction the cursor steps (one the other way)
 const KEPT = 256;   // step answers kept (a call's log does not change)
 
 const $ = (id) => document.getElementById(id);
@@ -135,14 +135,23 @@ function windowFrom(seq) {
 }
 
 // fetchWindow asks for the window from event from, once: a window asked
-// ahead is waiting when the cursor gets there.
-function fetchWindow(from) {
-  return remember(state.windows, from, 4, () => api.events(state.call.log, state.call.id, from, WINDOW));
+// ahead is waiting when the cursor gets there. priority: see api.js.
+function fetchWindow(from, priority) {
+  return remember(state.windows, from, 4, () => api.events(state.call.log, state.call.id, from, WINDOW, priority));
 }
 
 // fetchStep asks for the step at seq, once.
 function fetchStep(seq) {
   return remember(state.steps, seq, KEPT, () => api.step(state.call.log, state.call.id, seq));
+}
+
+// fetchSteps asks for the steps from to to (at most MaxSteps, step.go) in
+// one request, at low priority (see api.js), and keeps each.
+function fetchSteps(from, to) {
+  const all = api.steps(state.call.log, state.call.id, from, to - from + 1, "low");
+  for (let s = from; s <= to; s++) {
+    if (!state.steps.has(s)) remember(state.steps, s, KEPT, () => all.then((a) => a.steps[s - from] ?? Promise.reject(new Error(`no step ${s} in the answer`))));
+  }
 }
 
 // remember keeps the promise of an answer under key in cache, at most
@@ -162,22 +171,29 @@ function remember(cache, key, size, ask) {
 }
 
 // askAhead asks for what the next steps need, while the page shows this
-// one: LEAD steps on in the direction the cursor last moved, one back.
-// Pressing j (or k) again then finds its answer arrived, and a key held
-// down stays ahead of the requests. Errors are left to the step that
-// uses the answer.
-function askAhead(seq) {
-  const n = state.call.events, w = state.win;
-  const d = state.dir;
-  for (const s of [seq + d, seq - d, ...Array.from({ length: LEAD - 1 }, (_, i) => seq + d * (i + 2))]) {
-    if (s >= 1 && s <= n) fetchStep(s).catch(() => {});
+// one: lead steps on in the direction the cursor last moved and one
+// back, those not asked for yet in one request, and the window the
+// cursor is about to reach. Pressing j (or k) again then finds its
+// answer arrived, and a key held down stays ahead of the requests: each
+// step asks for one more. After a jump or a click (lead 1) it asks for
+// the two neighbours only: a click elsewhere soon after waits for at
+// most those (the server replays one step at a time). Errors are left
+// to the step that uses the answer.
+function askAhead(seq, lead) {
+  const n = state.call.events, w = state.win, d = state.dir;
+  const lo = Math.max(1, d > 0 ? seq - 1 : seq - lead), hi = Math.min(n, d > 0 ? seq + lead : seq + 1);
+  let from = 0, to = 0;
+  for (let s = lo; s <= hi; s++) {
+    if (state.steps.has(s)) continue;
+    from ||= s;
+    to = s;
   }
-  if (!w) return;
+  if (from) fetchSteps(from, to);
   // The first steps down and up that leave the window (ensureWindow's
   // rule), when they are at most AHEAD away: the window drawn there.
   const down = w.end - MARGIN, up = w.from + MARGIN - 1;
-  if (w.end <= n && down > seq && down - seq <= AHEAD) fetchWindow(windowFrom(down)).catch(() => {});
-  if (w.from > 1 && up < seq && seq - up <= AHEAD) fetchWindow(windowFrom(up)).catch(() => {});
+  if (w.end <= n && down > seq && down - seq <= AHEAD) fetchWindow(windowFrom(down), "low").catch(() => {});
+  if (w.from > 1 && up < seq && seq - up <= AHEAD) fetchWindow(windowFrom(up), "low").catch(() => {});
 }
 
 // goTo moves the step cursor: the window, the highlights, the URL, the
@@ -187,6 +203,7 @@ async function goTo(seq, push) {
   if (!call || call.events === 0) return;
   seq = Math.min(Math.max(seq, 1), call.events);
   const token = ++state.stepToken;
+  const stepping = Math.abs(seq - state.seq) === 1;
   if (seq !== state.seq) state.dir = seq > state.seq ? 1 : -1;
   state.seq = seq;
   $("position").textContent = `${seq} / ${call.events}`;
@@ -210,7 +227,7 @@ async function goTo(seq, push) {
   drawInspector($("inspector"), step);
   plots.step(seq, step.row);
   document.body.dataset.step = String(seq);
-  askAhead(seq);
+  askAhead(seq, stepping ? LEAD : 1);
 }
 
 // scrollInto scrolls a pane, scrolled to top and height tall, so that the
