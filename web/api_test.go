@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -105,6 +106,41 @@ func TestWindowsAreBounded(t *testing.T) {
 	}
 	if code, _ := getJSON(t, ts, "/api/step", callQuery("0", "call-1", "seq", "999999"), nil); code != http.StatusBadRequest {
 		t.Errorf("step past the end: %d, want 400", code)
+	}
+}
+
+// TestSteps: /api/steps answers consecutive steps as /api/step answers
+// each, up to the call's end and MaxSteps; a bad range is a 400.
+func TestSteps(t *testing.T) {
+	ts := serve(t, golden)
+	var ans stepsAnswer
+	if code, body := getJSON(t, ts, "/api/steps", callQuery("0", "04-glare", "from", "16", "n", "3"), &ans); code != 200 {
+		t.Fatal(code, body)
+	}
+	if len(ans.Steps) != 3 {
+		t.Fatalf("%d steps, want 3", len(ans.Steps))
+	}
+	for i, st := range ans.Steps {
+		var one stepAnswer
+		getJSON(t, ts, "/api/step", callQuery("0", "04-glare", "seq", strconv.Itoa(16+i)), &one)
+		got, _ := json.Marshal(st)
+		want, _ := json.Marshal(one)
+		if string(got) != string(want) {
+			t.Errorf("step %d of /api/steps:\n%s\nwant, as /api/step:\n%s", 16+i, got, want)
+		}
+	}
+	getJSON(t, ts, "/api/steps", callQuery("0", "04-glare", "from", "18", "n", "100"), &ans)
+	if len(ans.Steps) != 2 || ans.Steps[1].Seq != 19 {
+		t.Errorf("from 18 to the end: %d steps", len(ans.Steps))
+	}
+	getJSON(t, ts, "/api/steps", callQuery("0", "04-glare", "from", "1", "n", "100"), &ans)
+	if len(ans.Steps) != MaxSteps {
+		t.Errorf("100 steps asked: %d answered, want MaxSteps", len(ans.Steps))
+	}
+	for _, q := range [][]string{{"from", "0"}, {"from", "20"}, {"from", "1", "n", "0"}, {"from", "1", "n", "x"}} {
+		if code, _ := getJSON(t, ts, "/api/steps", callQuery("0", "04-glare", q...), nil); code != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", q, code)
+		}
 	}
 }
 

@@ -17,6 +17,9 @@
 //	                                     and the messages that touch it
 //	GET /api/step?log=L&call=ID&seq=SEQ  one event in full and every
 //	                                     connection's state after it
+//	GET /api/steps?log=L&call=ID&from=SEQ&n=N
+//	                                     at most MaxSteps of those, from SEQ on
+//	                                     (the page asks ahead of its cursor)
 //	GET /api/verify?log=L&call=ID        the call replayed and compared
 //	GET /api/export?log=L&call=ID&format=F
 //	                                     the call as JSON lines, Mermaid or

@@ -21,8 +21,14 @@ import (
 // opens the call on the server, is reported as cold-render-ms. step-ms
 // is the median time of one step (j), from the call of the page's goTo
 // to the inspector drawn, over steps spread through the call, each a
-// window move or a step within the window; far-step-ms the same for
-// jumps to a random place (a deep link's step, G).
+// window move or a step within the window (20 in a row from a fresh
+// page, then 5 window moves: the page asks for the next steps while it
+// shows one, as it does for a user pressing j); window-step-ms the same for
+// the window moves alone (the steps from 50,000 on, 211 apart: nothing
+// asked ahead helps them); far-step-ms the same for jumps to a random
+// place (a deep link's step, G); click-step-ms for steps 15 events on
+// within the window (a click on the ladder or the timeline), which
+// nothing asked ahead either (not counted in step-ms).
 func BenchmarkBrowserLongCall(b *testing.B) {
 	path := writeLog(b, simtest.LongCall(100_000))
 	ts := serve(b, path)
@@ -37,7 +43,7 @@ func BenchmarkBrowserLongCall(b *testing.B) {
 		return eval[float64](p, `window.callrecFirstRender`)
 	}
 	cold := render()
-	var renders, steps, far []float64
+	var renders, steps, moves, far, clicks []float64
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		renders = append(renders, render())
@@ -45,14 +51,20 @@ func BenchmarkBrowserLongCall(b *testing.B) {
 			steps = append(steps, stepTime(p, 1+j+i*7))
 		}
 		for j := range 5 {
-			steps = append(steps, stepTime(p, 50_000+j*211+i))           // inside a window
+			clicks = append(clicks, stepTime(p, 20+i*7+15*(j+1)))
+		}
+		for j := range 5 {
+			move := stepTime(p, 50_000+j*211+i) // a window of its own
+			steps, moves = append(steps, move), append(moves, move)
 			far = append(far, stepTime(p, (i*37_813+j*19_391)%90_000+1)) // anywhere
 		}
 	}
 	b.ReportMetric(cold, "cold-render-ms")
 	b.ReportMetric(median(renders), "first-render-ms")
 	b.ReportMetric(median(steps), "step-ms")
+	b.ReportMetric(median(moves), "window-step-ms")
 	b.ReportMetric(median(far), "far-step-ms")
+	b.ReportMetric(median(clicks), "click-step-ms")
 	b.ReportMetric(0, "ns/op")
 }
 

@@ -127,6 +127,25 @@ func TestBrowserPlots(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS(`#plots .marker-lane rect.marker[data-seq="90"]`)))
 	p.checkState(top, 97)
 	p.poll(fmt.Sprintf(`document.querySelector('#plots .marker-lane rect.current')?.dataset.seq === "%d"`, top))
+	// Each plot's step cursor is a line over the tick of that step.
+	lines := eval[[]float64](p, fmt.Sprintf(`(() => {
+		const c = (r) => r.left + r.width / 2;
+		const tick = c(document.querySelector('#plots .marker-lane rect[data-seq="%d"]').getBoundingClientRect());
+		return [...document.querySelectorAll("#plots .plot")].map(plot => {
+			const line = plot.querySelector(".u-over .step-cursor div");
+			const r = line && getComputedStyle(line).display !== "none" ? line.getBoundingClientRect() : null;
+			return r && r.height > 100 ? c(r) - tick : 99;
+		});
+	})()`, top))
+	if len(lines) != 3 {
+		t.Errorf("step cursor lines %v, want 3", lines)
+	}
+	for _, d := range lines {
+		if d < -1.5 || d > 1.5 {
+			t.Errorf("step cursor lines %v px off the step's tick", lines)
+			break
+		}
+	}
 	// Hover a plot at B/1's close (seq 37, at 0.51 s among the answer's
 	// events): the readout names the marker under the pointer; a click
 	// there moves the cursor to it.
@@ -175,19 +194,24 @@ func TestBrowserPlotsRecorded(t *testing.T) {
 	series := func(metric string) []string {
 		return eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll('#plots .plot[data-metric="%s"] .u-legend .u-series .u-label')].map(e => e.textContent).slice(1)`, metric))
 	}
-	var all, sent []string
+	// A device's series come together, in the order its streams first
+	// reported: which device reported first is up to the live call.
+	all, sent := map[string][]string{}, map[string][]string{}
 	for _, dev := range [][2]string{{"A/1", "B/1"}, {"B/1", "A/1"}} {
 		for _, kind := range []string{"audio", "video"} {
 			s := dev[0] + " " + kind + " sent to " + dev[1]
-			all = append(all, s, dev[0]+" "+kind+" recv from "+dev[1])
-			sent = append(sent, s)
+			all[dev[0]] = append(all[dev[0]], s, dev[0]+" "+kind+" recv from "+dev[1])
+			sent[dev[0]] = append(sent[dev[0]], s)
 		}
 	}
-	if got := series("pps"); !slices.Equal(got, all) {
-		t.Errorf("packets/s series %q, want %q", got, all)
+	either := func(got []string, of map[string][]string) bool {
+		return slices.Equal(got, slices.Concat(of["A/1"], of["B/1"])) || slices.Equal(got, slices.Concat(of["B/1"], of["A/1"]))
 	}
-	if got := series("rtt"); !slices.Equal(got, sent) {
-		t.Errorf("RTT series %q, want %q", got, sent)
+	if got := series("pps"); !either(got, all) {
+		t.Errorf("packets/s series %q, want %q and %q in either order", got, all["A/1"], all["B/1"])
+	}
+	if got := series("rtt"); !either(got, sent) {
+		t.Errorf("RTT series %q, want %q and %q in either order", got, sent["A/1"], sent["B/1"])
 	}
 	p.do(chromedp.ScrollIntoView(chromedp.CSS(`#plots .plot[data-metric="rtt"]`)))
 	p.screenshot("plots-recorded")

@@ -78,6 +78,7 @@ func New(logs []Log, opts Options) (*Server, error) {
 	s.mux.HandleFunc("GET /api/call", s.withCall(s.handleCall))
 	s.mux.HandleFunc("GET /api/events", s.withCall(s.handleEvents))
 	s.mux.HandleFunc("GET /api/step", s.withCall(s.handleStep))
+	s.mux.HandleFunc("GET /api/steps", s.withCall(s.handleSteps))
 	s.mux.HandleFunc("GET /api/verify", s.withCall(s.handleVerify))
 	s.mux.HandleFunc("GET /api/export", s.withCall(s.handleExport))
 	s.mux.HandleFunc("GET /api/plots", s.withCall(s.handlePlots))

@@ -50,6 +50,47 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request, c *callView)
 	writeJSON(w, ans)
 }
 
+// MaxSteps is the most steps one /api/steps answer holds.
+const MaxSteps = 16
+
+// stepsAnswer is /api/steps: consecutive steps, each as /api/step answers
+// it. The page asks for the steps ahead of its cursor this way, in one
+// request rather than one each.
+type stepsAnswer struct {
+	Steps []*stepAnswer `json:"steps"`
+}
+
+func (s *Server) handleSteps(w http.ResponseWriter, r *http.Request, c *callView) {
+	from, err := intArg(r, "from", 1)
+	if err == nil && (from == 0 || from > c.n) {
+		err = fmt.Errorf("from=%d: the call has events 1 to %d", from, c.n)
+	}
+	var n uint64
+	if err == nil {
+		n, err = intArg(r, "n", 1)
+	}
+	if err == nil && n == 0 {
+		err = fmt.Errorf("n=0: ask for at least one step")
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	n = min(n, MaxSteps, c.n-from+1)
+	ans := stepsAnswer{Steps: make([]*stepAnswer, 0, n)}
+	// Each step takes the index on its own, so that a step asked for
+	// meanwhile (/api/step) waits for one replay, not for all of them.
+	for seq := from; seq < from+n; seq++ {
+		st, err := c.step(seq)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		ans.Steps = append(ans.Steps, st)
+	}
+	writeJSON(w, ans)
+}
+
 func (c *callView) step(seq uint64) (*stepAnswer, error) {
 	st, err := c.ix.At(seq)
 	if err != nil {

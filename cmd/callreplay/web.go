@@ -32,7 +32,8 @@ func newWebCmd(ios *cmdutil.IOStreams, runF func(*webOptions) error) *cobra.Comm
 			"(j/k/g/G or the buttons move it; the URL holds the call and the step), the\n" +
 			"call's verify result and export links. The page is built into the binary and\n" +
 			"needs no network. It listens on loopback unless --listen says otherwise; it\n" +
-			"shows everything in the logs to whoever reaches it. Ctrl-C stops it.",
+			"shows everything in the logs to whoever reaches it. Ctrl-C stops it (exit 130,\n" +
+			"as every command the user interrupts).",
 		Example: "  callrec demo && callreplay web calls.db\n" +
 			"  callreplay web a1.db b1.db --listen 127.0.0.1:9000",
 		Args:              cmdutil.MinArgs(1),
@@ -89,12 +90,14 @@ func webRun(opts *webOptions) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Requests under way get a moment to end; the page holds no state
+	// worth waiting longer for.
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return nil
+	return cmdutil.Interrupted(errors.New("interrupted: the page is no longer served"))
 }
 
 // loopback reports whether the server listens on a loopback address only.

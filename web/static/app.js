@@ -14,6 +14,9 @@ import { initPlots } from "./plots.js";
 const WINDOW = 200; // events fetched around the cursor
 const MARGIN = 20;  // the window is moved when the cursor comes this close to its edge
 const ROW = 22;     // the height of an event's row, in the ladder and the timeline (style.css)
+const AHEAD = 10;   // a window is fetched ahead when a step or key presses this many would move to it
+const LEAD = 4;     // steps asked for ahead in the direction the cursor steps (one the other way)
+const KEPT = 256;   // step answers kept (a call's log does not change)
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,6 +28,9 @@ const state = {
   ladderAt: null,
   timelineAt: null,
   stepToken: 0,
+  dir: 1,             // the cursor's last move: 1 down (j), -1 up (k)
+  steps: new Map(),   // seq -> promise of /api/step's answer, of the current call
+  windows: new Map(), // from -> promise of /api/events' answer, of the current call
 };
 
 const plots = initPlots($("plots"), { api, goTo: (seq) => goTo(seq) });
@@ -70,6 +76,8 @@ async function openCall(log, id, seq, push) {
   const call = await api.call(log, id);
   state.call = call;
   state.win = null;
+  state.steps = new Map();
+  state.windows = new Map();
   state.seq = 0;
   document.title = `${call.name} \u2014 callrec`;
   $("title").textContent = `${call.name} (${call.log_name})`;
@@ -96,17 +104,21 @@ function drawExports(call) {
   }
 }
 
-// window makes sure the events around seq are loaded and drawn.
-async function ensureWindow(seq) {
-  const w = state.win;
-  const n = state.call.events;
-  if (w && seq >= w.from && seq < w.end &&
-      (seq - w.from >= MARGIN || w.from === 1) && (w.end - seq > MARGIN || w.end > n)) {
-    return;
-  }
-  const from = Math.max(1, Math.min(seq - WINDOW / 2, n - WINDOW + 1));
+// inWindow reports whether the window w shows seq far enough from its
+// edges (or at the call's own) to stay.
+function inWindow(w, seq, n) {
+  return w && seq >= w.from && seq < w.end &&
+    (seq - w.from >= MARGIN || w.from === 1) && (w.end - seq > MARGIN || w.end > n);
+}
+
+// ensureWindow makes sure the events around seq are loaded and drawn.
+// A new window is drawn once the step's answer (stepAns) has come too,
+// so that the page lays out and paints the window and the inspector
+// once, together, not the window with the last step's inspector first.
+async function ensureWindow(seq, stepAns) {
+  if (inWindow(state.win, seq, state.call.events)) return;
   const call = state.call;
-  const ans = await api.events(call.log, call.id, from, WINDOW);
+  const [ans] = await Promise.all([fetchWindow(windowFrom(seq)), stepAns]);
   if (state.call !== call) return;
   const columns = [...call.columns];
   for (const c of ans.columns) {
@@ -117,6 +129,73 @@ async function ensureWindow(seq) {
   state.timelineAt = drawTimeline($("timeline"), ans.events, goTo);
 }
 
+// windowFrom is the first event of the window drawn around seq.
+function windowFrom(seq) {
+  return Math.max(1, Math.min(seq - WINDOW / 2, state.call.events - WINDOW + 1));
+}
+
+// fetchWindow asks for the window from event from, once: a window asked
+// ahead is waiting when the cursor gets there. priority: see api.js.
+function fetchWindow(from, priority) {
+  return remember(state.windows, from, 4, () => api.events(state.call.log, state.call.id, from, WINDOW, priority));
+}
+
+// fetchStep asks for the step at seq, once.
+function fetchStep(seq) {
+  return remember(state.steps, seq, KEPT, () => api.step(state.call.log, state.call.id, seq));
+}
+
+// fetchSteps asks for the steps from to to (at most MaxSteps, step.go) in
+// one request, at low priority (see api.js), and keeps each.
+function fetchSteps(from, to) {
+  const all = api.steps(state.call.log, state.call.id, from, to - from + 1, "low");
+  for (let s = from; s <= to; s++) {
+    if (!state.steps.has(s)) remember(state.steps, s, KEPT, () => all.then((a) => a.steps[s - from] ?? Promise.reject(new Error(`no step ${s} in the answer`))));
+  }
+}
+
+// remember keeps the promise of an answer under key in cache, at most
+// size of them (the oldest asked go first); a failed request is
+// forgotten, so that the next asks again.
+function remember(cache, key, size, ask) {
+  let p = cache.get(key);
+  if (p) {
+    cache.delete(key); // to the end: the most recently used
+  } else {
+    p = ask();
+    p.catch(() => { if (cache.get(key) === p) cache.delete(key); });
+  }
+  cache.set(key, p);
+  while (cache.size > size) cache.delete(cache.keys().next().value);
+  return p;
+}
+
+// askAhead asks for what the next steps need, while the page shows this
+// one: lead steps on in the direction the cursor last moved and one
+// back, those not asked for yet in one request, and the window the
+// cursor is about to reach. Pressing j (or k) again then finds its
+// answer arrived, and a key held down stays ahead of the requests: each
+// step asks for one more. After a jump or a click (lead 1) it asks for
+// the two neighbours only: a click elsewhere soon after waits for at
+// most those (the server replays one step at a time). Errors are left
+// to the step that uses the answer.
+function askAhead(seq, lead) {
+  const n = state.call.events, w = state.win, d = state.dir;
+  const lo = Math.max(1, d > 0 ? seq - 1 : seq - lead), hi = Math.min(n, d > 0 ? seq + lead : seq + 1);
+  let from = 0, to = 0;
+  for (let s = lo; s <= hi; s++) {
+    if (state.steps.has(s)) continue;
+    from ||= s;
+    to = s;
+  }
+  if (from) fetchSteps(from, to);
+  // The first steps down and up that leave the window (ensureWindow's
+  // rule), when they are at most AHEAD away: the window drawn there.
+  const down = w.end - MARGIN, up = w.from + MARGIN - 1;
+  if (w.end <= n && down > seq && down - seq <= AHEAD) fetchWindow(windowFrom(down), "low").catch(() => {});
+  if (w.from > 1 && up < seq && seq - up <= AHEAD) fetchWindow(windowFrom(up), "low").catch(() => {});
+}
+
 // goTo moves the step cursor: the window, the highlights, the URL, the
 // inspector and the plots follow.
 async function goTo(seq, push) {
@@ -124,9 +203,13 @@ async function goTo(seq, push) {
   if (!call || call.events === 0) return;
   seq = Math.min(Math.max(seq, 1), call.events);
   const token = ++state.stepToken;
+  const stepping = Math.abs(seq - state.seq) === 1;
+  if (seq !== state.seq) state.dir = seq > state.seq ? 1 : -1;
   state.seq = seq;
   $("position").textContent = `${seq} / ${call.events}`;
-  await ensureWindow(seq);
+  // The step's answer and the window's are asked for together.
+  const stepAns = fetchStep(seq);
+  await ensureWindow(seq, stepAns);
   if (token !== state.stepToken) return;
   // Read the panes' geometry before changing anything: a read after a
   // change would lay the whole window out again, synchronously.
@@ -139,11 +222,12 @@ async function goTo(seq, push) {
   const url = new URL(location.href);
   url.search = new URLSearchParams({ log: call.log, call: call.id, step: seq }).toString();
   (push ? history.pushState : history.replaceState).call(history, null, "", url);
-  const step = await api.step(call.log, call.id, seq);
+  const step = await stepAns;
   if (token !== state.stepToken) return;
   drawInspector($("inspector"), step);
   plots.step(seq, step.row);
   document.body.dataset.step = String(seq);
+  askAhead(seq, stepping ? LEAD : 1);
 }
 
 // scrollInto scrolls a pane, scrolled to top and height tall, so that the

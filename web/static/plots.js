@@ -8,7 +8,8 @@
 // are vertical markers across every plot and ticks on a lane above them:
 // hovering shows the values at the cursor (each plot's legend) and the
 // marker under it; clicking a marker moves the page's step cursor
-// (ctx.goTo). The step under the cursor is drawn as a bold line.
+// (ctx.goTo). The step under the cursor is a bold line over each plot,
+// an element of its own: a step moves it, and no plot is drawn again.
 //
 // Hooks (app.js): initPlots(section, { api, goTo }) returns
 // { call(info), step(seq, row) }.
@@ -70,7 +71,7 @@ export function initPlots(section, ctx) {
     step(seq, row) {
       cursor.seq = seq;
       cursor.t = row && Number.isFinite(row.at_ns) ? row.at_ns / 1e9 : null;
-      if (view) view.redraw();
+      if (view) view.step();
     },
   };
 }
@@ -84,6 +85,7 @@ function drawPlots(section, data, ctx, cursor) {
   const colors = trackColors(data.tracks);
   section.append(el("h2", {}, "Media"), legendOfMarkers(data));
   const lane = el("div", { class: "marker-lane", role: "group", "aria-label": "signalling events" });
+  lane.mark = () => {};
   const readout = el("p", { class: "readout", "aria-live": "polite" }, "\u00a0");
   section.append(lane, readout);
 
@@ -101,7 +103,7 @@ function drawPlots(section, data, ctx, cursor) {
       const { min, max } = u.scales.x;
       for (const p of plots) if (p !== u) p.setScale("x", { min, max });
       syncing = false;
-      drawLane(lane, plots[0], data.markers, ctx);
+      drawLane(lane, plots[0], data.markers, ctx, cursor);
     },
     onHover(u) { showHover(readout, u, data.markers); },
   };
@@ -115,16 +117,16 @@ function drawPlots(section, data, ctx, cursor) {
     section.append(box);
     plots.push(makePlot(box, m, tracks, colors, span, width(section), shared));
   }
-  drawLane(lane, plots[0], data.markers, ctx);
+  drawLane(lane, plots[0], data.markers, ctx, cursor);
   for (const p of plots) onClick(p.over, () => clickMarker(p, data.markers, ctx));
   return {
-    redraw() {
-      for (const p of plots) p.redraw(false, false);
-      markLane(lane, cursor.seq);
+    step() {
+      for (const p of plots) placeCursor(p, cursor);
+      lane.mark(cursor.seq);
     },
     resize() {
       for (const p of plots) p.setSize({ width: width(section), height: PLOT_HEIGHT });
-      drawLane(lane, plots[0], data.markers, ctx);
+      drawLane(lane, plots[0], data.markers, ctx, cursor);
     },
     destroy() { for (const p of plots) p.destroy(); },
   };
@@ -182,12 +184,36 @@ function makePlot(box, metric, tracks, colors, span, w, shared) {
     cursor: { sync: { key: "callrec-media" }, drag: { x: true, y: false }, dataIdx: nearValue },
     legend: { live: true },
     hooks: {
-      draw: [(u) => drawMarkers(u, shared.markers, shared.cursor)],
+      draw: [(u) => { drawMarkers(u, shared.markers); placeCursor(u, shared.cursor); }],
       setScale: [(u, key) => key === "x" && shared.onScale(u)],
       setCursor: [(u) => shared.onHover(u)],
     },
   };
-  return new uPlot(opts, aligned, box);
+  const u = new uPlot(opts, aligned, box);
+  placeCursor(u, shared.cursor);
+  return u;
+}
+
+// placeCursor puts plot u's step cursor line at the cursor's time, as a
+// 3 px line drawn on the canvas would be: centred on the device pixel
+// the time falls on, the pixels at its edges half covered, cut at the
+// plotting area's edges.
+function placeCursor(u, cursor) {
+  let line = u.over.querySelector(":scope > .step-cursor > div");
+  if (!line) {
+    line = el("div");
+    line.style.backgroundColor = CURSOR_COLOR;
+    line.style.borderColor = CURSOR_COLOR + "80"; // half covered
+    // Under uPlot's own hover cursor, as the canvas was.
+    u.over.prepend(el("div", { class: "step-cursor", "aria-hidden": "true" }, line));
+  }
+  const x = cursor.t === null ? NaN : (Math.round(u.valToPos(cursor.t, "x", true)) - u.bbox.left) / uPlot.pxRatio;
+  if (!Number.isFinite(x)) {
+    line.style.display = "none";
+    return;
+  }
+  line.style.display = "";
+  line.style.left = x - 2 + "px";
 }
 
 // nearValue picks the point a series' legend shows at the cursor: the
@@ -224,9 +250,8 @@ function withSpan(aligned, [lo, hi]) {
   return aligned;
 }
 
-// drawMarkers draws a vertical line per signalling event, and the step
-// cursor's time in bold.
-function drawMarkers(u, markers, cursor) {
+// drawMarkers draws a vertical line per signalling event.
+function drawMarkers(u, markers) {
   const c = u.ctx;
   const { top, height } = u.bbox;
   c.save();
@@ -243,24 +268,16 @@ function drawMarkers(u, markers, cursor) {
     c.lineTo(x, top + height);
     c.stroke();
   }
-  if (cursor.t !== null) {
-    c.globalAlpha = 1;
-    c.lineWidth = 3 * uPlot.pxRatio;
-    c.strokeStyle = CURSOR_COLOR;
-    const x = Math.round(u.valToPos(cursor.t, "x", true));
-    c.beginPath();
-    c.moveTo(x, top);
-    c.lineTo(x, top + height);
-    c.stroke();
-  }
   c.restore();
 }
 
 // drawLane puts a tick per marker above the plots, aligned with their
 // plotting area: a button-like SVG rect with its label as a tooltip.
-function drawLane(lane, u, markers, ctx) {
+function drawLane(lane, u, markers, ctx, cursor) {
   clear(lane);
+  lane.mark = () => {};
   if (!u) return;
+  const ticks = new Map();
   const left = u.bbox.left / uPlot.pxRatio;
   const w = u.bbox.width / uPlot.pxRatio;
   const s = svg("svg", { width: w, height: 16, viewBox: `0 0 ${w} 16` });
@@ -275,15 +292,20 @@ function drawLane(lane, u, markers, ctx) {
       svg("title", {}, `#${m.seq} ${m.t.toFixed(3)} s ${m.endpoint}: ${m.label}`));
     r.style.fill = MARKER_COLORS[m.kind] || "#888";
     s.append(r);
+    ticks.set(m.seq, r);
   }
   lane.append(s);
-}
-
-// markLane shows which tick is the step under the cursor.
-function markLane(lane, seq) {
-  for (const r of lane.querySelectorAll("rect.marker")) {
-    r.classList.toggle("current", Number(r.dataset.seq) === seq);
-  }
+  // lane.mark shows which tick is the step under the cursor, changing
+  // only the tick that was and the one that is.
+  let current = null;
+  lane.mark = (seq) => {
+    const r = ticks.get(seq) || null;
+    if (r === current) return;
+    current?.classList.remove("current");
+    r?.classList.add("current");
+    current = r;
+  };
+  lane.mark(cursor.seq);
 }
 
 // nearestMarker is the marker within HIT px of the pointer on plot u.
