@@ -190,22 +190,14 @@ func (l *Log) checkLastRecord(c *callData) error {
 
 // view runs fn in a read transaction, with a damaged page an error.
 func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
-	// The mutex only guards beginning the transaction: a Close that comes
-	// while fn runs waits in bbolt for the transaction to end.
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err := l.checkOpen(); err != nil {
-		l.mu.Unlock()
 		return err
 	}
-	tx, err := l.db.Begin(false)
-	l.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("eventlog: %s: %w", l.path, err)
-	}
-	defer tx.Rollback()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer l.recoverCorrupt(&err)
-	return fn(tx)
+	return l.db.View(fn)
 }
 
 // checkEvents walks the keys of a call's events and returns the first

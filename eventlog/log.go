@@ -128,7 +128,7 @@ type Log struct {
 	closed  bool
 	writers map[string]*CallWriter
 	readers map[*CallReader]struct{}
-	metas   metaCache // its own lock
+	metas   metaCache // on mu
 }
 
 // Open opens the log at path, creating it (with mode) unless
@@ -680,20 +680,16 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 // Call opens a call for reading. The reader holds a read transaction: it
 // sees the call as committed when Call returned, and must be closed.
 func (l *Log) Call(id string) (r *CallReader, err error) {
-	// The log's mutex is held to begin the transaction and to register
-	// the reader, not while the call's records are read, so that the
-	// workers of verify open calls side by side.
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err := l.checkOpen(); err != nil {
-		l.mu.Unlock()
 		return nil, err
 	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	tx, err := l.db.Begin(false)
-	l.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
 	}
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: %s: %v", ErrCorrupt, l.path, p)
@@ -711,11 +707,6 @@ func (l *Log) Call(id string) (r *CallReader, err error) {
 			ErrNewerVersion, l.path, id, c.meta.FormatVersion, FormatVersion)
 	}
 	r = &CallReader{log: l, tx: tx, data: c}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.checkOpen(); err != nil {
-		return nil, err // Close came meanwhile: it does not know this reader
-	}
 	l.readers[r] = struct{}{}
 	return r, nil
 }
