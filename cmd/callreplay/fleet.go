@@ -193,23 +193,33 @@ func fleetPullRun(opts *fleetPullOptions) error {
 		return err
 	}
 	defer release()
-	rep, err := pullCall(ctx, c, opts.Call, opts.Out)
+	call, err := findCall(ctx, c, opts.Call)
+	if err != nil {
+		return err
+	}
+	rep, err := pullCall(ctx, c, call, opts.Out)
 	if err != nil {
 		return err
 	}
 	return rep.Write(opts.ios.Out)
 }
 
-// pullCall finds the call id names and pulls it into out.
-func pullCall(ctx context.Context, c *fleet.Client, id, out string) (merge.Report, error) {
+// findCall lists the fleet's calls once and returns the one id names (or
+// the one call whose id starts with it).
+func findCall(ctx context.Context, c *fleet.Client, id string) (fleet.Call, error) {
 	calls, err := c.Calls(ctx, fleet.QueryOptions{})
 	if calls == nil && err != nil {
-		return merge.Report{}, err
+		return fleet.Call{}, err
 	}
 	call, err := fleet.FindCall(calls, id)
 	if err != nil {
-		return merge.Report{}, cmdutil.InputError(err)
+		return fleet.Call{}, cmdutil.InputError(err)
 	}
+	return call, nil
+}
+
+// pullCall pulls call into out, merged as callreplay merge does.
+func pullCall(ctx context.Context, c *fleet.Client, call fleet.Call, out string) (merge.Report, error) {
 	rep, err := c.Pull(ctx, call, out, merge.Options{Timeout: lockTimeout})
 	if errors.Is(err, merge.ErrExists) || errors.Is(err, merge.ErrConflict) || errors.Is(err, fleet.ErrDamaged) ||
 		errors.Is(err, fleet.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
@@ -369,13 +379,9 @@ func fleetCatalog(opts *viewOptions) (cat viewer.Catalog, note string, close fun
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	calls, err := c.Calls(ctx, fleet.QueryOptions{})
-	if calls == nil && err != nil {
-		return nil, "", nil, err
-	}
-	call, err := fleet.FindCall(calls, opts.Log)
+	call, err := findCall(ctx, c, opts.Log)
 	if err != nil {
-		return nil, "", nil, cmdutil.InputError(err)
+		return nil, "", nil, err
 	}
 	if opts.Follow {
 		f, err := c.Follow(context.Background(), call)
@@ -390,7 +396,7 @@ func fleetCatalog(opts *viewOptions) (cat viewer.Catalog, note string, close fun
 		return nil, "", nil, err
 	}
 	out := filepath.Join(dir, "call.log")
-	if _, err := pullCall(ctx, c, call.ID, out); err != nil {
+	if _, err := pullCall(ctx, c, call, out); err != nil { // the call found above, not listed again
 		os.RemoveAll(dir)
 		return nil, "", nil, err
 	}
