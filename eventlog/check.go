@@ -97,23 +97,66 @@ func (l *Log) Check() error {
 // bucket the index misses is no damage: a crash between CreateCall's two
 // transactions leaves one.
 func (l *Log) CheckFile() (err error) {
-	return l.view(func(tx *bolt.Tx) error {
-		var problems []string
-		for e := range tx.Check() { // drained to the end: the checker reads tx
-			if len(problems) < 10 {
-				problems = append(problems, e.Error())
-			}
+	tx, err := l.beginCheck()
+	if err != nil {
+		return err
+	}
+	defer l.rollback(tx)
+	if !l.opts.ReadOnly {
+		// A writable file's free list changes as writers commit: the
+		// check runs under the log's mutex, as everything else did
+		// before reads ran side by side.
+		l.mu.Lock()
+		defer l.mu.Unlock()
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	return l.checkFile(tx)
+}
+
+// beginCheck begins CheckFile's transaction and, on a read-only file,
+// has bbolt load the free list its check reads. bbolt loads it lazily,
+// in the check, unguarded, while transactions beginning and ending
+// beside it read it (under bbolt's meta lock): loading it here, under
+// the log's mutex that every transaction begins and ends under (begin,
+// rollback), leaves the check only reading it — a read-only file's free
+// list never changes after — and the check can run beside the readers.
+func (l *Log) beginCheck() (*bolt.Tx, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	tx, err := l.db.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
+	}
+	if l.opts.ReadOnly && !l.freelistLoaded {
+		// A page out of range: the check loads the free list, reports
+		// the page and stops.
+		for range tx.Check(bolt.WithPageId(1)) {
 		}
-		if len(problems) > 0 {
-			return l.damage("", "%s", strings.Join(problems, "; "))
+		l.freelistLoaded = true
+	}
+	return tx, nil
+}
+
+func (l *Log) checkFile(tx *bolt.Tx) error {
+	var problems []string
+	for e := range tx.Check() { // drained to the end: the checker reads tx
+		if len(problems) < 10 {
+			problems = append(problems, e.Error())
 		}
-		if root := tx.Bucket(bucketRoot); root != nil {
-			if _, err := l.callIDs(tx, root); err != nil {
-				return err
-			}
+	}
+	if len(problems) > 0 {
+		return l.damage("", "%s", strings.Join(problems, "; "))
+	}
+	if root := tx.Bucket(bucketRoot); root != nil {
+		if _, err := l.callIDs(tx, root); err != nil {
+			return err
 		}
-		return l.checkCalls3(tx)
-	})
+	}
+	return l.checkCalls3(tx)
 }
 
 // CheckCall checks one call: its metadata decodes, its events are keyed
@@ -131,6 +174,17 @@ func (l *Log) CheckCall(id string) error {
 		}
 		return l.checkCall(&c)
 	})
+}
+
+// Check checks the reader's call as CheckCall does, in the reader's
+// transaction: what it sees is what the reader reads.
+func (r *CallReader) Check() (err error) {
+	if err := r.checkOpen(); err != nil {
+		return err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer r.log.recoverCorrupt(&err)
+	return r.log.checkCall(&r.data)
 }
 
 // checkEnds checks what Calls reads of a call in a few steps: its first
@@ -188,16 +242,43 @@ func (l *Log) checkLastRecord(c *callData) error {
 	return nil
 }
 
-// view runs fn in a read transaction, with a damaged page an error.
+// view runs fn in a read transaction, with a damaged page an error. The
+// log's mutex is held to begin and to end the transaction, not while fn
+// runs: the workers of verify read calls side by side. A Close that comes
+// while fn runs waits in bbolt for the transaction to end.
 func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
+	tx, err := l.begin()
+	if err != nil {
+		return err
+	}
+	defer l.rollback(tx)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer l.recoverCorrupt(&err)
+	return fn(tx)
+}
+
+// begin begins a read transaction of an open log. Every read transaction
+// begins and ends under the log's mutex: CheckFile loads a read-only
+// file's free list under it, which bbolt reads as transactions begin and
+// end (see loadFreelist).
+func (l *Log) begin() (*bolt.Tx, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.checkOpen(); err != nil {
-		return err
+		return nil, err
 	}
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer l.recoverCorrupt(&err)
-	return l.db.View(fn)
+	tx, err := l.db.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
+	}
+	return tx, nil
+}
+
+// rollback ends a read transaction begun by begin.
+func (l *Log) rollback(tx *bolt.Tx) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return tx.Rollback()
 }
 
 // checkEvents walks the keys of a call's events and returns the first
@@ -482,4 +563,26 @@ func samePrefix(k, p []byte) bool {
 		}
 	}
 	return true
+}
+
+// CallIDs lists the ids of the log's calls in creation order, as Calls
+// does, reading only the calls index: what a command that then opens
+// every call needs.
+func (l *Log) CallIDs() (ids []string, err error) {
+	err = l.view(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketRoot)
+		if root == nil {
+			return nil // an empty file opened read-only
+		}
+		refs, err := l.callIDs(tx, root)
+		if err != nil {
+			return err
+		}
+		ids = make([]string, len(refs))
+		for i, r := range refs {
+			ids[i] = r.id
+		}
+		return nil
+	})
+	return ids, err
 }

@@ -128,7 +128,10 @@ type Log struct {
 	closed  bool
 	writers map[string]*CallWriter
 	readers map[*CallReader]struct{}
-	metas   metaCache // on mu
+	// freelistLoaded: CheckFile had bbolt load a read-only file's free
+	// list (beginCheck).
+	freelistLoaded bool
+	metas          metaCache // its own lock
 }
 
 // Open opens the log at path, creating it (with mode) unless
@@ -643,14 +646,7 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 // Damage is what those show (events missing at either end, events after
 // the last committed). CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.checkOpen(); err != nil {
-		return nil, err
-	}
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer l.recoverCorrupt(&err)
-	err = l.db.View(func(tx *bolt.Tx) error {
+	err = l.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketRoot)
 		if root == nil {
 			return nil // an empty file opened read-only
@@ -680,22 +676,20 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 // Call opens a call for reading. The reader holds a read transaction: it
 // sees the call as committed when Call returned, and must be closed.
 func (l *Log) Call(id string) (r *CallReader, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.checkOpen(); err != nil {
+	// The log's mutex is held to begin the transaction and to register
+	// the reader, not while the call's records are read, so that the
+	// workers of verify open calls side by side.
+	tx, err := l.begin()
+	if err != nil {
 		return nil, err
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	tx, err := l.db.Begin(false)
-	if err != nil {
-		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: %s: %v", ErrCorrupt, l.path, p)
 		}
 		if err != nil {
-			tx.Rollback() // an open read transaction would block Close
+			l.rollback(tx) // an open read transaction would block Close
 		}
 	}()
 	c, err := l.readCall(tx, id)
@@ -706,7 +700,16 @@ func (l *Log) Call(id string) (r *CallReader, err error) {
 		return nil, fmt.Errorf("%w: %s: call %s has format version %d, this build reads up to %d",
 			ErrNewerVersion, l.path, id, c.meta.FormatVersion, FormatVersion)
 	}
-	r = &CallReader{log: l, tx: tx, data: c}
+	return l.register(&CallReader{log: l, tx: tx, data: c})
+}
+
+// register adds a reader to those Close releases.
+func (l *Log) register(r *CallReader) (*CallReader, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkOpen(); err != nil {
+		return nil, err // Close came meanwhile: it does not know this reader
+	}
 	l.readers[r] = struct{}{}
 	return r, nil
 }
@@ -739,10 +742,13 @@ func (l *Log) forgetWriter(w *CallWriter) {
 	l.mu.Unlock()
 }
 
-func (l *Log) forgetReader(r *CallReader) {
+// forgetReader ends a reader's transaction, under the log's mutex as
+// every read transaction ends (see begin).
+func (l *Log) forgetReader(r *CallReader) error {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	delete(l.readers, r)
-	l.mu.Unlock()
+	return r.tx.Rollback()
 }
 
 func seqKey(seq uint64) []byte {

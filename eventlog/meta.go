@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/callrec/callrec/econn"
@@ -309,7 +310,8 @@ func (sl *slabs) outcomeSlab() *[]ConnOutcome {
 // decodes each call's meta once. A changed meta has changed bytes and is
 // decoded again.
 type metaCache struct {
-	m map[string]cachedMeta
+	mu sync.Mutex // readers of several goroutines share it
+	m  map[string]cachedMeta
 }
 
 type cachedMeta struct {
@@ -322,13 +324,18 @@ const maxCachedMetas = 1 << 16
 
 // decode sets *m from data, the stored meta of call id, with dec.
 func (mc *metaCache) decode(id string, data []byte, m *CallMeta, dec func([]byte, *CallMeta) error) error {
-	if e, ok := mc.m[id]; ok && bytes.Equal(e.raw, data) {
+	mc.mu.Lock()
+	e, ok := mc.m[id]
+	mc.mu.Unlock()
+	if ok && bytes.Equal(e.raw, data) {
 		*m = e.meta.clone()
 		return nil
 	}
 	if err := dec(data, m); err != nil {
 		return err
 	}
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
 	if mc.m == nil {
 		mc.m = map[string]cachedMeta{}
 	}

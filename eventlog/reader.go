@@ -40,8 +40,7 @@ func (r *CallReader) Close() error {
 		return nil
 	}
 	r.closed = true
-	r.log.forgetReader(r)
-	return r.tx.Rollback()
+	return r.log.forgetReader(r)
 }
 
 func (r *CallReader) checkOpen() error {

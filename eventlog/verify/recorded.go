@@ -12,12 +12,9 @@ func Recorded(path, id string) (steps uint64, err error) {
 		return 0, err
 	}
 	defer l.Close()
-	if err := l.CheckCall(id); err != nil {
-		return 0, err
+	c := checkAndVerify(l, id)
+	if c.err != nil {
+		return 0, c.err
 	}
-	rep, err := verifyCall(l, id)
-	if err == nil {
-		err = rep.Check()
-	}
-	return rep.Steps, err
+	return c.rep.Steps, c.rep.Check()
 }

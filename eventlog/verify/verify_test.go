@@ -137,7 +137,7 @@ func TestDamagedCall(t *testing.T) {
 func TestLogParallel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "many.log")
 	var calls []simtest.Call
-	for i := range 40 {
+	for i := range 45 {
 		sc := simtest.Glare
 		if i%3 == 0 {
 			sc = simtest.BasicCall(i % 5)
@@ -149,20 +149,20 @@ func TestLogParallel(t *testing.T) {
 	}
 	damage(t, path, "c21", 3)
 	var results []verify.LogResult
-	for _, workers := range []int{1, 4, 40, 100} {
+	for _, workers := range []int{1, 2, 3, 4, 45, 100} { // 2: batches of 2 calls, the last of 1
 		var seen []verify.CallDone
 		total := -1
 		r := verify.LogWith(path, verify.LogOptions{Open: open, Workers: workers,
 			OnCalls: func(n int) { total = n }, OnCall: func(c verify.CallDone) { seen = append(seen, c) }})
-		if r.Err != nil || len(r.Calls) != 39 || len(r.Unverified) != 1 || r.Unverified[0].CallID != "c21" || total != 40 {
+		if r.Err != nil || len(r.Calls) != 44 || len(r.Unverified) != 1 || r.Unverified[0].CallID != "c21" || total != 45 {
 			t.Fatalf("%d workers: %+v, %d calls", workers, r, total)
 		}
 		for i, c := range r.Calls {
-			if want := fmt.Sprintf("c%02d", i+i/21); c.CallID != want || !c.OK() {
+			if want := fmt.Sprintf("c%02d", i+min(i/21, 1)); c.CallID != want || !c.OK() {
 				t.Fatalf("%d workers: call %d is %s (ok %v), want %s", workers, i, c.CallID, c.OK(), want)
 			}
 		}
-		if len(seen) != 40 {
+		if len(seen) != 45 {
 			t.Fatalf("%d workers: OnCall saw %d calls", workers, len(seen))
 		}
 		for i, c := range seen {
@@ -175,6 +175,39 @@ func TestLogParallel(t *testing.T) {
 	for _, r := range results[1:] {
 		if fmt.Sprint(r.Calls) != fmt.Sprint(results[0].Calls) {
 			t.Fatalf("reports differ with more workers:\n%v\n%v", r.Calls, results[0].Calls)
+		}
+	}
+}
+
+// TestLogDamagedFile: damage found by the file's check, which runs
+// beside the calls' workers, is the log's result, with no call reported,
+// however many workers.
+func TestLogDamagedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "many.log")
+	var calls []simtest.Call
+	for i := range 30 {
+		calls = append(calls, simtest.Call{ID: fmt.Sprintf("c%02d", i), Scenario: simtest.Glare})
+	}
+	if err := simtest.WriteLog(path, calls...); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A key of no call in the bucket format 3's calls share: the
+	// file's check names it; the calls themselves read well.
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("_calls")).Put([]byte("\xff\xff\xff\xffstray"), []byte("x"))
+	})
+	if err := errors.Join(err, db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2, 8} {
+		r := verify.LogWith(path, verify.LogOptions{Open: open, Workers: workers})
+		var d *eventlog.DamageError
+		if !errors.As(r.Err, &d) || len(r.Calls) != 0 || len(r.Unverified) != 0 {
+			t.Fatalf("%d workers: err %v, %d calls, %d unverified", workers, r.Err, len(r.Calls), len(r.Unverified))
 		}
 	}
 }
