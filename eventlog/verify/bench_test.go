@@ -19,7 +19,10 @@ import (
 // hangs up; 68 events) recorded benchCalls times as calls of their own,
 // and the same scenario repeated benchCalls times inside one call. What
 // differs is only what each call costs on its own: opening it, its
-// metadata, its integrity check, a fresh replayer.
+// metadata, its integrity check, a fresh replayer. The repeated long
+// call carries a connection per repetition; the steady one
+// (simtest.LongCall: one conversation pinging and updating, as a long
+// call in the field does) has about as many events and two connections.
 const benchCalls = 2000
 
 // shortCall is one short call; repeated, it is the long one.
@@ -42,12 +45,13 @@ var (
 	benchOnce           sync.Once
 	benchDir            string
 	smallPath, longPath string
+	steadyPath          string
 	benchErr            error
 )
 
 // benchLogs writes the two logs once per test binary, in a directory
 // removed by TestMain.
-func benchLogs(b *testing.B) (small, long string) {
+func benchLogs(b *testing.B) (small, long, steady string) {
 	benchOnce.Do(func() {
 		if benchDir, benchErr = os.MkdirTemp("", "verify-bench"); benchErr != nil {
 			return
@@ -62,12 +66,16 @@ func benchLogs(b *testing.B) (small, long string) {
 		if benchErr = simtest.WriteLog(smallPath, calls...); benchErr != nil {
 			return
 		}
-		benchErr = simtest.WriteLog(longPath, simtest.Call{ID: "long", Scenario: head + strings.Repeat(unit, benchCalls)})
+		if benchErr = simtest.WriteLog(longPath, simtest.Call{ID: "long", Scenario: head + strings.Repeat(unit, benchCalls)}); benchErr != nil {
+			return
+		}
+		steadyPath = filepath.Join(benchDir, "steady.log")
+		benchErr = simtest.WriteLog(steadyPath, simtest.Call{ID: "steady", Scenario: simtest.LongCall(68 * benchCalls)})
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
-	return smallPath, longPath
+	return smallPath, longPath, steadyPath
 }
 
 // cpuTime is the CPU time the process has used, user and system.
@@ -108,17 +116,20 @@ func verifyTimed(b *testing.B, path string, calls int) float64 {
 //
 //	go test ./eventlog/verify -run '^$' -bench SmallVsLong -cpu 1 -benchtime 5x -count 5
 func BenchmarkVerifySmallVsLong(b *testing.B) {
-	small, long := benchLogs(b)
-	var ratios, smallNS, longNS float64
+	small, long, steady := benchLogs(b)
+	var ratios, steadyRatios, smallNS, longNS, steadyNS float64
 	n := 0
 	for b.Loop() {
-		s, l := verifyTimed(b, small, benchCalls), verifyTimed(b, long, 1)
-		smallNS, longNS, ratios = smallNS+s, longNS+l, ratios+s/l
+		s, l, st := verifyTimed(b, small, benchCalls), verifyTimed(b, long, 1), verifyTimed(b, steady, 1)
+		smallNS, longNS, steadyNS = smallNS+s, longNS+l, steadyNS+st
+		ratios, steadyRatios = ratios+s/l, steadyRatios+s/st
 		n++
 	}
 	b.ReportMetric(smallNS/float64(n), "small-cpu-ns/event")
 	b.ReportMetric(longNS/float64(n), "long-cpu-ns/event")
+	b.ReportMetric(steadyNS/float64(n), "steady-cpu-ns/event")
 	b.ReportMetric(ratios/float64(n), "small/long")
+	b.ReportMetric(steadyRatios/float64(n), "small/steady")
 }
 
 // BenchmarkVerifyLog verifies one of the two logs per run, to profile
@@ -126,12 +137,12 @@ func BenchmarkVerifySmallVsLong(b *testing.B) {
 //
 //	go test ./eventlog/verify -run '^$' -bench 'VerifyLog/small' -cpu 1 -cpuprofile small.prof
 func BenchmarkVerifyLog(b *testing.B) {
-	small, long := benchLogs(b)
+	small, long, steady := benchLogs(b)
 	for _, c := range []struct {
 		name  string
 		path  string
 		calls int
-	}{{"small", small, benchCalls}, {"long", long, 1}} {
+	}{{"small", small, benchCalls}, {"long", long, 1}, {"steady", steady, 1}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var ns float64
