@@ -2,10 +2,12 @@ package econn
 
 // The Calling 3.0 JSON wire codec.
 //
-// Decoding runs in two passes. The first walks the top-level object once
-// with a jsontext.Decoder, which checks the syntax (and rejects duplicate
-// member names and invalid UTF-8), and remembers where the value of every
-// member the codec knows starts and ends. The second pass, once the type is
+// Decoding runs in two passes. The first walks the top-level object once,
+// checks the syntax (and rejects duplicate member names and invalid
+// UTF-8), and remembers where the value of every member the codec knows
+// starts and ends: a fast scan of its own (fastscan.go) for the messages
+// peers send, a jsontext.Decoder for anything out of the ordinary and to
+// name what is wrong. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
 // and unknown members are ignored, as the reference does. Strings are
 // unescaped without being validated again (unquoteScanned: for a SETUP,
@@ -255,8 +257,18 @@ func (s *scanner) release() {
 type rawMembers [numFields][]byte
 
 // scanMembers checks that data is exactly one JSON object and collects the
-// values of the members the codec knows.
+// values of the members the codec knows: with the fast scan (fastscan.go)
+// when it can tell, with the library's otherwise.
 func scanMembers(data []byte) (rawMembers, error) {
+	if raw, ok := fastScan(data); ok {
+		return raw, nil
+	}
+	return scanMembersLibrary(data)
+}
+
+// scanMembersLibrary is scanMembers with the JSON library's scan, which
+// decides every input and names what is wrong.
+func scanMembersLibrary(data []byte) (rawMembers, error) {
 	var raw rawMembers
 	s := scanners.Get().(*scanner)
 	defer s.release()

@@ -1,0 +1,58 @@
+package econn
+
+import (
+	"os"
+	"testing"
+	"unsafe"
+)
+
+// FuzzFastScan is a differential test of the fast scan against the JSON
+// library's: whatever the fast scan accepts, the library accepts too,
+// with every known member's value at the same place. (What it gives up
+// on, the library decides: Decode's errors are the library's.)
+func FuzzFastScan(f *testing.F) {
+	for _, m := range sampleMessages() {
+		b, err := m.Encode()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(readSetup3K(f))
+	if seed, err := os.ReadFile("testdata/seed_setup.json"); err == nil {
+		f.Add(seed)
+	}
+	for _, s := range []string{
+		` {"version" : "3.0" , "type":"SETUP","sessid":"s","resp":false,"sdp":"v=0\r\n","props":{"a":"b"}} `,
+		`{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `{"a":[1,{"b":true,"b":false}]}`, `{"a":-0.5e+3,"b":01}`,
+		`{"a":"\u0041"}`, `{"\u0061":1,"a":2}`, `{"a":"é\xff"}`, `{"a":"tab	in"}`, `{"a":[]} x`, `{}`, `{`,
+		`{"a":nul}`, `{"a":truex}`, `{"a":1.}`, `{"a":1e}`, `{"a":-}`, `{"a":[1,]}`, `{"a":1,}`, `[1]`, ``,
+		`{"sdp":null,"type":"SETUP"}`, `{"a":"\ud83d\ude00"}`, `{"a":"` + "\u2028\ufffe\U0010ffff" + `"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := fastScan(data)
+		if !ok {
+			return
+		}
+		lib, err := scanMembersLibrary(data)
+		if err != nil {
+			t.Fatalf("fast scan accepts %q, the library says %v", data, err)
+		}
+		for f := range fast {
+			if !sameSpan(data, fast[f], lib[f]) {
+				t.Fatalf("%q: member %q is %q in the fast scan, %q in the library's", data, fields[f].name, fast[f], lib[f])
+			}
+		}
+	})
+}
+
+// sameSpan reports whether a and b are the same bytes of data (or both
+// absent).
+func sameSpan(data, a, b []byte) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
+}
