@@ -179,19 +179,21 @@ const (
 // Cursor returns a cursor over the events f selects (nil: all).
 func (r *CallReader) Cursor(f *Filter) *Cursor {
 	c := &Cursor{r: r, f: compileFilter(f), ks: r.data.events,
-		ed: eventDecoder{intern: map[string]string{}, d: decoder{chunkSize: chunkSize(r.data.count)}}}
+		ed: eventDecoder{intern: map[string]string{}, d: decoder{chunkSize: firstChunk, chunkMax: maxChunk}}}
 	if !r.closed {
 		c.c = r.data.events.b.Cursor()
 	}
 	return c
 }
 
-// chunkSize sizes the block a cursor copies decoded strings into: 32 KiB
-// serves a long call with one allocation per hundred events or so, while
-// a short call's events (a few hundred bytes of strings each) need less.
-func chunkSize(events uint64) int {
-	return int(min(max(events*256, 2<<10), 32<<10))
-}
+// The blocks a cursor copies decoded strings into (decoder.chunk) grow
+// from firstChunk to maxChunk: 32 KiB blocks serve a long call with one
+// allocation per hundred events or so, while a short call's strings (a
+// few hundred bytes an event) fit in a few KiB.
+const (
+	firstChunk = 1 << 10
+	maxChunk   = 32 << 10
+)
 
 // Err returns the error that stopped the cursor, if any.
 func (c *Cursor) Err() error { return c.err }

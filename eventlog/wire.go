@@ -88,9 +88,13 @@ type decoder struct {
 	// Strings are copied into chunk, one block for the strings of many
 	// events (of chunkSize bytes; 0: of the one value decoded), which saves
 	// the allocation per string. Bytes appended to a chunk never change,
-	// so the strings pointing into it stay immutable.
+	// so the strings pointing into it stay immutable. With chunkMax set,
+	// each block is twice the last, up to chunkMax: a short call's
+	// strings take a block or two of their size, a long call's blocks of
+	// chunkMax.
 	chunk     []byte
 	chunkSize int
+	chunkMax  int
 }
 
 func (d *decoder) reset(b []byte) {
@@ -221,6 +225,9 @@ func (d *decoder) string(what string) string {
 			return string(d.b[s:e])
 		}
 		d.chunk = make([]byte, 0, size)
+		if d.chunkMax > 0 {
+			d.chunkSize = min(2*size, d.chunkMax)
+		}
 	}
 	start := len(d.chunk)
 	d.chunk = append(d.chunk, d.b[s:e]...)
