@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -646,31 +647,87 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 // Damage is what those show (events missing at either end, events after
 // the last committed). CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
+	var refs []callRef
+	var n int // infos read
 	err = l.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketRoot)
 		if root == nil {
 			return nil // an empty file opened read-only
 		}
-		refs, err := l.callIDs(tx, root)
-		if err != nil {
+		if refs, err = l.callIDs(tx, root); err != nil {
 			return err
 		}
-		infos = make([]CallInfo, 0, len(refs))
-		recs := newRecordReader(tx, listChunk)
-		for _, ref := range refs {
-			c, err := l.readCallRef(tx, recs, ref, true)
-			if err != nil {
-				return err
-			}
-			info := CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur, Outcome: c.outcome}
-			if !c.fromRecords {
-				info.Damage = l.checkEnds(&c)
-			}
-			infos = append(infos, info)
+		infos = make([]CallInfo, len(refs))
+		if l.listParts(len(refs)) > 1 {
+			return nil // read below, side by side
 		}
-		return nil
+		n, err = l.readInfos(tx, refs, infos)
+		return err
 	})
-	return infos, err
+	if parts := l.listParts(len(refs)); err == nil && parts > 1 {
+		n, err = l.readInfosParallel(refs, infos, parts)
+	}
+	if err != nil {
+		return infos[:n], err
+	}
+	return infos, nil
+}
+
+// listParts is how many goroutines Calls reads the records of n calls
+// with: a read-only log's calls are read in parts side by side, each in a
+// transaction of its own (nothing writes a file opened read-only, so
+// they all see the same log); a writable log's in the one transaction
+// that listed them.
+func (l *Log) listParts(n int) int {
+	if !l.opts.ReadOnly || n < minCallsPerPart*2 {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), n/minCallsPerPart, 4)
+}
+
+// minCallsPerPart: below it, a goroutine and a transaction of its own
+// cost more than the part's records take to read.
+const minCallsPerPart = 1024
+
+// readInfos reads the records of refs into infos and returns how many
+// it read before an error.
+func (l *Log) readInfos(tx *bolt.Tx, refs []callRef, infos []CallInfo) (int, error) {
+	recs := newRecordReader(tx, listChunk)
+	for i, ref := range refs {
+		c, err := l.readCallRef(tx, recs, ref, true)
+		if err != nil {
+			return i, err
+		}
+		infos[i] = CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur, Outcome: c.outcome}
+		if !c.fromRecords {
+			infos[i].Damage = l.checkEnds(&c)
+		}
+	}
+	return len(refs), nil
+}
+
+// readInfosParallel is readInfos in parts, each in a transaction of its
+// own; an error is the first in the order of refs.
+func (l *Log) readInfosParallel(refs []callRef, infos []CallInfo, parts int) (int, error) {
+	read := make([]int, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(refs)/parts, (p+1)*len(refs)/parts
+		wg.Go(func() {
+			errs[p] = l.view(func(tx *bolt.Tx) (err error) {
+				read[p], err = l.readInfos(tx, refs[lo:hi], infos[lo:hi])
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	for p, err := range errs {
+		if err != nil {
+			return p*len(refs)/parts + read[p], err
+		}
+	}
+	return len(refs), nil
 }
 
 // Call opens a call for reading. The reader holds a read transaction: it

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -58,32 +60,62 @@ func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	calls := make([]CallSummary, 0, len(infos))
-	for _, info := range infos {
-		c, err := Summarize(l, info)
-		var d *eventlog.DamageError
-		if err != nil && !errors.As(err, &d) {
-			return nil, err
-		}
-		if info.Damage != nil {
-			d = info.Damage
-		}
-		if info.Outcome == nil {
-			// The check names the first bad event and counts the good
-			// ones; a damaged payload only reading finds.
-			switch cerr := l.CheckCall(info.Meta.ID); {
-			case errors.As(cerr, &d):
-				c.Events = d.Stored
-			case cerr != nil:
-				return nil, cerr
+	calls := make([]CallSummary, len(infos))
+	// A log of thousands of calls is summarized in parts side by side,
+	// as eventlog.Log.Calls reads them.
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(infos)/1024, 4))
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(infos)/parts, (p+1)*len(infos)/parts
+		wg.Go(func() {
+			for i := lo; i < hi && errs[p] == nil; i++ {
+				calls[i], errs[p] = listCall(l, infos[i])
 			}
-		}
-		if d != nil {
-			c.damaged(d)
-		}
-		calls = append(calls, c)
+		})
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return nil, err
 	}
 	return calls, nil
+}
+
+// firstError returns the first error that is not nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listCall is a call's line of the listing: its summary and, for a call
+// whose outcome was not stored, what the integrity check finds.
+func listCall(l *eventlog.Log, info eventlog.CallInfo) (CallSummary, error) {
+	c, err := Summarize(l, info)
+	var d *eventlog.DamageError
+	if err != nil && !errors.As(err, &d) {
+		return c, err
+	}
+	if info.Damage != nil {
+		d = info.Damage
+	}
+	if info.Outcome == nil {
+		// The check names the first bad event and counts the good
+		// ones; a damaged payload only reading finds.
+		switch cerr := l.CheckCall(info.Meta.ID); {
+		case errors.As(cerr, &d):
+			c.Events = d.Stored
+		case cerr != nil:
+			return c, cerr
+		}
+	}
+	if d != nil {
+		c.damaged(d)
+	}
+	return c, nil
 }
 
 func (c *CallSummary) damaged(d *eventlog.DamageError) {
