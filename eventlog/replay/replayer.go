@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/callrec/callrec/eventlog"
 )
@@ -252,7 +253,30 @@ func (r *Replayer) newStep() *Step {
 		r.free = r.free[:n-1]
 		return st
 	}
-	return &Step{}
+	return stepPool.Get().(*Step)
+}
+
+// stepPool keeps the steps of finished Replayers (release): verify
+// replays thousands of short calls, a Replayer each, and allocating
+// their steps and the steps' slices afresh was a sixth of what it
+// allocated.
+var stepPool = sync.Pool{New: func() any { return new(Step) }}
+
+// release gives the Replayer's reusable steps to the next Replayer; the
+// Replayer must not be used after.
+func (r *Replayer) release() {
+	if r.cur != nil {
+		r.free = append(r.free, r.cur)
+		r.cur = nil
+	}
+	for _, st := range r.free {
+		// What the step held is let go; its slices' room is kept.
+		clear(st.Recorded[:cap(st.Recorded)])
+		clear(st.Replayed[:cap(st.Replayed)])
+		*st = Step{Recorded: st.Recorded[:0], Replayed: st.Replayed[:0]}
+		stepPool.Put(st)
+	}
+	r.free = nil
 }
 
 func cmpUint(a, b uint64) int {

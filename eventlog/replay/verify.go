@@ -68,6 +68,7 @@ func Verify(src Source) (Report, error) {
 	meta := src.Meta()
 	rep := Report{CallID: meta.ID, FormatVersion: meta.FormatVersion}
 	rp := NewReplayer(src)
+	defer rp.release()
 	if snaps, ok := src.(Snapshots); ok {
 		if err := rp.CheckSnapshots(src, snaps); err != nil {
 			return rep, fmt.Errorf("call %s: %w", meta.ID, err)
