@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,52 +98,61 @@ func (l *Log) Check() error {
 // bucket the index misses is no damage: a crash between CreateCall's two
 // transactions leaves one.
 func (l *Log) CheckFile() (err error) {
-	tx, err := l.beginCheck()
+	tx, freelist, err := l.beginCheck()
 	if err != nil {
 		return err
 	}
 	defer l.rollback(tx)
 	if !l.opts.ReadOnly {
-		// A writable file's free list changes as writers commit: the
-		// check runs under the log's mutex, as everything else did
-		// before reads ran side by side.
+		// As before reads ran side by side: the check of a writable log
+		// runs under the log's mutex, apart from CreateCall and
+		// ResumeCall. (The commits of its writers may still change the
+		// free list the check reads; the commands check logs they open
+		// read-only.)
 		l.mu.Lock()
 		defer l.mu.Unlock()
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer l.recoverCorrupt(&err)
-	return l.checkFile(tx)
+	return l.checkFile(tx, freelist)
 }
 
 // beginCheck begins CheckFile's transaction and, on a read-only file,
 // has bbolt load the free list its check reads. bbolt loads it lazily,
 // in the check, unguarded, while transactions beginning and ending
 // beside it read it (under bbolt's meta lock): loading it here, under
-// the log's mutex that every transaction begins and ends under (begin,
-// rollback), leaves the check only reading it — a read-only file's free
-// list never changes after — and the check can run beside the readers.
-func (l *Log) beginCheck() (*bolt.Tx, error) {
+// the log's mutex that every read transaction of a read-only log begins
+// and ends under (begin, rollback), leaves the check only reading it — a
+// read-only file's free list never changes after — and the check can run
+// beside the readers. What the load finds wrong (a damaged free list
+// page) is kept for every CheckFile to report (bbolt loads it once), and
+// returned.
+func (l *Log) beginCheck() (tx *bolt.Tx, freelist []string, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.checkOpen(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	tx, err := l.db.Begin(false)
-	if err != nil {
-		return nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
+	if tx, err = l.db.Begin(false); err != nil {
+		return nil, nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
 	}
 	if l.opts.ReadOnly && !l.freelistLoaded {
 		// A page out of range: the check loads the free list, reports
 		// the page and stops.
-		for range tx.Check(bolt.WithPageId(1)) {
+		for e := range tx.Check(bolt.WithPageId(1)) {
+			if !strings.HasPrefix(e.Error(), "page ID (1) out of range") {
+				l.freelistErrs = append(l.freelistErrs, e.Error())
+			}
 		}
 		l.freelistLoaded = true
 	}
-	return tx, nil
+	return tx, slices.Clone(l.freelistErrs), nil
 }
 
-func (l *Log) checkFile(tx *bolt.Tx) error {
-	var problems []string
+// checkFile is CheckFile's check; freelist is what loading the free list
+// found wrong.
+func (l *Log) checkFile(tx *bolt.Tx, freelist []string) error {
+	problems := freelist
 	for e := range tx.Check() { // drained to the end: the checker reads tx
 		if len(problems) < 10 {
 			problems = append(problems, e.Error())
@@ -243,9 +253,9 @@ func (l *Log) checkLastRecord(c *callData) error {
 }
 
 // view runs fn in a read transaction, with a damaged page an error. The
-// log's mutex is held to begin and to end the transaction, not while fn
-// runs: the workers of verify read calls side by side. A Close that comes
-// while fn runs waits in bbolt for the transaction to end.
+// log's mutex is not held while fn runs: the workers of verify read calls
+// side by side. A Close that comes while fn runs waits in bbolt for the
+// transaction to end.
 func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	tx, err := l.begin()
 	if err != nil {
@@ -257,10 +267,14 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	return fn(tx)
 }
 
-// begin begins a read transaction of an open log. Every read transaction
-// begins and ends under the log's mutex: CheckFile loads a read-only
-// file's free list under it, which bbolt reads as transactions begin and
-// end (see loadFreelist).
+// begin begins a read transaction of an open log. It holds the log's
+// mutex while it does, so that no transaction begins once Close has
+// begun. On a read-only log every read transaction also ends under the
+// mutex (rollback): CheckFile has bbolt load the free list under it,
+// which bbolt reads as transactions begin and end (beginCheck). A
+// writable log's transactions end without it: CreateCall holds the
+// mutex across a commit, and a commit that grows the mapping waits for
+// every read transaction to end.
 func (l *Log) begin() (*bolt.Tx, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -276,8 +290,10 @@ func (l *Log) begin() (*bolt.Tx, error) {
 
 // rollback ends a read transaction begun by begin.
 func (l *Log) rollback(tx *bolt.Tx) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if l.opts.ReadOnly {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+	}
 	return tx.Rollback()
 }
 

@@ -125,14 +125,27 @@ type Log struct {
 	path string
 	opts Options
 
+	// mu guards closed and writers; CreateCall and ResumeCall hold it
+	// across a commit. On a read-only log every read transaction also
+	// begins and ends under it (see begin).
 	mu      sync.Mutex
 	closed  bool
 	writers map[string]*CallWriter
-	readers map[*CallReader]struct{}
 	// freelistLoaded: CheckFile had bbolt load a read-only file's free
-	// list (beginCheck).
+	// list, and freelistErrs is what that load found wrong (beginCheck);
+	// on mu.
 	freelistLoaded bool
-	metas          metaCache // its own lock
+	freelistErrs   []string
+
+	// rmu guards readers and readersClosed. It is never held across a
+	// bbolt call, so that registering or forgetting a reader, which holds
+	// a read transaction, never waits for a commit that waits for that
+	// transaction to end (a commit that grows the mapping does).
+	rmu           sync.Mutex
+	readers       map[*CallReader]struct{}
+	readersClosed bool // Close has taken the readers
+
+	metas metaCache // its own lock
 }
 
 // Open opens the log at path, creating it (with mode) unless
@@ -233,7 +246,8 @@ func openBolt(path string, mode os.FileMode, o *Options) (db *bolt.DB, err error
 	return db, nil
 }
 
-const initialMmapSize = 1 << 30 * (strconv.IntSize / 64)
+// initialMmapSize is a variable for the tests that make bbolt remap.
+var initialMmapSize = 1 << 30 * (strconv.IntSize / 64)
 
 // With a mapping larger than the file (initialMmapSize), bbolt grows the
 // file to what a commit needs plus AllocSize (16 MiB by default), and each
@@ -366,11 +380,14 @@ func (l *Log) Close() error {
 	for _, w := range l.writers {
 		ws = append(ws, w)
 	}
+	l.mu.Unlock()
+	l.rmu.Lock()
+	l.readersClosed = true
 	var rs []*CallReader
 	for r := range l.readers {
 		rs = append(rs, r)
 	}
-	l.mu.Unlock()
+	l.rmu.Unlock()
 	var err error
 	for _, w := range ws {
 		err = errors.Join(err, w.Close())
@@ -648,6 +665,7 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 // the last committed). CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
 	var refs []callRef
+	parts := 1
 	var n int // infos read
 	err = l.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketRoot)
@@ -658,13 +676,12 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 			return err
 		}
 		infos = make([]CallInfo, len(refs))
-		if l.listParts(len(refs)) > 1 {
+		if parts = l.listParts(len(refs)); parts > 1 {
 			return nil // read below, side by side
 		}
-		n, err = l.readInfos(tx, refs, infos)
-		return err
+		return l.readInfos(tx, refs, infos, &n)
 	})
-	if parts := l.listParts(len(refs)); err == nil && parts > 1 {
+	if err == nil && parts > 1 {
 		n, err = l.readInfosParallel(refs, infos, parts)
 	}
 	if err != nil {
@@ -689,25 +706,28 @@ func (l *Log) listParts(n int) int {
 // cost more than the part's records take to read.
 const minCallsPerPart = 1024
 
-// readInfos reads the records of refs into infos and returns how many
-// it read before an error.
-func (l *Log) readInfos(tx *bolt.Tx, refs []callRef, infos []CallInfo) (int, error) {
+// readInfos reads the records of refs into infos, counting in *n those
+// read so far: when a damaged page panics, the count is still right.
+func (l *Log) readInfos(tx *bolt.Tx, refs []callRef, infos []CallInfo, n *int) error {
 	recs := newRecordReader(tx, listChunk)
 	for i, ref := range refs {
+		*n = i
 		c, err := l.readCallRef(tx, recs, ref, true)
 		if err != nil {
-			return i, err
+			return err
 		}
 		infos[i] = CallInfo{Meta: c.meta, Events: c.count, Duration: c.dur, Outcome: c.outcome}
 		if !c.fromRecords {
 			infos[i].Damage = l.checkEnds(&c)
 		}
 	}
-	return len(refs), nil
+	*n = len(refs)
+	return nil
 }
 
 // readInfosParallel is readInfos in parts, each in a transaction of its
-// own; an error is the first in the order of refs.
+// own; an error is the first in the order of refs, returned with the
+// number of infos read before it.
 func (l *Log) readInfosParallel(refs []callRef, infos []CallInfo, parts int) (int, error) {
 	read := make([]int, parts)
 	errs := make([]error, parts)
@@ -715,9 +735,8 @@ func (l *Log) readInfosParallel(refs []callRef, infos []CallInfo, parts int) (in
 	for p := range parts {
 		lo, hi := p*len(refs)/parts, (p+1)*len(refs)/parts
 		wg.Go(func() {
-			errs[p] = l.view(func(tx *bolt.Tx) (err error) {
-				read[p], err = l.readInfos(tx, refs[lo:hi], infos[lo:hi])
-				return err
+			errs[p] = l.view(func(tx *bolt.Tx) error {
+				return l.readInfos(tx, refs[lo:hi], infos[lo:hi], &read[p])
 			})
 		})
 	}
@@ -762,10 +781,11 @@ func (l *Log) Call(id string) (r *CallReader, err error) {
 
 // register adds a reader to those Close releases.
 func (l *Log) register(r *CallReader) (*CallReader, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.checkOpen(); err != nil {
-		return nil, err // Close came meanwhile: it does not know this reader
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	if l.readersClosed {
+		// Close came meanwhile: it does not know this reader.
+		return nil, fmt.Errorf("%w: %s", ErrClosed, l.path)
 	}
 	l.readers[r] = struct{}{}
 	return r, nil
@@ -799,13 +819,18 @@ func (l *Log) forgetWriter(w *CallWriter) {
 	l.mu.Unlock()
 }
 
-// forgetReader ends a reader's transaction, under the log's mutex as
-// every read transaction ends (see begin).
+// forgetReader ends a reader's transaction, once: its owner and Close
+// may both close it.
 func (l *Log) forgetReader(r *CallReader) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.rmu.Lock()
+	_, open := l.readers[r]
 	delete(l.readers, r)
-	return r.tx.Rollback()
+	r.closed = true
+	l.rmu.Unlock()
+	if !open {
+		return nil
+	}
+	return l.rollback(r.tx)
 }
 
 func seqKey(seq uint64) []byte {

@@ -200,7 +200,6 @@ func eachCall(l *eventlog.Log, ids []string, workers int, stop *atomic.Bool, don
 			}
 		}()
 	}
-	defer wg.Wait()
 	for b := range batches {
 		s := &slots[b%window]
 		<-s.ready
@@ -213,6 +212,7 @@ func eachCall(l *eventlog.Log, ids []string, workers int, stop *atomic.Bool, don
 		}
 		free <- struct{}{}
 	}
+	wg.Wait()
 }
 
 // batchSize is how many calls a worker takes at a time: up to 16, and
