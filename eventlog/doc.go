@@ -57,6 +57,12 @@
 // call twice, a page bbolt's own check rejects — as a *DamageError naming
 // the call and the first bad Seq.
 //
+// Concurrency: a Log's methods are safe for concurrent use, and reads run
+// side by side, each in a read transaction of its own: verify replays the
+// calls of one log on every core, and Calls reads a large read-only log in
+// parts. CheckFile of a read-only log runs beside the readers too, once
+// it has had bbolt load the file's free list (see beginCheck).
+//
 // Durability: a crash loses at most the batches not yet committed and
 // never damages earlier ones; the file opens again and ResumeCall goes on
 // after the last stored event.
