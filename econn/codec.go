@@ -9,10 +9,12 @@ package econn
 // peers send, a jsontext.Decoder for anything out of the ordinary and to
 // name what is wrong. The second pass, once the type is
 // known, decodes only the members that type carries; members of other types
-// and unknown members are ignored, as the reference does. Strings are
-// unescaped without being validated again (unquoteScanned: for a SETUP,
-// the SDP's escapes made that second validation cost as much as the scan),
-// and props are read member by member, not through reflection (scanProps).
+// and unknown members are ignored, as the reference does. The fast scan
+// unescapes the string members as it validates them; strings the library
+// scanned are unescaped without being validated again (unquoteScanned:
+// for a SETUP, the SDP's escapes made that second validation cost as much
+// as the scan); props are read member by member, not through reflection
+// (scanProps).
 // Encoding appends the members in the order docs/protocol.md prescribes ("Wire format",
 // "Encoding"), so that the bytes are deterministic (props keys are sorted).
 //
@@ -215,7 +217,8 @@ func Decode(data []byte, currTime, msgTime uint32) (*Message, error) {
 	if len(data) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxMessageSize)
 	}
-	raw, err := scanMembers(data)
+	var unq unquotedMembers
+	raw, err := scanMembers(data, &unq)
 	if err != nil {
 		return nil, err
 	}
@@ -227,10 +230,10 @@ func Decode(data []byte, currTime, msgTime uint32) (*Message, error) {
 	if currTime > msgTime {
 		m.Age = currTime - msgTime
 	}
-	if err := decodeMembers(m, &raw, commonMembers); err != nil {
+	if err := decodeMembers(m, &raw, &unq, commonMembers); err != nil {
 		return nil, err
 	}
-	if err := decodeMembers(m, &raw, typeMembers[t]); err != nil {
+	if err := decodeMembers(m, &raw, &unq, typeMembers[t]); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -256,13 +259,23 @@ func (s *scanner) release() {
 // member is absent or null.
 type rawMembers [numFields][]byte
 
+// unquotedMembers holds the text of the string members the fast scan
+// unescaped as it validated them (fastscan.go); the others are unescaped
+// from their raw value.
+type unquotedMembers struct {
+	text [numFields]string
+	has  [numFields]bool
+}
+
 // scanMembers checks that data is exactly one JSON object and collects the
 // values of the members the codec knows: with the fast scan (fastscan.go)
-// when it can tell, with the library's otherwise.
-func scanMembers(data []byte) (rawMembers, error) {
-	if raw, ok := fastScan(data); ok {
+// when it can tell, which also unescapes the string members into unq,
+// with the library's otherwise.
+func scanMembers(data []byte, unq *unquotedMembers) (rawMembers, error) {
+	if raw, ok := fastScan(data, unq); ok {
 		return raw, nil
 	}
+	*unq = unquotedMembers{}
 	return scanMembersLibrary(data)
 }
 
@@ -358,8 +371,9 @@ func headerString(raw *rawMembers, f field) ([]byte, error) {
 	return s, nil
 }
 
-// decodeMembers decodes the listed members of raw into m.
-func decodeMembers(m *Message, raw *rawMembers, members []member) error {
+// decodeMembers decodes the listed members of raw into m, the string
+// members the fast scan unescaped from unq.
+func decodeMembers(m *Message, raw *rawMembers, unq *unquotedMembers, members []member) error {
 	for _, mem := range members {
 		c := &fields[mem.f]
 		r := raw[mem.f]
@@ -367,6 +381,10 @@ func decodeMembers(m *Message, raw *rawMembers, members []member) error {
 			if mem.required {
 				return fmt.Errorf("%w: %v: missing %q", ErrBadMessage, m.Type, c.name)
 			}
+			continue
+		}
+		if unq.has[mem.f] {
+			*c.str(m) = unq.text[mem.f]
 			continue
 		}
 		if err := c.decode(m, r); err != nil {
@@ -556,6 +574,9 @@ type fieldCodec struct {
 	// isZero reports whether the member is unset, so that an optional
 	// member is left out.
 	isZero func(m *Message) bool
+	// str, of a string member, points at its field: the fast scan
+	// unescapes string members itself.
+	str func(m *Message) *string
 }
 
 // fields describes every member. version and type carry only their name:
@@ -663,6 +684,7 @@ func stringField(name string, p func(*Message) *string) fieldCodec {
 		decode: func(m *Message, raw []byte) error { return decodeString(p(m), raw) },
 		encode: func(e *encoder, m *Message) { e.string(*p(m)) },
 		isZero: func(m *Message) bool { return *p(m) == "" },
+		str:    p,
 	}
 }
 

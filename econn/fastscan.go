@@ -3,6 +3,7 @@ package econn
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -23,10 +24,15 @@ import (
 
 // fastScanner is the state of one fast scan.
 type fastScanner struct {
-	b     []byte
-	i     int
-	depth int
+	b       []byte
+	i       int
+	depth   int
+	unq     *unquotedMembers
+	scratch []byte // where string members are unescaped (stringText)
 }
+
+// scratchPool keeps the fast scanners' unescaping buffers.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // Bounds past which the fast scan leaves a message to the library.
 const (
@@ -35,9 +41,14 @@ const (
 )
 
 // fastScan is scanMembers's fast path; ok is false when the library's
-// scan must decide.
-func fastScan(data []byte) (raw rawMembers, ok bool) {
-	s := fastScanner{b: data}
+// scan must decide. The string members the codec knows are unescaped into
+// unq as they are validated: a second pass over an SDP, escaped every
+// twenty bytes or so, cost as much as the scan.
+func fastScan(data []byte, unq *unquotedMembers) (raw rawMembers, ok bool) {
+	buf := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(buf)
+	s := fastScanner{b: data, unq: unq, scratch: *buf}
+	defer func() { *buf = s.scratch }()
 	s.space()
 	if !s.next('{') {
 		return raw, false
@@ -107,13 +118,22 @@ func (s *fastScanner) object(top *rawMembers) bool {
 		}
 		s.space()
 		vstart := s.i
-		if !s.value() {
+		f, known := field(0), false
+		if top != nil {
+			f, known = fieldByName[string(name)]
+		}
+		switch {
+		case known && fields[f].str != nil && s.next('"'):
+			text, ok := s.stringText()
+			if !ok {
+				return false
+			}
+			s.unq.text[f], s.unq.has[f] = text, true
+		case !s.value():
 			return false
 		}
-		if top != nil && s.b[vstart] != 'n' {
-			if f, known := fieldByName[string(name)]; known {
-				top[f] = s.b[vstart:s.i]
-			}
+		if known && s.b[vstart] != 'n' {
+			top[f] = s.b[vstart:s.i]
 		}
 		s.space()
 		if s.next('}') {
@@ -221,6 +241,58 @@ func (s *fastScanner) digits() bool {
 		s.i++
 	}
 	return s.i > start
+}
+
+// stringText scans the rest of a string as stringRest does and returns
+// its text, unescaped in the same pass. The text is built in the scratch
+// buffer, whole words at a time (it never outgrows what is left of the
+// message, and 8 bytes spare let every store write a word), then copied
+// out at its size.
+func (s *fastScanner) stringText() (string, bool) {
+	b, i := s.b, s.i
+	if need := len(b) - i + 8; cap(s.scratch) < need {
+		s.scratch = make([]byte, need)
+	}
+	out := s.scratch[:cap(s.scratch)]
+	j := 0
+	for {
+		for i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			binary.LittleEndian.PutUint64(out[j:], w)
+			if m := special(w); m != 0 {
+				n := bits.TrailingZeros64(m) >> 3
+				i, j = i+n, j+n
+				break
+			}
+			i, j = i+8, j+8
+		}
+		if i >= len(b) {
+			return "", false
+		}
+		switch c := b[i]; {
+		case c == '"':
+			s.i = i + 1
+			return string(out[:j]), true
+		case c == '\\':
+			if i+1 >= len(b) || unescaped[b[i+1]] == 0 {
+				return "", false // \u, or an invalid escape
+			}
+			out[j] = unescaped[b[i+1]]
+			i, j = i+2, j+1
+		case c < 0x20:
+			return "", false
+		case c < utf8.RuneSelf:
+			out[j] = c
+			i, j = i+1, j+1
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", false
+			}
+			j += copy(out[j:], b[i:i+size])
+			i += size
+		}
+	}
 }
 
 // SWAR masks: a byte of ones, and each byte's high bit.
