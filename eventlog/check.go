@@ -130,11 +130,8 @@ func (l *Log) CheckFile() (err error) {
 func (l *Log) beginCheck() (tx *bolt.Tx, freelist []string, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.checkOpen(); err != nil {
+	if tx, err = l.beginLocked(); err != nil {
 		return nil, nil, err
-	}
-	if tx, err = l.db.Begin(false); err != nil {
-		return nil, nil, fmt.Errorf("eventlog: %s: %w", l.path, err)
 	}
 	if l.opts.ReadOnly && !l.freelistLoaded {
 		// A page out of range: the check loads the free list, reports
@@ -278,6 +275,11 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 func (l *Log) begin() (*bolt.Tx, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.beginLocked()
+}
+
+// beginLocked is begin with the log's mutex held.
+func (l *Log) beginLocked() (*bolt.Tx, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}

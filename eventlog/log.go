@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/callrec/callrec/internal/parts"
 )
 
 // The schema. Three reserved top-level buckets:
@@ -665,8 +666,8 @@ func (l *Log) readCall2(b *bolt.Bucket, id string, c *callData) error {
 // the last committed). CheckCall finds the rest.
 func (l *Log) Calls() (infos []CallInfo, err error) {
 	var refs []callRef
-	parts := 1
-	var n int // infos read
+	count := 1 // parts
+	var n int  // infos read
 	err = l.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketRoot)
 		if root == nil {
@@ -676,13 +677,13 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 			return err
 		}
 		infos = make([]CallInfo, len(refs))
-		if parts = l.listParts(len(refs)); parts > 1 {
+		if count = l.listParts(len(refs)); count > 1 {
 			return nil // read below, side by side
 		}
 		return l.readInfos(tx, refs, infos, &n)
 	})
-	if err == nil && parts > 1 {
-		n, err = l.readInfosParallel(refs, infos, parts)
+	if err == nil && count > 1 {
+		n, err = l.readInfosParallel(refs, infos, count)
 	}
 	if err != nil {
 		return infos[:n], err
@@ -696,10 +697,10 @@ func (l *Log) Calls() (infos []CallInfo, err error) {
 // they all see the same log); a writable log's in the one transaction
 // that listed them.
 func (l *Log) listParts(n int) int {
-	if !l.opts.ReadOnly || n < minCallsPerPart*2 {
+	if !l.opts.ReadOnly {
 		return 1
 	}
-	return min(runtime.GOMAXPROCS(0), n/minCallsPerPart, 4)
+	return parts.Count(n, minCallsPerPart, 4)
 }
 
 // minCallsPerPart: below it, a goroutine and a transaction of its own
@@ -728,25 +729,13 @@ func (l *Log) readInfos(tx *bolt.Tx, refs []callRef, infos []CallInfo, n *int) e
 // readInfosParallel is readInfos in parts, each in a transaction of its
 // own; an error is the first in the order of refs, returned with the
 // number of infos read before it.
-func (l *Log) readInfosParallel(refs []callRef, infos []CallInfo, parts int) (int, error) {
-	read := make([]int, parts)
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*len(refs)/parts, (p+1)*len(refs)/parts
-		wg.Go(func() {
-			errs[p] = l.view(func(tx *bolt.Tx) error {
-				return l.readInfos(tx, refs[lo:hi], infos[lo:hi], &read[p])
-			})
+func (l *Log) readInfosParallel(refs []callRef, infos []CallInfo, count int) (int, error) {
+	return parts.Run(len(refs), count, func(lo, hi int) (n int, err error) {
+		err = l.view(func(tx *bolt.Tx) error {
+			return l.readInfos(tx, refs[lo:hi], infos[lo:hi], &n)
 		})
-	}
-	wg.Wait()
-	for p, err := range errs {
-		if err != nil {
-			return p*len(refs)/parts + read[p], err
-		}
-	}
-	return len(refs), nil
+		return n, err
+	})
 }
 
 // Call opens a call for reading. The reader holds a read transaction: it

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/callrec/callrec/eventlog"
+	"github.com/callrec/callrec/internal/parts"
 	"github.com/callrec/callrec/internal/safetext"
 )
 
@@ -63,32 +62,20 @@ func ListCalls(l *eventlog.Log) ([]CallSummary, error) {
 	calls := make([]CallSummary, len(infos))
 	// A log of thousands of calls is summarized in parts side by side,
 	// as eventlog.Log.Calls reads them.
-	parts := max(1, min(runtime.GOMAXPROCS(0), len(infos)/1024, 4))
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*len(infos)/parts, (p+1)*len(infos)/parts
-		wg.Go(func() {
-			for i := lo; i < hi && errs[p] == nil; i++ {
-				calls[i], errs[p] = listCall(l, infos[i])
+	_, err = parts.Run(len(infos), parts.Count(len(infos), 1024, 4), func(lo, hi int) (int, error) {
+		for i := lo; i < hi; i++ {
+			c, err := listCall(l, infos[i])
+			if err != nil {
+				return i - lo, err
 			}
-		})
-	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
+			calls[i] = c
+		}
+		return hi - lo, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return calls, nil
-}
-
-// firstError returns the first error that is not nil.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // listCall is a call's line of the listing: its summary and, for a call
