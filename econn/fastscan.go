@@ -243,58 +243,6 @@ func (s *fastScanner) digits() bool {
 	return s.i > start
 }
 
-// stringText scans the rest of a string as stringRest does and returns
-// its text, unescaped in the same pass. The text is built in the scratch
-// buffer, whole words at a time (it never outgrows what is left of the
-// message, and 8 bytes spare let every store write a word), then copied
-// out at its size.
-func (s *fastScanner) stringText() (string, bool) {
-	b, i := s.b, s.i
-	if need := len(b) - i + 8; cap(s.scratch) < need {
-		s.scratch = make([]byte, need)
-	}
-	out := s.scratch[:cap(s.scratch)]
-	j := 0
-	for {
-		for i+8 <= len(b) {
-			w := binary.LittleEndian.Uint64(b[i:])
-			binary.LittleEndian.PutUint64(out[j:], w)
-			if m := special(w); m != 0 {
-				n := bits.TrailingZeros64(m) >> 3
-				i, j = i+n, j+n
-				break
-			}
-			i, j = i+8, j+8
-		}
-		if i >= len(b) {
-			return "", false
-		}
-		switch c := b[i]; {
-		case c == '"':
-			s.i = i + 1
-			return string(out[:j]), true
-		case c == '\\':
-			if i+1 >= len(b) || unescaped[b[i+1]] == 0 {
-				return "", false // \u, or an invalid escape
-			}
-			out[j] = unescaped[b[i+1]]
-			i, j = i+2, j+1
-		case c < 0x20:
-			return "", false
-		case c < utf8.RuneSelf:
-			out[j] = c
-			i, j = i+1, j+1
-		default:
-			r, size := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && size == 1 {
-				return "", false
-			}
-			j += copy(out[j:], b[i:i+size])
-			i += size
-		}
-	}
-}
-
 // SWAR masks: a byte of ones, and each byte's high bit.
 const (
 	ones  = 0x0101010101010101
@@ -319,40 +267,78 @@ func special(w uint64) uint64 {
 // the string has escapes, and gives up (ok false) on a \u escape and on
 // anything invalid.
 func (s *fastScanner) stringRest() (escaped, ok bool) {
+	_, escaped, ok = s.scanString(false)
+	return escaped, ok
+}
+
+// stringText is stringRest that also returns the string's text,
+// unescaped in the same pass.
+func (s *fastScanner) stringText() (string, bool) {
+	text, _, ok := s.scanString(true)
+	return text, ok
+}
+
+// scanString scans the rest of a string, eight plain bytes at a time
+// (most of an SDP), then straight to the first byte that needs a look.
+// With text, it builds the unescaped text in the scratch buffer as it
+// goes, whole words at a time (the text never outgrows what is left of
+// the message, and 8 bytes spare let every store write a word), and
+// copies it out at its size.
+func (s *fastScanner) scanString(text bool) (str string, escaped, ok bool) {
 	b, i := s.b, s.i
+	var out []byte
+	if text {
+		if need := len(b) - i + 8; cap(s.scratch) < need {
+			s.scratch = make([]byte, need)
+		}
+		out = s.scratch[:cap(s.scratch)]
+	}
+	j := 0 // the text's length
 	for {
-		// Eight plain bytes at a time (most of an SDP), then straight to
-		// the first byte that needs a look.
 		for i+8 <= len(b) {
-			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
+			w := binary.LittleEndian.Uint64(b[i:])
+			if text {
+				binary.LittleEndian.PutUint64(out[j:], w)
+			}
+			if m := special(w); m != 0 {
+				n := bits.TrailingZeros64(m) >> 3
+				i, j = i+n, j+n
 				break
 			}
-			i += 8
+			i, j = i+8, j+8
 		}
 		if i >= len(b) {
-			return false, false
+			return "", false, false
 		}
+		size := 1 // of the text the byte at i gives
 		switch c := b[i]; {
 		case c == '"':
 			s.i = i + 1
-			return escaped, true
+			if text {
+				str = string(out[:j])
+			}
+			return str, escaped, true
 		case c == '\\':
 			if i+1 >= len(b) || unescaped[b[i+1]] == 0 {
-				return false, false // \u, or an invalid escape
+				return "", false, false // \u, or an invalid escape
+			}
+			if text {
+				out[j] = unescaped[b[i+1]]
 			}
 			escaped = true
-			i += 2
+			i, j = i+2, j+1
+			continue
 		case c < 0x20:
-			return false, false
-		case c < utf8.RuneSelf:
-			i++
-		default:
-			r, size := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && size == 1 {
-				return false, false
+			return "", false, false
+		case c >= utf8.RuneSelf:
+			var r rune
+			if r, size = utf8.DecodeRune(b[i:]); r == utf8.RuneError && size == 1 {
+				return "", false, false
 			}
-			i += size
 		}
+		if text {
+			copy(out[j:], b[i:i+size])
+		}
+		i, j = i+size, j+size
 	}
 }

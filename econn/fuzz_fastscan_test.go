@@ -1,7 +1,6 @@
 package econn
 
 import (
-	"os"
 	"testing"
 	"unsafe"
 
@@ -14,17 +13,8 @@ import (
 // unescaped of a string member is the library's. (What it gives up on,
 // the library decides: Decode's errors are the library's.)
 func FuzzFastScan(f *testing.F) {
-	for _, m := range sampleMessages() {
-		b, err := m.Encode()
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addWireSeeds(f)
 	f.Add(readSetup3K(f))
-	if seed, err := os.ReadFile("testdata/seed_setup.json"); err == nil {
-		f.Add(seed)
-	}
 	for _, s := range []string{
 		` {"version" : "3.0" , "type":"SETUP","sessid":"s","resp":false,"sdp":"v=0\r\n","props":{"a":"b"}} `,
 		`{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `{"a":[1,{"b":true,"b":false}]}`, `{"a":-0.5e+3,"b":01}`,
