@@ -1,10 +1,8 @@
 package live
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/callrec/callrec/ecall"
 	"github.com/callrec/callrec/econn"
@@ -95,20 +93,7 @@ func glare(t *testing.T, tweakA func(*DeviceConfig)) (*world, *Device, *Device) 
 	}
 	wd := newWorld(t)
 	a, b := wd.add("A/1", tweakA), wd.add("B/1", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := a.WaitMembers(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	wait(t, b, "ringing", ringing)
-	if err := b.Answer(); err != nil {
-		t.Fatal(err)
-	}
-	wait(t, a, "established", firstEstablished)
-	wait(t, b, "established", firstEstablished)
+	establish(t, a, b)
 	wait(t, b, "audio", func(c []CallInfo) bool { return c[0].Stats.AudioRecv.Packets >= 5 })
 
 	// B/1's loop is held while A/1 sends its UPDATE, so B/1 sends its own

@@ -1,7 +1,6 @@
 package live
 
 import (
-	"context"
 	"reflect"
 	"strings"
 	"sync"
@@ -113,20 +112,7 @@ func TestCallThroughTURN(t *testing.T) {
 		}
 	}
 	a, b := wd.add("A/1", relayOnly), wd.add("B/1", relayOnly)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := a.WaitMembers(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	wait(t, b, "ringing", ringing)
-	if err := b.Answer(); err != nil {
-		t.Fatal(err)
-	}
-	wait(t, a, "established", firstEstablished)
-	wait(t, b, "established", firstEstablished)
+	establish(t, a, b)
 	wait(t, b, "audio", func(c []CallInfo) bool { return c[0].Stats.AudioRecv.Packets >= 10 })
 	if err := a.End(); err != nil {
 		t.Fatal(err)

@@ -127,6 +127,26 @@ func describe(calls []CallInfo) string {
 	return b.String()
 }
 
+// establish has a call b once both see each other on the relay (within
+// 10 s), b answer it, and waits until both have their data channel.
+func establish(t *testing.T, a, b *Device) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.WaitMembers(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, b, "ringing", ringing)
+	if err := b.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, a, "established", firstEstablished)
+	wait(t, b, "established", firstEstablished)
+}
+
 // firstEstablished: the device's first connection has its data channel.
 func firstEstablished(calls []CallInfo) bool {
 	return len(calls) > 0 && calls[0].State == econn.StateDataChanEstablished

@@ -188,16 +188,7 @@ func TestOneClockNotEstimated(t *testing.T) {
 	if err := simtest.WriteLog(path, simtest.Call{ID: "c", Scenario: simtest.BasicCall(2)}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	r, err := l.Call("c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := simtest.OpenCall(t, path, "c")
 	if est, err := clocks.OfCall(r); est != nil || err != nil {
 		t.Errorf("estimate %+v, %v; want none", est, err)
 	}

@@ -30,17 +30,7 @@ var goldenLogs = []string{"04-glare", "06-two-callee-devices", "22-lost-cancel",
 // openCall opens the only call of the log at path.
 func openCall(t testing.TB, path string) *eventlog.CallReader {
 	t.Helper()
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	r, err := l.OnlyCall()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return simtest.OpenCall(t, path, "")
 }
 
 func exportString(t testing.TB, r *eventlog.CallReader, opts export.Options) string {

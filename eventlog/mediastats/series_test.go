@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/mediastats"
 )
@@ -19,17 +20,7 @@ var liveDemo = filepath.Join("..", "..", "testdata", "compat", "v2", "live-demo.
 
 func openCall(t testing.TB, path string) *eventlog.CallReader {
 	t.Helper()
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	r, err := l.OnlyCall()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return simtest.OpenCall(t, path, "")
 }
 
 func readSeries(t testing.TB, r *eventlog.CallReader, opts mediastats.Options) *mediastats.Series {

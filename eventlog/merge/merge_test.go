@@ -285,17 +285,7 @@ func TestMergedClocksAligned(t *testing.T) {
 	if _, err := merge.Files([]string{a, b}, out, merge.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := eventlog.Open(out, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	r, err := l.Call("call-0001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	est, err := clocks.OfCall(r)
+	est, err := clocks.OfCall(simtest.OpenCall(t, out, "call-0001"))
 	if err != nil || est == nil {
 		t.Fatalf("estimate %v, %v", est, err)
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/callrec/callrec/ecall/sim/simtest"
 	"github.com/callrec/callrec/econn"
-	"github.com/callrec/callrec/eventlog"
 	"github.com/callrec/callrec/eventlog/pair"
 )
 
@@ -13,16 +13,7 @@ import (
 // status, keeping them too.
 func callResults(t *testing.T, path, id string) (map[pair.Status]int, []pair.Result) {
 	t.Helper()
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	r, err := l.Call(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := simtest.OpenCall(t, path, id)
 	n := map[pair.Status]int{}
 	var all []pair.Result
 	if err := pair.Call(r, func(res pair.Result) { n[res.Status]++; all = append(all, res) }); err != nil {

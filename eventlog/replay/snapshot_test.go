@@ -36,17 +36,7 @@ func openSnapCall(t *testing.T, scenario string, every int) *eventlog.CallReader
 
 func openCall(t *testing.T, path string) *eventlog.CallReader {
 	t.Helper()
-	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	r, err := l.OnlyCall()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return simtest.OpenCall(t, path, "")
 }
 
 // snapshotsOf lists the Seqs of a call's snapshots.

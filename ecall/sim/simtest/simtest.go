@@ -38,6 +38,28 @@ type Call struct {
 	SnapshotEvery int
 }
 
+// OpenCall opens call id ("": the only call) of the log at path,
+// read-only; the test's cleanup closes both.
+func OpenCall(tb testing.TB, path, id string) *eventlog.CallReader {
+	tb.Helper()
+	l, err := eventlog.Open(path, 0, &eventlog.Options{ReadOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	var r *eventlog.CallReader
+	if id == "" {
+		r, err = l.OnlyCall()
+	} else {
+		r, err = l.Call(id)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	return r
+}
+
 // WriteLog records the calls, in order, into a new log file at path. The
 // scenario's expectations are checked; a failed one is an error.
 func WriteLog(path string, calls ...Call) error {
